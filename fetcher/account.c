@@ -1,0 +1,357 @@
+/*
+ * NAME
+ *	account - one mailbox: its settings, and one fetch session
+ * SYNOPSIS
+ *	See account.h.
+ * DESCRIPTION
+ *	The order for each message is the one DESIGN.md and STYLE.md fix:
+ *	RETR into the spool (complete or not at all), sendmail exits 0,
+ *	the UIDL is recorded durably, then DELE.  QUIT comes last; a
+ *	failure before it drops the connection, and the server rolls back
+ *	its DELEs (RFC 1939 section 6), which the UIDL state then skips.
+ * DIAGNOSTICS
+ *	One log line per message (level medium) and one per session.
+ * SECURITY
+ *	The password is wiped when the account is freed and never logged.
+ *	A password is sent over an unencrypted connection only with
+ *	"-o tls=none" on that mailbox.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "popconn.h"
+#include "alloc.h"
+#include "log.h"
+#include "cfg.h"
+#include "pop3.h"
+#include "spool.h"
+#include "deliver.h"
+#include "uidl_state.h"
+#include "account.h"
+
+#define HDR_CAPTURE	(64 * 1024)
+#define REFUSED		(-3)	/* sendmail refused this message */
+
+/* account_load - settings, URL and password of one mailbox */
+
+int
+account_load(struct account *a, const struct cfg_mailbox *m,
+    const struct cfg_dict *main, const struct cfg_dict *pw,
+    struct strbuf *why)
+{
+	const struct cfg_param *const tabs[] = {params_fetcher};
+	const struct cfg_dict *layers[2];
+	const struct cfg_entry *e;
+	struct strbuf *w2 = strbuf_alloc(1024);
+	int	rc;
+
+	memset(a, 0, sizeof(*a));
+	a->name = xstrdup(m->name);
+	a->type = strcmp(m->type, "global") == 0 ? ACCOUNT_GLOBAL :
+	    ACCOUNT_USER;
+	a->deliver_to = xstrdup(m->deliver_to ? m->deliver_to : m->name);
+	layers[0] = main;
+	layers[1] = m->opts;
+	if ((rc = cfg_check_known(m->opts, tabs, 1, CFG_MAILBOX, why)) !=
+	    PC_OK ||
+	    (rc = cfg_apply(params_fetcher, layers, 2, CFG_MAIN | CFG_MAILBOX,
+	    &a->set, why)) != PC_OK)
+		goto out;
+	if (strcmp(a->set.tls, "required") != 0 &&
+	    strcmp(a->set.tls, "none") != 0) {
+		strbuf_printf(why, "%s, line %d: mailbox %s: tls = %s: use "
+		    "required or none", m->file, m->line, m->name, a->set.tls);
+		rc = PC_PERM;
+		goto out;
+	}
+	if (strcmp(a->set.auth, "auto") != 0 && strcmp(a->set.auth, "user")
+	    != 0) {
+		strbuf_printf(why, "%s, line %d: mailbox %s: auth = %s: not "
+		    "supported yet (auto or user)", m->file, m->line, m->name,
+		    a->set.auth);
+		rc = PC_PERM;
+		goto out;
+	}
+	if ((rc = url_parse(m->url, &a->url, w2)) != PC_OK) {
+		strbuf_printf(why, "%s, line %d: mailbox %s: %s", m->file,
+		    m->line, m->name, strbuf_str(w2));
+		goto out;
+	}
+	if ((e = cfg_dict_find(pw, m->name)) == NULL) {
+		strbuf_printf(why, "mailbox %s: no password in the passwords "
+		    "file", m->name);
+		rc = PC_PERM;
+		goto out;
+	}
+	a->password = xstrdup(e->value);
+out:
+	strbuf_free(w2);
+	return (rc);
+}
+
+/* account_free - release everything, wipe the password */
+
+void
+account_free(struct account *a)
+{
+	free(a->name);
+	free(a->deliver_to);
+	url_free(&a->url);
+	if (a->password)
+		xfree_secret(a->password);
+	cfg_free_values(params_fetcher, CFG_MAIN | CFG_MAILBOX, &a->set);
+	memset(a, 0, sizeof(*a));
+}
+
+struct sink_ctx {
+	struct spool_file *spool;
+	struct strbuf *hdr;	/* the header section, for Return-Path */
+	int	hdr_done;
+};
+
+/* sink - receive decoded message data */
+
+static int
+sink(void *ctx, const char *data, size_t len)
+{
+	struct sink_ctx *c = ctx;
+	size_t	room;
+
+	if (!c->hdr_done) {
+		room = c->hdr->max - c->hdr->len;
+		(void)strbuf_append(c->hdr, data, len < room ? len : room);
+		if (strstr(strbuf_str(c->hdr), "\n\n") != NULL ||
+		    c->hdr->len == c->hdr->max)
+			c->hdr_done = 1;
+	}
+	return (spool_write(c->spool, data, len));
+}
+
+/* comment_safe - copy text for a header comment */
+
+static void
+comment_safe(char *out, size_t size, const char *in)
+{
+	size_t	i;
+
+	for (i = 0; in[i] && i + 1 < size; i++)
+		out[i] = strchr("()\\\r\n", in[i]) ? '?' : in[i];
+	out[i] = 0;
+}
+
+/* received - the trace header this fetcher adds to every message */
+
+static int
+received(const struct account *a, const struct pop3 *p, const char *uid,
+    struct spool_file *f)
+{
+	char	date[64], host[256], cuid[PC_UID_MAX + 1];
+	char	buf[1024];
+	time_t	now = time(NULL);
+	struct tm tm;
+	int	n;
+
+	(void)strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z",
+	    localtime_r(&now, &tm));
+	if (a->set.myhostname && *a->set.myhostname)
+		pc_strlcpy(host, a->set.myhostname, sizeof(host));
+	else if (gethostname(host, sizeof(host)) != 0)
+		pc_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = 0;
+	comment_safe(cuid, sizeof(cuid), uid[0] ? uid : "none");
+	n = snprintf(buf, sizeof(buf), "Received: from %s ([%s])\n"
+	    "\tby %s (popconn-fetcher) with %s\n"
+	    "\t(mailbox %s, uidl %s)\n"
+	    "\tfor <%s>; %s\n", a->url.host, p->net.peer, host,
+	    p->tls_active ? "POP3S" : "POP3", a->name, cuid, a->deliver_to,
+	    date);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return (PC_PERM);
+	return (spool_write(f, buf, (size_t)n));
+}
+
+/* deliver_one - spool, deliver and record one message */
+
+static int
+deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
+    struct uidl_state *st, struct account_result *r, struct strbuf *why)
+{
+	struct spool_file *f = xmalloc(sizeof(*f));
+	struct sink_ctx c;
+	struct pop3_retr_info info;
+	char	sender[256];
+	int	rc, status = 0;
+
+	c.spool = f;
+	c.hdr = strbuf_alloc(HDR_CAPTURE);
+	c.hdr_done = 0;
+	if ((rc = spool_create(f, a->set.spool_directory, a->name, why)) !=
+	    PC_OK)
+		goto out;
+	if ((rc = received(a, p, m->uid, f)) != PC_OK) {
+		strbuf_printf(why, "cannot write trace header");
+		goto out;
+	}
+	if ((rc = pop3_retr(p, m->num, sink, &c, &info, why)) != PC_OK)
+		goto out;
+	if ((rc = spool_finish(f, why)) != PC_OK)
+		goto out;
+	r->fetched++;
+	r->bytes += info.octets;
+	if (info.octets != m->size)
+		log_warn("acct=%s: uidl=%s, listed=%llu, received=%llu: size "
+		    "differs from LIST", a->name, m->uid, m->size,
+		    info.octets);
+	if (strcmp(a->set.sender, "return-path") == 0) {
+		if (deliver_return_path(c.hdr->data, c.hdr->len, sender,
+		    sizeof(sender)) != 0)
+			sender[0] = 0;
+	} else if (strcmp(a->set.sender, "null") == 0) {
+		sender[0] = 0;
+	} else {
+		pc_strlcpy(sender, a->set.sender, sizeof(sender));
+	}
+	rc = deliver_sendmail(&a->set, f->path, sender, a->deliver_to,
+	    &status, why);
+	if (rc != PC_OK) {
+		log_error("acct=%s: uidl=%s, size=%llu, to=<%s>, "
+		    "status=%s (%s); message left on the server", a->name,
+		    m->uid, info.octets, a->deliver_to, rc == PC_TEMP ?
+		    "deferred" : "failed", strbuf_str(why));
+		if (rc == PC_PERM)
+			rc = REFUSED;
+		goto out;
+	}
+	if (m->uid[0] && (rc = uidl_state_commit(st, m->uid, why)) != PC_OK) {
+		log_error("acct=%s: uidl=%s: delivered but not recorded (%s); "
+		    "it may be delivered again", a->name, m->uid,
+		    strbuf_str(why));
+		goto out;
+	}
+	r->delivered++;
+	log_info("acct=%s: uidl=%s, size=%llu, from=<%s>, to=<%s>, "
+	    "status=delivered (sendmail 0)", a->name, m->uid, info.octets,
+	    sender, a->deliver_to);
+out:
+	spool_discard(f);
+	free(f);
+	strbuf_free(c.hdr);
+	return (rc);
+}
+
+/* account_fetch - one POP3 session for one mailbox */
+
+int
+account_fetch(struct account *a, struct account_result *r,
+    struct strbuf *why)
+{
+	struct pop3 p;
+	struct pop3_opts o;
+	struct uidl_state st;
+	const char **live = NULL;
+	size_t	i, nlive = 0;
+	time_t	start = time(NULL);
+	int	rc;
+
+	memset(r, 0, sizeof(*r));
+	r->login_delay = -1;
+	memset(&o, 0, sizeof(o));
+	o.host = a->url.host;
+	o.port = a->url.port;
+	o.tls = a->url.implicit_tls ? POP3_TLS_IMPLICIT :
+	    strcmp(a->set.tls, "none") == 0 ? POP3_TLS_NONE : POP3_TLS_STLS;
+	o.ca_file = a->set.tls_ca_file;
+	o.pin = a->set.tls_fingerprint;
+	o.connect_timeout = (int)a->set.connect_timeout;
+	o.command_timeout = (int)a->set.command_timeout;
+	o.session_timeout = (int)a->set.session_timeout;
+
+	if ((rc = uidl_state_open(&st, a->set.state_directory, a->name,
+	    why)) != PC_OK)
+		return (rc);
+	pop3_init(&p, a->name);
+	log_debug("acct=%s: connecting to %s port %d", a->name, o.host,
+	    o.port);
+	if ((rc = pop3_open(&p, &o, why)) != PC_OK)
+		goto out;
+	if ((rc = pop3_login(&p, a->url.user, a->password, why)) != PC_OK)
+		goto out;
+	if ((rc = pop3_scan(&p, why)) != PC_OK)
+		goto out;
+	r->messages = p.nmsgs;
+	live = xcalloc(p.nmsgs ? p.nmsgs : 1, sizeof(char *));
+	for (i = 0; i < p.nmsgs; i++) {
+		if (p.msgs[i].uid[0])
+			live[nlive++] = p.msgs[i].uid;
+	}
+	if (nlive < p.nmsgs && a->set.keep) {
+		strbuf_printf(why, "server %s does not support UIDL: cannot "
+		    "keep mail on it without fetching it again", p.net.peer);
+		rc = PC_PERM;
+		goto out;
+	}
+	if (nlive < p.nmsgs)
+		log_warn("acct=%s: server has no UIDL; a cut connection may "
+		    "deliver a message twice", a->name);
+	if ((rc = uidl_state_prune(&st, live, nlive, why)) != PC_OK)
+		goto out;
+	for (i = 0; i < p.nmsgs; i++) {
+		const struct pop3_msg *m = &p.msgs[i];
+
+		if (m->uid[0] && uidl_state_has(&st, m->uid)) {
+			if (!a->set.keep) {
+				if ((rc = pop3_dele(&p, m->num, why)) != PC_OK)
+					goto out;
+				r->deleted++;
+			} else
+				r->skipped++;
+			continue;
+		}
+		if (a->set.size_limit > 0 &&
+		    m->size > (unsigned long long)a->set.size_limit) {
+			log_warn("acct=%s: uidl=%s, size=%llu: over size_limit "
+			    "%lld; left on the server", a->name, m->uid,
+			    m->size, a->set.size_limit);
+			r->skipped++;
+			continue;
+		}
+		rc = deliver_one(a, &p, m, &st, r, why);
+		if (rc == REFUSED) {
+			/* sendmail refused this one: keep it, go on. */
+			r->failed++;
+			continue;
+		}
+		if (rc != PC_OK)
+			goto out;
+		if (!a->set.keep) {
+			if ((rc = pop3_dele(&p, m->num, why)) != PC_OK)
+				goto out;
+			r->deleted++;
+		}
+	}
+	rc = pop3_quit(&p, why);
+out:
+	r->login_delay = p.login_delay;
+	if (rc == PC_OK)
+		log_info("acct=%s: session=done, server=%s, tls=%s, "
+		    "messages=%lu, delivered=%lu, deleted=%lu, kept=%lu, "
+		    "failed=%lu, bytes=%llu, seconds=%ld", a->name,
+		    p.net.peer, p.tls_active ? p.net.tls_info : "none",
+		    r->messages, r->delivered, r->deleted, r->skipped,
+		    r->failed, r->bytes, (long)(time(NULL) - start));
+	else
+		log_error("acct=%s: session=%s, server=%s, delivered=%lu, "
+		    "reason=%s", a->name, rc == PC_TEMP ? "deferred" :
+		    "failed", p.net.peer[0] ? p.net.peer : a->url.host,
+		    r->delivered, strbuf_str(why));
+	free(live);
+	pop3_close(&p);
+	uidl_state_close(&st);
+	return (rc);
+}

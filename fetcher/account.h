@@ -1,0 +1,62 @@
+/*
+ * NAME
+ *	account.h - one mailbox: its settings, and one fetch session
+ * SYNOPSIS
+ *	int account_load(struct account *a, const struct cfg_mailbox *m,
+ *		const struct cfg_dict *main, const struct cfg_dict *pw,
+ *		struct strbuf *why);
+ *	void account_free(struct account *a);
+ *	int account_fetch(struct account *a, struct account_result *r,
+ *		struct strbuf *why);
+ * DESCRIPTION
+ *	account_load() builds a mailbox's settings: the parameter table
+ *	applied to popconn.cf, then to its -o list; its URL; its password.
+ *
+ *	account_fetch() runs one session: connect, TLS, log in, UIDL and
+ *	LIST, then for each message not yet delivered: RETR into the spool,
+ *	sendmail, record the UIDL, DELE (unless kept), and QUIT at the end.
+ *	On a delivery failure it stops and drops the connection without
+ *	QUIT, so the server rolls the DELEs back (RFC 1939 section 6).
+ * DIAGNOSTICS
+ *	PC_OK, PC_TEMP (try again later) or PC_PERM (the administrator must
+ *	act: wrong password, certificate, configuration), reason in why;
+ *	counts in *r.
+ */
+#ifndef ACCOUNT_H
+#define ACCOUNT_H
+
+#include "cfg.h"
+#include "url.h"
+#include "params.h"
+
+#define ACCOUNT_USER	0
+#define ACCOUNT_GLOBAL	1
+
+struct account {
+	char	*name;
+	int	type;			/* ACCOUNT_* */
+	char	*deliver_to;
+	struct url url;
+	char	*password;		/* wiped on free */
+	struct fetcher_settings set;
+};
+
+struct account_result {
+	unsigned long messages;		/* on the server */
+	unsigned long fetched;
+	unsigned long delivered;
+	unsigned long deleted;
+	unsigned long skipped;		/* already delivered, kept */
+	unsigned long failed;
+	unsigned long long bytes;
+	long	login_delay;
+};
+
+int account_load(struct account *a, const struct cfg_mailbox *m,
+    const struct cfg_dict *main, const struct cfg_dict *pw,
+    struct strbuf *why);
+void account_free(struct account *a);
+int account_fetch(struct account *a, struct account_result *r,
+    struct strbuf *why);
+
+#endif

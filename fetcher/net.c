@@ -1,0 +1,497 @@
+/*
+ * NAME
+ *	net - one client connection: TCP, optional TLS, bounded buffered I/O
+ * SYNOPSIS
+ *	See net.h.
+ * DESCRIPTION
+ *	A small connection layer in the manner of mpop's net.c and
+ *	mtls.c, with deadlines on every operation.  The socket is
+ *	non-blocking; every wait is a poll() bounded by the earlier of the
+ *	operation timeout and the session deadline.
+ * DIAGNOSTICS
+ *	Name resolution failures, refused connections, timeouts and
+ *	resets are temporary; certificate and host name failures are
+ *	permanent (the administrator must act).
+ * SECURITY
+ *	The read buffer has a fixed size and lines a maximum length; bytes
+ *	buffered before a TLS handshake abort it (STARTTLS injection).
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "popconn.h"
+#include "alloc.h"
+#include "log.h"
+#include "net.h"
+
+/* net_init - make a connection object ready for use */
+
+void
+net_init(struct net *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->fd = -1;
+	n->timeout = 60;
+	n->rbuf = xmalloc(NET_RBUF_SIZE);
+}
+
+/* wait_ms - milliseconds left before the operation deadline */
+
+static int
+wait_ms(const struct net *n, time_t op_deadline)
+{
+	time_t	now = time(NULL);
+	time_t	end = op_deadline;
+
+	if (n->deadline && n->deadline < end)
+		end = n->deadline;
+	if (end <= now)
+		return (0);
+	return ((int)(end - now) * 1000);
+}
+
+/* wait_fd - wait until fd is ready for events, or the deadline */
+
+static int
+wait_fd(struct net *n, short events, time_t op_deadline, const char *what,
+    struct strbuf *why)
+{
+	struct pollfd pfd;
+	int	ms, rc;
+
+	for (;;) {
+		ms = wait_ms(n, op_deadline);
+		if (ms <= 0) {
+			if (why)
+				strbuf_printf(why, "timeout %s %s%s", what,
+				    n->peer, n->deadline && time(NULL) >=
+				    n->deadline ? " (session deadline)" : "");
+			return (PC_TEMP);
+		}
+		pfd.fd = n->fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, ms);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0) {
+			if (why)
+				strbuf_printf(why, "poll: %s", strerror(errno));
+			return (PC_TEMP);
+		}
+		if (rc > 0)
+			return (PC_OK);
+	}
+}
+
+/* try_connect - connect one address with a deadline */
+
+static int
+try_connect(struct net *n, const struct addrinfo *ai, time_t end,
+    struct strbuf *why)
+{
+	int	err = 0;
+	socklen_t len = sizeof(err);
+	int	one = 1;
+
+	n->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (n->fd < 0) {
+		strbuf_printf(why, "socket: %s", strerror(errno));
+		return (PC_TEMP);
+	}
+	(void)setsockopt(n->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, n->peer, sizeof(n->peer),
+	    NULL, 0, NI_NUMERICHOST) != 0)
+		pc_strlcpy(n->peer, "?", sizeof(n->peer));
+	if (connect(n->fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return (PC_OK);
+	if (errno != EINPROGRESS) {
+		strbuf_printf(why, "connect to %s: %s", n->peer,
+		    strerror(errno));
+		goto fail;
+	}
+	if (wait_fd(n, POLLOUT, end, "connecting to", why) != PC_OK)
+		goto fail;
+	if (getsockopt(n->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err == 0)
+		return (PC_OK);
+	strbuf_printf(why, "connect to %s: %s", n->peer, strerror(err));
+fail:
+	close(n->fd);
+	n->fd = -1;
+	return (PC_TEMP);
+}
+
+/* net_connect - resolve host and connect to the first address that answers */
+
+int
+net_connect(struct net *n, const char *host, int port, int timeout,
+    struct strbuf *why)
+{
+	struct addrinfo hints, *res, *ai;
+	char	portstr[16];
+	time_t	end = time(NULL) + timeout;
+	int	rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	(void)snprintf(portstr, sizeof(portstr), "%d", port);
+	rc = getaddrinfo(host, portstr, &hints, &res);
+	if (rc != 0) {
+		strbuf_printf(why, "cannot resolve %s: %s", host,
+		    gai_strerror(rc));
+		return (PC_TEMP);
+	}
+	rc = PC_TEMP;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((rc = try_connect(n, ai, end, why)) == PC_OK)
+			break;
+	}
+	freeaddrinfo(res);
+	return (rc);
+}
+
+/* ssl_error - describe an OpenSSL failure */
+
+static void
+ssl_error(struct strbuf *why, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char	buf[256];
+
+	if (e != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		strbuf_printf(why, "%s: %s", what, buf);
+	} else {
+		strbuf_printf(why, "%s: %s", what,
+		    errno ? strerror(errno) : "connection closed");
+	}
+	ERR_clear_error();
+}
+
+/* check_pin - compare the leaf certificate's SHA-256 with the pin */
+
+static int
+check_pin(struct net *n, const char *pin, struct strbuf *why)
+{
+	X509   *cert = SSL_get1_peer_certificate(n->ssl);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char	hex[2 * EVP_MAX_MD_SIZE + 1];
+	const char *want = pin;
+
+	if (cert == NULL) {
+		strbuf_printf(why, "TLS: server %s sent no certificate",
+		    n->peer);
+		return (PC_PERM);
+	}
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1) {
+		X509_free(cert);
+		strbuf_printf(why, "TLS: cannot digest certificate");
+		return (PC_TEMP);
+	}
+	X509_free(cert);
+	for (i = 0; i < mdlen; i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (strncmp(want, "sha256:", 7) == 0)
+		want += 7;
+	if (strcasecmp(want, hex) != 0) {
+		strbuf_printf(why, "TLS: certificate of %s does not match "
+		    "the pin (its sha256 is %s)", n->peer, hex);
+		return (PC_PERM);
+	}
+	return (PC_OK);
+}
+
+/* net_tls_start - TLS handshake as a client, with verification */
+
+int
+net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
+{
+	time_t	end = time(NULL) + n->timeout;
+	long	vr;
+	int	rc, err;
+
+	if (net_pending(n) > 0) {
+		strbuf_printf(why, "server %s sent %zu byte(s) before the TLS "
+		    "handshake (response injection?): aborted", n->peer,
+		    net_pending(n));
+		return (PC_PERM);
+	}
+	n->ctx = SSL_CTX_new(TLS_client_method());
+	if (n->ctx == NULL) {
+		ssl_error(why, "TLS: SSL_CTX_new");
+		return (PC_TEMP);
+	}
+	(void)SSL_CTX_set_min_proto_version(n->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(n->ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION);
+	if (t->verify) {
+		SSL_CTX_set_verify(n->ctx, SSL_VERIFY_PEER, NULL);
+		if (t->ca_file && *t->ca_file) {
+			if (SSL_CTX_load_verify_locations(n->ctx, t->ca_file,
+			    NULL) != 1) {
+				ssl_error(why, "TLS: cannot load CA file");
+				strbuf_appendf(why, " (%s)", t->ca_file);
+				return (PC_PERM);
+			}
+		} else if (SSL_CTX_set_default_verify_paths(n->ctx) != 1) {
+			ssl_error(why, "TLS: cannot load the system CA store");
+			return (PC_TEMP);
+		}
+	}
+	n->ssl = SSL_new(n->ctx);
+	if (n->ssl == NULL || SSL_set_fd(n->ssl, n->fd) != 1) {
+		ssl_error(why, "TLS: SSL_new");
+		return (PC_TEMP);
+	}
+	/* SNI only for names, never for address literals (RFC 6066, 3). */
+	if (strchr(t->host, ':') == NULL &&
+	    strspn(t->host, "0123456789.") != strlen(t->host))
+		(void)SSL_set_tlsext_host_name(n->ssl, t->host);
+	if (t->verify) {
+		SSL_set_hostflags(n->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if (SSL_set1_host(n->ssl, t->host) != 1) {
+			ssl_error(why, "TLS: bad host name to verify");
+			return (PC_PERM);
+		}
+	}
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		rc = SSL_connect(n->ssl);
+		if (rc == 1)
+			break;
+		err = SSL_get_error(n->ssl, rc);
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+			if (wait_fd(n, err == SSL_ERROR_WANT_READ ? POLLIN :
+			    POLLOUT, end, "TLS handshake with", why) != PC_OK)
+				return (PC_TEMP);
+			continue;
+		}
+		vr = SSL_get_verify_result(n->ssl);
+		if (vr != X509_V_OK) {
+			strbuf_printf(why, "TLS: certificate verification "
+			    "failed for %s (%s): %s", t->host, n->peer,
+			    X509_verify_cert_error_string(vr));
+			ERR_clear_error();
+			return (PC_PERM);
+		}
+		ssl_error(why, "TLS handshake failed");
+		strbuf_appendf(why, " (%s)", n->peer);
+		return (PC_TEMP);
+	}
+	if (t->pin && *t->pin && check_pin(n, t->pin, why) != PC_OK)
+		return (PC_PERM);
+	(void)snprintf(n->tls_info, sizeof(n->tls_info), "%s %s",
+	    SSL_get_version(n->ssl), SSL_get_cipher_name(n->ssl));
+	return (PC_OK);
+}
+
+/* net_fill - read at least one more byte into the read buffer */
+
+int
+net_fill(struct net *n, struct strbuf *why)
+{
+	time_t	end = time(NULL) + n->timeout;
+	ssize_t	got;
+	int	rc, err;
+
+	if (n->rpos > 0 && n->rpos == n->rlen)
+		n->rpos = n->rlen = 0;
+	if (n->rlen == NET_RBUF_SIZE) {
+		if (n->rpos == 0)
+			log_panic("net_fill: read buffer full");
+		memmove(n->rbuf, n->rbuf + n->rpos, n->rlen - n->rpos);
+		n->rlen -= n->rpos;
+		n->rpos = 0;
+	}
+	for (;;) {
+		if (n->ssl) {
+			ERR_clear_error();
+			errno = 0;
+			rc = SSL_read(n->ssl, n->rbuf + n->rlen,
+			    (int)(NET_RBUF_SIZE - n->rlen));
+			if (rc > 0) {
+				got = rc;
+				break;
+			}
+			err = SSL_get_error(n->ssl, rc);
+			if (err == SSL_ERROR_WANT_READ ||
+			    err == SSL_ERROR_WANT_WRITE) {
+				if (wait_fd(n, err == SSL_ERROR_WANT_READ ?
+				    POLLIN : POLLOUT, end, "reading from",
+				    why) != PC_OK)
+					return (PC_TEMP);
+				continue;
+			}
+			if (err == SSL_ERROR_ZERO_RETURN) {
+				strbuf_printf(why, "connection closed by %s",
+				    n->peer);
+				return (PC_TEMP);
+			}
+			ssl_error(why, "TLS read");
+			strbuf_appendf(why, " (%s)", n->peer);
+			return (PC_TEMP);
+		}
+		got = read(n->fd, n->rbuf + n->rlen, NET_RBUF_SIZE - n->rlen);
+		if (got > 0)
+			break;
+		if (got == 0) {
+			strbuf_printf(why, "connection closed by %s", n->peer);
+			return (PC_TEMP);
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			strbuf_printf(why, "read from %s: %s", n->peer,
+			    strerror(errno));
+			return (PC_TEMP);
+		}
+		if (wait_fd(n, POLLIN, end, "reading from", why) != PC_OK)
+			return (PC_TEMP);
+	}
+	n->rlen += (size_t)got;
+	n->rx_bytes += (unsigned long long)got;
+	return (PC_OK);
+}
+
+/* net_getline - one line, CR LF removed, at most line->max bytes */
+
+int
+net_getline(struct net *n, struct strbuf *line, struct strbuf *why)
+{
+	char   *nl;
+	size_t	take;
+
+	strbuf_reset(line);
+	for (;;) {
+		nl = memchr(n->rbuf + n->rpos, '\n', n->rlen - n->rpos);
+		take = nl ? (size_t)(nl - (n->rbuf + n->rpos)) :
+		    n->rlen - n->rpos;
+		if (strbuf_append(line, n->rbuf + n->rpos, take) != 0) {
+			strbuf_printf(why, "line from %s longer than %zu "
+			    "bytes", n->peer, line->max);
+			return (PC_PERM);
+		}
+		n->rpos += take;
+		if (nl) {
+			n->rpos++;
+			if (line->len > 0 && line->data[line->len - 1] == '\r')
+				strbuf_truncate(line, line->len - 1);
+			return (PC_OK);
+		}
+		if (net_fill(n, why) != PC_OK)
+			return (PC_TEMP);
+	}
+}
+
+/* net_write - write everything, within the deadline */
+
+int
+net_write(struct net *n, const void *data, size_t len, struct strbuf *why)
+{
+	const char *p = data;
+	time_t	end = time(NULL) + n->timeout;
+	ssize_t	put;
+	int	rc, err;
+
+	while (len > 0) {
+		if (n->ssl) {
+			ERR_clear_error();
+			errno = 0;
+			rc = SSL_write(n->ssl, p, len > INT32_MAX ? INT32_MAX :
+			    (int)len);
+			if (rc > 0) {
+				put = rc;
+			} else {
+				err = SSL_get_error(n->ssl, rc);
+				if (err != SSL_ERROR_WANT_READ &&
+				    err != SSL_ERROR_WANT_WRITE) {
+					ssl_error(why, "TLS write");
+					strbuf_appendf(why, " (%s)", n->peer);
+					return (PC_TEMP);
+				}
+				if (wait_fd(n, err == SSL_ERROR_WANT_READ ?
+				    POLLIN : POLLOUT, end, "writing to",
+				    why) != PC_OK)
+					return (PC_TEMP);
+				continue;
+			}
+		} else {
+			put = send(n->fd, p, len, MSG_NOSIGNAL);
+			if (put < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno != EAGAIN && errno != EWOULDBLOCK) {
+					strbuf_printf(why, "write to %s: %s",
+					    n->peer, strerror(errno));
+					return (PC_TEMP);
+				}
+				if (wait_fd(n, POLLOUT, end, "writing to",
+				    why) != PC_OK)
+					return (PC_TEMP);
+				continue;
+			}
+		}
+		p += put;
+		len -= (size_t)put;
+		n->tx_bytes += (unsigned long long)put;
+	}
+	return (PC_OK);
+}
+
+/* net_pending - bytes read from the peer and not consumed yet */
+
+size_t
+net_pending(const struct net *n)
+{
+	size_t	pend = n->rlen - n->rpos;
+
+	if (n->ssl)
+		pend += (size_t)SSL_pending(n->ssl);
+	return (pend);
+}
+
+/* net_close - shut down and free everything */
+
+void
+net_close(struct net *n)
+{
+	if (n->ssl) {
+		SSL_free(n->ssl);
+		n->ssl = NULL;
+	}
+	if (n->ctx) {
+		SSL_CTX_free(n->ctx);
+		n->ctx = NULL;
+	}
+	if (n->fd >= 0) {
+		close(n->fd);
+		n->fd = -1;
+	}
+	free(n->rbuf);
+	n->rbuf = NULL;
+	n->rpos = n->rlen = 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * NAME
+ *	net.h - one client connection: TCP, optional TLS, bounded buffered I/O
+ * SYNOPSIS
+ *	void net_init(struct net *n);
+ *	int net_connect(struct net *n, const char *host, int port,
+ *		int timeout, struct strbuf *why);
+ *	int net_tls_start(struct net *n, const struct net_tls *t,
+ *		struct strbuf *why);
+ *	int net_fill(struct net *n, struct strbuf *why);
+ *	int net_getline(struct net *n, struct strbuf *line,
+ *		struct strbuf *why);
+ *	int net_write(struct net *n, const void *data, size_t len,
+ *		struct strbuf *why);
+ *	size_t net_pending(const struct net *n);
+ *	void net_close(struct net *n);
+ * DESCRIPTION
+ *	All I/O is non-blocking underneath and waits with poll() until the
+ *	earlier of the per-operation timeout and the session deadline.
+ *	A peer that trickles a byte a minute meets the session deadline.
+ *
+ *	net_fill() reads at least one more byte into the read buffer
+ *	(n->rbuf[n->rpos .. n->rlen)).  net_getline() returns one line
+ *	without its CR LF (a bare LF also ends it) into line, whose max is
+ *	the line limit: a longer line is a protocol error (PC_PERM).
+ *
+ *	net_tls_start() runs the TLS handshake as a client: TLS 1.2 or
+ *	later, SNI, chain verification against t->ca_file (or the system
+ *	store), host name check with partial wildcards refused, and an
+ *	optional SHA-256 pin of the leaf certificate.  It refuses to start
+ *	when bytes from the server are already buffered: after STLS that
+ *	is a response injection attack (RFC 2595; CVE-2021-38371 family).
+ * DIAGNOSTICS
+ *	PC_OK; PC_TEMP for timeouts, resets and end of file; PC_PERM for
+ *	certificate failures and over-long lines.  Reasons go to why.
+ * SECURITY
+ *	Everything read is untrusted; the read buffer and line length are
+ *	bounded.
+ */
+#ifndef NET_H
+#define NET_H
+
+#include <stddef.h>
+#include <time.h>
+#include <openssl/ssl.h>
+#include "strbuf.h"
+
+#define NET_RBUF_SIZE	(64 * 1024)
+
+struct net_tls {
+	const char *host;	/* name to verify (and SNI) */
+	const char *ca_file;	/* NULL: system store */
+	const char *pin;	/* "sha256:HEX" or NULL */
+	int	verify;		/* 0 only in explicit tests/overrides */
+};
+
+struct net {
+	int	fd;
+	SSL_CTX	*ctx;
+	SSL	*ssl;
+	int	timeout;		/* seconds per operation */
+	time_t	deadline;		/* whole session; 0: none */
+	char	*rbuf;
+	size_t	rpos;
+	size_t	rlen;
+	unsigned long long rx_bytes;	/* counters for status */
+	unsigned long long tx_bytes;
+	char	peer[64];		/* numeric address of the peer */
+	char	tls_info[128];		/* protocol and cipher */
+};
+
+void net_init(struct net *n);
+int net_connect(struct net *n, const char *host, int port, int timeout,
+    struct strbuf *why);
+int net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why);
+int net_fill(struct net *n, struct strbuf *why);
+int net_getline(struct net *n, struct strbuf *line, struct strbuf *why);
+int net_write(struct net *n, const void *data, size_t len,
+    struct strbuf *why);
+size_t net_pending(const struct net *n);
+void net_close(struct net *n);
+
+#endif

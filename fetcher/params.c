@@ -1,0 +1,93 @@
+/*
+ * NAME
+ *	params - the fetcher's settings table
+ * SYNOPSIS
+ *	See params.h.
+ * DESCRIPTION
+ *	Defaults follow the original connector where it had one (poll every
+ *	15 minutes, undeliverable mail to postmaster) and Postfix's habits
+ *	elsewhere.
+ * DIAGNOSTICS
+ *	Configuration errors are permanent and name the file and line.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "popconn.h"
+#include "cfg.h"
+#include "params.h"
+
+#define OFF(f)	offsetof(struct fetcher_settings, f)
+#define M	CFG_MAIN
+#define MB	(CFG_MAIN | CFG_MAILBOX)
+#define DAY	86400LL
+
+const struct cfg_param params_fetcher[] = {
+	{"state_directory", CFG_STR, "/var/lib/popconn", 0, 0,
+	OFF(state_directory), M},
+	{"spool_directory", CFG_STR, "/var/spool/popconn", 0, 0,
+	OFF(spool_directory), M},
+	{"sendmail_path", CFG_STR, "/usr/sbin/sendmail", 0, 0,
+	OFF(sendmail_path), M},
+	{"postfix_config_directory", CFG_STR, "", 0, 0,
+	OFF(postfix_config_directory), M},
+	{"log_level", CFG_STR, "medium", 0, 0, OFF(log_level), M},
+	{"undeliverable_mailbox", CFG_STR, "postmaster", 0, 0,
+	OFF(undeliverable_mailbox), M},
+	{"local_domains", CFG_STR, "", 0, 0, OFF(local_domains), M},
+	{"myhostname", CFG_STR, "", 0, 0, OFF(myhostname), M},
+	{"max_connections", CFG_INT, "10", 1, 1000, OFF(max_connections), M},
+	{"delivery_timeout", CFG_TIME, "10m", 1, DAY, OFF(delivery_timeout),
+	M},
+	{"poll_interval", CFG_TIME, "15m", 60, 7 * DAY, OFF(poll_interval),
+	MB},
+	{"connect_timeout", CFG_TIME, "30s", 1, 3600, OFF(connect_timeout),
+	MB},
+	{"command_timeout", CFG_TIME, "2m", 1, 3600, OFF(command_timeout),
+	MB},
+	{"session_timeout", CFG_TIME, "1h", 10, DAY, OFF(session_timeout),
+	MB},
+	{"size_limit", CFG_SIZE, "0", 0, 1LL << 40, OFF(size_limit), MB},
+	{"keep", CFG_BOOL, "no", 0, 0, OFF(keep), MB},
+	{"tls", CFG_STR, "required", 0, 0, OFF(tls), MB},
+	{"tls_ca_file", CFG_STR, "", 0, 0, OFF(tls_ca_file), MB},
+	{"tls_fingerprint", CFG_STR, "", 0, 0, OFF(tls_fingerprint), MB},
+	{"auth", CFG_STR, "auto", 0, 0, OFF(auth), MB},
+	{"sender", CFG_STR, "return-path", 0, 0, OFF(sender), MB},
+	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
+};
+
+/* params_load_main - read DIR/popconn.cf into s */
+
+int
+params_load_main(const char *dir, struct fetcher_settings *s,
+    struct cfg_dict **mainp, struct strbuf *why)
+{
+	const struct cfg_param *const tabs[] = {params_fetcher};
+	const struct cfg_dict *layers[1];
+	struct cfg_dict *d = cfg_dict_alloc();
+	char	path[4096];
+	int	rc;
+
+	if (snprintf(path, sizeof(path), "%s/popconn.cf", dir) >=
+	    (int)sizeof(path)) {
+		strbuf_printf(why, "configuration directory name too long");
+		cfg_dict_free(d);
+		return (PC_PERM);
+	}
+	if ((rc = cfg_parse_main(path, d, why)) != PC_OK ||
+	    (rc = cfg_check_known(d, tabs, 1, CFG_MAIN, why)) != PC_OK) {
+		cfg_dict_free(d);
+		return (rc);
+	}
+	layers[0] = d;
+	if ((rc = cfg_apply(params_fetcher, layers, 1, CFG_MAIN, s, why)) !=
+	    PC_OK) {
+		cfg_dict_free(d);
+		return (rc);
+	}
+	*mainp = d;
+	return (PC_OK);
+}

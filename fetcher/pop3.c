@@ -1,0 +1,793 @@
+/*
+ * NAME
+ *	pop3 - POP3 client protocol engine (RFC 1939, 2449, 2595, 3206)
+ * SYNOPSIS
+ *	See pop3.h.
+ * DESCRIPTION
+ *	The parsers at the top of this file do no I/O.  The session
+ *	functions below them drive one connection with net.c; they know
+ *	nothing of scheduling, spooling or delivery: a message is handed to
+ *	the caller's sink as it arrives.
+ * DIAGNOSTICS
+ *	See pop3.h.  Every failure names the server and the command.
+ * SECURITY
+ *	All server data is untrusted.  Lines are bounded (PC_LINE_MAX),
+ *	UIDs validated, numbers range checked, and the message count is
+ *	limited to POP3_MAX_MSGS.  Credentials never reach the log:
+ *	log_proto() redacts PASS and AUTH.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "popconn.h"
+#include "alloc.h"
+#include "log.h"
+#include "pop3.h"
+
+#define POP3_MAX_MSGS	1000000UL	/* per mailbox and session */
+#define POP3_CMD_MAX	255		/* RFC 2449 section 4 */
+
+/* parse_num - decimal number without sign, at most max; end in *end */
+
+static int
+parse_num(const char *s, unsigned long long max, unsigned long long *val,
+    const char **end)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return (-1);
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (max - (unsigned long long)(*p - '0')) / 10)
+			return (-1);
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	*val = v;
+	*end = p;
+	return (0);
+}
+
+/* pop3_parse_status - classify a status line */
+
+int
+pop3_parse_status(const char *line, struct pop3_status *st)
+{
+	static const struct {
+		const char *name;
+		int	code;
+	} codes[] = {
+		{"IN-USE", POP3_RC_IN_USE},
+		{"LOGIN-DELAY", POP3_RC_LOGIN_DELAY},
+		{"SYS/TEMP", POP3_RC_SYS_TEMP},
+		{"SYS/PERM", POP3_RC_SYS_PERM},
+		{"AUTH", POP3_RC_AUTH},
+	};
+	const char *p, *close;
+	size_t	i, len;
+
+	st->code = POP3_RC_NONE;
+	if (strncmp(line, "+OK", 3) == 0 && (line[3] == 0 || line[3] == ' ')) {
+		st->ok = 1;
+		st->text = line[3] ? line + 4 : line + 3;
+		return (0);
+	}
+	if (strncmp(line, "-ERR", 4) != 0 || (line[4] != 0 && line[4] != ' '))
+		return (-1);
+	st->ok = 0;
+	p = line[4] ? line + 5 : line + 4;
+	st->text = p;
+	if (*p == '[' && (close = strchr(p, ']')) != NULL) {
+		st->code = POP3_RC_OTHER;
+		/* Hierarchical codes: match the leading component(s). */
+		len = (size_t)(close - p - 1);
+		for (i = 0; i < PC_ARRAY_LEN(codes); i++) {
+			size_t	n = strlen(codes[i].name);
+
+			if (len >= n && strncasecmp(p + 1, codes[i].name, n) == 0
+			    && (len == n || p[1 + n] == '/')) {
+				st->code = codes[i].code;
+				break;
+			}
+		}
+		st->text = close[1] == ' ' ? close + 2 : close + 1;
+	}
+	return (0);
+}
+
+/* valid_uid - RFC 1939 section 7: 1..70 characters 0x21..0x7E */
+
+static int
+valid_uid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len < 1 || len > PC_UID_MAX)
+		return (0);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return (0);
+	return (1);
+}
+
+/* pop3_parse_uidl - "num uid" */
+
+int
+pop3_parse_uidl(const char *line, unsigned long *num,
+    char uid[PC_UID_MAX + 1])
+{
+	unsigned long long v;
+	const char *p, *u;
+	size_t	len;
+
+	if (parse_num(line, POP3_MAX_MSGS, &v, &p) != 0 || v == 0 || *p != ' ')
+		return (-1);
+	while (*p == ' ')
+		p++;
+	u = p;
+	len = strlen(u);
+	while (len > 0 && u[len - 1] == ' ')	/* tolerate trailing blanks */
+		len--;
+	if (!valid_uid(u, len))
+		return (-1);
+	memcpy(uid, u, len);
+	uid[len] = 0;
+	*num = (unsigned long)v;
+	return (0);
+}
+
+/* pop3_parse_list - "num size" (anything after the size is ignored) */
+
+int
+pop3_parse_list(const char *line, unsigned long *num,
+    unsigned long long *size)
+{
+	unsigned long long v, s;
+	const char *p;
+
+	if (parse_num(line, POP3_MAX_MSGS, &v, &p) != 0 || v == 0 || *p != ' ')
+		return (-1);
+	while (*p == ' ')
+		p++;
+	if (parse_num(p, 1ULL << 50, &s, &p) != 0)
+		return (-1);
+	if (*p != 0 && *p != ' ')
+		return (-1);
+	*num = (unsigned long)v;
+	*size = s;
+	return (0);
+}
+
+/* pop3_parse_capa - one line of a CAPA response */
+
+int
+pop3_parse_capa(const char *line, struct pop3_caps *caps)
+{
+	const char *arg;
+	size_t	kwlen;
+	unsigned long long v;
+	const char *end;
+
+	kwlen = strcspn(line, " ");
+	arg = line[kwlen] ? line + kwlen + 1 : line + kwlen;
+#define KW(s)	(kwlen == sizeof(s) - 1 && strncasecmp(line, s, kwlen) == 0)
+	if (KW("USER"))
+		caps->flags |= POP3_CAP_USER;
+	else if (KW("UIDL"))
+		caps->flags |= POP3_CAP_UIDL;
+	else if (KW("PIPELINING"))
+		caps->flags |= POP3_CAP_PIPELINING;
+	else if (KW("STLS"))
+		caps->flags |= POP3_CAP_STLS;
+	else if (KW("TOP"))
+		caps->flags |= POP3_CAP_TOP;
+	else if (KW("RESP-CODES"))
+		caps->flags |= POP3_CAP_RESP_CODES;
+	else if (KW("AUTH-RESP-CODE"))
+		caps->flags |= POP3_CAP_AUTH_RESP;
+	else if (KW("SASL")) {
+		caps->flags |= POP3_CAP_SASL;
+		if (pc_strlcpy(caps->sasl, arg, sizeof(caps->sasl)) >=
+		    sizeof(caps->sasl))
+			return (-1);
+	} else if (KW("LOGIN-DELAY")) {
+		if (parse_num(arg, 1ULL << 31, &v, &end) == 0)
+			caps->login_delay = (long)v;
+	} else if (KW("EXPIRE")) {
+		if (parse_num(arg, 1ULL << 31, &v, &end) == 0)
+			caps->expire = (long)v;
+		else if (strncasecmp(arg, "NEVER", 5) == 0)
+			caps->expire = -1;
+	}
+#undef KW
+	return (0);
+}
+
+/* Body decoder states. */
+#define B_BOL		0	/* at the beginning of a line */
+#define B_DOT		1	/* "." at the beginning of a line */
+#define B_DOTCR		2	/* ".\r" at the beginning of a line */
+#define B_MID		3	/* inside a line */
+#define B_CR		4	/* "\r" inside a line */
+
+/* pop3_body_init - start decoding a RETR response */
+
+void
+pop3_body_init(struct pop3_body *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->state = B_BOL;
+}
+
+/* pop3_body_feed - decode dot-stuffed CR LF text into LF text */
+
+size_t
+pop3_body_feed(struct pop3_body *b, const char *in, size_t len, char *out,
+    size_t *outlen)
+{
+	size_t	i, o = 0;
+	unsigned char c;
+
+#define EMIT(ch)	do { out[o++] = (char)(ch); b->octets++; } while (0)
+#define EMIT_NL()	do { out[o++] = '\n'; b->octets += 2; b->lines++; \
+			    b->state = B_BOL; } while (0)
+	for (i = 0; i < len && !b->done; i++) {
+		c = (unsigned char)in[i];
+		switch (b->state) {
+		case B_BOL:
+			if (c == '.')
+				b->state = B_DOT;
+			else if (c == '\r')
+				b->state = B_CR;
+			else if (c == '\n')
+				EMIT_NL();
+			else {
+				EMIT(c);
+				b->state = B_MID;
+			}
+			break;
+		case B_DOT:
+			if (c == '\r')
+				b->state = B_DOTCR;
+			else if (c == '\n')
+				b->done = 1;	/* lenient: ".\n" */
+			else {
+				/* ".." is an unstuffed "."; a lone "." before
+				 * other text violates RFC 1939 but is kept. */
+				if (c != '.')
+					EMIT('.');
+				EMIT(c);
+				b->state = B_MID;
+			}
+			break;
+		case B_DOTCR:
+			if (c == '\n') {
+				b->done = 1;
+				break;
+			}
+			/* ".\r" then text: keep both, go on inside the line */
+			EMIT('.');
+			EMIT('\r');
+			b->state = B_MID;
+			i--;
+			break;
+		case B_MID:
+			if (c == '\r')
+				b->state = B_CR;
+			else if (c == '\n')
+				EMIT_NL();
+			else
+				EMIT(c);
+			break;
+		case B_CR:
+			if (c == '\n')
+				EMIT_NL();
+			else if (c == '\r')
+				EMIT('\r');	/* stay in B_CR */
+			else {
+				EMIT('\r');	/* bare CR is content */
+				EMIT(c);
+				b->state = B_MID;
+			}
+			break;
+		}
+	}
+#undef EMIT
+#undef EMIT_NL
+	*outlen = o;
+	return (i);
+}
+
+/* pop3_init - prepare a session object */
+
+void
+pop3_init(struct pop3 *p, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->line = strbuf_alloc(PC_LINE_MAX);
+	p->login_delay = -1;
+	p->caps.login_delay = -1;
+	p->caps.expire = -1;
+	net_init(&p->net);
+}
+
+/* send_cmd - send one command line */
+
+static int
+send_cmd(struct pop3 *p, const char *cmd, struct strbuf *why)
+{
+	char	buf[POP3_CMD_MAX + 3];
+	size_t	len = strlen(cmd);
+
+	if (len > POP3_CMD_MAX || strpbrk(cmd, "\r\n") != NULL) {
+		strbuf_printf(why, "refusing to send an invalid command");
+		return (PC_PERM);
+	}
+	memcpy(buf, cmd, len);
+	memcpy(buf + len, "\r\n", 2);
+	log_proto(p->name, 1, cmd, len);
+	return (net_write(&p->net, buf, len + 2, why));
+}
+
+/* read_status - read and classify one status line */
+
+static int
+read_status(struct pop3 *p, const char *cmd, struct pop3_status *st,
+    struct strbuf *why)
+{
+	char	pr[160];
+	int	rc;
+
+	if ((rc = net_getline(&p->net, p->line, why)) != PC_OK) {
+		strbuf_appendf(why, " (after %s)", cmd);
+		return (rc);
+	}
+	log_proto(p->name, 0, strbuf_str(p->line), strbuf_len(p->line));
+	if (memchr(p->line->data, 0, p->line->len) != NULL ||
+	    pop3_parse_status(strbuf_str(p->line), st) != 0) {
+		strbuf_printf(why, "protocol error: bad reply to %s from %s: %s",
+		    cmd, p->net.peer, log_printable(pr, sizeof(pr),
+		    p->line->data, p->line->len));
+		return (PC_PERM);
+	}
+	return (PC_OK);
+}
+
+/* err_status - turn -ERR into PC_TEMP or PC_PERM with a reason */
+
+static int
+err_status(struct pop3 *p, const char *cmd, const struct pop3_status *st,
+    int dflt, struct strbuf *why)
+{
+	char	pr[160];
+	int	rc = dflt;
+
+	switch (st->code) {
+	case POP3_RC_IN_USE:
+	case POP3_RC_SYS_TEMP:
+		rc = PC_TEMP;
+		break;
+	case POP3_RC_LOGIN_DELAY:
+		rc = PC_TEMP;
+		if (p->caps.login_delay > 0)
+			p->login_delay = p->caps.login_delay;
+		else
+			p->login_delay = 300;
+		break;
+	case POP3_RC_AUTH:
+	case POP3_RC_SYS_PERM:
+		rc = PC_PERM;
+		break;
+	}
+	strbuf_printf(why, "%s refused by %s: %s", cmd, p->net.peer,
+	    log_printable(pr, sizeof(pr), st->text, strlen(st->text)));
+	return (rc);
+}
+
+/* command - send a command and expect +OK */
+
+static int
+command(struct pop3 *p, const char *cmd, const char *shown, int dflt,
+    struct strbuf *why)
+{
+	struct pop3_status st;
+	int	rc;
+
+	if ((rc = send_cmd(p, cmd, why)) != PC_OK)
+		return (rc);
+	if ((rc = read_status(p, shown, &st, why)) != PC_OK)
+		return (rc);
+	if (!st.ok)
+		return (err_status(p, shown, &st, dflt, why));
+	return (PC_OK);
+}
+
+/* read_multiline - read lines until ".", calling fn on each */
+
+static int
+read_multiline(struct pop3 *p, const char *cmd,
+    int (*fn)(struct pop3 *, const char *, void *), void *ctx,
+    struct strbuf *why)
+{
+	const char *s;
+	int	rc;
+
+	for (;;) {
+		if ((rc = net_getline(&p->net, p->line, why)) != PC_OK) {
+			strbuf_appendf(why, " (in %s response)", cmd);
+			return (rc);
+		}
+		log_proto(p->name, 0, strbuf_str(p->line),
+		    strbuf_len(p->line));
+		if (memchr(p->line->data, 0, p->line->len) != NULL) {
+			strbuf_printf(why, "protocol error: NUL in %s "
+			    "response from %s", cmd, p->net.peer);
+			return (PC_PERM);
+		}
+		s = strbuf_str(p->line);
+		if (s[0] == '.') {
+			if (s[1] == 0)
+				return (PC_OK);
+			s++;		/* dot-stuffed */
+		}
+		if ((rc = fn(p, s, ctx)) != PC_OK) {
+			char	pr[120];
+
+			strbuf_printf(why, "protocol error: bad %s line from "
+			    "%s: %s", cmd, p->net.peer, log_printable(pr,
+			    sizeof(pr), s, strlen(s)));
+			return (rc);
+		}
+	}
+}
+
+/* capa_line - one CAPA line */
+
+static int
+capa_line(struct pop3 *p, const char *line, void *ctx)
+{
+	(void)ctx;
+	return (pop3_parse_capa(line, &p->caps) == 0 ? PC_OK : PC_PERM);
+}
+
+/* get_caps - CAPA; a server without CAPA has no capabilities */
+
+static int
+get_caps(struct pop3 *p, struct strbuf *why)
+{
+	struct pop3_status st;
+	int	rc;
+
+	memset(&p->caps, 0, sizeof(p->caps));
+	p->caps.login_delay = -1;
+	p->caps.expire = -1;
+	if ((rc = send_cmd(p, "CAPA", why)) != PC_OK)
+		return (rc);
+	if ((rc = read_status(p, "CAPA", &st, why)) != PC_OK)
+		return (rc);
+	if (!st.ok)
+		return (PC_OK);
+	return (read_multiline(p, "CAPA", capa_line, NULL, why));
+}
+
+/* greeting - read the greeting and remember an APOP timestamp */
+
+static int
+greeting(struct pop3 *p, struct strbuf *why)
+{
+	struct pop3_status st;
+	const char *lt, *gt;
+	int	rc;
+
+	if ((rc = read_status(p, "greeting", &st, why)) != PC_OK)
+		return (rc);
+	if (!st.ok)
+		return (err_status(p, "connection", &st, PC_TEMP, why));
+	/* RFC 1939 section 7: a msg-id "<...@...>" in the greeting. */
+	p->apop_ts[0] = 0;
+	if ((lt = strchr(st.text, '<')) != NULL &&
+	    (gt = strchr(lt, '>')) != NULL && memchr(lt, '@', (size_t)(gt -
+	    lt)) != NULL && (size_t)(gt - lt + 1) < sizeof(p->apop_ts)) {
+		memcpy(p->apop_ts, lt, (size_t)(gt - lt + 1));
+		p->apop_ts[gt - lt + 1] = 0;
+	}
+	return (PC_OK);
+}
+
+/* pop3_open - connect, TLS, greeting, capabilities */
+
+int
+pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
+{
+	struct net_tls t;
+	int	rc;
+
+	memset(&t, 0, sizeof(t));
+	t.host = o->host;
+	t.ca_file = o->ca_file;
+	t.pin = o->pin;
+	t.verify = 1;
+	if ((rc = net_connect(&p->net, o->host, o->port, o->connect_timeout,
+	    why)) != PC_OK)
+		return (rc);
+	p->net.timeout = o->command_timeout;
+	if (o->session_timeout > 0)
+		p->net.deadline = time(NULL) + o->session_timeout;
+	if (o->tls == POP3_TLS_IMPLICIT) {
+		if ((rc = net_tls_start(&p->net, &t, why)) != PC_OK)
+			return (rc);
+		p->tls_active = 1;
+	}
+	if ((rc = greeting(p, why)) != PC_OK)
+		return (rc);
+	if ((rc = get_caps(p, why)) != PC_OK)
+		return (rc);
+	if (o->tls == POP3_TLS_STLS) {
+		if (!(p->caps.flags & POP3_CAP_STLS)) {
+			strbuf_printf(why, "server %s does not offer STLS and "
+			    "TLS is required: no credentials sent",
+			    p->net.peer);
+			return (PC_PERM);
+		}
+		if ((rc = command(p, "STLS", "STLS", PC_PERM, why)) != PC_OK) {
+			strbuf_appendf(why, "; TLS is required: no "
+			    "credentials sent");
+			return (PC_PERM);
+		}
+		if ((rc = net_tls_start(&p->net, &t, why)) != PC_OK)
+			return (rc);
+		p->tls_active = 1;
+		/* RFC 2595 section 4: forget what was learned before TLS. */
+		if ((rc = get_caps(p, why)) != PC_OK)
+			return (rc);
+	}
+	return (PC_OK);
+}
+
+/* pop3_login - USER/PASS */
+
+int
+pop3_login(struct pop3 *p, const char *user, const char *pass,
+    struct strbuf *why)
+{
+	struct strbuf *cmd = strbuf_alloc(POP3_CMD_MAX);
+	int	rc;
+
+	if (!p->tls_active) {
+		/* Callers decide; this is the last line of defence. */
+		log_warn("%s: sending a password without TLS to %s", p->name,
+		    p->net.peer);
+	}
+	if (strbuf_printf(cmd, "USER %s", user) != 0) {
+		strbuf_printf(why, "account name too long");
+		rc = PC_PERM;
+		goto out;
+	}
+	if ((rc = command(p, strbuf_str(cmd), "USER", PC_PERM, why)) != PC_OK)
+		goto out;
+	if (strbuf_printf(cmd, "PASS %s", pass) != 0 ||
+	    strpbrk(pass, "\r\n") != NULL) {
+		strbuf_printf(why, "password too long or has a line break");
+		rc = PC_PERM;
+		goto out;
+	}
+	rc = command(p, strbuf_str(cmd), "PASS", PC_PERM, why);
+	if (rc == PC_PERM)
+		strbuf_appendf(why, " (authentication failed for %s)", user);
+out:
+	strbuf_wipe(cmd);
+	strbuf_free(cmd);
+	return (rc);
+}
+
+struct scan_ctx {
+	struct pop3_msg *v;
+	size_t	n;
+	size_t	cap;
+};
+
+/* scan_add - append a message entry */
+
+static struct pop3_msg *
+scan_add(struct scan_ctx *c)
+{
+	if (c->n >= POP3_MAX_MSGS)
+		return (NULL);
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->v = xrealloc(c->v, c->cap * sizeof(*c->v));
+	}
+	memset(&c->v[c->n], 0, sizeof(c->v[0]));
+	return (&c->v[c->n++]);
+}
+
+/* uidl_line - one UIDL line */
+
+static int
+uidl_line(struct pop3 *p, const char *line, void *ctx)
+{
+	struct pop3_msg *m;
+
+	(void)p;
+	if ((m = scan_add(ctx)) == NULL)
+		return (PC_PERM);
+	return (pop3_parse_uidl(line, &m->num, m->uid) == 0 ? PC_OK : PC_PERM);
+}
+
+/* list_line - one LIST line */
+
+static int
+list_line(struct pop3 *p, const char *line, void *ctx)
+{
+	struct pop3_msg *m;
+
+	(void)p;
+	if ((m = scan_add(ctx)) == NULL)
+		return (PC_PERM);
+	return (pop3_parse_list(line, &m->num, &m->size) == 0 ? PC_OK :
+	    PC_PERM);
+}
+
+/* by_num - qsort by message number */
+
+static int
+by_num(const void *a, const void *b)
+{
+	const struct pop3_msg *x = a, *y = b;
+
+	return (x->num < y->num ? -1 : x->num > y->num);
+}
+
+/* by_uid - qsort by UID */
+
+static int
+by_uid(const void *a, const void *b)
+{
+	return (strcmp(((const struct pop3_msg *)a)->uid,
+	    ((const struct pop3_msg *)b)->uid));
+}
+
+/* pop3_scan - UIDL and LIST into p->msgs */
+
+int
+pop3_scan(struct pop3 *p, struct strbuf *why)
+{
+	struct scan_ctx u = {0}, l = {0};
+	struct pop3_status st;
+	size_t	i, j;
+	int	rc;
+
+	free(p->msgs);
+	p->msgs = NULL;
+	p->nmsgs = 0;
+	if ((rc = send_cmd(p, "UIDL", why)) != PC_OK ||
+	    (rc = read_status(p, "UIDL", &st, why)) != PC_OK)
+		goto out;
+	if (st.ok && (rc = read_multiline(p, "UIDL", uidl_line, &u, why)) !=
+	    PC_OK)
+		goto out;
+	if ((rc = command(p, "LIST", "LIST", PC_TEMP, why)) != PC_OK ||
+	    (rc = read_multiline(p, "LIST", list_line, &l, why)) != PC_OK)
+		goto out;
+	qsort(l.v, l.n, sizeof(*l.v), by_num);
+	qsort(u.v, u.n, sizeof(*u.v), by_num);
+	for (i = 1; i < l.n; i++) {
+		if (l.v[i].num == l.v[i - 1].num) {
+			strbuf_printf(why, "protocol error: message %lu listed "
+			    "twice by %s", l.v[i].num, p->net.peer);
+			rc = PC_PERM;
+			goto out;
+		}
+	}
+	for (i = 0, j = 0; i < l.n; i++) {
+		while (j < u.n && u.v[j].num < l.v[i].num)
+			j++;
+		if (j < u.n && u.v[j].num == l.v[i].num)
+			memcpy(l.v[i].uid, u.v[j].uid, sizeof(l.v[i].uid));
+	}
+	if (u.n > 1) {
+		/* RFC 1939: UIDs are unique.  A server that breaks this
+		 * cannot be tracked safely: refuse, keep mail on it. */
+		qsort(u.v, u.n, sizeof(*u.v), by_uid);
+		for (i = 1; i < u.n; i++) {
+			if (strcmp(u.v[i].uid, u.v[i - 1].uid) == 0) {
+				strbuf_printf(why, "protocol error: server %s "
+				    "gives two messages the same UIDL; "
+				    "nothing fetched or deleted", p->net.peer);
+				rc = PC_PERM;
+				goto out;
+			}
+		}
+	}
+	p->msgs = l.v;
+	p->nmsgs = l.n;
+	l.v = NULL;
+	rc = PC_OK;
+out:
+	free(u.v);
+	free(l.v);
+	return (rc);
+}
+
+/* pop3_retr - stream one message into sink */
+
+int
+pop3_retr(struct pop3 *p, unsigned long num,
+    int (*sink)(void *ctx, const char *data, size_t len), void *ctx,
+    struct pop3_retr_info *info, struct strbuf *why)
+{
+	struct pop3_body b;
+	char	cmd[32];
+	char   *out;
+	size_t	used, outlen;
+	int	rc;
+
+	(void)snprintf(cmd, sizeof(cmd), "RETR %lu", num);
+	if ((rc = command(p, cmd, "RETR", PC_TEMP, why)) != PC_OK)
+		return (rc);
+	out = xmalloc(NET_RBUF_SIZE + 2);
+	pop3_body_init(&b);
+	for (;;) {
+		if (p->net.rpos < p->net.rlen) {
+			used = pop3_body_feed(&b, p->net.rbuf + p->net.rpos,
+			    p->net.rlen - p->net.rpos, out, &outlen);
+			p->net.rpos += used;
+			if (outlen > 0 && sink(ctx, out, outlen) != PC_OK) {
+				strbuf_printf(why, "cannot store message %lu",
+				    num);
+				rc = PC_TEMP;
+				break;
+			}
+			if (b.done) {
+				rc = PC_OK;
+				break;
+			}
+		}
+		if ((rc = net_fill(&p->net, why)) != PC_OK) {
+			strbuf_appendf(why, " (during RETR %lu)", num);
+			break;
+		}
+	}
+	free(out);
+	info->octets = b.octets;
+	info->lines = b.lines;
+	return (rc);
+}
+
+/* pop3_dele - mark one message deleted */
+
+int
+pop3_dele(struct pop3 *p, unsigned long num, struct strbuf *why)
+{
+	char	cmd[32];
+
+	(void)snprintf(cmd, sizeof(cmd), "DELE %lu", num);
+	return (command(p, cmd, "DELE", PC_TEMP, why));
+}
+
+/* pop3_quit - end the session; the server deletes in the UPDATE state */
+
+int
+pop3_quit(struct pop3 *p, struct strbuf *why)
+{
+	return (command(p, "QUIT", "QUIT", PC_TEMP, why));
+}
+
+/* pop3_close - drop the connection (without QUIT: DELEs roll back) */
+
+void
+pop3_close(struct pop3 *p)
+{
+	net_close(&p->net);
+	p->line = strbuf_free(p->line);
+	free(p->msgs);
+	p->msgs = NULL;
+	p->nmsgs = 0;
+}

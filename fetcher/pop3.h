@@ -1,0 +1,162 @@
+/*
+ * NAME
+ *	pop3.h - POP3 client protocol engine (RFC 1939, 2449, 2595)
+ * SYNOPSIS
+ *	Pure parsers (no I/O; unit tested and fuzzed):
+ *	int pop3_parse_status(const char *line, struct pop3_status *st);
+ *	int pop3_parse_uidl(const char *line, unsigned long *num,
+ *		char uid[PC_UID_MAX + 1]);
+ *	int pop3_parse_list(const char *line, unsigned long *num,
+ *		unsigned long long *size);
+ *	int pop3_parse_capa(const char *line, struct pop3_caps *caps);
+ *	void pop3_body_init(struct pop3_body *b);
+ *	size_t pop3_body_feed(struct pop3_body *b, const char *in,
+ *		size_t len, char *out, size_t *outlen);
+ *
+ *	Sessions:
+ *	void pop3_init(struct pop3 *p, const char *name);
+ *	int pop3_open(struct pop3 *p, const struct pop3_opts *o,
+ *		struct strbuf *why);
+ *	int pop3_login(struct pop3 *p, const char *user, const char *pass,
+ *		struct strbuf *why);
+ *	int pop3_scan(struct pop3 *p, struct strbuf *why);
+ *	int pop3_retr(struct pop3 *p, unsigned long num,
+ *		int (*sink)(void *ctx, const char *data, size_t len),
+ *		void *ctx, struct pop3_retr_info *info, struct strbuf *why);
+ *	int pop3_dele(struct pop3 *p, unsigned long num, struct strbuf *why);
+ *	int pop3_quit(struct pop3 *p, struct strbuf *why);
+ *	void pop3_close(struct pop3 *p);
+ * DESCRIPTION
+ *	pop3_parse_status() classifies a status line: +OK, -ERR (with the
+ *	RFC 2449/3206 response code, if any), or neither.
+ *
+ *	pop3_body_*() is the RETR data decoder: it turns the server's
+ *	dot-stuffed CR LF text into the message with LF line ends, and
+ *	sees the terminating "." line.  It is a byte state machine, so lines
+ *	of any length stream through it.  out must hold at least len + 2
+ *	bytes.  It returns the number of input bytes consumed (fewer than
+ *	len only when the terminator was seen: b->done is then set).
+ *	b->octets counts the message size as POP3 defines it (CR LF line
+ *	ends, before dot-stuffing), for comparison with LIST.
+ *
+ *	pop3_open() connects, runs TLS (implicit, or STLS after CAPA), reads
+ *	the greeting and the capabilities (again after TLS).  With TLS
+ *	required and no STLS, no credential is ever sent.
+ *	pop3_scan() fills p->msgs from UIDL and LIST.
+ *	pop3_retr() streams message num into sink (LF line ends); a message
+ *	is complete only when its terminator arrived.
+ * DIAGNOSTICS
+ *	PC_OK, PC_TEMP (network trouble, [IN-USE], [LOGIN-DELAY],
+ *	[SYS/TEMP]) or PC_PERM ([AUTH], [SYS/PERM], protocol violations,
+ *	TLS verification), with the reason in why.  p->login_delay holds a
+ *	delay the server asked for, if any.
+ * SECURITY
+ *	Every server string is untrusted: status and UIDL lines are limited
+ *	to PC_LINE_MAX bytes, UIDs to 1..70 printable characters (RFC 1939
+ *	section 7), message numbers and sizes are range checked.
+ */
+#ifndef POP3_H
+#define POP3_H
+
+#include "popconn.h"
+#include "net.h"
+
+/* Response codes, RFC 2449 section 8, RFC 3206. */
+#define POP3_RC_NONE		0
+#define POP3_RC_IN_USE		1
+#define POP3_RC_LOGIN_DELAY	2
+#define POP3_RC_SYS_TEMP	3
+#define POP3_RC_SYS_PERM	4
+#define POP3_RC_AUTH		5
+#define POP3_RC_OTHER		6
+
+struct pop3_status {
+	int	ok;		/* 1 +OK, 0 -ERR */
+	int	code;		/* POP3_RC_* */
+	const char *text;	/* after the status (and code); in line */
+};
+
+#define POP3_CAP_USER		(1u << 0)
+#define POP3_CAP_UIDL		(1u << 1)
+#define POP3_CAP_PIPELINING	(1u << 2)
+#define POP3_CAP_STLS		(1u << 3)
+#define POP3_CAP_SASL		(1u << 4)
+#define POP3_CAP_RESP_CODES	(1u << 5)
+#define POP3_CAP_TOP		(1u << 6)
+#define POP3_CAP_AUTH_RESP	(1u << 7)
+
+struct pop3_caps {
+	unsigned flags;
+	char	sasl[256];	/* mechanism names, space separated */
+	long	login_delay;	/* LOGIN-DELAY n, or -1 */
+	long	expire;		/* EXPIRE n (0: deleted at once), or -1 */
+};
+
+struct pop3_body {
+	int	state;
+	int	done;
+	unsigned long long octets;
+	unsigned long long lines;
+};
+
+struct pop3_msg {
+	unsigned long num;
+	unsigned long long size;
+	char	uid[PC_UID_MAX + 1];
+};
+
+#define POP3_TLS_NONE		0	/* plaintext allowed (explicit) */
+#define POP3_TLS_STLS		1	/* STLS, required */
+#define POP3_TLS_IMPLICIT	2	/* pop3s */
+
+struct pop3_opts {
+	const char *host;
+	int	port;
+	int	tls;		/* POP3_TLS_* */
+	const char *ca_file;
+	const char *pin;
+	int	connect_timeout;
+	int	command_timeout;
+	int	session_timeout;
+};
+
+struct pop3 {
+	const char *name;	/* mailbox, for logs */
+	struct net net;
+	struct strbuf *line;	/* current reply line */
+	struct pop3_caps caps;
+	char	apop_ts[PC_LINE_MAX + 1];	/* greeting <timestamp> */
+	int	tls_active;
+	long	login_delay;	/* from [LOGIN-DELAY], or -1 */
+	struct pop3_msg *msgs;
+	size_t	nmsgs;
+};
+
+struct pop3_retr_info {
+	unsigned long long octets;	/* POP3 size of what arrived */
+	unsigned long long lines;
+};
+
+int pop3_parse_status(const char *line, struct pop3_status *st);
+int pop3_parse_uidl(const char *line, unsigned long *num,
+    char uid[PC_UID_MAX + 1]);
+int pop3_parse_list(const char *line, unsigned long *num,
+    unsigned long long *size);
+int pop3_parse_capa(const char *line, struct pop3_caps *caps);
+void pop3_body_init(struct pop3_body *b);
+size_t pop3_body_feed(struct pop3_body *b, const char *in, size_t len,
+    char *out, size_t *outlen);
+
+void pop3_init(struct pop3 *p, const char *name);
+int pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why);
+int pop3_login(struct pop3 *p, const char *user, const char *pass,
+    struct strbuf *why);
+int pop3_scan(struct pop3 *p, struct strbuf *why);
+int pop3_retr(struct pop3 *p, unsigned long num,
+    int (*sink)(void *ctx, const char *data, size_t len), void *ctx,
+    struct pop3_retr_info *info, struct strbuf *why);
+int pop3_dele(struct pop3 *p, unsigned long num, struct strbuf *why);
+int pop3_quit(struct pop3 *p, struct strbuf *why);
+void pop3_close(struct pop3 *p);
+
+#endif

@@ -1,0 +1,1167 @@
+/*
+ * NAME
+ *	cfg - popconn.cf, mailboxes.cf and passwords
+ * SYNOPSIS
+ *	#include "cfg.h"
+ *
+ *	struct cfg_dict *cfg_dict_alloc(void);		caller frees
+ *	struct cfg_dict *cfg_dict_free(struct cfg_dict *d);	returns NULL
+ *	void cfg_dict_set(struct cfg_dict *d, const char *name,
+ *		const char *value, const char *file, int line);	copies all
+ *	const struct cfg_entry *cfg_dict_find(const struct cfg_dict *d,
+ *		const char *name);			owned by d
+ *
+ *	int cfg_parse_main(const char *path, struct cfg_dict *d,
+ *		struct strbuf *why);
+ *	int cfg_parse_main_buf(const char *file, const char *text,
+ *		size_t len, struct cfg_dict *d, struct strbuf *why);
+ *
+ *	int cfg_check_known(const struct cfg_dict *d,
+ *		const struct cfg_param *const tabs[], size_t ntabs,
+ *		unsigned need, struct strbuf *why);
+ *	int cfg_apply(const struct cfg_param *tab,
+ *		const struct cfg_dict *const layers[], size_t nlayers,
+ *		unsigned need, void *base, struct strbuf *why);
+ *		CFG_STR fields: caller frees with cfg_free_values()
+ *	void cfg_free_values(const struct cfg_param *tab, unsigned need,
+ *		void *base);
+ *	int cfg_expand(const struct cfg_param *tab,
+ *		const struct cfg_dict *const layers[], size_t nlayers,
+ *		const char *value, struct strbuf *out, struct strbuf *why);
+ *	int cfg_parse_time(const char *s, long long *secs);
+ *	int cfg_parse_size(const char *s, long long *bytes);
+ *	int cfg_parse_bool(const char *s, int *val);
+ *
+ *	int cfg_parse_mailboxes(const char *path, struct cfg_mailboxes *m,
+ *		struct strbuf *why);
+ *	int cfg_parse_mailboxes_buf(const char *file, const char *text,
+ *		size_t len, struct cfg_mailboxes *m, struct strbuf *why);
+ *	void cfg_mailboxes_free(struct cfg_mailboxes *m);
+ *
+ *	int cfg_load_passwords(const char *path, struct cfg_dict *d,
+ *		struct strbuf *why);
+ *	int cfg_parse_passwords_buf(const char *file, const char *text,
+ *		size_t len, struct cfg_dict *d, struct strbuf *why);
+ * DESCRIPTION
+ *	A cfg_dict maps names to raw (unexpanded) values, each with the
+ *	file and line where it was set.  Setting a name again replaces the
+ *	value.  Values are wiped when replaced or freed, since a dict may
+ *	hold passwords.
+ *
+ *	popconn.cf follows Postfix's main.cf: "name = value"; a line whose
+ *	first non-blank character is '#' is a comment; a blank line is
+ *	ignored; a line that starts with white space continues the
+ *	logical line, joined with one space (as Postfix's readlline()).
+ *	Names are 1..CFG_NAME_MAX characters of [A-Za-z0-9_.-].  Values
+ *	are stored without leading and trailing white space.  A logical
+ *	line is at most PC_CFG_LINE_MAX bytes and a file at most
+ *	CFG_FILE_MAX bytes.
+ *
+ *	Parameter tables end with an entry whose name is NULL.  A range
+ *	is checked when min or max is non-zero.  CFG_INT, CFG_TIME and
+ *	CFG_SIZE fields are long long, CFG_BOOL fields int, CFG_STR fields
+ *	char *; cfg_apply() frees an old CFG_STR value before storing a
+ *	copy, so applying twice does not leak.
+ *
+ *	Expansion: $name (name of [A-Za-z0-9_]), ${name}, $(name), and
+ *	"$$" for '$'.  A name is looked up in the layers, last first, then
+ *	among the table's defaults (NULL means the empty string).  More
+ *	than CFG_EXPAND_DEPTH nested levels (a loop), more than
+ *	CFG_EXPAND_STEPS references in one value, or a result over
+ *	PC_CFG_LINE_MAX bytes is an error, as are an unknown name, a '$'
+ *	at the end of a value or before anything else, and an unclosed
+ *	"${" or "$(".
+ *
+ *	cfg_parse_time() takes digits with an optional suffix s, m, h, d
+ *	or w; cfg_parse_size() digits with an optional suffix k, m or g
+ *	(powers of 1024; either case).  Both return 0, -1 for bad syntax,
+ *	-2 when the result does not fit a long long.  cfg_parse_bool()
+ *	takes yes/no, true/false, on/off, 1/0 in any case; 0 or -1.
+ *
+ *	mailboxes.cf: a line starting in column one begins an entry,
+ *	"name type url [deliver-to]", then "-o name=value" pairs, which
+ *	may also appear on continuation lines (white space first).  The
+ *	columns may continue on continuation lines too, as in master.cf.
+ *	cfg_parse_mailboxes_buf() appends to m, which the caller zeroes
+ *	first and frees with cfg_mailboxes_free() also after an error.
+ *	deliver-to is at most CFG_ADDR_MAX bytes, printable, and does not
+ *	start with '-' (it ends up in sendmail's argument list).
+ *
+ *	passwords: "name secret" lines; the secret is the rest of the line
+ *	after the white space that follows the name, without a trailing
+ *	CR.  A name may appear only once.
+ * DIAGNOSTICS
+ *	PC_OK, or PC_PERM with "FILE, line N: reason" in why; PC_TEMP when
+ *	a file cannot be read.  A NUL byte in a file is an error.  An
+ *	error in a default value (a bug in a table) is reported as
+ *	"default for NAME: reason".
+ * SECURITY
+ *	Configuration is trusted more than network input, but every line,
+ *	name, file and expansion is bounded, so a broken file cannot
+ *	exhaust memory or time.  Messages about the passwords file never
+ *	quote a secret; values are quoted through log_printable().
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "cfg.h"
+#include "log.h"
+#include "popconn.h"
+#include "safeio.h"
+#include "url.h"
+
+#define CFG_FILE_MAX		(64 * 1024 * 1024)	/* one config file */
+#define CFG_NAME_MAX		128	/* parameter name */
+#define CFG_ADDR_MAX		320	/* deliver-to: 64 + '@' + 255 */
+#define CFG_EXPAND_DEPTH	20	/* nested $name levels */
+#define CFG_EXPAND_STEPS	10000	/* $name references per value */
+#define CFG_QUOTE_MAX		128	/* quoted value in a message */
+#define CFG_WHY_MAX		1024	/* a message */
+
+/* Expansion state. */
+struct cfg_xctx {
+	const struct cfg_param *tab;
+	const struct cfg_dict *const *layers;
+	size_t	nlayers;
+	struct strbuf *out;
+	struct strbuf *why;
+	unsigned long steps;
+};
+
+/* Physical line reader. */
+struct cfg_reader {
+	const char *text;
+	size_t	len;
+	size_t	pos;
+	int	lineno;
+};
+
+/* cfg_why - set "FILE, line N: reason" (or "reason"), if wanted */
+
+static int PC_PRINTF(4, 5)
+cfg_why(struct strbuf *why, const char *file, int line, const char *fmt, ...)
+{
+	char    buf[CFG_WHY_MAX];
+	va_list ap;
+	int     n;
+
+	if (why == NULL)
+		return (PC_PERM);
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		buf[0] = 0;
+	else if ((size_t) n >= sizeof(buf))
+		memcpy(buf + sizeof(buf) - 4, "...", 4);
+	strbuf_reset(why);
+	if (file != NULL)
+		(void) strbuf_printf(why, "%s, line %d: ", file, line);
+	if (strbuf_puts(why, buf) < 0)
+		(void) strbuf_append(why, buf, why->max - strbuf_len(why));
+	return (PC_PERM);
+}
+
+/* cfg_isblank - white space within a line */
+
+static int
+cfg_isblank(int c)
+{
+	return (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f');
+}
+
+/* cfg_isnamechar - may c appear in a parameter or mailbox name? */
+
+static int
+cfg_isnamechar(int c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	    || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-');
+}
+
+/* cfg_valid_name - 1..max name characters */
+
+static int
+cfg_valid_name(const char *s, size_t len, size_t max)
+{
+	size_t  i;
+
+	if (len == 0 || len > max)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (!cfg_isnamechar((unsigned char) s[i]))
+			return (0);
+	return (1);
+}
+
+/* cfg_quote - printable, bounded copy of a value for a message */
+
+static const char *
+cfg_quote(char *buf, size_t size, const char *s)
+{
+	return (log_printable(buf, size, s, strlen(s)));
+}
+
+/* cfg_next_line - next physical line, without LF and a final CR */
+
+static int
+cfg_next_line(struct cfg_reader *r, const char **line, size_t *len)
+{
+	const char *nl;
+	size_t  n;
+
+	if (r->pos >= r->len)
+		return (0);
+	*line = r->text + r->pos;
+	nl = memchr(*line, '\n', r->len - r->pos);
+	n = nl ? (size_t) (nl - *line) : r->len - r->pos;
+	r->pos += n + (nl != NULL);
+	r->lineno++;
+	if (n > 0 && (*line)[n - 1] == '\r')
+		n--;
+	*len = n;
+	return (1);
+}
+
+/* cfg_check_line - length and NUL checks for one physical line */
+
+static int
+cfg_check_line(const char *file, int lineno, const char *line, size_t len,
+    struct strbuf *why)
+{
+	if (len > PC_CFG_LINE_MAX)
+		return (cfg_why(why, file, lineno, "line longer than %d bytes",
+		    PC_CFG_LINE_MAX));
+	if (memchr(line, 0, len) != NULL)
+		return (cfg_why(why, file, lineno, "NUL character in line"));
+	return (PC_OK);
+}
+
+/* cfg_skip_comment - is the line blank or a comment? */
+
+static int
+cfg_skip_comment(const char *line, size_t len)
+{
+	size_t  i = 0;
+
+	while (i < len && cfg_isblank((unsigned char) line[i]))
+		i++;
+	return (i == len || line[i] == '#');
+}
+
+/* cfg_dict_alloc - create an empty dictionary */
+
+struct cfg_dict *
+cfg_dict_alloc(void)
+{
+	return (xcalloc(1, sizeof(struct cfg_dict)));
+}
+
+/* cfg_dict_free - destroy a dictionary, wiping values */
+
+struct cfg_dict *
+cfg_dict_free(struct cfg_dict *d)
+{
+	size_t  i;
+
+	if (d == NULL)
+		return (NULL);
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].name);
+		xfree_secret(d->v[i].value);
+		free(d->v[i].file);
+	}
+	free(d->v);
+	free(d);
+	return (NULL);
+}
+
+/* cfg_dict_index - index of a name, or d->n */
+
+static size_t
+cfg_dict_index(const struct cfg_dict *d, const char *name)
+{
+	size_t  i;
+
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].name, name) == 0)
+			break;
+	return (i);
+}
+
+/* cfg_dict_find - look up a name; owned by d */
+
+const struct cfg_entry *
+cfg_dict_find(const struct cfg_dict *d, const char *name)
+{
+	size_t  i = cfg_dict_index(d, name);
+
+	return (i < d->n ? &d->v[i] : NULL);
+}
+
+/* cfg_dict_set - add or replace a setting */
+
+void
+cfg_dict_set(struct cfg_dict *d, const char *name, const char *value,
+    const char *file, int line)
+{
+	size_t  i = cfg_dict_index(d, name);
+	struct cfg_entry *e;
+
+	if (i == d->n) {
+		if (d->n == d->cap) {
+			d->cap = d->cap ? d->cap * 2 : 16;
+			d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
+		}
+		e = &d->v[d->n++];
+		e->name = xstrdup(name);
+	} else {
+		e = &d->v[i];
+		xfree_secret(e->value);
+		free(e->file);
+	}
+	e->value = xstrdup(value);
+	e->file = file ? xstrdup(file) : NULL;
+	e->line = line;
+}
+
+/* cfg_main_setting - parse one logical "name = value" line */
+
+static int
+cfg_main_setting(const char *file, int lineno, char *text, size_t len,
+    struct cfg_dict *d, struct strbuf *why)
+{
+	char    qbuf[CFG_QUOTE_MAX];
+	size_t  i = 0;
+	size_t  nend;
+	size_t  vstart;
+
+	while (i < len && cfg_isnamechar((unsigned char) text[i]))
+		i++;
+	nend = i;
+	while (i < len && cfg_isblank((unsigned char) text[i]))
+		i++;
+	if (nend == 0)
+		return (cfg_why(why, file, lineno, "expected \"name = value\", "
+		    "got \"%s\"", log_printable(qbuf, sizeof(qbuf), text, len)));
+	if (i >= len || text[i] != '=') {
+		text[nend] = 0;
+		return (cfg_why(why, file, lineno, "missing '=' after "
+		    "parameter name \"%s\"",
+		    cfg_quote(qbuf, sizeof(qbuf), text)));
+	}
+	if (nend > CFG_NAME_MAX)
+		return (cfg_why(why, file, lineno, "parameter name longer "
+		    "than %d characters", CFG_NAME_MAX));
+	i++;
+	while (i < len && cfg_isblank((unsigned char) text[i]))
+		i++;
+	vstart = i;
+	while (len > vstart && cfg_isblank((unsigned char) text[len - 1]))
+		len--;
+	text[nend] = 0;
+	text[len] = 0;
+	cfg_dict_set(d, text, text + vstart, file, lineno);
+	return (PC_OK);
+}
+
+/* cfg_parse_main_buf - parse popconn.cf text */
+
+int
+cfg_parse_main_buf(const char *file, const char *text, size_t len,
+    struct cfg_dict *d, struct strbuf *why)
+{
+	struct cfg_reader r = {text, len, 0, 0};
+	struct strbuf *lbuf = strbuf_alloc(PC_CFG_LINE_MAX);
+	const char *line;
+	size_t  llen;
+	size_t  i;
+	int     start = 0;		/* line of the pending logical line */
+	int     status = PC_OK;
+
+	while (status == PC_OK && cfg_next_line(&r, &line, &llen)) {
+		if ((status = cfg_check_line(file, r.lineno, line, llen,
+		    why)) != PC_OK)
+			break;
+		if (cfg_skip_comment(line, llen))
+			continue;
+		if (cfg_isblank((unsigned char) line[0])) {
+			if (start == 0) {
+				status = cfg_why(why, file, r.lineno,
+				    "continuation line without a setting "
+				    "before it");
+				break;
+			}
+			for (i = 0; cfg_isblank((unsigned char) line[i]); i++)
+				 /* void */ ;
+			while (llen > i
+			    && cfg_isblank((unsigned char) line[llen - 1]))
+				llen--;
+			if (strbuf_putc(lbuf, ' ') < 0
+			    || strbuf_append(lbuf, line + i, llen - i) < 0)
+				status = cfg_why(why, file, start, "logical "
+				    "line longer than %d bytes",
+				    PC_CFG_LINE_MAX);
+			continue;
+		}
+		if (start != 0)
+			status = cfg_main_setting(file, start, lbuf->data,
+			    lbuf->len, d, why);
+		strbuf_reset(lbuf);
+		start = r.lineno;
+		if (status == PC_OK)
+			(void) strbuf_append(lbuf, line, llen);	/* fits */
+	}
+	if (status == PC_OK && start != 0)
+		status = cfg_main_setting(file, start, lbuf->data, lbuf->len,
+		    d, why);
+	strbuf_free(lbuf);
+	return (status);
+}
+
+/* cfg_read - read a whole config file */
+
+static int
+cfg_read(const char *path, int secret, struct strbuf **out,
+    struct strbuf *why)
+{
+	*out = strbuf_alloc(CFG_FILE_MAX);
+	return (safeio_read_file(path, CFG_FILE_MAX, secret, *out, why));
+}
+
+/* cfg_parse_main - parse popconn.cf */
+
+int
+cfg_parse_main(const char *path, struct cfg_dict *d, struct strbuf *why)
+{
+	struct strbuf *buf;
+	int     status;
+
+	if ((status = cfg_read(path, 0, &buf, why)) == PC_OK)
+		status = cfg_parse_main_buf(path, buf->data, buf->len, d, why);
+	strbuf_free(buf);
+	return (status);
+}
+
+/* cfg_param_find - a parameter by name, or NULL */
+
+static const struct cfg_param *
+cfg_param_find(const struct cfg_param *tab, const char *name)
+{
+	for (; tab != NULL && tab->name != NULL; tab++)
+		if (strcmp(tab->name, name) == 0)
+			return (tab);
+	return (NULL);
+}
+
+/* cfg_check_known - report the first setting no table declares */
+
+int
+cfg_check_known(const struct cfg_dict *d,
+    const struct cfg_param *const tabs[], size_t ntabs, unsigned need,
+    struct strbuf *why)
+{
+	const struct cfg_param *p;
+	size_t  i;
+	size_t  t;
+
+	for (i = 0; i < d->n; i++) {
+		p = NULL;
+		for (t = 0; t < ntabs && p == NULL; t++)
+			if ((p = cfg_param_find(tabs[t], d->v[i].name)) != NULL
+			    && (p->flags & need) == 0)
+				p = NULL;
+		if (p == NULL)
+			return (cfg_why(why, d->v[i].file, d->v[i].line,
+			    "unknown parameter %s", d->v[i].name));
+	}
+	return (PC_OK);
+}
+
+/* cfg_lookup - raw value of a name: layers last first, then defaults */
+
+static int
+cfg_lookup(const struct cfg_xctx *x, const char *name, const char **value,
+    const char **file, int *line)
+{
+	const struct cfg_entry *e;
+	const struct cfg_param *p;
+	size_t  i;
+
+	for (i = x->nlayers; i > 0; i--) {
+		if (x->layers[i - 1] != NULL
+		    && (e = cfg_dict_find(x->layers[i - 1], name)) != NULL) {
+			*value = e->value;
+			*file = e->file;
+			*line = e->line;
+			return (1);
+		}
+	}
+	if ((p = cfg_param_find(x->tab, name)) != NULL) {
+		*value = p->defval ? p->defval : "";
+		*file = NULL;
+		*line = 0;
+		return (1);
+	}
+	return (0);
+}
+
+/* cfg_xwhy - an expansion error, located */
+
+static int PC_PRINTF(5, 6)
+cfg_xwhy(const struct cfg_xctx *x, const char *name, const char *file,
+    int line, const char *fmt, ...)
+{
+	char    buf[CFG_WHY_MAX];
+	va_list ap;
+	int     n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		buf[0] = 0;
+	else if ((size_t) n >= sizeof(buf))
+		memcpy(buf + sizeof(buf) - 4, "...", 4);
+	if (file != NULL)
+		return (cfg_why(x->why, file, line, "%s: %s", name, buf));
+	if (name != NULL)
+		return (cfg_why(x->why, NULL, 0, "default for %s: %s", name,
+		    buf));
+	return (cfg_why(x->why, NULL, 0, "%s", buf));
+}
+
+/* cfg_expand_text - expand value into x->out */
+
+static int
+cfg_expand_text(struct cfg_xctx *x, const char *value, const char *name,
+    const char *file, int line, int depth)
+{
+	char    rname[CFG_NAME_MAX + 1];
+	char    qbuf[CFG_QUOTE_MAX];
+	const char *cp = value;
+	const char *start;
+	const char *rvalue;
+	const char *rfile;
+	size_t  rlen;
+	int     rline;
+	int     status;
+	char    close;
+
+	if (depth > CFG_EXPAND_DEPTH)
+		return (cfg_xwhy(x, name, file, line, "more than %d levels of "
+		    "$name expansion (a loop?)", CFG_EXPAND_DEPTH));
+	while (*cp) {
+		start = cp;
+		cp += strcspn(cp, "$");
+		if (strbuf_append(x->out, start, (size_t) (cp - start)) < 0)
+			goto too_long;
+		if (*cp == 0)
+			break;
+		cp++;				/* '$' */
+		if (*cp == '$') {
+			if (strbuf_putc(x->out, '$') < 0)
+				goto too_long;
+			cp++;
+			continue;
+		}
+		if (*cp == '{' || *cp == '(') {
+			close = *cp == '{' ? '}' : ')';
+			start = ++cp;
+			while (*cp && *cp != close)
+				cp++;
+			if (*cp != close)
+				return (cfg_xwhy(x, name, file, line, "missing "
+				    "'%c' after \"$%c\"", close,
+				    close == '}' ? '{' : '('));
+			rlen = (size_t) (cp - start);
+			cp++;
+		} else {
+			start = cp;
+			while ((*cp >= 'a' && *cp <= 'z')
+			    || (*cp >= 'A' && *cp <= 'Z')
+			    || (*cp >= '0' && *cp <= '9') || *cp == '_')
+				cp++;
+			rlen = (size_t) (cp - start);
+			if (rlen == 0)
+				return (cfg_xwhy(x, name, file, line, "'$' "
+				    "must be followed by a name or '$' (write "
+				    "\"$$\" for a '$')"));
+		}
+		if (rlen == 0 || rlen > CFG_NAME_MAX)
+			return (cfg_xwhy(x, name, file, line, "bad parameter "
+			    "name in \"$\" expression"));
+		memcpy(rname, start, rlen);
+		rname[rlen] = 0;
+		if (++x->steps > CFG_EXPAND_STEPS)
+			return (cfg_xwhy(x, name, file, line, "more than %d "
+			    "$name expansions", CFG_EXPAND_STEPS));
+		if (!cfg_lookup(x, rname, &rvalue, &rfile, &rline))
+			return (cfg_xwhy(x, name, file, line, "undefined "
+			    "parameter $%s",
+			    cfg_quote(qbuf, sizeof(qbuf), rname)));
+		if (rfile == NULL && file != NULL) {
+			/* A default: blame the setting that refers to it. */
+			rfile = file;
+			rline = line;
+		}
+		if ((status = cfg_expand_text(x, rvalue, rname, rfile, rline,
+		    depth + 1)) != PC_OK)
+			return (status);
+	}
+	return (PC_OK);
+
+too_long:
+	return (cfg_xwhy(x, name, file, line, "value longer than %zu bytes "
+	    "after expansion", x->out->max));
+}
+
+/* cfg_expand - expand $name references in value */
+
+int
+cfg_expand(const struct cfg_param *tab,
+    const struct cfg_dict *const layers[], size_t nlayers,
+    const char *value, struct strbuf *out, struct strbuf *why)
+{
+	struct cfg_xctx x = {tab, layers, nlayers, out, why, 0};
+
+	strbuf_reset(out);
+	return (cfg_expand_text(&x, value, NULL, NULL, 0, 0));
+}
+
+/* cfg_parse_digits - unsigned decimal, overflow-checked */
+
+static int
+cfg_parse_digits(const char **sp, long long *val)
+{
+	const char *s = *sp;
+	long long v = 0;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (__builtin_mul_overflow(v, 10, &v)
+		    || __builtin_add_overflow(v, *s - '0', &v)) {
+			while (*s >= '0' && *s <= '9')
+				s++;
+			*sp = s;
+			return (-2);
+		}
+	}
+	*sp = s;
+	*val = v;
+	return (0);
+}
+
+/* cfg_parse_int - optionally signed decimal */
+
+static int
+cfg_parse_int(const char *s, long long *val)
+{
+	long long v;
+	int     neg = 0;
+	int     ret;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if ((ret = cfg_parse_digits(&s, &v)) == -1 || *s != 0)
+		return (-1);
+	if (ret < 0)
+		return (ret);
+	*val = neg ? -v : v;
+	return (0);
+}
+
+/* cfg_parse_scaled - digits with an optional one-letter unit */
+
+static int
+cfg_parse_scaled(const char *s, long long *val, const char *units,
+    const long long *scale)
+{
+	const char *u;
+	long long v;
+	int     ret;
+
+	if ((ret = cfg_parse_digits(&s, &v)) == -1)
+		return (-1);
+	if (*s != 0) {
+		if (s[1] != 0 || (u = strchr(units, *s)) == NULL)
+			return (-1);
+		if (ret == 0 && __builtin_mul_overflow(v, scale[u - units], &v))
+			ret = -2;
+	}
+	if (ret < 0)
+		return (ret);
+	*val = v;
+	return (0);
+}
+
+/* cfg_parse_time - seconds with an optional unit s m h d w */
+
+int
+cfg_parse_time(const char *s, long long *secs)
+{
+	static const long long scale[] = {1, 60, 3600, 86400, 604800,
+	1, 60, 3600, 86400, 604800};
+
+	return (cfg_parse_scaled(s, secs, "smhdwSMHDW", scale));
+}
+
+/* cfg_parse_size - bytes with an optional unit k m g (1024) */
+
+int
+cfg_parse_size(const char *s, long long *bytes)
+{
+	static const long long scale[] = {1024LL, 1024LL * 1024,
+		1024LL * 1024 * 1024, 1024LL, 1024LL * 1024,
+	1024LL * 1024 * 1024};
+
+	return (cfg_parse_scaled(s, bytes, "kmgKMG", scale));
+}
+
+/* cfg_parse_bool - yes/no and friends */
+
+int
+cfg_parse_bool(const char *s, int *val)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	size_t  i;
+
+	for (i = 0; i < PC_ARRAY_LEN(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*val = 1;
+			return (0);
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*val = 0;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* cfg_apply_one - expand, convert and store one parameter */
+
+static int
+cfg_apply_one(struct cfg_xctx *x, const struct cfg_param *p, void *base)
+{
+	static const char *const kind[] = {
+		[CFG_STR] = "string", [CFG_INT] = "number",
+		[CFG_BOOL] = "boolean (yes or no)",
+		[CFG_TIME] = "time (number with unit s, m, h, d or w)",
+		[CFG_SIZE] = "size (number with unit k, m or g)",
+	};
+	char    qbuf[CFG_QUOTE_MAX];
+	char   *field = (char *) base + p->offset;
+	const char *raw;
+	const char *file;
+	const char *val;
+	long long num = 0;
+	int     line;
+	int     ret = 0;
+	int     status;
+
+	if (!cfg_lookup(x, p->name, &raw, &file, &line))
+		log_panic("cfg_apply: %s: lookup failed", p->name);
+	strbuf_reset(x->out);
+	x->steps = 0;
+	if ((status = cfg_expand_text(x, raw, p->name, file, line, 0)) != PC_OK)
+		return (status);
+	val = strbuf_str(x->out);
+	if (strlen(val) != strbuf_len(x->out))
+		return (cfg_xwhy(x, p->name, file, line, "NUL in value"));
+
+	switch (p->type) {
+	case CFG_STR:
+		free(*(char **) (void *) field);
+		*(char **) (void *) field = xstrdup(val);
+		return (PC_OK);
+	case CFG_BOOL:
+		if (cfg_parse_bool(val, &ret) < 0)
+			break;
+		*(int *) (void *) field = ret;
+		return (PC_OK);
+	case CFG_INT:
+		ret = cfg_parse_int(val, &num);
+		break;
+	case CFG_TIME:
+		ret = cfg_parse_time(val, &num);
+		break;
+	case CFG_SIZE:
+		ret = cfg_parse_size(val, &num);
+		break;
+	default:
+		log_panic("cfg_apply: %s: bad type %d", p->name, (int) p->type);
+	}
+	if (p->type == CFG_BOOL || ret == -1) {
+		if (file == NULL)
+			return (cfg_why(x->why, NULL, 0, "default for %s = %s: "
+			    "bad %s", p->name, cfg_quote(qbuf, sizeof(qbuf),
+			    val), kind[p->type]));
+		return (cfg_why(x->why, file, line, "%s = %s: bad %s", p->name,
+		    cfg_quote(qbuf, sizeof(qbuf), val), kind[p->type]));
+	}
+	if (ret == -2 || ((p->min != 0 || p->max != 0)
+	    && (num < p->min || num > p->max))) {
+		if (file == NULL)
+			return (cfg_why(x->why, NULL, 0, "default for %s = %s: "
+			    "out of range (%lld..%lld)", p->name,
+			    cfg_quote(qbuf, sizeof(qbuf), val), p->min,
+			    p->max));
+		return (cfg_why(x->why, file, line, "%s = %s: out of range "
+		    "(%lld..%lld)", p->name, cfg_quote(qbuf, sizeof(qbuf),
+		    val), p->min, p->max));
+	}
+	*(long long *) (void *) field = num;
+	return (PC_OK);
+}
+
+/* cfg_apply - set typed fields from layered settings and defaults */
+
+int
+cfg_apply(const struct cfg_param *tab,
+    const struct cfg_dict *const layers[], size_t nlayers, unsigned need,
+    void *base, struct strbuf *why)
+{
+	struct cfg_xctx x = {tab, layers, nlayers, NULL, why, 0};
+	const struct cfg_param *p;
+	int     status = PC_OK;
+
+	x.out = strbuf_alloc(PC_CFG_LINE_MAX);
+	for (p = tab; p->name != NULL && status == PC_OK; p++)
+		if (p->flags & need)
+			status = cfg_apply_one(&x, p, base);
+	strbuf_free(x.out);
+	return (status);
+}
+
+/* cfg_free_values - free the CFG_STR fields cfg_apply() stored */
+
+void
+cfg_free_values(const struct cfg_param *tab, unsigned need, void *base)
+{
+	const struct cfg_param *p;
+	char  **field;
+
+	for (p = tab; p->name != NULL; p++) {
+		if (p->type == CFG_STR && (p->flags & need)) {
+			field = (char **) (void *) ((char *) base + p->offset);
+			free(*field);
+			*field = NULL;
+		}
+	}
+}
+
+/* cfg_mailbox_new - append an empty entry to m */
+
+static struct cfg_mailbox *
+cfg_mailbox_new(struct cfg_mailboxes *m, const char *file, int line)
+{
+	struct cfg_mailbox *mb;
+
+	/* The capacity is the next power of two: grow when n is one. */
+	if (m->n == 0 || (m->n & (m->n - 1)) == 0)
+		m->v = xrealloc(m->v, (m->n ? m->n * 2 : 1) * sizeof(*m->v));
+	mb = &m->v[m->n++];
+	memset(mb, 0, sizeof(*mb));
+	mb->file = xstrdup(file);
+	mb->line = line;
+	mb->opts = cfg_dict_alloc();
+	return (mb);
+}
+
+/* Mailbox parser state. */
+struct cfg_mbstate {
+	struct cfg_mailboxes *m;
+	struct cfg_mailbox *cur;	/* entry being read, or NULL */
+	const char *file;
+	int	col;			/* columns seen; 4: -o pairs only */
+	int	o_line;			/* line of a pending "-o", or 0 */
+	struct strbuf *why;
+};
+
+/* cfg_mb_column - store one column word of the current entry */
+
+static int
+cfg_mb_column(struct cfg_mbstate *s, int lineno, const char *w, size_t wlen)
+{
+	struct cfg_mailbox *mb = s->cur;
+	struct strbuf *uwhy;
+	struct url u;
+	size_t  i;
+	int     status;
+
+	switch (s->col) {
+	case 0:
+		if (!cfg_valid_name(w, wlen, PC_NAME_MAX))
+			return (cfg_why(s->why, s->file, lineno, "bad mailbox "
+			    "name: use 1..%d characters of A-Z a-z 0-9 . _ -",
+			    PC_NAME_MAX));
+		mb->name = xstrndup(w, wlen);
+		for (i = 0; i + 1 < s->m->n; i++)
+			if (strcmp(s->m->v[i].name, mb->name) == 0)
+				return (cfg_why(s->why, s->file, mb->line,
+				    "duplicate mailbox %s (first defined at "
+				    "%s, line %d)", mb->name,
+				    s->m->v[i].file, s->m->v[i].line));
+		break;
+	case 1:
+		if (wlen == 4 && strncasecmp(w, "user", 4) == 0)
+			mb->type = xstrdup("user");
+		else if (wlen == 6 && strncasecmp(w, "global", 6) == 0)
+			mb->type = xstrdup("global");
+		else
+			return (cfg_why(s->why, s->file, lineno, "%s: type must "
+			    "be \"user\" or \"global\"", mb->name));
+		break;
+	case 2:
+		mb->url = xstrndup(w, wlen);
+		uwhy = strbuf_alloc(CFG_WHY_MAX);
+		status = url_parse(mb->url, &u, uwhy);
+		url_free(&u);
+		if (status != PC_OK)
+			(void) cfg_why(s->why, s->file, lineno, "%s: %s",
+			    mb->name, strbuf_str(uwhy));
+		strbuf_free(uwhy);
+		if (status != PC_OK)
+			return (status);
+		break;
+	case 3:
+		if (wlen == 1 && w[0] == '-')
+			break;
+		if (w[0] == '-' || wlen > CFG_ADDR_MAX)
+			return (cfg_why(s->why, s->file, lineno, "%s: bad "
+			    "deliver-to (at most %d characters, not starting "
+			    "with '-')", mb->name, CFG_ADDR_MAX));
+		for (i = 0; i < wlen; i++)
+			if ((unsigned char) w[i] < 0x20 || w[i] == 0x7f)
+				return (cfg_why(s->why, s->file, lineno, "%s: "
+				    "control character in deliver-to",
+				    mb->name));
+		mb->deliver_to = xstrndup(w, wlen);
+		break;
+	default:
+		log_panic("cfg_mb_column: column %d", s->col);
+	}
+	s->col++;
+	return (PC_OK);
+}
+
+/* cfg_mb_option - store the "name=value" word after -o */
+
+static int
+cfg_mb_option(struct cfg_mbstate *s, int lineno, char *w, size_t wlen)
+{
+	char   *eq = memchr(w, '=', wlen);
+
+	if (eq == NULL)
+		return (cfg_why(s->why, s->file, lineno, "%s: -o needs "
+		    "name=value", s->cur->name));
+	if (!cfg_valid_name(w, (size_t) (eq - w), CFG_NAME_MAX))
+		return (cfg_why(s->why, s->file, lineno, "%s: -o: bad "
+		    "parameter name", s->cur->name));
+	*eq = 0;
+	w[wlen] = 0;
+	cfg_dict_set(s->cur->opts, w, eq + 1, s->file, lineno);
+	return (PC_OK);
+}
+
+/* cfg_mb_word - one word of an entry */
+
+static int
+cfg_mb_word(struct cfg_mbstate *s, int lineno, char *w, size_t wlen)
+{
+	char    qbuf[CFG_QUOTE_MAX];
+
+	if (s->o_line) {
+		s->o_line = 0;
+		return (cfg_mb_option(s, lineno, w, wlen));
+	}
+	if (wlen == 2 && w[0] == '-' && w[1] == 'o' && s->col >= 3) {
+		s->o_line = lineno;
+		s->col = 4;
+		return (PC_OK);
+	}
+	if (s->col < 4)
+		return (cfg_mb_column(s, lineno, w, wlen));
+	return (cfg_why(s->why, s->file, lineno, "%s: unexpected \"%s\" "
+	    "(expected -o name=value)", s->cur->name,
+	    log_printable(qbuf, sizeof(qbuf), w, wlen)));
+}
+
+/* cfg_mb_finish - check that the current entry is complete */
+
+static int
+cfg_mb_finish(struct cfg_mbstate *s)
+{
+	static const char *const missing[] = {"name", "type", "url"};
+
+	if (s->cur == NULL)
+		return (PC_OK);
+	if (s->col < 3)
+		return (cfg_why(s->why, s->file, s->cur->line, "%s%smissing %s "
+		    "(expected \"name type url [deliver-to]\")",
+		    s->cur->name ? s->cur->name : "",
+		    s->cur->name ? ": " : "", missing[s->col]));
+	if (s->o_line)
+		return (cfg_why(s->why, s->file, s->o_line, "%s: -o needs "
+		    "name=value", s->cur->name));
+	s->cur = NULL;
+	return (PC_OK);
+}
+
+/* cfg_parse_mailboxes_buf - parse mailboxes.cf text, appending to m */
+
+int
+cfg_parse_mailboxes_buf(const char *file, const char *text, size_t len,
+    struct cfg_mailboxes *m, struct strbuf *why)
+{
+	struct cfg_mbstate s = {m, NULL, file, 0, 0, why};
+	struct cfg_reader r = {text, len, 0, 0};
+	const char *line;
+	char   *copy;
+	size_t  llen;
+	size_t  i;
+	size_t  w;
+	int     status = PC_OK;
+
+	while (status == PC_OK && cfg_next_line(&r, &line, &llen)) {
+		if ((status = cfg_check_line(file, r.lineno, line, llen,
+		    why)) != PC_OK)
+			break;
+		if (cfg_skip_comment(line, llen))
+			continue;
+		if (!cfg_isblank((unsigned char) line[0])) {
+			if ((status = cfg_mb_finish(&s)) != PC_OK)
+				break;
+			s.cur = cfg_mailbox_new(m, file, r.lineno);
+			s.col = 0;
+			s.o_line = 0;
+		} else if (s.cur == NULL) {
+			status = cfg_why(why, file, r.lineno, "continuation "
+			    "line without a mailbox entry before it");
+			break;
+		}
+		copy = xstrndup(line, llen);
+		for (i = 0; status == PC_OK && i < llen;) {
+			while (i < llen && cfg_isblank((unsigned char) copy[i]))
+				i++;
+			if (i >= llen)
+				break;
+			for (w = i; i < llen
+			    && !cfg_isblank((unsigned char) copy[i]); i++)
+				 /* void */ ;
+			status = cfg_mb_word(&s, r.lineno, copy + w, i - w);
+		}
+		free(copy);
+	}
+	if (status == PC_OK)
+		status = cfg_mb_finish(&s);
+	return (status);
+}
+
+/* cfg_parse_mailboxes - parse mailboxes.cf */
+
+int
+cfg_parse_mailboxes(const char *path, struct cfg_mailboxes *m,
+    struct strbuf *why)
+{
+	struct strbuf *buf;
+	int     status;
+
+	if ((status = cfg_read(path, 0, &buf, why)) == PC_OK)
+		status = cfg_parse_mailboxes_buf(path, buf->data, buf->len, m,
+		    why);
+	strbuf_free(buf);
+	return (status);
+}
+
+/* cfg_mailboxes_free - free all entries */
+
+void
+cfg_mailboxes_free(struct cfg_mailboxes *m)
+{
+	size_t  i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->v[i].name);
+		free(m->v[i].type);
+		free(m->v[i].url);
+		free(m->v[i].deliver_to);
+		free(m->v[i].file);
+		cfg_dict_free(m->v[i].opts);
+	}
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+/* cfg_parse_passwords_buf - parse "name secret" lines */
+
+int
+cfg_parse_passwords_buf(const char *file, const char *text, size_t len,
+    struct cfg_dict *d, struct strbuf *why)
+{
+	struct cfg_reader r = {text, len, 0, 0};
+	const struct cfg_entry *e;
+	const char *line;
+	char    name[PC_NAME_MAX + 1];
+	char   *secret;
+	size_t  llen;
+	size_t  i;
+	size_t  n;
+	int     status;
+
+	while (cfg_next_line(&r, &line, &llen)) {
+		if ((status = cfg_check_line(file, r.lineno, line, llen,
+		    why)) != PC_OK)
+			return (status);
+		if (cfg_skip_comment(line, llen))
+			continue;
+		for (i = 0; cfg_isblank((unsigned char) line[i]); i++)
+			 /* void */ ;
+		for (n = i; n < llen && !cfg_isblank((unsigned char) line[n]);)
+			n++;
+		/* Never quote a bad name: it could be a secret. */
+		if (!cfg_valid_name(line + i, n - i, PC_NAME_MAX))
+			return (cfg_why(why, file, r.lineno, "bad mailbox name "
+			    "(1..%d characters of A-Z a-z 0-9 . _ -)",
+			    PC_NAME_MAX));
+		memcpy(name, line + i, n - i);
+		name[n - i] = 0;
+		while (n < llen && cfg_isblank((unsigned char) line[n]))
+			n++;
+		if (n >= llen)
+			return (cfg_why(why, file, r.lineno, "no secret for %s",
+			    name));
+		if ((e = cfg_dict_find(d, name)) != NULL)
+			return (cfg_why(why, file, r.lineno, "duplicate name %s "
+			    "(first at line %d)", name, e->line));
+		secret = xstrndup(line + n, llen - n);
+		cfg_dict_set(d, name, secret, file, r.lineno);
+		xfree_secret(secret);
+	}
+	return (PC_OK);
+}
+
+/* cfg_load_passwords - read a mode 0600 passwords file */
+
+int
+cfg_load_passwords(const char *path, struct cfg_dict *d, struct strbuf *why)
+{
+	struct strbuf *buf;
+	int     status;
+
+	if ((status = cfg_read(path, 1, &buf, why)) == PC_OK)
+		status = cfg_parse_passwords_buf(path, buf->data, buf->len, d,
+		    why);
+	strbuf_free(buf);
+	return (status);
+}

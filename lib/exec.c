@@ -1,0 +1,325 @@
+/*
+ * NAME
+ *	exec - run a program without a shell
+ * SYNOPSIS
+ *	#include "exec.h"
+ *
+ *	int exec_run(char *const argv[], char *const envp[], int in_fd,
+ *		struct strbuf *out, int timeout, int *status,
+ *		struct strbuf *why);	out and why owned by the caller
+ * DESCRIPTION
+ *	exec_run() forks and execve()s argv[0], which must be an absolute
+ *	path: there is no shell and no PATH search (STYLE.md, rule 6).
+ *	envp NULL means the environment EXEC_DEFAULT_PATH only.
+ *
+ *	In the child, standard input comes from in_fd (-1: /dev/null),
+ *	standard output goes to a pipe read by the parent (out NULL:
+ *	/dev/null), standard error is inherited, and every other
+ *	descriptor is closed.  Signal dispositions SIGPIPE and SIGCHLD are
+ *	reset to the default and the signal mask is cleared.
+ *
+ *	The parent reads the pipe with poll() against a deadline of
+ *	timeout seconds (0: none), keeping at most out->max bytes; further
+ *	output is read and dropped so the child never blocks, and makes
+ *	the call fail.  When the deadline passes the child gets SIGKILL
+ *	and is reaped.  A failed execve() is reported back through a
+ *	close-on-exec pipe, so "could not start" is told apart from "ran
+ *	and exited 127".
+ *
+ *	*status receives the exit status (0..255), or 128+signal when the
+ *	child died from a signal (a killed timeout reports 128+SIGKILL).
+ * DIAGNOSTICS
+ *	PC_OK when the program ran and exited, whatever its status;
+ *	PC_TEMP when it could not be started, timed out, or wrote more
+ *	than out->max bytes, with the reason in why (which may be NULL).
+ * SECURITY
+ *	The program's output is untrusted and bounded by out->max.  A
+ *	descendant that keeps the output pipe open is bounded by the
+ *	timeout.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "popconn.h"
+
+#define EXEC_DEFAULT_PATH	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+#define EXEC_CHUNK		4096	/* pipe read size */
+#define EXEC_WAIT_STEP_MS	20	/* waitpid polling interval */
+#define EXEC_FD_SCAN_MAX	65536	/* close() loop without close_range */
+
+/* exec_why - set the reason, if wanted */
+
+static void PC_PRINTF(2, 3)
+exec_why(struct strbuf *why, const char *fmt, ...)
+{
+	va_list ap;
+	char    buf[1024];
+	int     n;
+
+	if (why == NULL)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		buf[0] = 0;
+	else if ((size_t) n >= sizeof(buf))
+		memcpy(buf + sizeof(buf) - 4, "...", 4);
+	strbuf_reset(why);
+	if (strbuf_puts(why, buf) < 0)
+		(void) strbuf_append(why, buf, why->max);
+}
+
+/* exec_now_ms - monotonic clock in milliseconds */
+
+static long long
+exec_now_ms(void)
+{
+	struct timespec ts;
+
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* exec_left_ms - milliseconds until the deadline, -1 for none */
+
+static int
+exec_left_ms(long long deadline)
+{
+	long long left;
+
+	if (deadline == 0)
+		return (-1);
+	left = deadline - exec_now_ms();
+	if (left <= 0)
+		return (0);
+	return (left > INT_MAX ? INT_MAX : (int) left);
+}
+
+/* exec_close_from - close every descriptor >= lowfd except keep */
+
+static void
+exec_close_from(int lowfd, int keep)
+{
+	int     fd;
+
+	if (keep > lowfd && close_range((unsigned) lowfd,
+	    (unsigned) keep - 1, 0) == 0
+	    && close_range((unsigned) keep + 1, ~0U, 0) == 0)
+		return;
+	if (keep < lowfd && close_range((unsigned) lowfd, ~0U, 0) == 0)
+		return;
+	for (fd = lowfd; fd < EXEC_FD_SCAN_MAX; fd++)
+		if (fd != keep)
+			(void) close(fd);
+}
+
+/* exec_child - set up descriptors and execve; never returns */
+
+static void PC_NORETURN
+exec_child(char *const argv[], char *const envp[], int in_fd, int out_fd,
+    int err_fd)
+{
+	static char default_path[] = EXEC_DEFAULT_PATH;
+	char   *default_env[2];
+	sigset_t mask;
+	int     err;
+
+	default_env[0] = default_path;
+	default_env[1] = NULL;
+	(void) signal(SIGPIPE, SIG_DFL);
+	(void) signal(SIGCHLD, SIG_DFL);
+	(void) sigemptyset(&mask);
+	(void) sigprocmask(SIG_SETMASK, &mask, NULL);
+
+	/* Move sources out of 0..2 first, so dup2() cannot clobber them. */
+	if (in_fd < 0)
+		in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (out_fd < 0)
+		out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (in_fd < 0 || out_fd < 0)
+		goto fail;
+	if ((in_fd = fcntl(in_fd, F_DUPFD_CLOEXEC, 3)) < 0
+	    || (out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 3)) < 0
+	    || dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0)
+		goto fail;
+	exec_close_from(3, err_fd);
+	(void) execve(argv[0], argv, envp ? envp : default_env);
+
+fail:
+	err = errno;
+	if (write(err_fd, &err, sizeof(err)) < 0)
+		_exit(127);			/* nothing more to try */
+	_exit(127);
+}
+
+/* exec_reap - wait for the child, retrying after EINTR */
+
+static int
+exec_reap(pid_t pid, int *wstatus)
+{
+	while (waitpid(pid, wstatus, 0) < 0)
+		if (errno != EINTR)
+			return (-1);
+	return (0);
+}
+
+/* exec_run - run a program, capture its output, bound its time */
+
+int
+exec_run(char *const argv[], char *const envp[], int in_fd,
+    struct strbuf *out, int timeout, int *status, struct strbuf *why)
+{
+	char    buf[EXEC_CHUNK];
+	int     out_pipe[2] = {-1, -1};
+	int     err_pipe[2] = {-1, -1};
+	struct pollfd pfd;
+	long long deadline = 0;
+	int     overflow = 0;
+	int     timed_out = 0;
+	int     poll_failed = 0;
+	int     child_err = 0;
+	int     wstatus = 0;
+	int     done = 0;
+	ssize_t n;
+	pid_t   pid;
+	pid_t   w;
+
+	*status = 0;
+	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
+		exec_why(why, "exec: program must be an absolute path");
+		return (PC_TEMP);
+	}
+	if (out != NULL)
+		strbuf_reset(out);
+	if (pipe2(err_pipe, O_CLOEXEC) < 0
+	    || (out != NULL && pipe2(out_pipe, O_CLOEXEC) < 0)) {
+		exec_why(why, "exec %s: pipe: %s", argv[0], strerror(errno));
+		goto fail_fds;
+	}
+	if (timeout > 0)
+		deadline = exec_now_ms() + (long long) timeout * 1000;
+
+	if ((pid = fork()) < 0) {
+		exec_why(why, "exec %s: fork: %s", argv[0], strerror(errno));
+		goto fail_fds;
+	}
+	if (pid == 0) {
+		(void) close(err_pipe[0]);
+		if (out_pipe[0] >= 0)
+			(void) close(out_pipe[0]);
+		exec_child(argv, envp, in_fd, out_pipe[1], err_pipe[1]);
+	}
+	(void) close(err_pipe[1]);
+	if (out_pipe[1] >= 0)
+		(void) close(out_pipe[1]);
+
+	/* The error pipe closes at execve(); or carries its errno. */
+	while ((n = read(err_pipe[0], &child_err, sizeof(child_err))) < 0
+	    && errno == EINTR)
+		 /* void */ ;
+	(void) close(err_pipe[0]);
+	if (n == (ssize_t) sizeof(child_err)) {
+		(void) exec_reap(pid, &wstatus);
+		if (out_pipe[0] >= 0)
+			(void) close(out_pipe[0]);
+		exec_why(why, "exec %s: %s", argv[0], strerror(child_err));
+		return (PC_TEMP);
+	}
+
+	/* Read the output until EOF or the deadline. */
+	while (out_pipe[0] >= 0) {
+		pfd.fd = out_pipe[0];
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (deadline != 0 && exec_left_ms(deadline) == 0) {
+			timed_out = 1;
+			break;
+		}
+		if (poll(&pfd, 1, exec_left_ms(deadline)) < 0) {
+			if (errno == EINTR)
+				continue;
+			exec_why(why, "exec %s: poll: %s", argv[0],
+			    strerror(errno));
+			poll_failed = 1;	/* kill and fail */
+			timed_out = 1;
+			break;
+		}
+		if (pfd.revents == 0)
+			continue;
+		n = read(out_pipe[0], buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (!overflow && strbuf_append(out, buf, (size_t) n) < 0)
+			overflow = 1;
+	}
+	if (out_pipe[0] >= 0)
+		(void) close(out_pipe[0]);
+
+	/* Wait for the exit, still against the deadline. */
+	while (!timed_out && !done) {
+		w = waitpid(pid, &wstatus, deadline ? WNOHANG : 0);
+		if (w == pid) {
+			done = 1;
+		} else if (w < 0 && errno != EINTR) {
+			exec_why(why, "exec %s: waitpid: %s", argv[0],
+			    strerror(errno));
+			return (PC_TEMP);
+		} else if (w == 0) {
+			if (exec_left_ms(deadline) == 0)
+				timed_out = 1;
+			else
+				(void) poll(NULL, 0, EXEC_WAIT_STEP_MS);
+		}
+	}
+	if (timed_out) {
+		(void) kill(pid, SIGKILL);
+		(void) exec_reap(pid, &wstatus);
+		*status = 128 + SIGKILL;
+		if (!poll_failed)
+			exec_why(why, "exec %s: timed out after %d seconds",
+			    argv[0], timeout);
+		return (PC_TEMP);
+	}
+	if (WIFEXITED(wstatus))
+		*status = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		*status = 128 + WTERMSIG(wstatus);
+	if (overflow) {
+		exec_why(why, "exec %s: output exceeds %zu bytes", argv[0],
+		    out->max);
+		return (PC_TEMP);
+	}
+	return (PC_OK);
+
+fail_fds:
+	if (err_pipe[0] >= 0) {
+		(void) close(err_pipe[0]);
+		(void) close(err_pipe[1]);
+	}
+	if (out_pipe[0] >= 0) {
+		(void) close(out_pipe[0]);
+		(void) close(out_pipe[1]);
+	}
+	return (PC_TEMP);
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# run.sh - run every unit test and every integration test; end with one
+# line "N passed, N failed".  Exit status 0 only when nothing failed.
+#
+# Unit tests are cmocka programs in $BUILD/tests/test_*; each test case
+# counts.  Integration tests are tests/integration/t_*.sh; each script
+# counts once (exit 0 pass, 77 skipped, anything else fail).  TESTS=glob
+# limits the integration tests run (e.g. TESTS='t_fetch*').
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+TOP=$(pwd)
+export TOP
+passed=0
+failed=0
+skipped=0
+failures=""
+logdir=$TOP/$BUILD/test-logs
+rm -rf "$logdir"
+mkdir -p "$logdir"
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	n=$(basename "$t")
+	out=$logdir/$n.log
+	"$t" >"$out" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1	# crashed or failed outside a test case
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -ne 0 ]; then
+		failures="$failures $n"
+		echo "FAIL unit $n (see $out)"
+		grep -E '^\[  (FAILED|ERROR)  \]|^\[  ERROR|Assert|ERROR:|runtime error' "$out" | head -20
+	else
+		echo "ok   unit $n: $p passed"
+	fi
+done
+
+pattern=${TESTS:-t_*}
+for t in tests/integration/$pattern.sh; do
+	[ -f "$t" ] || continue
+	n=$(basename "$t" .sh)
+	out=$logdir/$n.log
+	start=$(date +%s)
+	timeout 600 sh "$t" >"$out" 2>&1 </dev/null
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok   $n (${secs}s)"
+	elif [ "$rc" -eq 77 ]; then
+		skipped=$((skipped + 1))
+		echo "skip $n: $(tail -1 "$out")"
+	else
+		failed=$((failed + 1))
+		failures="$failures $n"
+		echo "FAIL $n (exit $rc, ${secs}s; log: $out)"
+		tail -30 "$out" | sed 's/^/    /'
+	fi
+done
+
+[ -n "$failures" ] && echo "failed:$failures"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
