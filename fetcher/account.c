@@ -176,7 +176,26 @@ received(const struct account *a, const struct pop3 *p, const char *uid,
 	return (spool_write(f, buf, (size_t)n));
 }
 
-/* deliver_one - spool, deliver and record one message */
+/* msg_by_num - the scan entry of a message number (sorted by num) */
+
+static const struct pop3_msg *
+msg_by_num(const struct pop3 *p, unsigned long num)
+{
+	size_t	lo = 0, hi = p->nmsgs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (p->msgs[mid].num == num)
+			return (&p->msgs[mid]);
+		if (p->msgs[mid].num < num)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	log_panic("msg_by_num: message %lu not in the scan", num);
+}
+
+/* deliver_one - read the RETR reply in front, deliver, record */
 
 static int
 deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
@@ -186,7 +205,8 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	struct sink_ctx c;
 	struct pop3_retr_info info;
 	char	sender[256];
-	int	rc, status = 0;
+	unsigned long num;
+	int	rc, kind, status = 0;
 
 	c.spool = f;
 	c.hdr = strbuf_alloc(HDR_CAPTURE);
@@ -198,8 +218,10 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		strbuf_printf(why, "cannot write trace header");
 		goto out;
 	}
-	if ((rc = pop3_retr(p, m->num, sink, &c, &info, why)) != PC_OK)
+	if ((rc = pop3_next(p, &kind, &num, sink, &c, &info, why)) != PC_OK)
 		goto out;
+	if (kind != POP3_Q_RETR || num != m->num)
+		log_panic("pipeline out of step: expected RETR %lu", m->num);
 	if ((rc = spool_finish(f, why)) != PC_OK)
 		goto out;
 	r->fetched++;
@@ -243,6 +265,73 @@ out:
 	free(f);
 	strbuf_free(c.hdr);
 	return (rc);
+}
+
+/* run_pipeline - RETR, deliver, DELE every message, pipelined if we may */
+
+static int
+run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
+    struct account_result *r, struct strbuf *why)
+{
+	struct pop3_retr_info info;
+	const struct pop3_msg *m;
+	unsigned long num;
+	size_t	next = 0, window;
+	int	pipelined, rc, kind;
+
+	pipelined = (p->caps.flags & POP3_CAP_PIPELINING) != 0;
+	window = pipelined ? (size_t)a->set.pipeline_depth : 1;
+	for (;;) {
+		/* Fill the window with the next commands that are due. */
+		while (next < p->nmsgs && (pipelined ? p->qretr < window &&
+		    p->qlen + 2 < POP3_QMAX : p->qlen == 0)) {
+			m = &p->msgs[next++];
+			if (m->uid[0] && uidl_state_has(st, m->uid)) {
+				/* Delivered by an earlier session. */
+				if (a->set.keep) {
+					r->skipped++;
+					continue;
+				}
+				if ((rc = pop3_queue(p, POP3_Q_DELE, m->num,
+				    why)) != PC_OK)
+					return (rc);
+				continue;
+			}
+			if (a->set.size_limit > 0 && m->size >
+			    (unsigned long long)a->set.size_limit) {
+				log_warn("acct=%s: uidl=%s, size=%llu: over "
+				    "size_limit %lld; left on the server",
+				    a->name, m->uid, m->size,
+				    a->set.size_limit);
+				r->skipped++;
+				continue;
+			}
+			if ((rc = pop3_queue(p, POP3_Q_RETR, m->num, why)) !=
+			    PC_OK)
+				return (rc);
+		}
+		if (p->qlen == 0)
+			return (PC_OK);
+		if (p->q[p->qhead].kind == POP3_Q_DELE) {
+			if ((rc = pop3_next(p, &kind, &num, NULL, NULL, &info,
+			    why)) != PC_OK)
+				return (rc);
+			r->deleted++;
+			continue;
+		}
+		m = msg_by_num(p, p->q[p->qhead].num);
+		rc = deliver_one(a, p, m, st, r, why);
+		if (rc == REFUSED) {
+			/* sendmail refused this one: keep it, go on. */
+			r->failed++;
+			continue;
+		}
+		if (rc != PC_OK)
+			return (rc);
+		if (!a->set.keep && (rc = pop3_queue(p, POP3_Q_DELE, m->num,
+		    why)) != PC_OK)
+			return (rc);
+	}
 }
 
 /* account_fetch - one POP3 session for one mailbox */
@@ -301,40 +390,9 @@ account_fetch(struct account *a, struct account_result *r,
 		    "deliver a message twice", a->name);
 	if ((rc = uidl_state_prune(&st, live, nlive, why)) != PC_OK)
 		goto out;
-	for (i = 0; i < p.nmsgs; i++) {
-		const struct pop3_msg *m = &p.msgs[i];
-
-		if (m->uid[0] && uidl_state_has(&st, m->uid)) {
-			if (!a->set.keep) {
-				if ((rc = pop3_dele(&p, m->num, why)) != PC_OK)
-					goto out;
-				r->deleted++;
-			} else
-				r->skipped++;
-			continue;
-		}
-		if (a->set.size_limit > 0 &&
-		    m->size > (unsigned long long)a->set.size_limit) {
-			log_warn("acct=%s: uidl=%s, size=%llu: over size_limit "
-			    "%lld; left on the server", a->name, m->uid,
-			    m->size, a->set.size_limit);
-			r->skipped++;
-			continue;
-		}
-		rc = deliver_one(a, &p, m, &st, r, why);
-		if (rc == REFUSED) {
-			/* sendmail refused this one: keep it, go on. */
-			r->failed++;
-			continue;
-		}
-		if (rc != PC_OK)
-			goto out;
-		if (!a->set.keep) {
-			if ((rc = pop3_dele(&p, m->num, why)) != PC_OK)
-				goto out;
-			r->deleted++;
-		}
-	}
+	rc = run_pipeline(a, &p, &st, r, why);
+	if (rc != PC_OK)
+		goto out;
 	rc = pop3_quit(&p, why);
 out:
 	r->login_delay = p.login_delay;

@@ -50,6 +50,7 @@ net_init(struct net *n)
 	n->fd = -1;
 	n->timeout = 60;
 	n->rbuf = xmalloc(NET_RBUF_SIZE);
+	n->rcap = NET_RBUF_SIZE;
 }
 
 /* wait_ms - milliseconds left before the operation deadline */
@@ -309,72 +310,100 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 	return (PC_OK);
 }
 
+/* read_some - one read into the buffer; 1 got data, 0 would block */
+
+static int
+read_some(struct net *n, int *want_write, struct strbuf *why)
+{
+	ssize_t	got;
+	int	rc, err;
+
+	*want_write = 0;
+	if (n->ssl) {
+		ERR_clear_error();
+		errno = 0;
+		rc = SSL_read(n->ssl, n->rbuf + n->rlen, (int)(n->rcap -
+		    n->rlen > INT32_MAX ? INT32_MAX : n->rcap - n->rlen));
+		if (rc > 0) {
+			got = rc;
+		} else {
+			err = SSL_get_error(n->ssl, rc);
+			if (err == SSL_ERROR_WANT_READ)
+				return (0);
+			if (err == SSL_ERROR_WANT_WRITE) {
+				*want_write = 1;
+				return (0);
+			}
+			if (err == SSL_ERROR_ZERO_RETURN)
+				strbuf_printf(why, "connection closed by %s",
+				    n->peer);
+			else {
+				ssl_error(why, "TLS read");
+				strbuf_appendf(why, " (%s)", n->peer);
+			}
+			return (-1);
+		}
+	} else {
+		got = read(n->fd, n->rbuf + n->rlen, n->rcap - n->rlen);
+		if (got == 0) {
+			strbuf_printf(why, "connection closed by %s", n->peer);
+			return (-1);
+		}
+		if (got < 0) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
+				return (0);
+			strbuf_printf(why, "read from %s: %s", n->peer,
+			    strerror(errno));
+			return (-1);
+		}
+	}
+	n->rlen += (size_t)got;
+	n->rx_bytes += (unsigned long long)got;
+	return (1);
+}
+
+/* make_room - compact the read buffer; grow it only when allowed */
+
+static int
+make_room(struct net *n, size_t limit)
+{
+	if (n->rpos > 0 && n->rpos == n->rlen)
+		n->rpos = n->rlen = 0;
+	if (n->rlen < n->rcap)
+		return (0);
+	if (n->rpos > 0) {
+		memmove(n->rbuf, n->rbuf + n->rpos, n->rlen - n->rpos);
+		n->rlen -= n->rpos;
+		n->rpos = 0;
+		return (0);
+	}
+	if (n->rcap >= limit)
+		return (-1);
+	n->rcap = n->rcap * 2 > limit ? limit : n->rcap * 2;
+	n->rbuf = xrealloc(n->rbuf, n->rcap);
+	return (0);
+}
+
 /* net_fill - read at least one more byte into the read buffer */
 
 int
 net_fill(struct net *n, struct strbuf *why)
 {
 	time_t	end = time(NULL) + n->timeout;
-	ssize_t	got;
-	int	rc, err;
+	int	rc, ww;
 
-	if (n->rpos > 0 && n->rpos == n->rlen)
-		n->rpos = n->rlen = 0;
-	if (n->rlen == NET_RBUF_SIZE) {
-		if (n->rpos == 0)
-			log_panic("net_fill: read buffer full");
-		memmove(n->rbuf, n->rbuf + n->rpos, n->rlen - n->rpos);
-		n->rlen -= n->rpos;
-		n->rpos = 0;
-	}
+	if (make_room(n, n->rcap) != 0)
+		log_panic("net_fill: read buffer full");
 	for (;;) {
-		if (n->ssl) {
-			ERR_clear_error();
-			errno = 0;
-			rc = SSL_read(n->ssl, n->rbuf + n->rlen,
-			    (int)(NET_RBUF_SIZE - n->rlen));
-			if (rc > 0) {
-				got = rc;
-				break;
-			}
-			err = SSL_get_error(n->ssl, rc);
-			if (err == SSL_ERROR_WANT_READ ||
-			    err == SSL_ERROR_WANT_WRITE) {
-				if (wait_fd(n, err == SSL_ERROR_WANT_READ ?
-				    POLLIN : POLLOUT, end, "reading from",
-				    why) != PC_OK)
-					return (PC_TEMP);
-				continue;
-			}
-			if (err == SSL_ERROR_ZERO_RETURN) {
-				strbuf_printf(why, "connection closed by %s",
-				    n->peer);
-				return (PC_TEMP);
-			}
-			ssl_error(why, "TLS read");
-			strbuf_appendf(why, " (%s)", n->peer);
+		if ((rc = read_some(n, &ww, why)) > 0)
+			return (PC_OK);
+		if (rc < 0)
 			return (PC_TEMP);
-		}
-		got = read(n->fd, n->rbuf + n->rlen, NET_RBUF_SIZE - n->rlen);
-		if (got > 0)
-			break;
-		if (got == 0) {
-			strbuf_printf(why, "connection closed by %s", n->peer);
-			return (PC_TEMP);
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			strbuf_printf(why, "read from %s: %s", n->peer,
-			    strerror(errno));
-			return (PC_TEMP);
-		}
-		if (wait_fd(n, POLLIN, end, "reading from", why) != PC_OK)
+		if (wait_fd(n, ww ? POLLOUT : POLLIN, end, "reading from",
+		    why) != PC_OK)
 			return (PC_TEMP);
 	}
-	n->rlen += (size_t)got;
-	n->rx_bytes += (unsigned long long)got;
-	return (PC_OK);
 }
 
 /* net_getline - one line, CR LF removed, at most line->max bytes */
@@ -407,6 +436,45 @@ net_getline(struct net *n, struct strbuf *line, struct strbuf *why)
 	}
 }
 
+/* wait_write - wait for room to write, reading what the peer sends */
+
+static int
+wait_write(struct net *n, short events, time_t end, struct strbuf *why)
+{
+	struct pollfd pfd;
+	int	ms, rc, ww;
+
+	for (;;) {
+		if ((ms = wait_ms(n, end)) <= 0)
+			return (wait_fd(n, events, end, "writing to", why));
+		pfd.fd = n->fd;
+		pfd.events = events | POLLIN;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, ms);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0) {
+			strbuf_printf(why, "poll: %s", strerror(errno));
+			return (PC_TEMP);
+		}
+		if (rc == 0)
+			continue;
+		if (pfd.revents & (events | POLLERR | POLLHUP))
+			return (PC_OK);
+		/* Only readable: drain the peer so that it can read us. */
+		if (make_room(n, NET_RBUF_MAX) != 0) {
+			strbuf_printf(why, "%s sends more than %d bytes "
+			    "without reading our commands", n->peer,
+			    NET_RBUF_MAX);
+			return (PC_PERM);
+		}
+		if (read_some(n, &ww, why) < 0)
+			return (PC_TEMP);
+		if (ww)
+			return (PC_OK);
+	}
+}
+
 /* net_write - write everything, within the deadline */
 
 int
@@ -433,10 +501,10 @@ net_write(struct net *n, const void *data, size_t len, struct strbuf *why)
 					strbuf_appendf(why, " (%s)", n->peer);
 					return (PC_TEMP);
 				}
-				if (wait_fd(n, err == SSL_ERROR_WANT_READ ?
-				    POLLIN : POLLOUT, end, "writing to",
-				    why) != PC_OK)
-					return (PC_TEMP);
+				if ((rc = wait_write(n, err ==
+				    SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end,
+				    why)) != PC_OK)
+					return (rc);
 				continue;
 			}
 		} else {
@@ -449,9 +517,9 @@ net_write(struct net *n, const void *data, size_t len, struct strbuf *why)
 					    n->peer, strerror(errno));
 					return (PC_TEMP);
 				}
-				if (wait_fd(n, POLLOUT, end, "writing to",
-				    why) != PC_OK)
-					return (PC_TEMP);
+				if ((rc = wait_write(n, POLLOUT, end, why)) !=
+				    PC_OK)
+					return (rc);
 				continue;
 			}
 		}

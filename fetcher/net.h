@@ -19,6 +19,12 @@
  *	earlier of the per-operation timeout and the session deadline.
  *	A peer that trickles a byte a minute meets the session deadline.
  *
+ *	net_write() never blocks while the peer is blocked writing to us:
+ *	while it waits for room to write, it reads what the peer sends into
+ *	the read buffer, which may then grow up to NET_RBUF_MAX (pipelined
+ *	commands against a server that only reads once its own output has
+ *	drained cannot deadlock).
+ *
  *	net_fill() reads at least one more byte into the read buffer
  *	(n->rbuf[n->rpos .. n->rlen)).  net_getline() returns one line
  *	without its CR LF (a bare LF also ends it) into line, whose max is
@@ -45,7 +51,8 @@
 #include <openssl/ssl.h>
 #include "strbuf.h"
 
-#define NET_RBUF_SIZE	(64 * 1024)
+#define NET_RBUF_SIZE	(64 * 1024)		/* normal read buffer */
+#define NET_RBUF_MAX	(8 * 1024 * 1024)	/* while a write waits */
 
 struct net_tls {
 	const char *host;	/* name to verify (and SNI) */
@@ -63,6 +70,7 @@ struct net {
 	char	*rbuf;
 	size_t	rpos;
 	size_t	rlen;
+	size_t	rcap;
 	unsigned long long rx_bytes;	/* counters for status */
 	unsigned long long tx_bytes;
 	char	peer[64];		/* numeric address of the peer */

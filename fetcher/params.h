@@ -34,6 +34,7 @@ struct fetcher_settings {
 	long long command_timeout;
 	long long session_timeout;
 	long long size_limit;
+	long long pipeline_depth;
 	int	keep;
 	char	*tls;
 	char	*tls_ca_file;

@@ -312,6 +312,8 @@ pop3_init(struct pop3 *p, const char *name)
 	memset(p, 0, sizeof(*p));
 	p->name = name;
 	p->line = strbuf_alloc(PC_LINE_MAX);
+	p->wbuf = strbuf_alloc(POP3_QMAX * 32);
+	p->body = xmalloc(NET_RBUF_SIZE + 2);
 	p->login_delay = -1;
 	p->caps.login_delay = -1;
 	p->caps.expire = -1;
@@ -716,30 +718,56 @@ out:
 	return (rc);
 }
 
-/* pop3_retr - stream one message into sink */
+/* pop3_queue - queue a RETR or DELE behind the commands in flight */
 
 int
-pop3_retr(struct pop3 *p, unsigned long num,
+pop3_queue(struct pop3 *p, int kind, unsigned long num, struct strbuf *why)
+{
+	char	cmd[40];
+	int	n;
+
+	if (p->qlen == POP3_QMAX)
+		log_panic("pop3_queue: more than %d commands in flight",
+		    POP3_QMAX);
+	n = snprintf(cmd, sizeof(cmd), "%s %lu", kind == POP3_Q_RETR ? "RETR" :
+	    "DELE", num);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		log_panic("pop3_queue: command too long");
+	log_proto(p->name, 1, cmd, (size_t)n);
+	if (strbuf_append(p->wbuf, cmd, (size_t)n) != 0 ||
+	    strbuf_append(p->wbuf, "\r\n", 2) != 0) {
+		strbuf_printf(why, "command buffer full");
+		return (PC_TEMP);
+	}
+	p->q[(p->qhead + p->qlen) % POP3_QMAX].kind = kind;
+	p->q[(p->qhead + p->qlen) % POP3_QMAX].num = num;
+	p->qlen++;
+	if (kind == POP3_Q_RETR)
+		p->qretr++;
+	return (PC_OK);
+}
+
+/* read_body - stream one RETR response body into sink */
+
+static int
+read_body(struct pop3 *p, unsigned long num,
     int (*sink)(void *ctx, const char *data, size_t len), void *ctx,
     struct pop3_retr_info *info, struct strbuf *why)
 {
 	struct pop3_body b;
-	char	cmd[32];
-	char   *out;
-	size_t	used, outlen;
+	size_t	used, outlen, chunk;
 	int	rc;
 
-	(void)snprintf(cmd, sizeof(cmd), "RETR %lu", num);
-	if ((rc = command(p, cmd, "RETR", PC_TEMP, why)) != PC_OK)
-		return (rc);
-	out = xmalloc(NET_RBUF_SIZE + 2);
 	pop3_body_init(&b);
 	for (;;) {
 		if (p->net.rpos < p->net.rlen) {
+			chunk = p->net.rlen - p->net.rpos;
+			if (chunk > NET_RBUF_SIZE)
+				chunk = NET_RBUF_SIZE;
 			used = pop3_body_feed(&b, p->net.rbuf + p->net.rpos,
-			    p->net.rlen - p->net.rpos, out, &outlen);
+			    chunk, p->body, &outlen);
 			p->net.rpos += used;
-			if (outlen > 0 && sink(ctx, out, outlen) != PC_OK) {
+			if (outlen > 0 && sink(ctx, p->body, outlen) != PC_OK) {
 				strbuf_printf(why, "cannot store message %lu",
 				    num);
 				rc = PC_TEMP;
@@ -749,27 +777,84 @@ pop3_retr(struct pop3 *p, unsigned long num,
 				rc = PC_OK;
 				break;
 			}
+			if (p->net.rpos < p->net.rlen)
+				continue;
 		}
 		if ((rc = net_fill(&p->net, why)) != PC_OK) {
 			strbuf_appendf(why, " (during RETR %lu)", num);
 			break;
 		}
 	}
-	free(out);
 	info->octets = b.octets;
 	info->lines = b.lines;
 	return (rc);
 }
 
-/* pop3_dele - mark one message deleted */
+/* pop3_next - send what is queued, read the oldest reply */
+
+int
+pop3_next(struct pop3 *p, int *kind, unsigned long *num,
+    int (*sink)(void *ctx, const char *data, size_t len), void *ctx,
+    struct pop3_retr_info *info, struct strbuf *why)
+{
+	struct pop3_status st;
+	struct pop3_cmdq c;
+	const char *name;
+	int	rc;
+
+	if (p->wbuf->len > 0) {
+		rc = net_write(&p->net, p->wbuf->data, p->wbuf->len, why);
+		strbuf_reset(p->wbuf);
+		if (rc != PC_OK)
+			return (rc);
+	}
+	if (p->qlen == 0)
+		log_panic("pop3_next: nothing in flight");
+	c = p->q[p->qhead];
+	p->qhead = (p->qhead + 1) % POP3_QMAX;
+	p->qlen--;
+	if (c.kind == POP3_Q_RETR)
+		p->qretr--;
+	*kind = c.kind;
+	*num = c.num;
+	info->octets = info->lines = 0;
+	name = c.kind == POP3_Q_RETR ? "RETR" : "DELE";
+	if ((rc = read_status(p, name, &st, why)) != PC_OK)
+		return (rc);
+	if (!st.ok)
+		return (err_status(p, name, &st, PC_TEMP, why));
+	if (c.kind == POP3_Q_RETR)
+		return (read_body(p, c.num, sink, ctx, info, why));
+	return (PC_OK);
+}
+
+/* pop3_retr - fetch one message, nothing else in flight */
+
+int
+pop3_retr(struct pop3 *p, unsigned long num,
+    int (*sink)(void *ctx, const char *data, size_t len), void *ctx,
+    struct pop3_retr_info *info, struct strbuf *why)
+{
+	unsigned long n;
+	int	kind, rc;
+
+	if ((rc = pop3_queue(p, POP3_Q_RETR, num, why)) != PC_OK)
+		return (rc);
+	return (pop3_next(p, &kind, &n, sink, ctx, info, why));
+}
+
+/* pop3_dele - mark one message deleted, nothing else in flight */
 
 int
 pop3_dele(struct pop3 *p, unsigned long num, struct strbuf *why)
 {
-	char	cmd[32];
+	struct pop3_retr_info info;
+	unsigned long n;
+	int	kind, rc;
 
-	(void)snprintf(cmd, sizeof(cmd), "DELE %lu", num);
-	return (command(p, cmd, "DELE", PC_TEMP, why));
+	if ((rc = pop3_queue(p, POP3_Q_DELE, num, why)) != PC_OK)
+		return (rc);
+	return (pop3_next(p, &kind, &n, NULL, NULL, &info, why));
 }
 
 /* pop3_quit - end the session; the server deletes in the UPDATE state */
@@ -787,6 +872,9 @@ pop3_close(struct pop3 *p)
 {
 	net_close(&p->net);
 	p->line = strbuf_free(p->line);
+	p->wbuf = strbuf_free(p->wbuf);
+	free(p->body);
+	p->body = NULL;
 	free(p->msgs);
 	p->msgs = NULL;
 	p->nmsgs = 0;

@@ -24,6 +24,16 @@
  *		int (*sink)(void *ctx, const char *data, size_t len),
  *		void *ctx, struct pop3_retr_info *info, struct strbuf *why);
  *	int pop3_dele(struct pop3 *p, unsigned long num, struct strbuf *why);
+ *	int pop3_queue(struct pop3 *p, int kind, unsigned long num,
+ *		struct strbuf *why);
+ *	int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
+ *		int (*sink)(void *ctx, const char *data, size_t len),
+ *		void *ctx, struct pop3_retr_info *info, struct strbuf *why);
+int pop3_queue(struct pop3 *p, int kind, unsigned long num,
+    struct strbuf *why);
+int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
+    int (*sink)(void *ctx, const char *data, size_t len), void *ctx,
+    struct pop3_retr_info *info, struct strbuf *why);
  *	int pop3_quit(struct pop3 *p, struct strbuf *why);
  *	void pop3_close(struct pop3 *p);
  * DESCRIPTION
@@ -45,6 +55,15 @@
  *	pop3_scan() fills p->msgs from UIDL and LIST.
  *	pop3_retr() streams message num into sink (LF line ends); a message
  *	is complete only when its terminator arrived.
+ *
+ *	Pipelining (RFC 2449 section 6.6): pop3_queue() appends a RETR or
+ *	DELE to the commands not yet sent (at most POP3_QMAX in flight);
+ *	pop3_next() sends what is queued and reads the reply to the oldest
+ *	command in flight, streaming a RETR's message into sink, and says
+ *	which command it was.  The caller decides the window: commands
+ *	queued before their predecessors' replies were read are only
+ *	allowed when the server announced PIPELINING.  pop3_retr() and
+ *	pop3_dele() are pop3_queue() + pop3_next() with nothing in flight.
  * DIAGNOSTICS
  *	PC_OK, PC_TEMP (network trouble, [IN-USE], [LOGIN-DELAY],
  *	[SYS/TEMP]) or PC_PERM ([AUTH], [SYS/PERM], protocol violations,
@@ -120,8 +139,23 @@ struct pop3_opts {
 	int	session_timeout;
 };
 
+#define POP3_Q_RETR	1
+#define POP3_Q_DELE	2
+#define POP3_QMAX	256	/* commands in flight, at most */
+
+struct pop3_cmdq {
+	int	kind;		/* POP3_Q_* */
+	unsigned long num;
+};
+
 struct pop3 {
 	const char *name;	/* mailbox, for logs */
+	struct pop3_cmdq q[POP3_QMAX];	/* sent, reply not yet read */
+	size_t	qhead;
+	size_t	qlen;
+	size_t	qretr;		/* RETRs among them */
+	struct strbuf *wbuf;	/* queued, not yet sent */
+	char	*body;		/* decoder output buffer */
 	struct net net;
 	struct strbuf *line;	/* current reply line */
 	struct pop3_caps caps;
@@ -156,6 +190,11 @@ int pop3_retr(struct pop3 *p, unsigned long num,
     int (*sink)(void *ctx, const char *data, size_t len), void *ctx,
     struct pop3_retr_info *info, struct strbuf *why);
 int pop3_dele(struct pop3 *p, unsigned long num, struct strbuf *why);
+int pop3_queue(struct pop3 *p, int kind, unsigned long num,
+    struct strbuf *why);
+int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
+    int (*sink)(void *ctx, const char *data, size_t len), void *ctx,
+    struct pop3_retr_info *info, struct strbuf *why);
 int pop3_quit(struct pop3 *p, struct strbuf *why);
 void pop3_close(struct pop3 *p);
 

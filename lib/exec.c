@@ -270,8 +270,14 @@ exec_run(char *const argv[], char *const envp[], int in_fd,
 		}
 		if (n == 0)
 			break;
-		if (!overflow && strbuf_append(out, buf, (size_t) n) < 0)
+		if (overflow)
+			continue;
+		/* Keep what fits (the first out->max bytes), drop the rest. */
+		if ((size_t) n > out->max - strbuf_len(out)) {
 			overflow = 1;
+			n = (ssize_t) (out->max - strbuf_len(out));
+		}
+		(void) strbuf_append(out, buf, (size_t) n);
 	}
 	if (out_pipe[0] >= 0)
 		(void) close(out_pipe[0]);

@@ -330,7 +330,7 @@ log_printable(char *buf, size_t size, const void *data, size_t len)
 		}
 	}
 	if (i < len)
-		while (pos < size - 1 && pos < limit + 3)
+		for (i = 0; i < 3 && pos < size - 1; i++)
 			buf[pos++] = '.';
 	buf[pos] = 0;
 	return (buf);

@@ -545,6 +545,7 @@ ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
 auth_mechanisms = plain login cram-md5 digest-md5 scram-sha-1 scram-sha-256 apop
 auth_verbose = yes
+auth_failure_delay = ${H_DOVECOT_AUTH_FAILURE_DELAY:-0}
 login_trusted_networks =
 first_valid_uid = $H_VUID
 last_valid_uid = $H_VUID
@@ -588,6 +589,18 @@ service lmtp {
   }
 }
 EOF
+	# Dovecot delays logins from an IP after failures from that IP (anvil's
+	# auth penalty, up to 15 s): a test that checks a wrong password would
+	# slow every later login.  A 0 mode on the socket turns it off.
+	if [ "${H_DOVECOT_AUTH_PENALTY:-0}" != 1 ]; then
+		cat <<EOF
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+EOF
+	fi
 	if [ -n "${H_DOVECOT_EXTRA:-}" ]; then
 		printf '%s\n' "$H_DOVECOT_EXTRA"
 	fi
