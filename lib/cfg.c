@@ -957,9 +957,11 @@ cfg_mb_column(struct cfg_mbstate *s, int lineno, const char *w, size_t wlen)
 /* cfg_mb_option - store the "name=value" word after -o */
 
 static int
-cfg_mb_option(struct cfg_mbstate *s, int lineno, char *w, size_t wlen)
+cfg_mb_option(struct cfg_mbstate *s, int lineno, const char *w, size_t wlen)
 {
-	char   *eq = memchr(w, '=', wlen);
+	const char *eq = memchr(w, '=', wlen);
+	char   *name;
+	char   *value;
 
 	if (eq == NULL)
 		return (cfg_why(s->why, s->file, lineno, "%s: -o needs "
@@ -967,16 +969,18 @@ cfg_mb_option(struct cfg_mbstate *s, int lineno, char *w, size_t wlen)
 	if (!cfg_valid_name(w, (size_t) (eq - w), CFG_NAME_MAX))
 		return (cfg_why(s->why, s->file, lineno, "%s: -o: bad "
 		    "parameter name", s->cur->name));
-	*eq = 0;
-	w[wlen] = 0;
-	cfg_dict_set(s->cur->opts, w, eq + 1, s->file, lineno);
+	name = xstrndup(w, (size_t) (eq - w));
+	value = xstrndup(eq + 1, wlen - (size_t) (eq + 1 - w));
+	cfg_dict_set(s->cur->opts, name, value, s->file, lineno);
+	free(name);
+	free(value);
 	return (PC_OK);
 }
 
 /* cfg_mb_word - one word of an entry */
 
 static int
-cfg_mb_word(struct cfg_mbstate *s, int lineno, char *w, size_t wlen)
+cfg_mb_word(struct cfg_mbstate *s, int lineno, const char *w, size_t wlen)
 {
 	char    qbuf[CFG_QUOTE_MAX];
 

@@ -1,0 +1,171 @@
+/*
+ * test_uidl_state - the delivered-UIDL journal and snapshot, and the
+ * Return-Path parser of deliver.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "popconn.h"
+#include "alloc.h"
+#include "strbuf.h"
+#include "uidl_state.h"
+#include "deliver.h"
+
+static char dir[64];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	pc_strlcpy(dir, "/tmp/test_uidl.XXXXXX", sizeof(dir));
+	return (mkdtemp(dir) ? 0 : -1);
+}
+
+static int
+teardown(void **state)
+{
+	char	cmd[128];
+
+	(void)state;
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return (system(cmd) == 0 ? 0 : -1);
+}
+
+static void
+test_commit_reload(void **state)
+{
+	struct uidl_state s;
+	struct strbuf *why = strbuf_alloc(1024);
+
+	(void)state;
+	assert_int_equal(uidl_state_open(&s, dir, "box", why), PC_OK);
+	assert_false(uidl_state_has(&s, "a"));
+	assert_int_equal(uidl_state_commit(&s, "b", why), PC_OK);
+	assert_int_equal(uidl_state_commit(&s, "a", why), PC_OK);
+	assert_int_equal(uidl_state_commit(&s, "a", why), PC_OK);
+	assert_true(uidl_state_has(&s, "a"));
+	uidl_state_close(&s);
+
+	/* A new process sees what was committed (journal only). */
+	assert_int_equal(uidl_state_open(&s, dir, "box", why), PC_OK);
+	assert_true(uidl_state_has(&s, "a"));
+	assert_true(uidl_state_has(&s, "b"));
+	assert_false(uidl_state_has(&s, "c"));
+	uidl_state_close(&s);
+	strbuf_free(why);
+}
+
+static void
+test_prune(void **state)
+{
+	struct uidl_state s;
+	struct strbuf *why = strbuf_alloc(1024);
+	const char *live[] = {"b", "zz"};
+	char	path[128];
+	struct stat sb;
+
+	(void)state;
+	assert_int_equal(uidl_state_open(&s, dir, "p", why), PC_OK);
+	assert_int_equal(uidl_state_commit(&s, "a", why), PC_OK);
+	assert_int_equal(uidl_state_commit(&s, "b", why), PC_OK);
+	assert_int_equal(uidl_state_prune(&s, live, 2, why), PC_OK);
+	assert_false(uidl_state_has(&s, "a"));
+	assert_true(uidl_state_has(&s, "b"));
+	uidl_state_close(&s);
+	/* Compacted: the journal is gone, the snapshot is 0600. */
+	(void)snprintf(path, sizeof(path), "%s/p.journal", dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	(void)snprintf(path, sizeof(path), "%s/p.uidl", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(uidl_state_open(&s, dir, "p", why), PC_OK);
+	assert_false(uidl_state_has(&s, "a"));
+	assert_true(uidl_state_has(&s, "b"));
+	uidl_state_close(&s);
+	strbuf_free(why);
+}
+
+static void
+test_torn_journal(void **state)
+{
+	struct uidl_state s;
+	struct strbuf *why = strbuf_alloc(1024);
+	char	path[128];
+	FILE   *fp;
+
+	(void)state;
+	/* A crash in the middle of a journal write leaves a torn line:
+	 * that UID was never committed and must not count. */
+	(void)snprintf(path, sizeof(path), "%s/t.journal", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("ok1\nok2\ntor", fp);
+	fclose(fp);
+	assert_int_equal(uidl_state_open(&s, dir, "t", why), PC_OK);
+	assert_true(uidl_state_has(&s, "ok1"));
+	assert_true(uidl_state_has(&s, "ok2"));
+	assert_false(uidl_state_has(&s, "tor"));
+	uidl_state_close(&s);
+	strbuf_free(why);
+}
+
+struct rp_case {
+	const char *hdr;
+	int	rc;
+	const char *addr;
+};
+
+static const struct rp_case rp_cases[] = {
+	{"Return-Path: <a@b.example>\nFrom: x\n\nbody", 0, "a@b.example"},
+	{"From: x\nreturn-path:<bounce+x=y@l.example>\n\n", 0,
+	"bounce+x=y@l.example"},
+	{"Return-Path: <>\n\n", -1, NULL},
+	{"From: x\n\nReturn-Path: <in@body.example>\n", -1, NULL},
+	{"Return-Path: <-oQ/tmp@x>\n\n", -1, NULL},
+	{"Return-Path: <a b@c>\n\n", -1, NULL},
+	{"Return-Path: <a@b\n\n", -1, NULL},
+	{"Return-Path: a@b\n\n", -1, NULL},
+	{"Return-Path: <a\"b@c>\n\n", -1, NULL},
+	{"", -1, NULL},
+};
+
+static void
+test_return_path(void **state)
+{
+	char	out[256];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < PC_ARRAY_LEN(rp_cases); i++) {
+		const struct rp_case *c = &rp_cases[i];
+
+		assert_int_equal(deliver_return_path(c->hdr, strlen(c->hdr),
+		    out, sizeof(out)), c->rc);
+		if (c->rc == 0)
+			assert_string_equal(out, c->addr);
+	}
+	/* Longer than the output buffer: refused, not truncated. */
+	assert_int_equal(deliver_return_path("Return-Path: <abcdefgh@x>\n",
+	    26, out, 8), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_commit_reload),
+		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_torn_journal),
+		cmocka_unit_test(test_return_path),
+	};
+
+	return (cmocka_run_group_tests_name("uidl_state", tests, setup,
+	    teardown));
+}
