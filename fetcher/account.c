@@ -401,8 +401,8 @@ out:
 		    "messages=%lu, delivered=%lu, deleted=%lu, kept=%lu, "
 		    "failed=%lu, bytes=%llu, seconds=%ld", a->name,
 		    p.net.peer, p.tls_active ? p.net.tls_info : "none",
-		    r->messages, r->delivered, r->deleted, r->skipped,
-		    r->failed, r->bytes, (long)(time(NULL) - start));
+		    r->messages, r->delivered, r->deleted,
+		    r->messages - r->deleted, r->failed, r->bytes, (long)(time(NULL) - start));
 	else
 		log_error("acct=%s: session=%s, server=%s, delivered=%lu, "
 		    "reason=%s", a->name, rc == PC_TEMP ? "deferred" :

@@ -46,7 +46,7 @@ struct account_result {
 	unsigned long fetched;
 	unsigned long delivered;
 	unsigned long deleted;
-	unsigned long skipped;		/* already delivered, kept */
+	unsigned long skipped;		/* not fetched: kept or too large */
 	unsigned long failed;
 	unsigned long long bytes;
 	long	login_delay;
