@@ -678,8 +678,10 @@ pop3_scan(struct pop3 *p, struct strbuf *why)
 	if ((rc = command(p, "LIST", "LIST", PC_TEMP, why)) != PC_OK ||
 	    (rc = read_multiline(p, "LIST", list_line, &l, why)) != PC_OK)
 		goto out;
-	qsort(l.v, l.n, sizeof(*l.v), by_num);
-	qsort(u.v, u.n, sizeof(*u.v), by_num);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), by_num);
+	if (u.n > 1)
+		qsort(u.v, u.n, sizeof(*u.v), by_num);
 	for (i = 1; i < l.n; i++) {
 		if (l.v[i].num == l.v[i - 1].num) {
 			strbuf_printf(why, "protocol error: message %lu listed "

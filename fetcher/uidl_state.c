@@ -201,8 +201,10 @@ uidl_state_prune(struct uidl_state *s, const char *const *live, size_t nlive,
 	size_t	i, k = 0;
 	int	rc = PC_OK;
 
-	memcpy(sorted, live, nlive * sizeof(char *));
-	qsort(sorted, nlive, sizeof(char *), cmp_str);
+	if (nlive > 0) {
+		memcpy(sorted, live, nlive * sizeof(char *));
+		qsort(sorted, nlive, sizeof(char *), cmp_str);
+	}
 	(void)strbuf_puts(out, STATE_HEADER);
 	for (i = 0; i < s->n; i++) {
 		if (bsearch(&s->uids[i], sorted, nlive, sizeof(char *),

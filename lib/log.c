@@ -384,8 +384,10 @@ log_proto(const char *who, int sent, const char *line, size_t len)
 		return;
 	if (who == NULL)
 		who = "?";
-	if (line == NULL)
+	if (line == NULL) {
+		line = "";
 		len = 0;
+	}
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 

@@ -49,6 +49,9 @@ gone() {
 	return $_ok
 }
 
+# q CMD...: CMD with its stdout discarded (h_check's own line must show)
+q() { "$@" >/dev/null; }
+
 # listening PORT: true when something listens on 127.0.0.1:PORT.
 listening() {
 	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
@@ -75,7 +78,7 @@ listening() {
 	# --- certificates
 	s=$H_TMP/ssl
 	h_check "server cert verifies against the test CA" \
-	    openssl verify -CAfile "$H_CA" "$s/server.pem" >/dev/null
+	    q openssl verify -CAfile "$H_CA" "$s/server.pem"
 	h_check "server cert names localhost, 127.0.0.1, ::1" sh -c \
 	    "openssl x509 -in '$s/server.pem' -noout -ext subjectAltName |
 	     grep -q 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1'"
@@ -141,7 +144,7 @@ listening() {
 	h_check "unknown user refused" test $? = 3
 
 	# --- seed and read back over POP3
-	h_check "h_seed user1 5" h_seed user1 5 42 >/dev/null
+	h_check "h_seed user1 5" q h_seed user1 5 42
 	h_check "h_pop_count is 5 after seeding" test "$(h_pop_count user1)" = 5
 	h_check "seeded Maildir files belong to the virtual uid" test \
 	    "$(find "$H_POP_MAILDIR_ROOT/user1/Maildir/new" -type f ! -user "$H_VUID" | wc -l)" = 0
@@ -149,7 +152,7 @@ listening() {
 	    $PROBE --port $H_POP3S_PORT --tls implicit --ca $H_CA --user user1 \
 	        --password pass1 --fetch $H_TMP/fetched \
 	        --expect-uidl-re '[0-9a-f]{16}' >/dev/null &&
-	    python3 $H_LIB_DIR/compare.py $H_TMP/orig/user1 $H_TMP/fetched"
+	    python3 $H_LIB_DIR/compare.py $H_TMP/orig/user1 $H_TMP/fetched >/dev/null"
 	h_check "POP3 order is seed order" sh -c \
 	    "grep -q '^Subject: popconn test 1\$' $H_TMP/fetched/000001.eml &&
 	     grep -q '^Subject: popconn test 5\$' $H_TMP/fetched/000005.eml"

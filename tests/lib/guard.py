@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """guard.py - keep a test's daemons on a leash.
 
-    guard.py --status FILE -- CMD [ARGS...]
+    guard.py --status FILE [--rmdir DIR] -- CMD [ARGS...]
 
 Runs CMD as a child and becomes the "child subreaper" (prctl
 PR_SET_CHILD_SUBREAPER) of everything below it, so a daemon that forks
@@ -16,11 +16,13 @@ descendant and then exits 0.
 The guard dies with the shell that started it: the kernel sends it
 SIGTERM when its parent exits (PR_SET_PDEATHSIG), even after a SIGKILL
 of the test.  On SIGTERM, SIGINT or SIGHUP it stops every descendant
-(SIGTERM, then SIGKILL after 5 s) and exits.
+(SIGTERM, then SIGKILL after 5 s) and exits; when that happens because
+the shell is gone, it also removes DIR (the test's temporary directory).
 """
 
 import ctypes
 import os
+import shutil
 import signal
 import sys
 import time
@@ -70,6 +72,10 @@ def reap():
             return True
 
 
+ORIG_PARENT = None
+RMDIR = None
+
+
 def teardown(*_):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     me = os.getpid()
@@ -88,19 +94,30 @@ def teardown(*_):
                 break
             time.sleep(0.02)
     reap()
+    if RMDIR and os.getppid() != ORIG_PARENT:
+        shutil.rmtree(RMDIR, ignore_errors=True)
     os._exit(0)
 
 
 def main():
+    global ORIG_PARENT, RMDIR
+    ORIG_PARENT = os.getppid()
     args = sys.argv[1:]
-    if len(args) < 4 or args[0] != "--status" or args[2] != "--":
-        print("usage: guard.py --status FILE -- CMD [ARGS...]", file=sys.stderr)
+    if len(args) >= 2 and args[0] == "--status":
+        status, args = args[1], args[2:]
+    else:
+        args = []
+    if len(args) >= 2 and args[0] == "--rmdir":
+        RMDIR, args = args[1], args[2:]
+    if len(args) < 2 or args[0] != "--":
+        print("usage: guard.py --status FILE [--rmdir DIR] -- CMD [ARGS...]",
+              file=sys.stderr)
         return 2
-    status, cmd = args[1], args[3:]
+    cmd = args[1:]
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, teardown)
     prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() == 1:           # the shell is already gone
+    if os.getppid() != ORIG_PARENT:     # the shell is already gone
         return 1
     prctl(PR_SET_CHILD_SUBREAPER, 1)
 

@@ -177,6 +177,80 @@ h_pids() {
 	return 0
 }
 
+# _h_guard NAME CMD...: run CMD in the background under guard.py, which
+# keeps whatever CMD forks off (daemons) below it, reaps their zombies and
+# kills them all if this shell dies (even by SIGKILL).  Output goes to
+# $H_TMP/guard/NAME.out, "pid N" and "exit S" to $H_TMP/guard/NAME.status.
+# Call it from the test's own shell (not from $(...) or a pipeline): the
+# guard stops everything when the shell that started it exits.
+_h_guard() {
+	_g_name=$1; shift
+	mkdir -p "$H_TMP/guard" || return 1
+	rm -f "$H_TMP/guard/$_g_name.status"
+	if [ "${KEEP:-0}" = 1 ]; then set -- --rmdir "" -- "$@"
+	else set -- --rmdir "$H_TMP" -- "$@"; fi
+	python3 "$H_LIB_DIR/guard.py" --status "$H_TMP/guard/$_g_name.status" \
+	    "$@" </dev/null >"$H_TMP/guard/$_g_name.out" 2>&1 &
+	_H_GUARD_PID=$!
+	_H_GUARDS="$_H_GUARDS $!"
+}
+
+# _h_guard_field NAME KEY SECS: wait for "KEY value" in NAME's status
+# file (bounded) and print the value.
+_h_guard_field() {
+	_gf_n=$(($3 * 20))
+	_gf_f=$H_TMP/guard/$1.status
+	while :; do
+		if [ -f "$_gf_f" ]; then
+			_gf_v=$(sed -n "s/^$2 //p" "$_gf_f")
+			if [ -n "$_gf_v" ]; then echo "$_gf_v"; return 0; fi
+		fi
+		[ "$_gf_n" -gt 0 ] || return 1
+		sleep 0.05
+		_gf_n=$(($_gf_n - 1))
+	done
+}
+
+# _h_guard_exit NAME SECS: CMD's exit status (empty on timeout).
+_h_guard_exit() { _h_guard_field "$1" exit "$2" || true; }
+
+# _h_stop_guards: guards end by themselves once their daemons are gone;
+# TERM any still there (a guard then kills what is left below it).
+_h_stop_guards() {
+	[ -n "$_H_GUARDS" ] || return 0
+	# shellcheck disable=SC2086
+	if ! _h_wait_gone 3 $_H_GUARDS; then
+		for _sg in $_H_GUARDS; do
+			kill -TERM "$_sg" 2>/dev/null || true
+		done
+		# shellcheck disable=SC2086
+		_h_wait_gone 8 $_H_GUARDS || _h_err "guard did not exit:$_H_GUARDS"
+	fi
+	for _sg in $_H_GUARDS; do
+		wait "$_sg" 2>/dev/null || true
+	done
+	_H_GUARDS=
+}
+
+# h_spawn NAME CMD...: run a foreground program (say, the fetcher) in the
+# background under a guard.  Sets H_SPAWN_PID (CMD's own pid, for kill
+# -USR1 and the like) and H_SPAWN_LOG (its stdout+stderr); CMD is stopped
+# at cleanup.  h_spawn_wait NAME [SECS] waits (default 30 s) for it to end
+# and prints its exit status (128+N for signal N; status 1 on timeout);
+# h_spawn_status NAME prints it if it has ended (else status 1).
+h_spawn() {
+	[ $# -ge 2 ] || { _h_err "usage: h_spawn NAME CMD..."; return 1; }
+	_sp_name=$1
+	_h_guard "$@" || return 1
+	H_SPAWN_PID=$(_h_guard_field "$_sp_name" pid 10) || {
+		_h_err "h_spawn: $_sp_name did not start"; return 1; }
+	H_SPAWN_LOG=$H_TMP/guard/$_sp_name.out
+	h_track_pid "$H_SPAWN_PID"
+	return 0
+}
+h_spawn_wait() { _h_guard_field "$1" exit "${2:-30}"; }
+h_spawn_status() { _h_guard_field "$1" exit 0; }
+
 # ------------------------------------------------------------ init/cleanup
 
 h_init() {
@@ -236,6 +310,7 @@ h_cleanup() {
 	_H_PIDS=
 	_h_postfix_stop
 	_h_dovecot_stop
+	_h_stop_guards
 	if [ -n "${H_TMP:-}" ] && [ -d "$H_TMP" ]; then
 		if [ "${KEEP:-0}" = 1 ]; then
 			echo "harness: KEEP=1: test files left in $H_TMP" >&2
@@ -490,7 +565,10 @@ h_dovecot_start() {
 			return 1
 		fi
 		rm -f "$_dd/run/master.pid"
-		if dovecot -c "$H_DOVECOT_CONF" >"$_dd/start.out" 2>&1; then
+		_h_guard dovecot dovecot -c "$H_DOVECOT_CONF"
+		_rc=$(_h_guard_exit dovecot 20)
+		cp "$H_TMP/guard/dovecot.out" "$_dd/start.out" 2>/dev/null
+		if [ "$_rc" = 0 ]; then
 			_n=100
 			while [ ! -s "$_dd/run/master.pid" ] && [ "$_n" -gt 0 ]; do
 				sleep 0.05; _n=$(($_n - 1))
@@ -676,7 +754,10 @@ h_postfix_start() {
 		h_log_tail 40
 		return 1
 	fi
-	if ! $_pfx start >"$_pd/start.out" 2>&1; then
+	_h_guard postfix $_pfx start
+	_rc=$(_h_guard_exit postfix 30)
+	cp "$H_TMP/guard/postfix.out" "$_pd/start.out" 2>/dev/null
+	if [ "$_rc" != 0 ]; then
 		_h_err "h_postfix_start: 'postfix start' failed:"
 		cat "$_pd/start.out" >&2
 		h_log_tail 40

@@ -291,16 +291,16 @@ test_expand(void **state)
 	}
 	add(text, "deep19 = bottom\n");
 	for (i = 0; i < 20; i++) {
-		snprintf(line, sizeof(line), "tooDeep%zu = $tooDeep%zu\n", i,
-		    i + 1);
+		assert_true(snprintf(line, sizeof(line), "tooDeep%zu = $tooDeep%zu\n", i,
+		    i + 1) < (int) sizeof(line));
 		add(text, line);
 	}
 	add(text, "tooDeep20 = bottom\n");
 	/* Exponential fan-out with empty leaves: bounded by a step count. */
 	for (i = 0; i < 6; i++) {
-		snprintf(line, sizeof(line), "fan%zu = $fan%zu$fan%zu$fan%zu"
+		assert_true(snprintf(line, sizeof(line), "fan%zu = $fan%zu$fan%zu$fan%zu"
 		    "$fan%zu$fan%zu$fan%zu$fan%zu$fan%zu\n", i + 1, i, i, i, i,
-		    i, i, i, i);
+		    i, i, i, i) < (int) sizeof(line));
 		add(text, line);
 	}
 	add(text, "fan0 =\n");
@@ -444,8 +444,8 @@ test_apply_errors(void **state)
 		memset(&s, 0, sizeof(s));
 		d = cfg_dict_alloc();
 		layers[0] = d;
-		snprintf(text, sizeof(text), "#\n#\n#\n#\n#\n#\n%s = %s\n",
-		    cases[i].name, cases[i].value);
+		assert_true(snprintf(text, sizeof(text), "#\n#\n#\n#\n#\n#\n%s = %s\n",
+		    cases[i].name, cases[i].value) < (int) sizeof(text));
 		if (parse(text, d) != PC_OK)
 			fail_msg("%s", strbuf_str(why));
 		strbuf_reset(why);
@@ -745,10 +745,10 @@ test_files(void **state)
 	struct cfg_mailboxes m;
 
 	assert_non_null(mkdtemp(dir));
-	snprintf(pw, sizeof(pw), "%s/passwords", dir);
-	snprintf(cf, sizeof(cf), "%s/popconn.cf", dir);
-	snprintf(mb, sizeof(mb), "%s/mailboxes.cf", dir);
-	snprintf(link, sizeof(link), "%s/link", dir);
+	assert_true(snprintf(pw, sizeof(pw), "%s/passwords", dir) < (int) sizeof(pw));
+	assert_true(snprintf(cf, sizeof(cf), "%s/popconn.cf", dir) < (int) sizeof(cf));
+	assert_true(snprintf(mb, sizeof(mb), "%s/mailboxes.cf", dir) < (int) sizeof(mb));
+	assert_true(snprintf(link, sizeof(link), "%s/link", dir) < (int) sizeof(link));
 
 	assert_int_equal(safeio_replace(pw, "alice s3cr3t\n", 13, 0644, why),
 	    PC_OK);

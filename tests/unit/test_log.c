@@ -36,7 +36,7 @@ static void
 sink(int prio, const char *line)
 {
 	if (ncap < CAP_MAX) {
-		snprintf(cap[ncap], sizeof(cap[ncap]), "%s", line);
+		assert_true(snprintf(cap[ncap], sizeof(cap[ncap]), "%s", line) < (int) sizeof(cap[ncap]));
 		cap_prio[ncap] = prio;
 	}
 	ncap++;
@@ -312,8 +312,8 @@ test_stderr_format(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(n > 0);
 	buf[n] = 0;
-	snprintf(expect, sizeof(expect), "tlog[%ld]: warning: disk full?\n",
-	    (long) pid);
+	assert_true(snprintf(expect, sizeof(expect), "tlog[%ld]: warning: disk full?\n",
+	    (long) pid) < (int) sizeof(expect));
 	assert_string_equal(buf, expect);
 }
 

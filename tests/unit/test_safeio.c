@@ -37,7 +37,7 @@ path(const char *name)
 	static int which;
 
 	which = !which;
-	snprintf(buf[which], sizeof(buf[which]), "%s/%s", dir, name);
+	assert_true(snprintf(buf[which], sizeof(buf[which]), "%s/%s", dir, name) < (int) sizeof(buf[which]));
 	return (buf[which]);
 }
 
@@ -63,7 +63,7 @@ count_entries(void)
 static int
 setup(void **state)
 {
-	snprintf(dir, sizeof(dir), "/tmp/test_safeio.XXXXXX");
+	assert_true(snprintf(dir, sizeof(dir), "/tmp/test_safeio.XXXXXX") < (int) sizeof(dir));
 	if (mkdtemp(dir) == NULL)
 		return (-1);
 	why = strbuf_alloc(1024);

@@ -145,16 +145,16 @@ test_limits(void **state)
 
 	memset(name, 'a', sizeof(name));
 	name[255] = 0;
-	snprintf(text, sizeof(text), "pop3s://%s@h", name);
+	assert_true(snprintf(text, sizeof(text), "pop3s://%s@h", name) < (int) sizeof(text));
 	assert_int_equal(url_parse(text, &u, why), PC_OK);
 	url_free(&u);
 	name[255] = 'a';
 	name[256] = 0;
-	snprintf(text, sizeof(text), "pop3s://%s@h", name);
+	assert_true(snprintf(text, sizeof(text), "pop3s://%s@h", name) < (int) sizeof(text));
 	assert_int_equal(url_parse(text, &u, why), PC_PERM);
 	name[256] = 'a';
 	name[254] = 0;
-	snprintf(text, sizeof(text), "pop3s://u@%s", name);
+	assert_true(snprintf(text, sizeof(text), "pop3s://u@%s", name) < (int) sizeof(text));
 	assert_int_equal(url_parse(text, &u, why), PC_PERM);
 	assert_non_null(strstr(strbuf_str(why), "longer"));
 	strbuf_free(why);
