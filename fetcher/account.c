@@ -33,6 +33,8 @@
 #include "spool.h"
 #include "deliver.h"
 #include "uidl_state.h"
+#include "exec.h"
+#include "xsasl.h"
 #include "account.h"
 
 #define HDR_CAPTURE	(64 * 1024)
@@ -70,17 +72,29 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 		rc = PC_PERM;
 		goto out;
 	}
-	if (strcmp(a->set.auth, "auto") != 0 && strcmp(a->set.auth, "user")
-	    != 0) {
-		strbuf_printf(why, "%s, line %d: mailbox %s: auth = %s: not "
-		    "supported yet (auto or user)", m->file, m->line, m->name,
-		    a->set.auth);
+	if (strcasecmp(a->set.auth, "auto") != 0 &&
+	    strcasecmp(a->set.auth, "user") != 0 &&
+	    strcasecmp(a->set.auth, "apop") != 0 &&
+	    !xsasl_supported(a->set.auth)) {
+		strbuf_printf(why, "%s, line %d: mailbox %s: auth = %s: use "
+		    "auto, user, apop, plain, login, cram-md5, scram-sha-1, "
+		    "scram-sha-256, ntlm, xoauth2 or oauthbearer", m->file,
+		    m->line, m->name, a->set.auth);
 		rc = PC_PERM;
 		goto out;
 	}
 	if ((rc = url_parse(m->url, &a->url, w2)) != PC_OK) {
 		strbuf_printf(why, "%s, line %d: mailbox %s: %s", m->file,
 		    m->line, m->name, strbuf_str(w2));
+		goto out;
+	}
+	if (*a->set.password_command) {
+		if (a->set.password_command[0] != '/') {
+			strbuf_printf(why, "%s, line %d: mailbox %s: "
+			    "password_command must start with an absolute "
+			    "path", m->file, m->line, m->name);
+			rc = PC_PERM;
+		}
 		goto out;
 	}
 	if ((e = cfg_dict_find(pw, m->name)) == NULL) {
@@ -334,6 +348,112 @@ run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 	}
 }
 
+/* run_password_command - the secret from password_command (no shell) */
+
+static int
+run_password_command(const struct account *a, char **secret,
+    struct strbuf *why)
+{
+	struct strbuf *out = strbuf_alloc(16 * 1024);
+	char   *copy = xstrdup(a->set.password_command), *argv[32], *w;
+	int	argc = 0, status = 0, rc;
+
+	/* Words separated by white space; no quoting, no shell. */
+	for (w = copy; *w && argc < 31; ) {
+		w += strspn(w, " \t");
+		if (*w == 0)
+			break;
+		argv[argc++] = w;
+		w += strcspn(w, " \t");
+		if (*w)
+			*w++ = 0;
+	}
+	argv[argc] = NULL;
+	rc = exec_run(argv, NULL, -1, out, 60, &status, why);
+	if (rc == PC_OK && status != 0) {
+		strbuf_printf(why, "password_command exited with status %d",
+		    status);
+		rc = PC_TEMP;
+	}
+	while (rc == PC_OK && out->len > 0 && (out->data[out->len - 1] ==
+	    '\n' || out->data[out->len - 1] == '\r'))
+		strbuf_truncate(out, out->len - 1);
+	if (rc == PC_OK && (out->len == 0 || memchr(out->data, 0, out->len) ||
+	    strpbrk(out->data, "\r\n"))) {
+		strbuf_printf(why, "password_command printed no usable secret");
+		rc = PC_TEMP;
+	}
+	if (rc == PC_OK)
+		*secret = xstrdup(out->data);
+	strbuf_wipe(out);
+	strbuf_free(out);
+	free(copy);
+	return (rc);
+}
+
+/* offers - does the server announce this SASL mechanism? */
+
+static int
+offers(const struct pop3 *p, const char *mech)
+{
+	const char *s = p->caps.sasl;
+	size_t	len = strlen(mech);
+
+	while (*s) {
+		size_t	w = strcspn(s, " ");
+
+		if (w == len && strncasecmp(s, mech, len) == 0)
+			return (1);
+		s += w;
+		s += strspn(s, " ");
+	}
+	return (0);
+}
+
+/* authenticate - log in with the chosen or the strongest mechanism */
+
+static int
+authenticate(struct account *a, struct pop3 *p, const char *secret,
+    struct strbuf *why)
+{
+	static const char *const strong[] = {
+		"SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5",
+	};
+	const char *mech = a->set.auth;
+	size_t	i;
+
+	if (strcasecmp(mech, "auto") == 0) {
+		mech = NULL;
+		for (i = 0; i < PC_ARRAY_LEN(strong) && mech == NULL; i++)
+			if (offers(p, strong[i]))
+				mech = strong[i];
+		if (mech == NULL && p->apop_ts[0] &&
+		    xsasl_apop(p->apop_ts, "x", (char[33]){0}) == PC_OK)
+			mech = "apop";
+		if (mech == NULL)
+			mech = offers(p, "PLAIN") ? "PLAIN" : "user";
+	} else if (strcasecmp(mech, "user") != 0 &&
+	    strcasecmp(mech, "apop") != 0 && (p->caps.flags & POP3_CAP_SASL) &&
+	    !offers(p, mech)) {
+		strbuf_printf(why, "server %s does not offer AUTH %s (it "
+		    "offers: %s)", p->net.peer, mech, p->caps.sasl[0] ?
+		    p->caps.sasl : "none");
+		return (PC_PERM);
+	}
+	/* Invariant 5: no password in clear unless tls=none says so. */
+	if (!p->tls_active && strcmp(a->set.tls, "none") != 0) {
+		strbuf_printf(why, "no TLS: refusing to send credentials");
+		return (PC_PERM);
+	}
+	log_debug("acct=%s: authenticating with %s", a->name, mech);
+	if (strcasecmp(mech, "user") == 0)
+		return (pop3_login(p, a->url.user, secret, why));
+	if (strcasecmp(mech, "apop") == 0)
+		return (pop3_apop(p, a->url.user, secret, why));
+	return (pop3_sasl(p, mech, a->url.user, secret, a->url.host,
+	    a->url.port, why));
+}
+
 /* account_fetch - one POP3 session for one mailbox */
 
 int
@@ -344,6 +464,7 @@ account_fetch(struct account *a, struct account_result *r,
 	struct pop3_opts o;
 	struct uidl_state st;
 	const char **live = NULL;
+	char   *token = NULL;
 	size_t	i, nlive = 0;
 	time_t	start = time(NULL);
 	int	rc;
@@ -369,7 +490,14 @@ account_fetch(struct account *a, struct account_result *r,
 	    o.port);
 	if ((rc = pop3_open(&p, &o, why)) != PC_OK)
 		goto out;
-	if ((rc = pop3_login(&p, a->url.user, a->password, why)) != PC_OK)
+	if (*a->set.password_command) {
+		if ((rc = run_password_command(a, &token, why)) != PC_OK)
+			goto out;
+	}
+	rc = authenticate(a, &p, token ? token : a->password, why);
+	if (token)
+		token = (xfree_secret(token), NULL);
+	if (rc != PC_OK)
 		goto out;
 	if ((rc = pop3_scan(&p, why)) != PC_OK)
 		goto out;

@@ -57,6 +57,7 @@ const struct cfg_param params_fetcher[] = {
 	{"tls_fingerprint", CFG_STR, "", 0, 0, OFF(tls_fingerprint), MB},
 	{"auth", CFG_STR, "auto", 0, 0, OFF(auth), MB},
 	{"sender", CFG_STR, "return-path", 0, 0, OFF(sender), MB},
+	{"password_command", CFG_STR, "", 0, 0, OFF(password_command), MB},
 	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
 };
 

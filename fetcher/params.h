@@ -41,6 +41,7 @@ struct fetcher_settings {
 	char	*tls_fingerprint;
 	char	*auth;
 	char	*sender;
+	char	*password_command;
 };
 
 extern const struct cfg_param params_fetcher[];

@@ -29,6 +29,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "pop3.h"
+#include "xsasl.h"
 
 #define POP3_MAX_MSGS	1000000UL	/* per mailbox and session */
 #define POP3_CMD_MAX	255		/* RFC 2449 section 4 */
@@ -320,6 +321,25 @@ pop3_init(struct pop3 *p, const char *name)
 	net_init(&p->net);
 }
 
+/* send_line - send one line, traced as who */
+
+static int
+send_line(struct pop3 *p, const char *who, const char *cmd,
+    struct strbuf *why)
+{
+	char	buf[POP3_SASL_LINE_MAX + 3];
+	size_t	len = strlen(cmd);
+
+	if (len > POP3_SASL_LINE_MAX || strpbrk(cmd, "\r\n") != NULL) {
+		strbuf_printf(why, "refusing to send an invalid line");
+		return (PC_PERM);
+	}
+	memcpy(buf, cmd, len);
+	memcpy(buf + len, "\r\n", 2);
+	log_proto(who, 1, cmd, len);
+	return (net_write(&p->net, buf, len + 2, why));
+}
+
 /* send_cmd - send one command line */
 
 static int
@@ -585,6 +605,144 @@ pop3_login(struct pop3 *p, const char *user, const char *pass,
 		strbuf_appendf(why, " (authentication failed for %s)", user);
 out:
 	strbuf_wipe(cmd);
+	strbuf_free(cmd);
+	return (rc);
+}
+
+/* pop3_apop - APOP (RFC 1939 section 7) */
+
+int
+pop3_apop(struct pop3 *p, const char *user, const char *pass,
+    struct strbuf *why)
+{
+	char	hex[33], cmd[POP3_CMD_MAX + 1];
+	int	rc;
+
+	if (p->apop_ts[0] == 0 || xsasl_apop(p->apop_ts, pass, hex) != PC_OK) {
+		strbuf_printf(why, "server %s offers no valid APOP timestamp",
+		    p->net.peer);
+		return (PC_PERM);
+	}
+	if (snprintf(cmd, sizeof(cmd), "APOP %s %s", user, hex) >=
+	    (int)sizeof(cmd)) {
+		strbuf_printf(why, "account name too long");
+		return (PC_PERM);
+	}
+	rc = command(p, cmd, "APOP", PC_PERM, why);
+	explicit_bzero(hex, sizeof(hex));
+	if (rc == PC_PERM)
+		strbuf_appendf(why, " (authentication failed for %s)", user);
+	return (rc);
+}
+
+/* sasl_exchange - the challenge/response loop after AUTH */
+
+static int
+sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
+    const struct strbuf *pending, struct strbuf *out, struct strbuf *line,
+    struct strbuf *why)
+{
+	struct pop3_status st;
+	char	pr[160];
+	const char *chal;
+	int	rc, steps, sent_initial = 0;
+
+	for (steps = 0; steps <= POP3_SASL_STEPS; steps++) {
+		if ((rc = net_getline(&p->net, line, why)) != PC_OK) {
+			strbuf_appendf(why, " (during AUTH %s)", mech);
+			return (rc == PC_PERM ? PC_PERM : rc);
+		}
+		log_proto(p->name, 0, strbuf_str(line), strbuf_len(line));
+		if (line->len > 0 && line->data[0] == '+' &&
+		    (line->len == 1 || line->data[1] == ' ') &&
+		    memchr(line->data, 0, line->len) == NULL) {
+			chal = line->len > 2 ? line->data + 2 : "";
+			if (steps == POP3_SASL_STEPS) {
+				strbuf_printf(why, "AUTH %s: too many "
+				    "challenges from %s", mech, p->net.peer);
+				goto cancel;
+			}
+			if (pending->len > 0 && !sent_initial) {
+				/* The initial response did not fit in AUTH. */
+				sent_initial = 1;
+				if ((rc = send_line(p, "C-SASL", pending->data,
+				    why)) != PC_OK)
+					return (rc);
+				continue;
+			}
+			strbuf_reset(out);
+			rc = xsasl_step(x, chal, out, why);
+			if (rc != XSASL_CONTINUE && rc != XSASL_DONE)
+				goto cancel;
+			if ((rc = send_line(p, "C-SASL", strbuf_str(out),
+			    why)) != PC_OK)
+				return (rc);
+			continue;
+		}
+		if (memchr(line->data, 0, line->len) != NULL ||
+		    pop3_parse_status(strbuf_str(line), &st) != 0) {
+			strbuf_printf(why, "protocol error: bad reply to AUTH "
+			    "from %s: %s", p->net.peer, log_printable(pr,
+			    sizeof(pr), line->data, line->len));
+			return (PC_PERM);
+		}
+		if (!st.ok)
+			return (err_status(p, "AUTH", &st, PC_PERM, why));
+		return (xsasl_success_ok(x, why) == PC_OK ? PC_OK : PC_PERM);
+	}
+	strbuf_printf(why, "AUTH %s: too many challenges", mech);
+cancel:
+	/* RFC 5034 section 4: "*" cancels; the server answers -ERR. */
+	(void)send_line(p, "C-SASL", "*", NULL);
+	(void)net_getline(&p->net, line, NULL);
+	return (PC_PERM);
+}
+
+/* pop3_sasl - AUTH with one SASL mechanism (RFC 5034) */
+
+int
+pop3_sasl(struct pop3 *p, const char *mech, const char *user,
+    const char *secret, const char *host, int port, struct strbuf *why)
+{
+	struct strbuf *out = strbuf_alloc(POP3_SASL_LINE_MAX);
+	struct strbuf *pending = strbuf_alloc(POP3_SASL_LINE_MAX);
+	struct strbuf *line = strbuf_alloc(POP3_SASL_LINE_MAX);
+	struct strbuf *cmd = strbuf_alloc(POP3_SASL_LINE_MAX);
+	struct xsasl *x;
+	int	rc;
+
+	if ((x = xsasl_new(mech, user, secret, host, port, why)) == NULL) {
+		rc = PC_PERM;
+		goto out;
+	}
+	rc = xsasl_initial(x, out, why);
+	if (rc != XSASL_CONTINUE && rc != XSASL_DONE) {
+		rc = PC_PERM;
+		goto out;
+	}
+	/* RFC 5034 section 4: an initial response only if AUTH fits. */
+	(void)strbuf_printf(cmd, "AUTH %s", mech);
+	if (out->len > 0) {
+		if (cmd->len + 1 + out->len <= POP3_CMD_MAX)
+			(void)strbuf_appendf(cmd, " %s", strbuf_str(out));
+		else
+			(void)strbuf_puts(pending, strbuf_str(out));
+	}
+	strbuf_wipe(out);
+	if ((rc = send_line(p, p->name, strbuf_str(cmd), why)) != PC_OK)
+		goto out;
+	rc = sasl_exchange(p, x, mech, pending, out, line, why);
+	if (rc == PC_PERM)
+		strbuf_appendf(why, " (authentication with %s failed for %s)",
+		    mech, user);
+out:
+	xsasl_free(x);
+	strbuf_wipe(out);
+	strbuf_wipe(pending);
+	strbuf_wipe(cmd);
+	strbuf_free(out);
+	strbuf_free(pending);
+	strbuf_free(line);
 	strbuf_free(cmd);
 	return (rc);
 }

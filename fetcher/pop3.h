@@ -19,6 +19,11 @@
  *		struct strbuf *why);
  *	int pop3_login(struct pop3 *p, const char *user, const char *pass,
  *		struct strbuf *why);
+ *	int pop3_apop(struct pop3 *p, const char *user, const char *pass,
+ *		struct strbuf *why);
+ *	int pop3_sasl(struct pop3 *p, const char *mech, const char *user,
+ *		const char *secret, const char *host, int port,
+ *		struct strbuf *why);
  *	int pop3_scan(struct pop3 *p, struct strbuf *why);
  *	int pop3_retr(struct pop3 *p, unsigned long num,
  *		int (*sink)(void *ctx, const char *data, size_t len),
@@ -52,6 +57,14 @@ int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
  *	pop3_open() connects, runs TLS (implicit, or STLS after CAPA), reads
  *	the greeting and the capabilities (again after TLS).  With TLS
  *	required and no STLS, no credential is ever sent.
+ *	pop3_login() is USER/PASS, pop3_apop() APOP (refused unless the
+ *	greeting held a valid RFC 1939 timestamp), pop3_sasl() AUTH (RFC
+ *	5034) with any mechanism xsasl.c knows: initial response when the
+ *	command fits in 255 octets, "*" to cancel when a challenge is bad,
+ *	at most POP3_SASL_STEPS round trips, challenges up to
+ *	POP3_SASL_LINE_MAX octets.  A failed login is PC_PERM unless the
+ *	server's response code says it is temporary.
+ *
  *	pop3_scan() fills p->msgs from UIDL and LIST.
  *	pop3_retr() streams message num into sink (LF line ends); a message
  *	is complete only when its terminator arrived.
@@ -142,6 +155,8 @@ struct pop3_opts {
 #define POP3_Q_RETR	1
 #define POP3_Q_DELE	2
 #define POP3_QMAX	256	/* commands in flight, at most */
+#define POP3_SASL_STEPS	10	/* AUTH round trips, at most */
+#define POP3_SASL_LINE_MAX (24 * 1024)	/* base64 of 16 KiB and more */
 
 struct pop3_cmdq {
 	int	kind;		/* POP3_Q_* */
@@ -185,6 +200,10 @@ void pop3_init(struct pop3 *p, const char *name);
 int pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why);
 int pop3_login(struct pop3 *p, const char *user, const char *pass,
     struct strbuf *why);
+int pop3_apop(struct pop3 *p, const char *user, const char *pass,
+    struct strbuf *why);
+int pop3_sasl(struct pop3 *p, const char *mech, const char *user,
+    const char *secret, const char *host, int port, struct strbuf *why);
 int pop3_scan(struct pop3 *p, struct strbuf *why);
 int pop3_retr(struct pop3 *p, unsigned long num,
     int (*sink)(void *ctx, const char *data, size_t len), void *ctx,

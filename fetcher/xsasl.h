@@ -54,7 +54,15 @@
  *	XSASL_CONTINUE means another challenge may follow; XSASL_DONE
  *	means our side is complete: the server should answer +OK or -ERR.
  *	Either way, out is to be sent.  On an error the caller cancels the
- *	exchange with "*" (RFC 5034 section 4).
+ *	exchange with "*" (RFC 5034 section 4).  By mechanism:
+ *
+ *	PLAIN, XOAUTH2, OAUTHBEARER: initial -> XSASL_DONE.
+ *	LOGIN: initial (none) -> CONTINUE; user -> CONTINUE; password ->
+ *		DONE; a third challenge is PC_PERM.
+ *	CRAM-MD5: initial (none) -> CONTINUE; "user digest" -> DONE.
+ *	SCRAM-*: client-first -> CONTINUE; client-final -> CONTINUE;
+ *		server-final verified -> DONE with an empty response.
+ *	NTLM: type 1 -> CONTINUE; type 3 -> DONE.
  *
  *	When an XOAUTH2 or OAUTHBEARER server sends an error challenge
  *	(JSON), xsasl_step() answers as the protocol requires (an empty
@@ -87,8 +95,10 @@
  *	wrong nonce, absurd iteration count, NTLM offsets outside the
  *	message), a failed server signature, a SCRAM "e=" error, a
  *	challenge the mechanism does not expect, or a response longer
- *	than out->max.  Retrying will not help: all are PC_PERM.
- *	xsasl_apop() returns PC_OK or PC_PERM (bad timestamp).
+ *	than out->max.  Retrying will not help: all are PC_PERM.  PC_TEMP
+ *	only when the local random generator or a crypto primitive fails.
+ *	xsasl_apop() returns PC_OK, PC_PERM (bad timestamp; hex is then
+ *	empty) or PC_TEMP (MD5 unavailable).
  * SECURITY
  *	Challenges are untrusted: each is bounded, decoded strictly and
  *	parsed with explicit bounds.  No secret ever goes into why.

@@ -275,7 +275,8 @@ test_fatal(void **state)
 	if (pid == 0) {
 		log_set_sink(NULL);
 		log_open("test_log", 1);
-		(void) freopen("/dev/null", "w", stderr);
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(1);
 		log_set_level(LOGL_NONE);
 		log_fatal(75, "fatal %s", "test");
 	}

@@ -1,0 +1,187 @@
+#!/bin/sh
+# t_pop3_codes - a scripted POP3 server (tests/lib/fakepop3.py) that
+# lacks UIDL, refuses PASS with response codes (RFC 2449, 3206), sends
+# an over-long status line, a 100 KB UID, duplicate UIDs, or LIST sizes
+# that lie.  Mail is delivered through tests/lib/capture-sendmail.
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TOP/tests/lib/harness.sh"
+. "$TOP/tests/lib/popconn.sh"
+
+# ---- fake POP3 server helpers (the same block in every t_pop3_*.sh) ----
+# fp_init: capture-sendmail wrapper, popconn.cf; FP_PORT for the server.
+# fp_box URL [-o ...]: (re)write mailboxes.cf with mailbox "box".
+# fp_msgs FILE...: reset the server mailbox (UIDs uid-1, uid-2, ...),
+#     the fetcher's UIDL state and the captured mail.
+# fp_run NAME 'SCENARIO': serve one connection with SCENARIO, run one
+#     fetch cycle (bounded); sets P_STATUS, FP_TR (transcript), FP_LOG
+#     (fetcher log), FP_SECS.
+# fp_count: messages left on the server; cap_count: messages captured;
+# tr_count PATTERN: transcript lines matching the extended regex.
+FP=$TOP/tests/lib/fakepop3.py
+FP_STATE=
+CAP=
+fp_init() {
+	FP_STATE=$H_TMP/pop3.state
+	CAP=$H_TMP/capture
+	mkdir -p "$CAP"
+	chmod 1777 "$CAP"
+	printf '#!/bin/sh\nexec %s --capture-dir %s "$@"\n' \
+	    "$TOP/tests/lib/capture-sendmail" "$CAP" >"$H_TMP/sendmail"
+	chmod 755 "$H_TMP/sendmail"
+	H_POSTFIX_CONF=
+	P_EXTRA_CF="sendmail_path = $H_TMP/sendmail"
+	p_config
+	p_password box secret
+	FP_PORT=$(h_free_port)
+}
+fp_box() {
+	: >"$P_ETC/mailboxes.cf"
+	p_mailbox "box user $1 rcpt@example.test"
+	shift
+	for _o in "$@"; do p_mailbox "  $_o"; done
+}
+fp_msgs() {
+	python3 "$FP" init "$FP_STATE" "$@"
+	rm -rf "$H_TMP/state" "$CAP"/[0-9]* "$CAP/status"
+}
+fp_run() {
+	FP_TR=$H_TMP/$1.tr
+	FP_LOG=$H_TMP/$1.log
+	printf '%s\n' "$2" >"$H_TMP/$1.scn"
+	rm -f "$H_TMP/port" "$FP_TR"
+	python3 "$FP" serve --state "$FP_STATE" --scenario "$H_TMP/$1.scn" \
+	    --port "$FP_PORT" --port-file "$H_TMP/port" --transcript "$FP_TR" \
+	    --timeout 60 >>"$H_TMP/fakepop3.out" 2>&1 &
+	_fp_pid=$!
+	h_track_pid "$_fp_pid"
+	_n=200
+	while [ ! -s "$H_TMP/port" ] && [ "$_n" -gt 0 ] &&
+	    _h_alive "$_fp_pid"; do
+		sleep 0.05; _n=$((_n - 1))
+	done
+	if [ ! -s "$H_TMP/port" ]; then
+		echo "fakepop3 did not start:" >&2
+		cat "$H_TMP/fakepop3.out" >&2
+		exit 1
+	fi
+	_t0=$(date +%s)
+	P_STATUS=0
+	timeout 60 "$P_FETCHER" -f -1 -c "$P_ETC" >"$FP_LOG" 2>&1 ||
+	    P_STATUS=$?
+	FP_SECS=$(($(date +%s) - _t0))
+	# The server ends once the fetcher has closed the connection.
+	_n=100
+	while _h_alive "$_fp_pid" && [ "$_n" -gt 0 ]; do
+		sleep 0.05; _n=$((_n - 1))
+	done
+	kill -TERM "$_fp_pid" 2>/dev/null || true
+	wait "$_fp_pid" 2>/dev/null || true
+	if [ "${FP_VERBOSE:-0}" = 1 ]; then
+		echo "--- $1: exit $P_STATUS"; cat "$FP_LOG"; cat "$FP_TR"
+	fi
+	return 0
+}
+fp_count() { python3 "$FP" count "$FP_STATE"; }
+cap_count() { find "$CAP" -name '[0-9][0-9][0-9][0-9]' | wc -l | tr -d ' '; }
+tr_count() { grep -Ec "$1" "$FP_TR" || true; }
+# cap_is N FILE: capture N (1, 2, ...) is FILE plus the Received: header.
+cap_is() { python3 "$FP" compare "$CAP/$(printf %04d "$1")" "$2"; }
+# ---- end of the fake POP3 helpers ----
+
+h_init
+fp_init
+fp_box "pop3://alice@127.0.0.1:$FP_PORT" "-o tls=none"
+M=$H_TMP/msgs
+python3 "$FP" gen "$M" 3 2000 --seed 7
+BASIC='"user": "alice", "password": "secret",'
+
+# 1. No UIDL (UIDL -ERR), keep=no: fetched, delivered, deleted, warned.
+fp_msgs "$M"/msg00[123].eml
+fp_run no-uidl "{ $BASIC \"capa\": [\"USER\", \"TOP\"],
+    \"replies\": {\"UIDL\": \"-ERR command not supported\"} }"
+h_check "no UIDL, keep=no: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
+h_check "no UIDL, keep=no: 3 delivered" [ "$(cap_count)" -eq 3 ]
+h_check "no UIDL, keep=no: delivered byte-exact" \
+    sh -c "$(printf 'python3 %s compare %s/%04d %s/msg%03d.eml && ' \
+    "$FP" "$CAP" 1 "$M" 1 "$FP" "$CAP" 2 "$M" 2 "$FP" "$CAP" 3 "$M" 3) :"
+h_check "no UIDL, keep=no: server mailbox empty" [ "$(fp_count)" -eq 0 ]
+h_check "no UIDL, keep=no: warning logged" grep -q 'has no UIDL' "$FP_LOG"
+
+# 2. No UIDL, keep=yes: refused, nothing deleted (nor delivered: it
+#    would be delivered again at every poll).
+fp_box "pop3://alice@127.0.0.1:$FP_PORT" "-o tls=none" "-o keep=yes"
+fp_msgs "$M"/msg00[123].eml
+fp_run no-uidl-keep "{ $BASIC \"capa\": [\"USER\", \"TOP\"],
+    \"replies\": {\"UIDL\": \"-ERR command not supported\"} }"
+h_check "no UIDL, keep=yes: exit 69 (got $P_STATUS)" [ "$P_STATUS" -eq 69 ]
+h_check "no UIDL, keep=yes: no DELE sent" [ "$(tr_count ' C DELE')" -eq 0 ]
+h_check "no UIDL, keep=yes: all 3 still on the server" [ "$(fp_count)" -eq 3 ]
+h_check "no UIDL, keep=yes: nothing delivered" [ "$(cap_count)" -eq 0 ]
+fp_box "pop3://alice@127.0.0.1:$FP_PORT" "-o tls=none"
+
+# 3. PASS refused with RFC 2449/3206 response codes.
+for c in "IN-USE:75" "LOGIN-DELAY 600:75" "SYS/TEMP:75" "AUTH:69" \
+    "SYS/PERM:69"; do
+	code=${c%:*}; want=${c##*:}
+	fp_msgs "$M"/msg00[123].eml
+	fp_run "pass-$want" "{ $BASIC \"capa\": [\"USER\", \"UIDL\",
+	    \"RESP-CODES\", \"AUTH-RESP-CODE\"],
+	    \"replies\": {\"PASS\": \"-ERR [$code] go away\"} }"
+	h_check "PASS -ERR [$code]: exit $want (got $P_STATUS)" \
+	    [ "$P_STATUS" -eq "$want" ]
+	h_check "PASS -ERR [$code]: one login attempt" \
+	    [ "$(tr_count ' C PASS')" -eq 1 -a "$(tr_count ' ACCEPT')" -eq 1 ]
+	h_check "PASS -ERR [$code]: nothing fetched" \
+	    [ "$(tr_count ' C (RETR|DELE|UIDL|LIST)')" -eq 0 -a "$(cap_count)" -eq 0 ]
+	h_check "PASS -ERR [$code]: all 3 still on the server" [ "$(fp_count)" -eq 3 ]
+done
+
+# 4. An over-long (2000 bytes) status line in reply to USER.
+fp_msgs "$M"/msg00[123].eml
+fp_run long-status "{ $BASIC
+    \"replies\": {\"USER\": \"+OK \" + \"x\" * 1996} }"
+h_check "2000-byte reply to USER: the session fails (got $P_STATUS)" \
+    [ "$P_STATUS" -eq 69 ] || [ "$P_STATUS" -eq 75 ]
+h_check "2000-byte reply to USER: no password sent after it" \
+    [ "$(tr_count ' C PASS')" -eq 0 ]
+h_check "2000-byte reply to USER: nothing deleted" [ "$(fp_count)" -eq 3 ]
+h_check "2000-byte reply to USER: logged as a protocol error" \
+    grep -Eqi 'too long|protocol error' "$FP_LOG"
+
+# 5. A 100 KB UID.
+fp_msgs "$M"/msg00[123].eml
+fp_run huge-uid "{ $BASIC
+    \"replies\": {\"UIDL\": [\"+OK\", \"1 \" + \"u\" * 102400, \"2 uid-2\",
+        \"3 uid-3\", \".\"]} }"
+h_check "100 KB UID: the session fails (got $P_STATUS)" \
+    [ "$P_STATUS" -eq 69 ] || [ "$P_STATUS" -eq 75 ]
+h_check "100 KB UID: nothing fetched" \
+    [ "$(tr_count ' C RETR')" -eq 0 -a "$(cap_count)" -eq 0 ]
+h_check "100 KB UID: nothing deleted" \
+    [ "$(tr_count ' C DELE')" -eq 0 -a "$(fp_count)" -eq 3 ]
+
+# 6. Two messages with the same UID.
+fp_msgs "$M"/msg00[123].eml
+fp_run dup-uid "{ $BASIC
+    \"replies\": {\"UIDL\": [\"+OK\", \"1 same\", \"2 same\", \"3 uid-3\",
+        \".\"]} }"
+h_check "duplicate UIDs: exit 69 (got $P_STATUS)" [ "$P_STATUS" -eq 69 ]
+h_check "duplicate UIDs: nothing fetched" \
+    [ "$(tr_count ' C RETR')" -eq 0 -a "$(cap_count)" -eq 0 ]
+h_check "duplicate UIDs: nothing deleted" \
+    [ "$(tr_count ' C DELE')" -eq 0 -a "$(fp_count)" -eq 3 ]
+h_check "duplicate UIDs: the error says so" grep -q 'same UIDL' "$FP_LOG"
+
+# 7. LIST sizes that lie (smaller for 1, larger for 2).
+fp_msgs "$M"/msg00[123].eml
+fp_run list-lies "{ $BASIC \"list_sizes\": {1: 10, 2: 999999} }"
+h_check "wrong LIST sizes: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
+h_check "wrong LIST sizes: 3 delivered" [ "$(cap_count)" -eq 3 ]
+h_check "wrong LIST sizes: byte-exact" \
+    sh -c "$(printf 'python3 %s compare %s/%04d %s/msg%03d.eml && ' \
+    "$FP" "$CAP" 1 "$M" 1 "$FP" "$CAP" 2 "$M" 2 "$FP" "$CAP" 3 "$M" 3) :"
+h_check "wrong LIST sizes: warned twice" \
+    [ "$(grep -c 'size differs from LIST' "$FP_LOG")" -eq 2 ]
+h_check "wrong LIST sizes: server mailbox empty" [ "$(fp_count)" -eq 0 ]
+h_done
