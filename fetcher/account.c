@@ -531,6 +531,10 @@ out:
 		    p.net.peer, p.tls_active ? p.net.tls_info : "none",
 		    r->messages, r->delivered, r->deleted,
 		    r->messages - r->deleted, r->failed, r->bytes, (long)(time(NULL) - start));
+	else if (p.login_delay > 0)
+		log_error("acct=%s: session=deferred, server=%s, delivered=%lu, "
+		    "login_delay=%lds, reason=%s", a->name, p.net.peer,
+		    r->delivered, p.login_delay, strbuf_str(why));
 	else
 		log_error("acct=%s: session=%s, server=%s, delivered=%lu, "
 		    "reason=%s", a->name, rc == PC_TEMP ? "deferred" :

@@ -74,6 +74,7 @@ pop3_parse_status(const char *line, struct pop3_status *st)
 	size_t	i, len;
 
 	st->code = POP3_RC_NONE;
+	st->delay = -1;
 	if (strncmp(line, "+OK", 3) == 0 && (line[3] == 0 || line[3] == ' ')) {
 		st->ok = 1;
 		st->text = line[3] ? line + 4 : line + 3;
@@ -92,12 +93,21 @@ pop3_parse_status(const char *line, struct pop3_status *st)
 			size_t	n = strlen(codes[i].name);
 
 			if (len >= n && strncasecmp(p + 1, codes[i].name, n) == 0
-			    && (len == n || p[1 + n] == '/')) {
+			    && (len == n || p[1 + n] == '/' || p[1 + n] == ' ')) {
 				st->code = codes[i].code;
 				break;
 			}
 		}
 		st->text = close[1] == ' ' ? close + 2 : close + 1;
+		/* "[LOGIN-DELAY 600]": some servers say how long to wait. */
+		if (st->code == POP3_RC_LOGIN_DELAY && p[12] == ' ') {
+			unsigned long long v;
+			const char *end;
+
+			if (parse_num(p + 13, 1ULL << 31, &v, &end) == 0 &&
+			    *end == ']')
+				st->delay = (long)v;
+		}
 	}
 	return (0);
 }
@@ -398,7 +408,9 @@ err_status(struct pop3 *p, const char *cmd, const struct pop3_status *st,
 		break;
 	case POP3_RC_LOGIN_DELAY:
 		rc = PC_TEMP;
-		if (p->caps.login_delay > 0)
+		if (st->delay > 0)
+			p->login_delay = st->delay;
+		else if (p->caps.login_delay > 0)
 			p->login_delay = p->caps.login_delay;
 		else
 			p->login_delay = 300;

@@ -105,6 +105,7 @@ int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
 struct pop3_status {
 	int	ok;		/* 1 +OK, 0 -ERR */
 	int	code;		/* POP3_RC_* */
+	long	delay;		/* "[LOGIN-DELAY n]": n, or -1 */
 	const char *text;	/* after the status (and code); in line */
 };
 

@@ -17,6 +17,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 #     fetch cycle (bounded); sets P_STATUS, FP_TR (transcript), FP_LOG
 #     (fetcher log), FP_SECS.
 # fp_count: messages left on the server; cap_count: messages captured;
+# captured FILE...: see below;
 # tr_count PATTERN: transcript lines matching the extended regex.
 FP=$TOP/tests/lib/fakepop3.py
 FP_STATE=
@@ -82,11 +83,12 @@ fp_run() {
 	fi
 	return 0
 }
-fp_count() { python3 "$FP" count "$FP_STATE"; }
+fp_count() { cat "$FP_STATE.count"; }
 cap_count() { find "$CAP" -name '[0-9][0-9][0-9][0-9]' | wc -l | tr -d ' '; }
 tr_count() { grep -Ec "$1" "$FP_TR" || true; }
-# cap_is N FILE: capture N (1, 2, ...) is FILE plus the Received: header.
-cap_is() { python3 "$FP" compare "$CAP/$(printf %04d "$1")" "$2"; }
+# captured FILE...: sendmail got exactly FILE... in this order, each
+# byte-exact once the fetcher's Received: header is removed.
+captured() { python3 "$FP" captured "$CAP" "$@"; }
 # ---- end of the fake POP3 helpers ----
 
 h_init
@@ -102,9 +104,7 @@ fp_run no-uidl "{ $BASIC \"capa\": [\"USER\", \"TOP\"],
     \"replies\": {\"UIDL\": \"-ERR command not supported\"} }"
 h_check "no UIDL, keep=no: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
 h_check "no UIDL, keep=no: 3 delivered" [ "$(cap_count)" -eq 3 ]
-h_check "no UIDL, keep=no: delivered byte-exact" \
-    sh -c "$(printf 'python3 %s compare %s/%04d %s/msg%03d.eml && ' \
-    "$FP" "$CAP" 1 "$M" 1 "$FP" "$CAP" 2 "$M" 2 "$FP" "$CAP" 3 "$M" 3) :"
+h_check "no UIDL, keep=no: delivered byte-exact" captured "$M"/msg00[123].eml
 h_check "no UIDL, keep=no: server mailbox empty" [ "$(fp_count)" -eq 0 ]
 h_check "no UIDL, keep=no: warning logged" grep -q 'has no UIDL' "$FP_LOG"
 
@@ -121,11 +121,13 @@ h_check "no UIDL, keep=yes: nothing delivered" [ "$(cap_count)" -eq 0 ]
 fp_box "pop3://alice@127.0.0.1:$FP_PORT" "-o tls=none"
 
 # 3. PASS refused with RFC 2449/3206 response codes.
-for c in "IN-USE:75" "LOGIN-DELAY 600:75" "SYS/TEMP:75" "AUTH:69" \
-    "SYS/PERM:69"; do
+#    RFC 2449 section 8.1.2 names the code "[LOGIN-DELAY]"; servers also
+#    put the delay into it.
+for c in "IN-USE:75" "LOGIN-DELAY:75" "LOGIN-DELAY 600:75" "SYS/TEMP:75" \
+    "AUTH:69" "SYS/PERM:69"; do
 	code=${c%:*}; want=${c##*:}
 	fp_msgs "$M"/msg00[123].eml
-	fp_run "pass-$want" "{ $BASIC \"capa\": [\"USER\", \"UIDL\",
+	fp_run "pass-$(echo "$code" | tr ' /' '__')" "{ $BASIC \"capa\": [\"USER\", \"UIDL\",
 	    \"RESP-CODES\", \"AUTH-RESP-CODE\"],
 	    \"replies\": {\"PASS\": \"-ERR [$code] go away\"} }"
 	h_check "PASS -ERR [$code]: exit $want (got $P_STATUS)" \
@@ -147,7 +149,7 @@ h_check "2000-byte reply to USER: no password sent after it" \
     [ "$(tr_count ' C PASS')" -eq 0 ]
 h_check "2000-byte reply to USER: nothing deleted" [ "$(fp_count)" -eq 3 ]
 h_check "2000-byte reply to USER: logged as a protocol error" \
-    grep -Eqi 'too long|protocol error' "$FP_LOG"
+    grep -Eqi 'too long|longer than|protocol error' "$FP_LOG"
 
 # 5. A 100 KB UID.
 fp_msgs "$M"/msg00[123].eml
@@ -178,9 +180,7 @@ fp_msgs "$M"/msg00[123].eml
 fp_run list-lies "{ $BASIC \"list_sizes\": {1: 10, 2: 999999} }"
 h_check "wrong LIST sizes: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
 h_check "wrong LIST sizes: 3 delivered" [ "$(cap_count)" -eq 3 ]
-h_check "wrong LIST sizes: byte-exact" \
-    sh -c "$(printf 'python3 %s compare %s/%04d %s/msg%03d.eml && ' \
-    "$FP" "$CAP" 1 "$M" 1 "$FP" "$CAP" 2 "$M" 2 "$FP" "$CAP" 3 "$M" 3) :"
+h_check "wrong LIST sizes: byte-exact" captured "$M"/msg00[123].eml
 h_check "wrong LIST sizes: warned twice" \
     [ "$(grep -c 'size differs from LIST' "$FP_LOG")" -eq 2 ]
 h_check "wrong LIST sizes: server mailbox empty" [ "$(fp_count)" -eq 0 ]

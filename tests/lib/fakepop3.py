@@ -20,14 +20,21 @@ Subcommands:
       Exit status 0, or 3 on the overall timeout.
 
   fakepop3.py count STATE         number of messages in the mailbox
+                                  (also kept in the file STATE.count)
   fakepop3.py uids STATE          their UIDs, one a line
   fakepop3.py gen DIR COUNT SIZE [--seed N]
       write DIR/msgNNN.eml: COUNT messages of about SIZE bytes, LF line
       ends, with lines that need dot-stuffing
   fakepop3.py strip FILE          FILE without its first header when that
                                   is "Received:" (and its folded lines)
-  fakepop3.py compare GOT WANT    0 when GOT, without its first Received:
-                                  header, is byte-identical to WANT
+  fakepop3.py compare GOT WANT [GOT WANT]...
+                                  0 when each GOT, without its first
+                                  Received: header, is byte-identical to
+                                  its WANT
+  fakepop3.py captured DIR FILE...
+                                  0 when DIR (capture-sendmail's) holds
+                                  exactly FILE... in this order (0001 is
+                                  the first FILE), each compared as above
 
 The mailbox persists between connections and server runs in STATE: DELE
 marks a message, QUIT (the UPDATE state, RFC 1939 section 6) removes the
@@ -39,7 +46,8 @@ names), e.g.
 
   {
     "user": "alice", "password": "secret",   # None: accept any
-    "greeting": "+OK fake POP3 <1.2@localhost>",
+    "greeting": "+OK fake POP3 <1.2@localhost>",  # default: no APOP
+                                             # timestamp
     "capa": ["USER", "UIDL", "TOP", "RESP-CODES", "PIPELINING", "STLS",
              "SASL PLAIN"],                  # the CAPA lines; "STLS" is
                                              # dropped once TLS is on
@@ -95,7 +103,7 @@ Transcript: one line per event, first field the connection number:
 
 import argparse
 import base64
-import errno
+import hashlib
 import json
 import os
 import random
@@ -129,6 +137,11 @@ def save_state(path, st):
         f.flush()
         os.fsync(f.fileno())
     os.rename(tmp, path)
+    # The message count, for shell tests that would rather not start
+    # Python to learn it.
+    with open(tmp, "w", encoding="ascii") as f:
+        f.write("%d\n" % len(out["messages"]))
+    os.rename(tmp, path + ".count")
 
 
 def wire_body(m):
@@ -450,7 +463,7 @@ class Conn:
             if self.sc.get("tls") == "implicit":
                 self.start_tls()
             greeting = self.sc.get("greeting",
-                                   "+OK fakepop3 ready <1234.5678@localhost>")
+                                   "+OK fakepop3 ready")
             self.reply("GREETING", "", 1, self.render(greeting))
             while True:
                 line = self.readline()
@@ -503,6 +516,21 @@ class Conn:
                 R("-ERR [AUTH] invalid credentials\r\n")
         elif verb == "AUTH":
             self.auth(verb, arg, nth, R)
+        elif verb == "APOP":
+            # RFC 1939 section 7: MD5(timestamp password) in hex.
+            g = enc(self.sc.get("greeting", ""))
+            lt, gt = g.find(b"<"), g.find(b">")
+            a = arg.split()
+            want_u = self.sc.get("user")
+            want_p = self.sc.get("password")
+            good = (not authed and lt >= 0 and gt > lt and len(a) == 2 and
+                    (want_u is None or a[0] == want_u) and
+                    (want_p is None or a[1] == hashlib.md5(
+                        g[lt:gt + 1] + enc(want_p)).hexdigest()))
+            if not good:
+                R("-ERR [AUTH] invalid credentials\r\n")
+            elif R("+OK logged in\r\n"):
+                self.authed = True
         elif verb == "QUIT":
             # RFC 1939 section 6: UPDATE, then the reply.  A cut
             # "before" the reply updates only with update_on_cut.
@@ -683,6 +711,8 @@ def cmd_init(a):
 
 def cmd_gen(a):
     rnd = random.Random(a.seed)
+    pool = "".join(rnd.choice("abcdefghij klmnopqrstuvwxyz0123.")
+                   for _ in range(8192))
     os.makedirs(a.dir, exist_ok=True)
     for i in range(1, a.count + 1):
         hdr = ("Return-Path: <sender%d@example.org>\n"
@@ -702,8 +732,8 @@ def cmd_gen(a):
             elif r < 0.1:
                 ln = ""
             else:
-                ln = "".join(rnd.choice("abcdefghij klmnopqrstuvwxyz0123")
-                             for _ in range(rnd.randint(1, 76)))
+                k = rnd.randint(0, len(pool) - 80)
+                ln = pool[k:k + rnd.randint(1, 76)]
             body.append(ln + "\n")
             n += len(ln) + 1
         with open(os.path.join(a.dir, "msg%03d.eml" % i), "wb") as f:
@@ -711,21 +741,48 @@ def cmd_gen(a):
     return 0
 
 
-def cmd_compare(a):
-    with open(a.got, "rb") as f:
-        got = strip_received(f.read())
-    with open(a.want, "rb") as f:
+def compare_one(gotf, wantf):
+    try:
+        with open(gotf, "rb") as f:
+            got = strip_received(f.read())
+    except OSError as e:
+        print("fakepop3 compare: %s" % e, file=sys.stderr)
+        return False
+    with open(wantf, "rb") as f:
         want = f.read()
     if got == want:
-        return 0
+        return True
     i = 0
     while i < min(len(got), len(want)) and got[i] == want[i]:
         i += 1
     print("fakepop3 compare: %s differs from %s at byte %d (got %d bytes, "
-          "want %d): got %r, want %r" % (a.got, a.want, i, len(got),
+          "want %d): got %r, want %r" % (gotf, wantf, i, len(got),
                                          len(want), got[i:i + 20],
                                          want[i:i + 20]), file=sys.stderr)
-    return 1
+    return False
+
+
+def cmd_compare(a):
+    if len(a.files) % 2:
+        raise SystemExit("fakepop3 compare: GOT WANT pairs")
+    ok = True
+    for i in range(0, len(a.files), 2):
+        ok = compare_one(a.files[i], a.files[i + 1]) and ok
+    return 0 if ok else 1
+
+
+def cmd_captured(a):
+    """The capture directory holds exactly FILE... in this order."""
+    got = sorted(f for f in os.listdir(a.dir)
+                 if f.isdigit() and len(f) == 4)
+    ok = True
+    if len(got) != len(a.files):
+        print("fakepop3 captured: %d messages in %s, want %d"
+              % (len(got), a.dir, len(a.files)), file=sys.stderr)
+        ok = False
+    for g, w in zip(got, a.files):
+        ok = compare_one(os.path.join(a.dir, g), w) and ok
+    return 0 if ok else 1
 
 
 def main():
@@ -757,8 +814,10 @@ def main():
     s = sub.add_parser("strip")
     s.add_argument("file")
     s = sub.add_parser("compare")
-    s.add_argument("got")
-    s.add_argument("want")
+    s.add_argument("files", nargs="+")
+    s = sub.add_parser("captured")
+    s.add_argument("dir")
+    s.add_argument("files", nargs="*")
     a = p.parse_args()
 
     if a.cmd == "serve":
@@ -788,6 +847,8 @@ def main():
         return 0
     if a.cmd == "compare":
         return cmd_compare(a)
+    if a.cmd == "captured":
+        return cmd_captured(a)
     return 2
 
 

@@ -30,6 +30,8 @@ static const struct status_case status_cases[] = {
 	{"-ERR [IN-USE] locked", 0, 0, POP3_RC_IN_USE, "locked"},
 	{"-ERR [in-use] locked", 0, 0, POP3_RC_IN_USE, "locked"},
 	{"-ERR [LOGIN-DELAY] wait", 0, 0, POP3_RC_LOGIN_DELAY, "wait"},
+	{"-ERR [LOGIN-DELAY 600] wait", 0, 0, POP3_RC_LOGIN_DELAY, "wait"},
+	{"-ERR [LOGIN-DELAYED] x", 0, 0, POP3_RC_OTHER, "x"},
 	{"-ERR [SYS/TEMP] try later", 0, 0, POP3_RC_SYS_TEMP, "try later"},
 	{"-ERR [SYS/PERM] gone", 0, 0, POP3_RC_SYS_PERM, "gone"},
 	{"-ERR [AUTH] Authentication failed.", 0, 0, POP3_RC_AUTH,
@@ -64,6 +66,24 @@ test_status(void **state)
 		assert_int_equal(st.code, c->code);
 		assert_string_equal(st.text, c->text);
 	}
+}
+
+static void
+test_login_delay(void **state)
+{
+	struct pop3_status st;
+
+	(void)state;
+	assert_int_equal(pop3_parse_status("-ERR [LOGIN-DELAY 600] w", &st),
+	    0);
+	assert_int_equal(st.delay, 600);
+	assert_int_equal(pop3_parse_status("-ERR [LOGIN-DELAY] w", &st), 0);
+	assert_int_equal(st.delay, -1);
+	assert_int_equal(pop3_parse_status("-ERR [LOGIN-DELAY 9x] w", &st), 0);
+	assert_int_equal(st.delay, -1);
+	assert_int_equal(pop3_parse_status("-ERR [LOGIN-DELAY 99999999999] w",
+	    &st), 0);
+	assert_int_equal(st.delay, -1);
 }
 
 static void
@@ -275,6 +295,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_login_delay),
 		cmocka_unit_test(test_uidl),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_capa),
