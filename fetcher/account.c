@@ -39,6 +39,7 @@
 
 #define HDR_CAPTURE	(64 * 1024)
 #define REFUSED		(-3)	/* sendmail refused this message */
+#define OVERSIZE	(-4)	/* larger than size_limit after all */
 
 /* account_load - settings, URL and password of one mailbox */
 
@@ -125,6 +126,9 @@ account_free(struct account *a)
 
 struct sink_ctx {
 	struct spool_file *spool;
+	unsigned long long limit;	/* size_limit, or 0 */
+	unsigned long long got;
+	int	oversize;
 	struct strbuf *hdr;	/* the header section, for Return-Path */
 	int	hdr_done;
 };
@@ -136,6 +140,13 @@ sink(void *ctx, const char *data, size_t len)
 {
 	struct sink_ctx *c = ctx;
 	size_t	room;
+
+	/* LIST may understate the size: enforce size_limit on the data. */
+	c->got += len;
+	if (c->limit > 0 && c->got > c->limit)
+		c->oversize = 1;
+	if (c->oversize)
+		return (PC_OK);		/* read on, store nothing */
 
 	if (!c->hdr_done) {
 		room = c->hdr->max - c->hdr->len;
@@ -222,9 +233,10 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	unsigned long num;
 	int	rc, kind, status = 0;
 
+	memset(&c, 0, sizeof(c));
 	c.spool = f;
 	c.hdr = strbuf_alloc(HDR_CAPTURE);
-	c.hdr_done = 0;
+	c.limit = (unsigned long long)a->set.size_limit;
 	if ((rc = spool_create(f, a->set.spool_directory, a->name, why)) !=
 	    PC_OK)
 		goto out;
@@ -236,6 +248,13 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		goto out;
 	if (kind != POP3_Q_RETR || num != m->num)
 		log_panic("pipeline out of step: expected RETR %lu", m->num);
+	if (c.oversize) {
+		log_warn("acct=%s: uidl=%s, listed=%llu, received=%llu: over "
+		    "size_limit %lld; left on the server", a->name, m->uid,
+		    m->size, info.octets, a->set.size_limit);
+		rc = OVERSIZE;
+		goto out;
+	}
 	if ((rc = spool_finish(f, why)) != PC_OK)
 		goto out;
 	r->fetched++;
@@ -338,6 +357,10 @@ run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 		if (rc == REFUSED) {
 			/* sendmail refused this one: keep it, go on. */
 			r->failed++;
+			continue;
+		}
+		if (rc == OVERSIZE) {
+			r->skipped++;
 			continue;
 		}
 		if (rc != PC_OK)
