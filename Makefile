@@ -62,7 +62,7 @@ PROGS       = $(FETCHER)
 
 all: $(PROGS)
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h) $(wildcard fetcher/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/*.h) $(wildcard fetcher/*.h) $(wildcard plugin/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

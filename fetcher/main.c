@@ -97,7 +97,8 @@ config_load(const char *dir, int verbose, struct config *c,
 
 	memset(c, 0, sizeof(*c));
 	c->pw = cfg_dict_alloc();
-	if (params_load_main(dir, &c->set, &c->main, why) != PC_OK)
+	if (params_load_main(dir, params_fetcher, &c->set, &c->main, why) !=
+	    PC_OK)
 		return (PC_PERM);
 	if (log_level_parse(c->set.log_level, &level) != 0) {
 		strbuf_printf(why, "%s/popconn.cf: log_level = %s: use none, "

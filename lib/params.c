@@ -1,6 +1,6 @@
 /*
  * NAME
- *	params - the fetcher's settings table
+ *	params - the settings tables of every popconn program
  * SYNOPSIS
  *	See params.h.
  * DESCRIPTION
@@ -61,13 +61,36 @@ const struct cfg_param params_fetcher[] = {
 	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
 };
 
-/* params_load_main - read DIR/popconn.cf into s */
+#undef OFF
+#define OFF(f)	offsetof(struct milter_settings, f)
+
+const struct cfg_param params_milter[] = {
+	{"milter_socket", CFG_STR, "unix:/run/popconn/milter.sock", 0, 0,
+	OFF(milter_socket), M},
+	{"local_domains", CFG_STR, "", 0, 0, OFF(local_domains), M},
+	{"undeliverable_mailbox", CFG_STR, "postmaster", 0, 0,
+	OFF(undeliverable_mailbox), M},
+	{"routing_maps", CFG_STR, "", 0, 0, OFF(routing_maps), M},
+	{"recipient_maps", CFG_STR, "", 0, 0, OFF(recipient_maps), M},
+	{"marker_secret_file", CFG_STR, "/etc/popconn/marker.key", 0, 0,
+	OFF(marker_secret_file), M},
+	{"marker_max_age", CFG_TIME, "1d", 60, 30 * DAY, OFF(marker_max_age),
+	M},
+	{"milter_daemon_name", CFG_STR, "local-submit", 0, 0,
+	OFF(milter_daemon_name), M},
+	{"log_level", CFG_STR, "medium", 0, 0, OFF(log_level), M},
+	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
+};
+
+const struct cfg_param *const params_all[] = {params_fetcher, params_milter};
+const size_t params_all_count = PC_ARRAY_LEN(params_all);
+
+/* params_load_main - read DIR/popconn.cf into settings */
 
 int
-params_load_main(const char *dir, struct fetcher_settings *s,
-    struct cfg_dict **mainp, struct strbuf *why)
+params_load_main(const char *dir, const struct cfg_param *tab,
+    void *settings, struct cfg_dict **mainp, struct strbuf *why)
 {
-	const struct cfg_param *const tabs[] = {params_fetcher};
 	const struct cfg_dict *layers[1];
 	struct cfg_dict *d = cfg_dict_alloc();
 	char	path[4096];
@@ -80,12 +103,13 @@ params_load_main(const char *dir, struct fetcher_settings *s,
 		return (PC_PERM);
 	}
 	if ((rc = cfg_parse_main(path, d, why)) != PC_OK ||
-	    (rc = cfg_check_known(d, tabs, 1, CFG_MAIN, why)) != PC_OK) {
+	    (rc = cfg_check_known(d, params_all, params_all_count, CFG_MAIN,
+	    why)) != PC_OK) {
 		cfg_dict_free(d);
 		return (rc);
 	}
 	layers[0] = d;
-	if ((rc = cfg_apply(params_fetcher, layers, 1, CFG_MAIN, s, why)) !=
+	if ((rc = cfg_apply(tab, layers, 1, CFG_MAIN, settings, why)) !=
 	    PC_OK) {
 		cfg_dict_free(d);
 		return (rc);

@@ -1,0 +1,76 @@
+/*
+ * NAME
+ *	params.h - every popconn.cf setting, per program
+ * SYNOPSIS
+ *	extern const struct cfg_param params_fetcher[];
+ *	extern const struct cfg_param params_milter[];
+ *	extern const struct cfg_param *const params_all[];
+ *	extern const size_t params_all_count;
+ *	int params_load_main(const char *dir, const struct cfg_param *tab,
+ *		void *settings, struct cfg_dict **main, struct strbuf *why);
+ * DESCRIPTION
+ *	One table declares every setting with its default and range
+ *	(STYLE.md, Config).  Settings flagged CFG_MAILBOX may be overridden
+ *	per mailbox with "-o name=value" in mailboxes.cf; a mailbox's
+ *	settings are the table applied to popconn.cf and then its -o list.
+ *
+ *	popconn.cf is shared by the programs: a name is unknown only when
+ *	no program's table declares it (params_all).  params_load_main()
+ *	reads DIR/popconn.cf, checks every name against params_all and
+ *	applies tab to settings; the dictionary is returned for mailboxes.
+ */
+#ifndef PARAMS_H
+#define PARAMS_H
+
+#include "cfg.h"
+
+struct fetcher_settings {
+	/* popconn.cf only */
+	char	*state_directory;
+	char	*spool_directory;
+	char	*sendmail_path;
+	char	*postfix_config_directory;
+	char	*log_level;
+	char	*undeliverable_mailbox;
+	char	*local_domains;
+	char	*myhostname;
+	long long max_connections;
+	long long delivery_timeout;
+	/* also per mailbox */
+	long long poll_interval;
+	long long connect_timeout;
+	long long command_timeout;
+	long long session_timeout;
+	long long size_limit;
+	long long pipeline_depth;
+	int	keep;
+	char	*tls;
+	char	*tls_ca_file;
+	char	*tls_fingerprint;
+	char	*auth;
+	char	*sender;
+	char	*password_command;
+};
+
+/* popconn-milter (plugin/): global-mailbox routing. */
+struct milter_settings {
+	char	*milter_socket;
+	char	*local_domains;
+	char	*undeliverable_mailbox;
+	char	*routing_maps;
+	char	*recipient_maps;
+	char	*marker_secret_file;
+	long long marker_max_age;
+	char	*milter_daemon_name;
+	char	*log_level;
+};
+
+extern const struct cfg_param params_fetcher[];
+extern const struct cfg_param params_milter[];
+extern const struct cfg_param *const params_all[];
+extern const size_t params_all_count;
+
+int params_load_main(const char *dir, const struct cfg_param *tab,
+    void *settings, struct cfg_dict **main, struct strbuf *why);
+
+#endif
