@@ -44,18 +44,23 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
 
 LIB_SRC     = $(wildcard lib/*.c)
 FETCHER_SRC = $(filter-out fetcher/main.c,$(wildcard fetcher/*.c))
+PLUGIN_SRC  = $(filter-out plugin/main.c,$(wildcard plugin/*.c))
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 TOOL_SRC    = $(wildcard tests/tools/*.c)
 
 LIB_OBJ     = $(LIB_SRC:%.c=$(BUILD)/%.o)
 FETCHER_OBJ = $(FETCHER_SRC:%.c=$(BUILD)/%.o)
+PLUGIN_OBJ  = $(PLUGIN_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 LIBPC       = $(BUILD)/libpopconn.a
 LIBFETCH    = $(BUILD)/libfetcher.a
+LIBPLUGIN   = $(BUILD)/libplugin.a
 FETCHER     = $(BUILD)/popconn-fetcher
-PROGS       = $(FETCHER)
+MILTER      = $(BUILD)/popconn-milter
+PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER))
+MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
 	run-tests
@@ -77,15 +82,25 @@ $(LIBFETCH): $(FETCHER_OBJ)
 $(FETCHER): $(BUILD)/fetcher/main.o $(LIBFETCH) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBFETCH) $(LIBPC)
+$(LIBPLUGIN): $(PLUGIN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher $(ALL_LDFLAGS) -o $@ $< $(LIBFETCH) \
-	    $(LIBPC) $(PKG_LIBS) -lcmocka
+	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/tools/%.c $(LIBFETCH) $(LIBPC)
+$(MILTER): $(BUILD)/plugin/main.o $(LIBPLUGIN) $(LIBPC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(MILTER_LIBS)
+
+# Unit tests link every library; the linker takes only what they use.
+TEST_LIBS = $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher $(ALL_LDFLAGS) -o $@ $< $(LIBFETCH) \
-	    $(LIBPC) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
+	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS)) -lcmocka
+
+$(BUILD)/tests/%: tests/tools/%.c $(TEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
+	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 tests-build: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
 
@@ -107,11 +122,13 @@ demo: deps
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
-	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher $(PKG_CFLAGS)
+	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher -Iplugin \
+	$(PKG_CFLAGS)
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(FETCHER_SRC) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(FETCHER_SRC) \
+	    $(PLUGIN_SRC) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
@@ -124,9 +141,11 @@ fuzz: deps $(FUZZ_BIN)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -Iinclude lib fetcher
-	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) fetcher/main.c -- \
-	    -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS)
+	    --inline-suppr -Iinclude -Ifetcher -Iplugin lib fetcher plugin
+	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
+	    $(wildcard fetcher/main.c plugin/main.c) -- -std=c11 \
+	    -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ifetcher -Iplugin \
+	    $(PKG_CFLAGS)
 
 install: all
 	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/popconn

@@ -291,13 +291,32 @@ class Conn:
 
     # -------------------------------------------------------- writing
 
+    def nap(self, secs):
+        """Sleep, but end the connection as soon as the client closes
+        it (what it sends meanwhile is kept in the buffer)."""
+        end = time.monotonic() + secs
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                r, _, _ = select.select([self.sock], [], [], min(left, 0.1))
+            except (OSError, ValueError):
+                raise Gone()
+            if r:
+                self.pump()
+                if self.eof:
+                    self.log("EOF while waiting")
+                    raise Gone()
+                time.sleep(min(left, 0.05))
+
     def send(self, data):
         trickle = self.sc.get("trickle")
         try:
             if trickle:
                 for i in range(len(data)):
                     self.sock.sendall(data[i:i + 1])
-                    time.sleep(float(trickle))
+                    self.nap(float(trickle))
             else:
                 self.sock.sendall(data)
         except (OSError, ssl.SSLError) as e:
@@ -356,7 +375,7 @@ class Conn:
         what = ("%s %s" % (verb, arg)).strip()
         has, d = self.lookup("delay", verb, arg, nth)
         if has:
-            time.sleep(float(d))
+            self.nap(float(d))
         # Pipelining check: command bytes already here before we reply?
         if not self.sc.get("small_buffers"):
             self.pump()
