@@ -35,6 +35,7 @@
 #include "uidl_state.h"
 #include "exec.h"
 #include "xsasl.h"
+#include "marker.h"
 #include "account.h"
 
 #define HDR_CAPTURE	(64 * 1024)
@@ -84,6 +85,14 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 		rc = PC_PERM;
 		goto out;
 	}
+	a->rcpt = a->type == ACCOUNT_GLOBAL ? a->set.undeliverable_mailbox :
+	    a->deliver_to;
+	if (a->type == ACCOUNT_GLOBAL && (rc = marker_load_key(
+	    a->set.marker_secret_file, a->marker_key, w2)) != PC_OK) {
+		strbuf_printf(why, "mailbox %s (global): marker key: %s",
+		    m->name, strbuf_str(w2));
+		goto out;
+	}
 	if ((rc = url_parse(m->url, &a->url, w2)) != PC_OK) {
 		strbuf_printf(why, "%s, line %d: mailbox %s: %s", m->file,
 		    m->line, m->name, strbuf_str(w2));
@@ -121,7 +130,7 @@ account_free(struct account *a)
 	if (a->password)
 		xfree_secret(a->password);
 	cfg_free_values(params_fetcher, CFG_MAIN | CFG_MAILBOX, &a->set);
-	memset(a, 0, sizeof(*a));
+	explicit_bzero(a, sizeof(*a));
 }
 
 struct sink_ctx {
@@ -194,10 +203,26 @@ received(const struct account *a, const struct pop3 *p, const char *uid,
 	    "\tby %s (popconn-fetcher) with %s\n"
 	    "\t(mailbox %s, uidl %s)\n"
 	    "\tfor <%s>; %s\n", a->url.host, p->net.peer, host,
-	    p->tls_active ? "POP3S" : "POP3", a->name, cuid, a->deliver_to,
-	    date);
+	    p->tls_active ? "POP3S" : "POP3", a->name, cuid, a->rcpt, date);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return (PC_PERM);
+	if (a->type == ACCOUNT_GLOBAL) {
+		struct strbuf *v = strbuf_alloc(MARKER_VALUE_MAX);
+		int	rc;
+
+		rc = marker_make(a->marker_key, a->name,
+		    a->set.trust_envelope_headers, now, v);
+		if (rc == PC_OK)
+			rc = spool_write(f, MARKER_HEADER ": ",
+			    sizeof(MARKER_HEADER ": ") - 1);
+		if (rc == PC_OK)
+			rc = spool_write(f, v->data, v->len);
+		if (rc == PC_OK)
+			rc = spool_write(f, "\n", 1);
+		strbuf_free(v);
+		if (rc != PC_OK)
+			return (rc);
+	}
 	return (spool_write(f, buf, (size_t)n));
 }
 
@@ -272,12 +297,12 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	} else {
 		pc_strlcpy(sender, a->set.sender, sizeof(sender));
 	}
-	rc = deliver_sendmail(&a->set, f->path, sender, a->deliver_to,
-	    &status, why);
+	rc = deliver_sendmail(&a->set, f->path, sender, a->rcpt, &status,
+	    why);
 	if (rc != PC_OK) {
 		log_error("acct=%s: uidl=%s, size=%llu, to=<%s>, "
 		    "status=%s (%s); message left on the server", a->name,
-		    m->uid, info.octets, a->deliver_to, rc == PC_TEMP ?
+		    m->uid, info.octets, a->rcpt, rc == PC_TEMP ?
 		    "deferred" : "failed", strbuf_str(why));
 		if (rc == PC_PERM)
 			rc = REFUSED;
@@ -292,7 +317,7 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	r->delivered++;
 	log_info("acct=%s: uidl=%s, size=%llu, from=<%s>, to=<%s>, "
 	    "status=delivered (sendmail 0)", a->name, m->uid, info.octets,
-	    sender, a->deliver_to);
+	    sender, a->rcpt);
 out:
 	spool_discard(f);
 	free(f);

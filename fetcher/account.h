@@ -12,6 +12,12 @@
  *	account_load() builds a mailbox's settings: the parameter table
  *	applied to popconn.cf, then to its -o list; its URL; its password.
  *
+ *	A user mailbox delivers to its deliver-to.  A global mailbox
+ *	delivers to undeliverable_mailbox, the placeholder popconn-milter
+ *	replaces with the routed recipients, and signs each message with a
+ *	marker header (marker.h); without the milter, mail lands in the
+ *	undeliverable mailbox: not lost, not bounced.
+ *
  *	account_fetch() runs one session: connect, TLS, log in, UIDL and
  *	LIST, then for each message not yet delivered: RETR into the spool,
  *	sendmail, record the UIDL, DELE (unless kept), and QUIT at the end.
@@ -38,6 +44,8 @@ struct account {
 	char	*deliver_to;
 	struct url url;
 	char	*password;		/* wiped on free */
+	unsigned char marker_key[32];	/* global mailboxes; wiped */
+	const char *rcpt;		/* envelope recipient */
 	struct fetcher_settings set;
 };
 

@@ -34,6 +34,7 @@ struct fetcher_settings {
 	char	*undeliverable_mailbox;
 	char	*local_domains;
 	char	*myhostname;
+	char	*marker_secret_file;
 	long long max_connections;
 	long long delivery_timeout;
 	/* also per mailbox */
@@ -50,6 +51,7 @@ struct fetcher_settings {
 	char	*auth;
 	char	*sender;
 	char	*password_command;
+	int	trust_envelope_headers;
 };
 
 /* popconn-milter (plugin/): global-mailbox routing. */

@@ -38,6 +38,8 @@ const struct cfg_param params_fetcher[] = {
 	OFF(undeliverable_mailbox), M},
 	{"local_domains", CFG_STR, "", 0, 0, OFF(local_domains), M},
 	{"myhostname", CFG_STR, "", 0, 0, OFF(myhostname), M},
+	{"marker_secret_file", CFG_STR, "/etc/popconn/marker.key", 0, 0,
+	OFF(marker_secret_file), M},
 	{"max_connections", CFG_INT, "10", 1, 1000, OFF(max_connections), M},
 	{"delivery_timeout", CFG_TIME, "10m", 1, DAY, OFF(delivery_timeout),
 	M},
@@ -58,6 +60,8 @@ const struct cfg_param params_fetcher[] = {
 	{"auth", CFG_STR, "auto", 0, 0, OFF(auth), MB},
 	{"sender", CFG_STR, "return-path", 0, 0, OFF(sender), MB},
 	{"password_command", CFG_STR, "", 0, 0, OFF(password_command), MB},
+	{"trust_envelope_headers", CFG_BOOL, "no", 0, 0,
+	OFF(trust_envelope_headers), MB},
 	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
 };
 

@@ -22,9 +22,14 @@ spool_directory = $H_TMP/spool
 postfix_config_directory = $H_POSTFIX_CONF
 tls_ca_file = ${H_CA:-}
 myhostname = popconn-test.localdomain
+marker_secret_file = $H_TMP/etc/marker.key
+undeliverable_mailbox = postmaster@${H_POSTFIX_DOMAIN:-example.test}
 log_level = medium
 ${P_EXTRA_CF:-}
 EOT
+	if [ ! -f "$P_ETC/marker.key" ]; then
+		(umask 027; openssl rand -hex 32 >"$P_ETC/marker.key")
+	fi
 	: >"$P_ETC/mailboxes.cf"
 	: >"$P_ETC/passwords"
 	chmod 600 "$P_ETC/passwords"
