@@ -59,7 +59,11 @@ LIBFETCH    = $(BUILD)/libfetcher.a
 LIBPLUGIN   = $(BUILD)/libplugin.a
 FETCHER     = $(BUILD)/popconn-fetcher
 MILTER      = $(BUILD)/popconn-milter
-PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER))
+CTL         = $(BUILD)/popconnctl
+CTL_SRC     = $(wildcard ctl/*.c)
+CTL_OBJ     = $(CTL_SRC:%.c=$(BUILD)/%.o)
+PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
+	      $(if $(CTL_SRC),$(CTL))
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
@@ -67,9 +71,9 @@ MILTER_LIBS = -lmilter -lpthread
 
 all: $(PROGS)
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h) $(wildcard fetcher/*.h) $(wildcard plugin/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/*.h fetcher/*.h plugin/*.h ctl/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -c -o $@ $<
 
 $(LIBPC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -81,6 +85,10 @@ $(LIBFETCH): $(FETCHER_OBJ)
 
 $(FETCHER): $(BUILD)/fetcher/main.o $(LIBFETCH) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(CTL): $(CTL_OBJ) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) \
+	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 $(LIBPLUGIN): $(PLUGIN_OBJ)
 	@mkdir -p $(dir $@)
@@ -141,7 +149,8 @@ fuzz: deps $(FUZZ_BIN)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -Iinclude -Ifetcher -Iplugin lib fetcher plugin
+	    --inline-suppr -Iinclude -Ifetcher -Iplugin lib fetcher plugin \
+	    $(wildcard ctl)
 	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
 	    $(wildcard fetcher/main.c plugin/main.c) -- -std=c11 \
 	    -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ifetcher -Iplugin \

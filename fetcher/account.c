@@ -462,7 +462,7 @@ offers(const struct pop3 *p, const char *mech)
 
 static int
 authenticate(struct account *a, struct pop3 *p, const char *secret,
-    struct strbuf *why)
+    const char **used, struct strbuf *why)
 {
 	static const char *const strong[] = {
 		"SCRAM-SHA-256", "SCRAM-SHA-1", "CRAM-MD5",
@@ -486,8 +486,10 @@ authenticate(struct account *a, struct pop3 *p, const char *secret,
 		strbuf_printf(why, "server %s does not offer AUTH %s (it "
 		    "offers: %s)", p->net.peer, mech, p->caps.sasl[0] ?
 		    p->caps.sasl : "none");
+		*used = NULL;
 		return (PC_PERM);
 	}
+	*used = mech;
 	/* Invariant 5: no password in clear unless tls=none says so. */
 	if (!p->tls_active && strcmp(a->set.tls, "none") != 0) {
 		strbuf_printf(why, "no TLS: refusing to send credentials");
@@ -502,6 +504,109 @@ authenticate(struct account *a, struct pop3 *p, const char *secret,
 	    a->url.port, why));
 }
 
+/* make_opts - connection options of a mailbox */
+
+static void
+make_opts(const struct account *a, struct pop3_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->host = a->url.host;
+	o->port = a->url.port;
+	o->tls = a->url.implicit_tls ? POP3_TLS_IMPLICIT :
+	    strcmp(a->set.tls, "none") == 0 ? POP3_TLS_NONE : POP3_TLS_STLS;
+	o->ca_file = a->set.tls_ca_file;
+	o->pin = a->set.tls_fingerprint;
+	o->connect_timeout = (int)a->set.connect_timeout;
+	o->command_timeout = (int)a->set.command_timeout;
+	o->session_timeout = (int)a->set.session_timeout;
+}
+
+/* classify - the kind of failure, for account_test() */
+
+static int
+classify(const struct pop3 *p, int stage_auth, const char *mech)
+{
+	if (p->last_code == POP3_RC_IN_USE ||
+	    p->last_code == POP3_RC_LOGIN_DELAY)
+		return (ACCOUNT_ERR_LOCKED);
+	switch (p->net.fail) {
+	case NET_FAIL_DNS:
+		return (ACCOUNT_ERR_DNS);
+	case NET_FAIL_CONNECT:
+	case NET_FAIL_TIMEOUT:
+		return (p->tls_active || stage_auth ? ACCOUNT_ERR_OTHER :
+		    ACCOUNT_ERR_CONNECT);
+	case NET_FAIL_TLS_VERIFY:
+		return (ACCOUNT_ERR_TLS_VERIFY);
+	case NET_FAIL_TLS:
+		return (ACCOUNT_ERR_TLS);
+	}
+	if (stage_auth)
+		return (mech == NULL ? ACCOUNT_ERR_MECH : ACCOUNT_ERR_AUTH);
+	if (!p->tls_active)
+		return (ACCOUNT_ERR_TLS);	/* STLS missing or refused */
+	return (ACCOUNT_ERR_PROTOCOL);
+}
+
+/* account_test - log in and look, change nothing */
+
+int
+account_test(struct account *a, struct account_probe *pr,
+    struct strbuf *why)
+{
+	struct pop3 p;
+	struct pop3_opts o;
+	const char *mech = NULL;
+	char   *token = NULL;
+	size_t	i;
+	int	rc, stage_auth = 0;
+
+	memset(pr, 0, sizeof(*pr));
+	make_opts(a, &o);
+	pop3_init(&p, a->name);
+	if ((rc = pop3_open(&p, &o, why)) != PC_OK)
+		goto out;
+	pc_strlcpy(pr->server, p.net.peer, sizeof(pr->server));
+	pc_strlcpy(pr->tls, p.tls_active ? p.net.tls_info : "none",
+	    sizeof(pr->tls));
+	pc_strlcpy(pr->sasl, p.caps.sasl, sizeof(pr->sasl));
+	pr->pipelining = (p.caps.flags & POP3_CAP_PIPELINING) != 0;
+	stage_auth = 1;
+	if (*a->set.password_command &&
+	    (rc = run_password_command(a, &token, why)) != PC_OK) {
+		pr->error = ACCOUNT_ERR_OTHER;
+		goto done;
+	}
+	rc = authenticate(a, &p, token ? token : a->password, &mech, why);
+	if (token)
+		xfree_secret(token);
+	if (mech)
+		pc_strlcpy(pr->mech, mech, sizeof(pr->mech));
+	if (rc != PC_OK)
+		goto out;
+	stage_auth = 0;
+	if ((rc = pop3_scan(&p, why)) != PC_OK)
+		goto out;
+	pr->messages = p.nmsgs;
+	for (i = 0; i < p.nmsgs; i++) {
+		pr->bytes += p.msgs[i].size;
+		if (p.msgs[i].size > pr->largest)
+			pr->largest = p.msgs[i].size;
+		if (p.msgs[i].uid[0])
+			pr->uidl = 1;
+	}
+	rc = pop3_quit(&p, why);
+out:
+	if (rc != PC_OK && pr->error == ACCOUNT_OK)
+		pr->error = classify(&p, stage_auth, mech);
+done:
+	if (pr->server[0] == 0)
+		pc_strlcpy(pr->server, p.net.peer[0] ? p.net.peer :
+		    a->url.host, sizeof(pr->server));
+	pop3_close(&p);
+	return (rc);
+}
+
 /* account_fetch - one POP3 session for one mailbox */
 
 int
@@ -512,6 +617,7 @@ account_fetch(struct account *a, struct account_result *r,
 	struct pop3_opts o;
 	struct uidl_state st;
 	const char **live = NULL;
+	const char *mech = NULL;
 	char   *token = NULL;
 	size_t	i, nlive = 0;
 	time_t	start = time(NULL);
@@ -519,16 +625,7 @@ account_fetch(struct account *a, struct account_result *r,
 
 	memset(r, 0, sizeof(*r));
 	r->login_delay = -1;
-	memset(&o, 0, sizeof(o));
-	o.host = a->url.host;
-	o.port = a->url.port;
-	o.tls = a->url.implicit_tls ? POP3_TLS_IMPLICIT :
-	    strcmp(a->set.tls, "none") == 0 ? POP3_TLS_NONE : POP3_TLS_STLS;
-	o.ca_file = a->set.tls_ca_file;
-	o.pin = a->set.tls_fingerprint;
-	o.connect_timeout = (int)a->set.connect_timeout;
-	o.command_timeout = (int)a->set.command_timeout;
-	o.session_timeout = (int)a->set.session_timeout;
+	make_opts(a, &o);
 
 	if ((rc = uidl_state_open(&st, a->set.state_directory, a->name,
 	    why)) != PC_OK)
@@ -542,7 +639,7 @@ account_fetch(struct account *a, struct account_result *r,
 		if ((rc = run_password_command(a, &token, why)) != PC_OK)
 			goto out;
 	}
-	rc = authenticate(a, &p, token ? token : a->password, why);
+	rc = authenticate(a, &p, token ? token : a->password, &mech, why);
 	if (token)
 		token = (xfree_secret(token), NULL);
 	if (rc != PC_OK)

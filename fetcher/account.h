@@ -8,6 +8,8 @@
  *	void account_free(struct account *a);
  *	int account_fetch(struct account *a, struct account_result *r,
  *		struct strbuf *why);
+ *	int account_test(struct account *a, struct account_probe *pr,
+ *		struct strbuf *why);
  * DESCRIPTION
  *	account_load() builds a mailbox's settings: the parameter table
  *	applied to popconn.cf, then to its -o list; its URL; its password.
@@ -23,6 +25,11 @@
  *	sendmail, record the UIDL, DELE (unless kept), and QUIT at the end.
  *	On a delivery failure it stops and drops the connection without
  *	QUIT, so the server rolls the DELEs back (RFC 1939 section 6).
+ *
+ *	account_test() connects, checks TLS, authenticates and lists the
+ *	mailbox (UIDL, LIST), then QUITs without fetching or deleting
+ *	anything; *pr says what it found and, on failure, which kind of
+ *	failure it was.
  * DIAGNOSTICS
  *	PC_OK, PC_TEMP (try again later) or PC_PERM (the administrator must
  *	act: wrong password, certificate, configuration), reason in why;
@@ -60,11 +67,38 @@ struct account_result {
 	long	login_delay;
 };
 
+/* What went wrong, for "popconnctl mailbox test". */
+#define ACCOUNT_OK		0
+#define ACCOUNT_ERR_DNS		1
+#define ACCOUNT_ERR_CONNECT	2	/* refused, unreachable, timeout */
+#define ACCOUNT_ERR_TLS_VERIFY	3	/* certificate, host name, pin */
+#define ACCOUNT_ERR_TLS		4	/* no STLS, handshake, injection */
+#define ACCOUNT_ERR_MECH	5	/* mechanism not offered */
+#define ACCOUNT_ERR_AUTH	6	/* wrong password */
+#define ACCOUNT_ERR_LOCKED	7	/* [IN-USE], [LOGIN-DELAY] */
+#define ACCOUNT_ERR_PROTOCOL	8
+#define ACCOUNT_ERR_OTHER	9
+
+struct account_probe {
+	int	error;			/* ACCOUNT_ERR_* */
+	char	server[64];		/* numeric address */
+	char	tls[128];		/* protocol and cipher, or "none" */
+	char	mech[32];		/* mechanism used */
+	char	sasl[256];		/* mechanisms offered */
+	int	pipelining;
+	int	uidl;
+	unsigned long messages;
+	unsigned long long bytes;
+	unsigned long long largest;
+};
+
 int account_load(struct account *a, const struct cfg_mailbox *m,
     const struct cfg_dict *main, const struct cfg_dict *pw,
     struct strbuf *why);
 void account_free(struct account *a);
 int account_fetch(struct account *a, struct account_result *r,
+    struct strbuf *why);
+int account_test(struct account *a, struct account_probe *pr,
     struct strbuf *why);
 
 #endif

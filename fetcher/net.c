@@ -80,6 +80,7 @@ wait_fd(struct net *n, short events, time_t op_deadline, const char *what,
 	for (;;) {
 		ms = wait_ms(n, op_deadline);
 		if (ms <= 0) {
+			n->fail = NET_FAIL_TIMEOUT;
 			if (why)
 				strbuf_printf(why, "timeout %s %s%s", what,
 				    n->peer, n->deadline && time(NULL) >=
@@ -137,6 +138,8 @@ try_connect(struct net *n, const struct addrinfo *ai, time_t end,
 		return (PC_OK);
 	strbuf_printf(why, "connect to %s: %s", n->peer, strerror(err));
 fail:
+	if (n->fail != NET_FAIL_TIMEOUT)
+		n->fail = NET_FAIL_CONNECT;
 	close(n->fd);
 	n->fd = -1;
 	return (PC_TEMP);
@@ -162,6 +165,7 @@ net_connect(struct net *n, const char *host, int port, int timeout,
 	if (rc != 0) {
 		strbuf_printf(why, "cannot resolve %s: %s", host,
 		    gai_strerror(rc));
+		n->fail = NET_FAIL_DNS;
 		return (PC_TEMP);
 	}
 	rc = PC_TEMP;
@@ -235,6 +239,7 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 	int	rc, err;
 
 	if (net_pending(n) > 0) {
+		n->fail = NET_FAIL_TLS;
 		strbuf_printf(why, "server %s sent %zu byte(s) before the TLS "
 		    "handshake (response injection?): aborted", n->peer,
 		    net_pending(n));
@@ -292,7 +297,9 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 			continue;
 		}
 		vr = SSL_get_verify_result(n->ssl);
+		n->fail = NET_FAIL_TLS;
 		if (vr != X509_V_OK) {
+			n->fail = NET_FAIL_TLS_VERIFY;
 			strbuf_printf(why, "TLS: certificate verification "
 			    "failed for %s (%s): %s", t->host, n->peer,
 			    X509_verify_cert_error_string(vr));
@@ -303,8 +310,10 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 		strbuf_appendf(why, " (%s)", n->peer);
 		return (PC_TEMP);
 	}
-	if (t->pin && *t->pin && check_pin(n, t->pin, why) != PC_OK)
+	if (t->pin && *t->pin && check_pin(n, t->pin, why) != PC_OK) {
+		n->fail = NET_FAIL_TLS_VERIFY;
 		return (PC_PERM);
+	}
 	(void)snprintf(n->tls_info, sizeof(n->tls_info), "%s %s",
 	    SSL_get_version(n->ssl), SSL_get_cipher_name(n->ssl));
 	return (PC_OK);
@@ -341,12 +350,14 @@ read_some(struct net *n, int *want_write, struct strbuf *why)
 				ssl_error(why, "TLS read");
 				strbuf_appendf(why, " (%s)", n->peer);
 			}
+			n->fail = NET_FAIL_IO;
 			return (-1);
 		}
 	} else {
 		got = read(n->fd, n->rbuf + n->rlen, n->rcap - n->rlen);
 		if (got == 0) {
 			strbuf_printf(why, "connection closed by %s", n->peer);
+			n->fail = NET_FAIL_IO;
 			return (-1);
 		}
 		if (got < 0) {

@@ -61,7 +61,16 @@ struct net_tls {
 	int	verify;		/* 0 only in explicit tests/overrides */
 };
 
+#define NET_FAIL_NONE		0
+#define NET_FAIL_DNS		1	/* name does not resolve */
+#define NET_FAIL_CONNECT	2	/* refused, unreachable */
+#define NET_FAIL_TIMEOUT	3
+#define NET_FAIL_TLS_VERIFY	4	/* certificate, host name, pin */
+#define NET_FAIL_TLS		5	/* handshake, protocol */
+#define NET_FAIL_IO		6	/* reset, closed, I/O error */
+
 struct net {
+	int	fail;			/* NET_FAIL_*: the last failure */
 	int	fd;
 	SSL_CTX	*ctx;
 	SSL	*ssl;

@@ -401,6 +401,7 @@ err_status(struct pop3 *p, const char *cmd, const struct pop3_status *st,
 	char	pr[160];
 	int	rc = dflt;
 
+	p->last_code = st->code;
 	switch (st->code) {
 	case POP3_RC_IN_USE:
 	case POP3_RC_SYS_TEMP:

@@ -178,6 +178,7 @@ struct pop3 {
 	char	apop_ts[PC_LINE_MAX + 1];	/* greeting <timestamp> */
 	int	tls_active;
 	long	login_delay;	/* from [LOGIN-DELAY], or -1 */
+	int	last_code;	/* POP3_RC_* of the last -ERR */
 	struct pop3_msg *msgs;
 	size_t	nmsgs;
 };

@@ -139,6 +139,17 @@ for c in "IN-USE:75" "LOGIN-DELAY:75" "LOGIN-DELAY 600:75" "SYS/TEMP:75" \
 	h_check "PASS -ERR [$code]: all 3 still on the server" [ "$(fp_count)" -eq 3 ]
 done
 
+# The same with SASL (RFC 5034): the response code of AUTH counts too.
+fp_msgs "$M"/msg00[123].eml
+fp_run auth-in-use "{ $BASIC \"capa\": [\"USER\", \"UIDL\", \"SASL PLAIN\",
+    \"RESP-CODES\", \"AUTH-RESP-CODE\"],
+    \"replies\": {\"AUTH\": \"-ERR [IN-USE] go away\"} }"
+h_check "AUTH -ERR [IN-USE]: exit 75 (got $P_STATUS)" [ "$P_STATUS" -eq 75 ]
+h_check "AUTH -ERR [IN-USE]: one login attempt" \
+    [ "$(tr_count ' C (AUTH|USER|PASS|APOP)')" -eq 1 ]
+h_check "AUTH -ERR [IN-USE]: nothing fetched or deleted" \
+    [ "$(cap_count)" -eq 0 -a "$(fp_count)" -eq 3 ]
+
 # 4. An over-long (2000 bytes) status line in reply to USER.
 fp_msgs "$M"/msg00[123].eml
 fp_run long-status "{ $BASIC

@@ -67,8 +67,18 @@ names), e.g.
     "read_timeout": 20,                      # idle client: drop it
   }
 
+Commands: CAPA, STLS, USER, PASS, APOP (if the greeting has a
+<timestamp>), AUTH PLAIN, STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP,
+QUIT; anything else gets -ERR.  A wrong password gets "-ERR [AUTH]".
+
 KEY matches a command: "CMD#N" (the Nth CMD in the connection), then
-"CMD ARG" (e.g. "RETR 2"), then "CMD".  Commands are upper-cased.
+"CMD ARG" (e.g. "RETR 2"), then "CMD".  Commands are upper-cased.  The
+greeting is the command "GREETING" (so it can be replaced, delayed, cut).
+
+small_buffers: the server never reads a command while a reply is being
+written (that holds in every mode: sendall() finishes first); with small
+buffers it also skips draining the socket before each reply, so its
+receive buffer stays full as long as possible.
 
 REPLY: a str/bytes line (CR LF appended unless present); a list of lines
 (a multi-line reply, each line gets CR LF, no dot-stuffing: add the "."
@@ -82,6 +92,17 @@ WHEN: "before" (read the command, close without replying), "after"
 (send the whole reply, then close), or an integer: send that many bytes
 of the reply, then close (negative: counted from the end, so -3 is just
 before a RETR's final ".\\r\\n" and -2 between "." and CR LF).
+
+Example (what tests/integration/t_pop3_*.sh do):
+
+  fakepop3.py gen msgs 3 2000
+  fakepop3.py init box.json msgs/msg001.eml msgs/msg002.eml
+  echo '{"user": "alice", "password": "pw",
+         "replies": {"PASS": "-ERR [IN-USE] locked"}}' >scn
+  fakepop3.py serve --state box.json --scenario scn --port-file port \
+      --transcript tr &
+  ... run the client against 127.0.0.1:$(cat port) ...
+  grep -c ' C PASS' tr; fakepop3.py count box.json
 
 Transcript: one line per event, first field the connection number:
   N ACCEPT 127.0.0.1:port
