@@ -39,6 +39,9 @@
 #include "account.h"
 
 #define HDR_CAPTURE	(64 * 1024)
+
+void	(*account_progress)(const struct account_result *, unsigned long);
+volatile int account_stop;
 #define REFUSED		(-3)	/* sendmail refused this message */
 #define OVERSIZE	(-4)	/* larger than size_limit after all */
 
@@ -335,14 +338,16 @@ run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 	const struct pop3_msg *m;
 	unsigned long num;
 	size_t	next = 0, window;
+	unsigned long done = 0;
 	int	pipelined, rc, kind;
 
 	pipelined = (p->caps.flags & POP3_CAP_PIPELINING) != 0;
 	window = pipelined ? (size_t)a->set.pipeline_depth : 1;
 	for (;;) {
 		/* Fill the window with the next commands that are due. */
-		while (next < p->nmsgs && (pipelined ? p->qretr < window &&
-		    p->qlen + 2 < POP3_QMAX : p->qlen == 0)) {
+		while (!account_stop && next < p->nmsgs && (pipelined ?
+		    p->qretr < window && p->qlen + 2 < POP3_QMAX :
+		    p->qlen == 0)) {
 			m = &p->msgs[next++];
 			if (m->uid[0] && uidl_state_has(st, m->uid)) {
 				/* Delivered by an earlier session. */
@@ -379,6 +384,8 @@ run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 		}
 		m = msg_by_num(p, p->q[p->qhead].num);
 		rc = deliver_one(a, p, m, st, r, why);
+		if (account_progress)
+			account_progress(r, ++done);
 		if (rc == REFUSED) {
 			/* sendmail refused this one: keep it, go on. */
 			r->failed++;
@@ -647,6 +654,8 @@ account_fetch(struct account *a, struct account_result *r,
 	if ((rc = pop3_scan(&p, why)) != PC_OK)
 		goto out;
 	r->messages = p.nmsgs;
+	if (account_progress)
+		account_progress(r, 0);
 	live = xcalloc(p.nmsgs ? p.nmsgs : 1, sizeof(char *));
 	for (i = 0; i < p.nmsgs; i++) {
 		if (p.msgs[i].uid[0])

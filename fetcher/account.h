@@ -98,6 +98,16 @@ int account_load(struct account *a, const struct cfg_mailbox *m,
 void account_free(struct account *a);
 int account_fetch(struct account *a, struct account_result *r,
     struct strbuf *why);
+
+/*
+ * Hooks for the daemon: account_progress (if set) is called after the
+ * scan and after every message; account_stop, once set (SIGTERM), makes
+ * a session take no new message, finish the ones in hand and QUIT.
+ */
+extern void (*account_progress)(const struct account_result *r,
+    unsigned long done);
+extern volatile int account_stop;
+
 int account_test(struct account *a, struct account_probe *pr,
     struct strbuf *why);
 

@@ -13,8 +13,9 @@
  *	-v	more verbose logging (log_level maximum).
  *	-c dir	configuration directory.
  *
- *	Without -1 it polls every poll_interval until SIGTERM; SIGHUP
- *	reloads the configuration after the current cycle.
+ *	Without -1 it runs as a service (daemon.c): it polls every mailbox
+ *	on its schedule until SIGTERM, in the foreground (systemd's
+ *	Type=simple; -f logs to stderr, otherwise to syslog).
  * DIAGNOSTICS
  *	Exit status (sysexits.h): 0 all mailboxes fetched; EX_TEMPFAIL some
  *	mailbox will be retried; EX_UNAVAILABLE some mailbox failed for
@@ -43,19 +44,19 @@
 #include "params.h"
 #include "spool.h"
 #include "account.h"
+#include "config.h"
+#include "daemon.h"
 
 static volatile sig_atomic_t got_term;
-static volatile sig_atomic_t got_hup;
 
-/* on_signal - remember what was asked */
+/* on_signal - finish the messages in hand, then stop */
 
 static void
 on_signal(int sig)
 {
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else
-		got_term = 1;
+	(void)sig;
+	got_term = 1;
+	account_stop = 1;
 }
 
 /* usage - say how to call us */
@@ -66,57 +67,6 @@ usage(void)
 	fprintf(stderr, "usage: popconn-fetcher [-f] [-v] [-1] "
 	    "[-c config_dir] [mailbox ...]\n");
 	exit(EX_USAGE);
-}
-
-struct config {
-	struct fetcher_settings set;
-	struct cfg_dict *main;
-	struct cfg_mailboxes boxes;
-	struct cfg_dict *pw;
-};
-
-/* config_free - release a loaded configuration */
-
-static void
-config_free(struct config *c)
-{
-	cfg_free_values(params_fetcher, CFG_MAIN, &c->set);
-	c->main = cfg_dict_free(c->main);
-	cfg_mailboxes_free(&c->boxes);
-	c->pw = cfg_dict_free(c->pw);
-}
-
-/* config_load - read all three files */
-
-static int
-config_load(const char *dir, int verbose, struct config *c,
-    struct strbuf *why)
-{
-	char	path[4096];
-	int	level;
-
-	memset(c, 0, sizeof(*c));
-	c->pw = cfg_dict_alloc();
-	if (params_load_main(dir, params_fetcher, &c->set, &c->main, why) !=
-	    PC_OK)
-		return (PC_PERM);
-	if (log_level_parse(c->set.log_level, &level) != 0) {
-		strbuf_printf(why, "%s/popconn.cf: log_level = %s: use none, "
-		    "minimum, medium or maximum", dir, c->set.log_level);
-		return (PC_PERM);
-	}
-	log_set_level(verbose ? LOGL_MAXIMUM : level);
-	if (snprintf(path, sizeof(path), "%s/mailboxes.cf", dir) >=
-	    (int)sizeof(path) ||
-	    cfg_parse_mailboxes(path, &c->boxes, why) != PC_OK)
-		return (PC_PERM);
-	if (snprintf(path, sizeof(path), "%s/passwords", dir) >=
-	    (int)sizeof(path))
-		return (PC_PERM);
-	if (access(path, F_OK) == 0 &&
-	    cfg_load_passwords(path, c->pw, why) != PC_OK)
-		return (PC_PERM);
-	return (PC_OK);
 }
 
 /* wanted - is this mailbox among the ones named on the command line? */
@@ -196,7 +146,6 @@ main(int argc, char **argv)
 	struct config c;
 	struct sigaction sa;
 	int	ch, fg = 0, once = 0, verbose = 0, status;
-	time_t	next;
 
 	while ((ch = getopt(argc, argv, "c:fv1")) != -1) {
 		switch (ch) {
@@ -220,54 +169,29 @@ main(int argc, char **argv)
 	argv += optind;
 	umask(077);
 	log_open("popconn-fetcher", fg);
+	if (!once) {
+		if (argc > 0)
+			usage();
+		return (daemon_run(dir, verbose));
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
-
 	why = strbuf_alloc(2048);
-	if (config_load(dir, verbose, &c, why) != PC_OK) {
+	if (config_load(dir, &c, why) != PC_OK) {
 		log_error("%s", strbuf_str(why));
 		config_free(&c);
 		strbuf_free(why);
 		return (EX_CONFIG);
 	}
-	if (once) {
-		status = cycle(&c, argv, argc);
-		config_free(&c);
-		strbuf_free(why);
-		return (status);
-	}
-	log_info("starting: config=%s, mailboxes=%zu, poll_interval=%llds",
-	    dir, c.boxes.n, c.set.poll_interval);
-	while (!got_term) {
-		(void)cycle(&c, argv, argc);
-		next = time(NULL) + (time_t)c.set.poll_interval;
-		while (!got_term && !got_hup && time(NULL) < next)
-			(void)sleep(1);
-		if (got_hup) {
-			struct config nc;
-
-			got_hup = 0;
-			strbuf_reset(why);
-			if (config_load(dir, verbose, &nc, why) != PC_OK) {
-				log_error("reload failed, keeping the old "
-				    "configuration: %s", strbuf_str(why));
-				config_free(&nc);
-			} else {
-				config_free(&c);
-				c = nc;
-				log_info("reloaded: mailboxes=%zu", c.boxes.n);
-			}
-		}
-	}
-	log_info("stopping");
+	log_set_level(verbose ? LOGL_MAXIMUM : c.log_level);
+	status = cycle(&c, argv, argc);
 	config_free(&c);
 	strbuf_free(why);
-	return (0);
+	return (status);
 }

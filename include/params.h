@@ -36,9 +36,17 @@ struct fetcher_settings {
 	char	*myhostname;
 	char	*marker_secret_file;
 	long long max_connections;
+	long long max_connections_per_server;
 	long long delivery_timeout;
+	char	*control_socket;
+	char	*pid_file;
+	char	*daemon_user;
+	long long retry_min;
+	long long max_delivery_attempts;
 	/* also per mailbox */
 	long long poll_interval;
+	char	*poll_times;
+	long long keep_days;
 	long long connect_timeout;
 	long long command_timeout;
 	long long session_timeout;

@@ -116,6 +116,7 @@ Transcript: one line per event, first field the connection number:
                                           reply to RETR n was sent
   N INJECT n                              STLS reply carried n extra bytes
   N CUT <cmd> <when>
+  N UNREAD <bytes>                        commands unread at the cut
   N UPDATE deleted=uid,uid                QUIT removed these
   N ROLLBACK marked=uid,uid               connection ended without QUIT
   N EOF | N TIMEOUT-READ | N SEND-FAIL | N LINE-TOO-LONG
@@ -368,6 +369,8 @@ class Conn:
         # Read what the client already sent, so the close is a FIN and
         # not a reset that could discard what we sent before it.
         self.pump()
+        if self.buf:
+            self.log("UNREAD %s" % shown(self.buf))
         self.close()
         raise Gone()
 

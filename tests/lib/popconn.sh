@@ -23,6 +23,9 @@ postfix_config_directory = $H_POSTFIX_CONF
 tls_ca_file = ${H_CA:-}
 myhostname = popconn-test.localdomain
 marker_secret_file = $H_TMP/etc/marker.key
+control_socket = $H_TMP/fetcher.sock
+pid_file = $H_TMP/fetcher.pid
+daemon_user =
 undeliverable_mailbox = postmaster@${H_POSTFIX_DOMAIN:-example.test}
 log_level = medium
 ${P_EXTRA_CF:-}
@@ -50,6 +53,37 @@ p_fetch() {
 	"$P_FETCHER" -f -1 -c "$P_ETC" "$@" >>"$H_TMP/fetcher.log" 2>&1 ||
 	    P_STATUS=$?
 	return 0
+}
+
+# p_daemon_start: run popconn-fetcher as a service in the background
+# (log in $H_TMP/daemon.log); waits for its control socket.
+p_daemon_start() {
+	"$P_FETCHER" -f -c "$P_ETC" "$@" >>"$H_TMP/daemon.log" 2>&1 &
+	P_DAEMON_PID=$!
+	h_track_pid "$P_DAEMON_PID"
+	_n=100
+	while [ ! -S "$H_TMP/fetcher.sock" ] && [ "$_n" -gt 0 ]; do
+		sleep 0.05; _n=$((_n - 1))
+	done
+	[ -S "$H_TMP/fetcher.sock" ]
+}
+
+# p_ctl REQUEST: one request on the control socket; prints the answer.
+p_ctl() {
+	python3 - "$H_TMP/fetcher.sock" "$*" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(120)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+buf = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    buf += d
+sys.stdout.write(buf.decode("utf-8", "replace"))
+PY
 }
 
 # p_fake_sendmail STATUS: a sendmail that exits STATUS without delivering.

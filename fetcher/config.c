@@ -1,0 +1,74 @@
+/*
+ * NAME
+ *	config - the fetcher's whole configuration, loaded as one
+ * SYNOPSIS
+ *	See config.h.
+ * DESCRIPTION
+ *	Every mailbox is checked at load time (settings, URL, password or
+ *	password_command, marker key of global mailboxes), so that a reload
+ *	with a broken file is refused as a whole.
+ * DIAGNOSTICS
+ *	Configuration errors are permanent and name the file and line.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "popconn.h"
+#include "log.h"
+#include "cfg.h"
+#include "params.h"
+#include "account.h"
+#include "config.h"
+
+/* config_free - release a loaded configuration */
+
+void
+config_free(struct config *c)
+{
+	cfg_free_values(params_fetcher, CFG_MAIN, &c->set);
+	c->main = cfg_dict_free(c->main);
+	cfg_mailboxes_free(&c->boxes);
+	c->pw = cfg_dict_free(c->pw);
+}
+
+/* config_load - read all three files and check every mailbox */
+
+int
+config_load(const char *dir, struct config *c, struct strbuf *why)
+{
+	struct account a;
+	char	path[4096];
+	size_t	i;
+	int	rc;
+
+	memset(c, 0, sizeof(*c));
+	c->pw = cfg_dict_alloc();
+	if (params_load_main(dir, params_fetcher, &c->set, &c->main, why) !=
+	    PC_OK)
+		return (PC_PERM);
+	if (log_level_parse(c->set.log_level, &c->log_level) != 0) {
+		strbuf_printf(why, "%s/popconn.cf: log_level = %s: use none, "
+		    "minimum, medium or maximum", dir, c->set.log_level);
+		return (PC_PERM);
+	}
+	if (snprintf(path, sizeof(path), "%s/mailboxes.cf", dir) >=
+	    (int)sizeof(path) ||
+	    cfg_parse_mailboxes(path, &c->boxes, why) != PC_OK)
+		return (PC_PERM);
+	if (snprintf(path, sizeof(path), "%s/passwords", dir) >=
+	    (int)sizeof(path))
+		return (PC_PERM);
+	if (access(path, F_OK) == 0 &&
+	    cfg_load_passwords(path, c->pw, why) != PC_OK)
+		return (PC_PERM);
+	for (i = 0; i < c->boxes.n; i++) {
+		rc = account_load(&a, &c->boxes.v[i], c->main, c->pw, why);
+		account_free(&a);
+		if (rc != PC_OK)
+			return (PC_PERM);
+	}
+	return (PC_OK);
+}

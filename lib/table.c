@@ -1,0 +1,824 @@
+/*
+ * NAME
+ *	table - Postfix-style lookup tables: texthash, pcre, indexed
+ * SYNOPSIS
+ *	#include "table.h"
+ *
+ *	See table.h for the prototypes and who owns what.
+ * DESCRIPTION
+ *	Every table is loaded whole at open time and is read-only
+ *	afterwards.  texthash: and the indexed types (through "postmap
+ *	-s") become a sorted array searched with bsearch(3); pcre: becomes
+ *	an array of compiled rules tried in order.  Open errors produce a
+ *	surrogate table that fails every lookup, so a broken table makes
+ *	the milter answer TEMPFAIL instead of routing without it.
+ *
+ *	Logical lines follow postmap(1): a line that starts with white
+ *	space continues the previous one; blank lines and lines whose first
+ *	non-blank character is '#' are skipped.
+ * DIAGNOSTICS
+ *	Errors say "FILE, line N: reason"; a duplicate texthash key is a
+ *	warning (logged), the first entry wins.
+ * SECURITY
+ *	Files are bounded (TABLE_FILE_MAX, PC_CFG_LINE_MAX per logical
+ *	line); NUL bytes in a file are an error.  Keys are untrusted: regex
+ *	matching runs under PCRE match and depth limits, with match data
+ *	allocated per call (no shared pcre2_match_data between threads).
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "popconn.h"
+#include "alloc.h"
+#include "exec.h"
+#include "log.h"
+#include "safeio.h"
+#include "strbuf.h"
+#include "table.h"
+
+enum table_kind {
+	TABLE_FAIL,		/* surrogate */
+	TABLE_HASH,		/* texthash: or postmap -s */
+	TABLE_PCRE,
+};
+
+struct table_entry {
+	char	*key;
+	char	*value;
+	int	line;		/* 0 for indexed tables */
+};
+
+struct table_rule {
+	pcre2_code *re;
+	int	negate;
+	char	*result;
+	int	line;
+};
+
+struct table {
+	enum table_kind kind;
+	char	*name;		/* "type:path" */
+	char	*fail_why;	/* surrogate: why */
+	struct table_entry *ent;
+	size_t	nent;
+	struct table_rule *rules;
+	size_t	nrules;
+	pcre2_match_context *mctx;
+};
+
+/* Called once per logical line; returns PC_OK or an error in why. */
+typedef int (*table_line_fn) (struct table *, const char *file, int line,
+    char *text, size_t len, struct strbuf *why);
+
+static const char *const table_indexed[] = {
+	"hash", "btree", "cdb", "lmdb", "dbm", "sdbm",
+};
+
+/* table_lower - fold ASCII to lower case in place */
+
+static void
+table_lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* table_isblank - white space inside a line */
+
+static int
+table_isblank(int c)
+{
+	return (c == ' ' || c == '\t' || c == '\r');
+}
+
+/* table_flush - hand a pending logical line to fn */
+
+static int
+table_flush(struct table *t, const char *file, int line, struct strbuf *lb,
+    table_line_fn fn, struct strbuf *why)
+{
+	int	rc = PC_OK;
+
+	while (lb->len > 0 && table_isblank(lb->data[lb->len - 1]))
+		strbuf_truncate(lb, lb->len - 1);
+	if (lb->len > 0)
+		rc = fn(t, file, line, lb->data, lb->len, why);
+	strbuf_reset(lb);
+	return (rc);
+}
+
+/* table_lines - split a file into logical lines and feed them to fn */
+
+static int
+table_lines(struct table *t, const char *file, const char *data,
+    size_t len, table_line_fn fn, struct strbuf *why)
+{
+	struct strbuf *lb = strbuf_alloc(PC_CFG_LINE_MAX);
+	const char *p, *nl;
+	size_t	i = 0, e, k;
+	int	lineno = 0, first = 0, rc = PC_OK;
+
+	while (rc == PC_OK && i < len) {
+		p = data + i;
+		nl = memchr(p, '\n', len - i);
+		e = nl ? (size_t)(nl - p) : len - i;
+		i += e + 1;
+		lineno++;
+		if (memchr(p, 0, e) != NULL) {
+			strbuf_printf(why, "%s, line %d: NUL byte", file,
+			    lineno);
+			rc = PC_PERM;
+			break;
+		}
+		for (k = 0; k < e && table_isblank(p[k]); k++)
+			;
+		if (k == e || p[k] == '#')	/* blank, comment */
+			continue;
+		if (k > 0) {			/* continuation */
+			if (lb->len == 0) {
+				strbuf_printf(why, "%s, line %d: continuation "
+				    "line without a line to continue", file,
+				    lineno);
+				rc = PC_PERM;
+			} else if (strbuf_putc(lb, ' ') != 0 ||
+			    strbuf_append(lb, p + k, e - k) != 0) {
+				strbuf_printf(why, "%s, line %d: logical line "
+				    "too long", file, lineno);
+				rc = PC_PERM;
+			}
+			continue;
+		}
+		if ((rc = table_flush(t, file, first, lb, fn, why)) != PC_OK)
+			break;
+		first = lineno;
+		if (strbuf_append(lb, p, e) != 0) {
+			strbuf_printf(why, "%s, line %d: line too long", file,
+			    lineno);
+			rc = PC_PERM;
+		}
+	}
+	if (rc == PC_OK)
+		rc = table_flush(t, file, first, lb, fn, why);
+	strbuf_free(lb);
+	return (rc);
+}
+
+/* table_hash_line - one "key value" line */
+
+static int
+table_hash_line(struct table *t, const char *file, int line, char *text,
+    size_t len, struct strbuf *why)
+{
+	size_t	k, v;
+
+	for (k = 0; k < len && !table_isblank(text[k]); k++)
+		;
+	for (v = k; v < len && table_isblank(text[v]); v++)
+		;
+	if (v == len) {
+		strbuf_printf(why, "%s, line %d: expected format: key "
+		    "whitespace value", file, line);
+		return (PC_PERM);
+	}
+	if (k > TABLE_KEY_MAX || len - v > TABLE_VALUE_MAX) {
+		strbuf_printf(why, "%s, line %d: key or value too long", file,
+		    line);
+		return (PC_PERM);
+	}
+	t->ent = xrealloc(t->ent, (t->nent + 1) * sizeof(*t->ent));
+	t->ent[t->nent].key = xstrndup(text, k);
+	t->ent[t->nent].value = xstrndup(text + v, len - v);
+	t->ent[t->nent].line = line;
+	table_lower(t->ent[t->nent].key);
+	t->nent++;
+	return (PC_OK);
+}
+
+/* table_postmap_line - one "key<TAB>value" line of postmap -s */
+
+static int
+table_postmap_line(struct table *t, const char *file, int line, char *text,
+    size_t len, struct strbuf *why)
+{
+	int	rc = table_hash_line(t, file, line, text, len, why);
+
+	if (rc == PC_OK)
+		t->ent[t->nent - 1].line = 0;
+	return (rc);
+}
+
+/* table_entry_cmp - order by key, then by line */
+
+static int
+table_entry_cmp(const void *a, const void *b)
+{
+	const struct table_entry *x = a, *y = b;
+	int	c = strcmp(x->key, y->key);
+
+	if (c != 0)
+		return (c);
+	return ((x->line > y->line) - (x->line < y->line));
+}
+
+/* table_entry_cmp_key - order by key only (bsearch; keys are unique) */
+
+static int
+table_entry_cmp_key(const void *a, const void *b)
+{
+	const struct table_entry *x = a, *y = b;
+
+	return (strcmp(x->key, y->key));
+}
+
+/* table_hash_finish - sort, drop duplicates (the first one wins) */
+
+static void
+table_hash_finish(struct table *t, const char *file)
+{
+	size_t	i, o = 0;
+
+	if (t->nent == 0)
+		return;
+	qsort(t->ent, t->nent, sizeof(*t->ent), table_entry_cmp);
+	for (i = 0; i < t->nent; i++) {
+		if (o > 0 && strcmp(t->ent[o - 1].key, t->ent[i].key) == 0) {
+			char	kb[128];
+
+			log_warn("%s, line %d: duplicate key %s ignored "
+			    "(first at line %d)", file, t->ent[i].line,
+			    log_printable(kb, sizeof(kb), t->ent[i].key,
+			    strlen(t->ent[i].key)), t->ent[o - 1].line);
+			free(t->ent[i].key);
+			free(t->ent[i].value);
+			continue;
+		}
+		t->ent[o++] = t->ent[i];
+	}
+	t->nent = o;
+}
+
+/* table_subst_check - are the $n references of a result in range? */
+
+static int
+table_subst_check(const char *r, uint32_t ncap)
+{
+	for (; *r; r++) {
+		unsigned long n;
+		char   *end;
+
+		if (*r != '$')
+			continue;
+		r++;
+		if (*r == '$')
+			continue;
+		if (*r == '{' || *r == '(') {
+			int	close = *r == '{' ? '}' : ')';
+
+			n = strtoul(r + 1, &end, 10);
+			if (end == r + 1 || *end != close)
+				return (-1);
+			r = end;
+		} else if (isdigit((unsigned char)*r)) {
+			n = (unsigned long)(*r - '0');
+		} else
+			return (-1);
+		if (n > ncap)
+			return (-1);
+	}
+	return (0);
+}
+
+/* table_pcre_line - one "/regex/flags result" line */
+
+static int
+table_pcre_line(struct table *t, const char *file, int line, char *text,
+    size_t len, struct strbuf *why)
+{
+	size_t	i = 0, re_start, re_end;
+	uint32_t opts = PCRE2_CASELESS, ncap = 0;
+	int	negate = 0, delim, errcode;
+	PCRE2_SIZE erroff;
+	pcre2_code *re;
+	char	*pat, *res;
+
+	if (text[i] == '!') {
+		negate = 1;
+		i++;
+	}
+	delim = (unsigned char)text[i];
+	if (delim == 0 || isalnum(delim) || isspace(delim) || delim == '\\') {
+		if (strncmp(text, "if", 2) == 0 || strncmp(text, "endif",
+		    5) == 0)
+			strbuf_printf(why, "%s, line %d: if/endif is not "
+			    "supported", file, line);
+		else
+			strbuf_printf(why, "%s, line %d: expected "
+			    "/regex/flags result", file, line);
+		return (PC_PERM);
+	}
+	re_start = ++i;
+	for (; i < len && (unsigned char)text[i] != delim; i++)
+		if (text[i] == '\\' && i + 1 < len)
+			i++;
+	if (i >= len) {
+		strbuf_printf(why, "%s, line %d: no closing %c", file, line,
+		    delim);
+		return (PC_PERM);
+	}
+	re_end = i++;
+	for (; i < len && !table_isblank(text[i]); i++) {
+		switch (text[i]) {
+		case 'i':
+			opts ^= PCRE2_CASELESS;
+			break;
+		case 'm':
+			opts |= PCRE2_MULTILINE;
+			break;
+		case 's':
+			opts |= PCRE2_DOTALL;
+			break;
+		case 'x':
+			opts |= PCRE2_EXTENDED;
+			break;
+		case 'A':
+			opts |= PCRE2_ANCHORED;
+			break;
+		case 'E':
+			opts |= PCRE2_DOLLAR_ENDONLY;
+			break;
+		case 'U':
+			opts |= PCRE2_UNGREEDY;
+			break;
+		case 'X':
+			break;
+		default:
+			strbuf_printf(why, "%s, line %d: unknown flag '%c'",
+			    file, line, text[i]);
+			return (PC_PERM);
+		}
+	}
+	while (i < len && table_isblank(text[i]))
+		i++;
+	if (i >= len) {
+		strbuf_printf(why, "%s, line %d: no result", file, line);
+		return (PC_PERM);
+	}
+	if (len - i > TABLE_VALUE_MAX) {
+		strbuf_printf(why, "%s, line %d: result too long", file, line);
+		return (PC_PERM);
+	}
+	pat = xstrndup(text + re_start, re_end - re_start);
+	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts,
+	    &errcode, &erroff, NULL);
+	free(pat);
+	if (re == NULL) {
+		PCRE2_UCHAR msg[256];
+
+		(void)pcre2_get_error_message(errcode, msg, sizeof(msg));
+		strbuf_printf(why, "%s, line %d: regex error at offset %zu: "
+		    "%s", file, line, (size_t)erroff, (const char *)msg);
+		return (PC_PERM);
+	}
+	(void)pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &ncap);
+	res = xstrndup(text + i, len - i);
+	if (table_subst_check(res, negate ? 0 : ncap) != 0) {
+		strbuf_printf(why, "%s, line %d: bad or out-of-range $ "
+		    "reference in the result", file, line);
+		pcre2_code_free(re);
+		free(res);
+		return (PC_PERM);
+	}
+	t->rules = xrealloc(t->rules, (t->nrules + 1) * sizeof(*t->rules));
+	t->rules[t->nrules].re = re;
+	t->rules[t->nrules].negate = negate;
+	t->rules[t->nrules].result = res;
+	t->rules[t->nrules].line = line;
+	t->nrules++;
+	return (PC_OK);
+}
+
+/* table_clear - free the contents of a table, keep its name */
+
+static void
+table_clear(struct table *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nent; i++) {
+		free(t->ent[i].key);
+		free(t->ent[i].value);
+	}
+	free(t->ent);
+	t->ent = NULL;
+	t->nent = 0;
+	for (i = 0; i < t->nrules; i++) {
+		pcre2_code_free(t->rules[i].re);
+		free(t->rules[i].result);
+	}
+	free(t->rules);
+	t->rules = NULL;
+	t->nrules = 0;
+	if (t->mctx)
+		pcre2_match_context_free(t->mctx);
+	t->mctx = NULL;
+}
+
+/* table_fail - turn t into a surrogate that fails with why */
+
+static void
+table_fail(struct table *t, const struct strbuf *why)
+{
+	table_clear(t);
+	t->kind = TABLE_FAIL;
+	free(t->fail_why);
+	t->fail_why = xstrdup(strbuf_len(why) ? strbuf_str(why) :
+	    "table open error");
+}
+
+/* table_load_postmap - read an indexed table through postmap -s */
+
+static int
+table_load_postmap(struct table *t, const char *postfix_conf,
+    struct strbuf *why)
+{
+	struct strbuf *out = strbuf_alloc(TABLE_FILE_MAX);
+	char   *argv[6];
+	int	n = 0, status = 0, rc;
+
+	argv[n++] = (char *)(uintptr_t)TABLE_POSTMAP_PATH;
+	if (postfix_conf && *postfix_conf) {
+		argv[n++] = (char *)(uintptr_t)"-c";
+		argv[n++] = (char *)(uintptr_t)postfix_conf;
+	}
+	argv[n++] = (char *)(uintptr_t)"-s";
+	argv[n++] = t->name;
+	argv[n] = NULL;
+	rc = exec_run(argv, NULL, -1, out, TABLE_POSTMAP_TIMEOUT, &status,
+	    why);
+	if (rc == PC_OK && status != 0) {
+		strbuf_printf(why, "%s: postmap -s exited with status %d",
+		    t->name, status);
+		rc = PC_TEMP;
+	}
+	if (rc == PC_OK)
+		rc = table_lines(t, t->name, out->data, out->len,
+		    table_postmap_line, why);
+	if (rc == PC_OK)
+		table_hash_finish(t, t->name);
+	strbuf_free(out);
+	return (rc);
+}
+
+/* table_open - open "type:name"; always sets *tp */
+
+int
+table_open(const char *spec, const char *postfix_conf, struct table **tp,
+    struct strbuf *why)
+{
+	struct table *t = xcalloc(1, sizeof(*t));
+	struct strbuf *data = NULL;
+	const char *colon = strchr(spec, ':'), *path;
+	size_t	i, tlen;
+	int	rc = PC_PERM;
+
+	t->name = xstrdup(spec);
+	*tp = t;
+	strbuf_reset(why);
+	if (colon == NULL || colon == spec || colon[1] == 0) {
+		strbuf_printf(why, "%s: expected type:name", spec);
+		goto out;
+	}
+	tlen = (size_t)(colon - spec);
+	path = colon + 1;
+	for (i = 0; i < PC_ARRAY_LEN(table_indexed); i++) {
+		if (strlen(table_indexed[i]) == tlen &&
+		    strncmp(spec, table_indexed[i], tlen) == 0) {
+			t->kind = TABLE_HASH;
+			rc = table_load_postmap(t, postfix_conf, why);
+			goto out;
+		}
+	}
+	if (tlen == 8 && strncmp(spec, "texthash", 8) == 0)
+		t->kind = TABLE_HASH;
+	else if (tlen == 4 && strncmp(spec, "pcre", 4) == 0)
+		t->kind = TABLE_PCRE;
+	else {
+		strbuf_printf(why, "%s: unsupported table type %.*s", spec,
+		    (int)tlen, spec);
+		goto out;
+	}
+	data = strbuf_alloc(TABLE_FILE_MAX);
+	if ((rc = safeio_read_file(path, TABLE_FILE_MAX, 0, data, why)) !=
+	    PC_OK)
+		goto out;
+	if (t->kind == TABLE_HASH) {
+		rc = table_lines(t, path, data->data, data->len,
+		    table_hash_line, why);
+		if (rc == PC_OK)
+			table_hash_finish(t, path);
+	} else {
+		t->mctx = pcre2_match_context_create(NULL);
+		if (t->mctx == NULL)
+			log_fatal(75, "out of memory");
+		(void)pcre2_set_match_limit(t->mctx, TABLE_PCRE_MATCH_LIMIT);
+		(void)pcre2_set_depth_limit(t->mctx, TABLE_PCRE_DEPTH_LIMIT);
+		rc = table_lines(t, path, data->data, data->len,
+		    table_pcre_line, why);
+	}
+out:
+	strbuf_free(data);
+	if (rc != PC_OK)
+		table_fail(t, why);
+	return (rc);
+}
+
+/* table_free - free a table */
+
+struct table *
+table_free(struct table *t)
+{
+	if (t == NULL)
+		return (NULL);
+	table_clear(t);
+	free(t->name);
+	free(t->fail_why);
+	free(t);
+	return (NULL);
+}
+
+/* table_name - "type:name" as opened */
+
+const char *
+table_name(const struct table *t)
+{
+	return (t->name);
+}
+
+/* table_is_regex - does the table match patterns (not keys)? */
+
+int
+table_is_regex(const struct table *t)
+{
+	return (t->kind == TABLE_PCRE);
+}
+
+/* table_hit_alloc - result buffers for one caller */
+
+struct table_hit *
+table_hit_alloc(void)
+{
+	struct table_hit *h = xmalloc(sizeof(*h));
+
+	h->value = strbuf_alloc(TABLE_VALUE_MAX);
+	h->where = strbuf_alloc(4096 + 32);
+	h->why = strbuf_alloc(4096 + 256);
+	return (h);
+}
+
+/* table_hit_free - free result buffers */
+
+struct table_hit *
+table_hit_free(struct table_hit *h)
+{
+	if (h == NULL)
+		return (NULL);
+	strbuf_free(h->value);
+	strbuf_free(h->where);
+	strbuf_free(h->why);
+	free(h);
+	return (NULL);
+}
+
+/* table_subst - expand $n in a pcre result */
+
+static int
+table_subst(const char *r, const char *subject, PCRE2_SIZE *ov,
+    uint32_t npairs, struct strbuf *out)
+{
+	strbuf_reset(out);
+	for (; *r; r++) {
+		unsigned long n;
+		char   *end;
+
+		if (*r != '$') {
+			if (strbuf_putc(out, *r) != 0)
+				return (-1);
+			continue;
+		}
+		r++;
+		if (*r == '$') {
+			if (strbuf_putc(out, '$') != 0)
+				return (-1);
+			continue;
+		}
+		if (*r == '{' || *r == '(') {
+			n = strtoul(r + 1, &end, 10);
+			r = end;
+		} else
+			n = (unsigned long)(*r - '0');
+		/* Checked at load time: n <= capture count. */
+		if (n < npairs && ov[2 * n] != PCRE2_UNSET &&
+		    strbuf_append(out, subject + ov[2 * n], ov[2 * n + 1] -
+		    ov[2 * n]) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* table_get_pcre - try the rules in order */
+
+static const char *
+table_get_pcre(const struct table *t, const char *key, struct table_hit *hit,
+    int *err)
+{
+	size_t	i, klen = strlen(key);
+
+	for (i = 0; i < t->nrules; i++) {
+		const struct table_rule *r = &t->rules[i];
+		pcre2_match_data *md;
+		int	m;
+
+		md = pcre2_match_data_create_from_pattern(r->re, NULL);
+		if (md == NULL)
+			log_fatal(75, "out of memory");
+		m = pcre2_match(r->re, (PCRE2_SPTR)key, klen, 0, 0, md,
+		    t->mctx);
+		if (m < 0 && m != PCRE2_ERROR_NOMATCH) {
+			PCRE2_UCHAR msg[128];
+
+			(void)pcre2_get_error_message(m, msg, sizeof(msg));
+			log_warn("%s, line %d: regex match failed (%s); "
+			    "treated as no match", t->name + 5, r->line,
+			    (const char *)msg);
+		}
+		if ((m >= 0) != (r->negate != 0)) {
+			int	rc = r->negate ? (strbuf_printf(hit->value,
+			    "%s", r->result)) : table_subst(r->result, key,
+			    pcre2_get_ovector_pointer(md),
+			    pcre2_get_ovector_count(md), hit->value);
+
+			pcre2_match_data_free(md);
+			if (rc != 0) {
+				strbuf_printf(hit->why, "%s, line %d: result "
+				    "too long", t->name + 5, r->line);
+				*err = PC_TEMP;
+				return (NULL);
+			}
+			strbuf_printf(hit->where, "%s:%d", t->name, r->line);
+			return (strbuf_str(hit->value));
+		}
+		pcre2_match_data_free(md);
+	}
+	return (NULL);
+}
+
+/* table_get - look up one key */
+
+const char *
+table_get(const struct table *t, const char *key, struct table_hit *hit,
+    int *err)
+{
+	struct table_entry probe, *e;
+	char   *k;
+
+	*err = PC_OK;
+	strbuf_reset(hit->value);
+	strbuf_reset(hit->where);
+	if (t->kind == TABLE_FAIL) {
+		strbuf_printf(hit->why, "%s", t->fail_why);
+		*err = PC_TEMP;
+		return (NULL);
+	}
+	if (t->kind == TABLE_PCRE)
+		return (table_get_pcre(t, key, hit, err));
+	if (t->nent == 0)
+		return (NULL);
+	k = xstrdup(key);
+	table_lower(k);
+	probe.key = k;
+	e = bsearch(&probe, t->ent, t->nent, sizeof(*t->ent),
+	    table_entry_cmp_key);
+	free(k);
+	if (e == NULL)
+		return (NULL);
+	if (strbuf_puts(hit->value, e->value) != 0) {
+		strbuf_printf(hit->why, "%s: value too long", t->name);
+		*err = PC_TEMP;
+		return (NULL);
+	}
+	if (e->line > 0)
+		strbuf_printf(hit->where, "%s:%d", t->name, e->line);
+	else
+		strbuf_printf(hit->where, "%s", t->name);
+	return (strbuf_str(hit->value));
+}
+
+/* table_get_addr - Postfix's address lookup order */
+
+const char *
+table_get_addr(const struct table *t, const char *addr, int local,
+    struct table_hit *hit, int *err)
+{
+	struct strbuf *k;
+	const char *at = strrchr(addr, '@'), *plus, *v = NULL;
+	size_t	llen = at ? (size_t)(at - addr) : strlen(addr), blen;
+	int	i;
+
+	if (t->kind != TABLE_HASH)
+		return (table_get(t, addr, hit, err));
+	plus = memchr(addr, '+', llen);
+	blen = plus ? (size_t)(plus - addr) : llen;
+	if (plus == addr)
+		blen = llen;	/* "+foo" has no base name */
+	k = strbuf_alloc(strlen(addr) + 2);
+	for (i = 0; i < 5 && v == NULL; i++) {
+		strbuf_reset(k);
+		switch (i) {
+		case 0:	/* user+ext@domain */
+			if (at == NULL)
+				continue;
+			(void)strbuf_puts(k, addr);
+			break;
+		case 1:	/* user@domain */
+			if (at == NULL || blen == llen)
+				continue;
+			(void)strbuf_append(k, addr, blen);
+			(void)strbuf_puts(k, at);
+			break;
+		case 2:	/* user+ext */
+			if (at != NULL && !local)
+				continue;
+			(void)strbuf_append(k, addr, llen);
+			break;
+		case 3:	/* user */
+			if ((at != NULL && !local) || blen == llen)
+				continue;
+			(void)strbuf_append(k, addr, blen);
+			break;
+		case 4:	/* @domain */
+			if (at == NULL)
+				continue;
+			(void)strbuf_puts(k, at);
+			break;
+		}
+		v = table_get(t, strbuf_str(k), hit, err);
+		if (*err != PC_OK)
+			break;
+	}
+	strbuf_free(k);
+	return (v);
+}
+
+/* table_list_open - open every table of a list */
+
+int
+table_list_open(const char *specs, const char *postfix_conf,
+    struct table_list *l, struct strbuf *why)
+{
+	struct strbuf *w = strbuf_alloc(4096 + 256);
+	const char *p = specs ? specs : "";
+	size_t	n;
+	int	rc = PC_OK, r;
+
+	memset(l, 0, sizeof(*l));
+	strbuf_reset(why);
+	while (*p) {
+		char   *spec;
+
+		p += strspn(p, ", \t\r\n");
+		if ((n = strcspn(p, ", \t\r\n")) == 0)
+			break;
+		spec = xstrndup(p, n);
+		p += n;
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		r = table_open(spec, postfix_conf, &l->v[l->n++], w);
+		free(spec);
+		if (r != PC_OK && rc == PC_OK) {
+			rc = r;
+			strbuf_printf(why, "%s", strbuf_str(w));
+		}
+	}
+	strbuf_free(w);
+	return (rc);
+}
+
+/* table_list_free - free every table of a list */
+
+void
+table_list_free(struct table_list *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		table_free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}

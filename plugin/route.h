@@ -1,0 +1,118 @@
+/*
+ * NAME
+ *	route.h - routing of global-mailbox mail (pure: no milter, no I/O)
+ * SYNOPSIS
+ *	void route_result_init(struct route_result *r);
+ *	void route_result_free(struct route_result *r);
+ *	int route_message(const struct route_config *cfg,
+ *		const struct route_header *h, size_t nh, int trust_env,
+ *		struct route_result *r, struct strbuf *why);
+ *	int route_trace(const struct route_config *cfg, const char *mailbox,
+ *		const struct route_result *r, struct strbuf *out);
+ *	int route_is_local(const struct route_config *cfg, const char *addr);
+ *	int route_placeholder_match(const char *placeholder,
+ *		const char *seen);
+ *	size_t route_domains_parse(const char *list, char ***v);
+ *		*v: caller frees with route_domains_free()
+ *	void route_domains_free(char **v, size_t n);
+ * DESCRIPTION
+ *	route_message() decides where a message that the fetcher injected
+ *	from a global mailbox goes, given its headers in order (h, nh) and
+ *	whether the mailbox's ISP is trusted for envelope headers:
+ *
+ *	1. Loops: more than cfg->hop_limit Received: headers, or a
+ *	   ROUTE_TRACE_HEADER that says "by <cfg->site>;", sends the
+ *	   message to the undeliverable mailbox.
+ *	2. Candidates: the addresses of To, Cc, Resent-To, Resent-Cc and,
+ *	   with trust_env, Delivered-To, X-Original-To, Envelope-To,
+ *	   X-Envelope-To (addr.h parser; duplicates count once).
+ *	3. Each address is looked up in cfg->routing (in order, first hit
+ *	   wins; table_get_addr() order).  A result lists one or more
+ *	   recipients (commas or white space); an unqualified one gets the
+ *	   first local domain.  Regex tables are also matched against the
+ *	   text of each candidate header (unfolded value).
+ *	4. Otherwise the default rule: user@<local domain> -> the local
+ *	   recipient user@<local domain> (local part in lower case).
+ *	5. No recipient outside cfg->domains, ever: a table result outside
+ *	   them is refused and noted.  With cfg->recipients set, a recipient
+ *	   none of those tables lists is replaced by the undeliverable
+ *	   mailbox (noted "unknown recipient").  More than
+ *	   cfg->max_recipients recipients: the undeliverable mailbox.
+ *	6. Nothing routable: the undeliverable mailbox.
+ *
+ *	The result is either r->undeliverable set (r->n == 0, the reason
+ *	in r->reason) or r->v[0..n) with a reason each ("To: default rule",
+ *	"Cc: list@x.example via texthash:/etc/popconn/routing:3").
+ *	r->notes lists what was refused or unroutable, for the log.
+ *
+ *	route_trace() formats the value of ROUTE_TRACE_HEADER: "by SITE;
+ *	mailbox=NAME;" then one "<rcpt> (reason);" per recipient, each on
+ *	its own folded line.
+ *
+ *	route_placeholder_match() says whether the envelope recipient seen
+ *	by the milter is the fetcher's placeholder: equal (ignoring case
+ *	and angle brackets), or, when the placeholder is unqualified
+ *	(Postfix appends @$myorigin), with an equal local part.
+ * DIAGNOSTICS
+ *	route_message(): PC_OK, or PC_TEMP when a table lookup fails (the
+ *	reason in why): the caller must try again later.
+ * SECURITY
+ *	Headers are untrusted; addresses are bounded by the addr.h limits
+ *	and ROUTE_ADDRS_MAX per message.
+ */
+#ifndef ROUTE_H
+#define ROUTE_H
+
+#include <stddef.h>
+#include "strbuf.h"
+#include "table.h"
+
+#define ROUTE_TRACE_HEADER	"X-Popconn-Routed"
+#define ROUTE_ADDRS_MAX		10000	/* candidate addresses per message */
+#define ROUTE_HOP_LIMIT		50	/* Postfix's hopcount_limit */
+#define ROUTE_NOTES_MAX		4096
+
+struct route_config {
+	char	**domains;		/* local_domains, lower case */
+	size_t	ndomains;
+	const char *undeliverable;	/* undeliverable_mailbox */
+	const struct table_list *routing;	/* routing_maps */
+	const struct table_list *recipients;	/* recipient_maps */
+	size_t	max_recipients;
+	size_t	hop_limit;
+	const char *site;		/* our name in the trace header */
+};
+
+struct route_header {
+	const char *name;
+	const char *value;
+	size_t	len;
+};
+
+struct route_rcpt {
+	char	*addr;
+	char	*reason;
+};
+
+struct route_result {
+	struct route_rcpt *v;
+	size_t	n;
+	size_t	cap;
+	int	undeliverable;
+	struct strbuf *reason;		/* why undeliverable */
+	struct strbuf *notes;		/* refused / unroutable, for the log */
+};
+
+void route_result_init(struct route_result *r);
+void route_result_free(struct route_result *r);
+int route_message(const struct route_config *cfg,
+    const struct route_header *h, size_t nh, int trust_env,
+    struct route_result *r, struct strbuf *why);
+int route_trace(const struct route_config *cfg, const char *mailbox,
+    const struct route_result *r, struct strbuf *out);
+int route_is_local(const struct route_config *cfg, const char *addr);
+int route_placeholder_match(const char *placeholder, const char *seen);
+size_t route_domains_parse(const char *list, char ***v);
+void route_domains_free(char **v, size_t n);
+
+#endif
