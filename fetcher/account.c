@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "popconn.h"
@@ -35,6 +36,8 @@
 #include "uidl_state.h"
 #include "exec.h"
 #include "xsasl.h"
+#include <openssl/evp.h>
+
 #include "marker.h"
 #include "account.h"
 
@@ -44,6 +47,7 @@ void	(*account_progress)(const struct account_result *, unsigned long);
 volatile int account_stop;
 #define REFUSED		(-3)	/* sendmail refused this message */
 #define OVERSIZE	(-4)	/* larger than size_limit after all */
+#define ALREADY		(-5)	/* no UIDL: its digest says delivered */
 
 /* account_load - settings, URL and password of one mailbox */
 
@@ -143,6 +147,7 @@ struct sink_ctx {
 	int	oversize;
 	struct strbuf *hdr;	/* the header section, for Return-Path */
 	int	hdr_done;
+	EVP_MD_CTX *md;		/* digest, for servers without UIDL */
 };
 
 /* sink - receive decoded message data */
@@ -159,6 +164,8 @@ sink(void *ctx, const char *data, size_t len)
 		c->oversize = 1;
 	if (c->oversize)
 		return (PC_OK);		/* read on, store nothing */
+	if (c->md && EVP_DigestUpdate(c->md, data, len) != 1)
+		return (PC_TEMP);
 
 	if (!c->hdr_done) {
 		room = c->hdr->max - c->hdr->len;
@@ -257,7 +264,10 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	struct spool_file *f = xmalloc(sizeof(*f));
 	struct sink_ctx c;
 	struct pop3_retr_info info;
-	char	sender[256];
+	char	sender[256], duid[PC_UID_MAX + 1];
+	const char *uid = m->uid;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
 	unsigned long num;
 	int	rc, kind, status = 0;
 
@@ -265,6 +275,13 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	c.spool = f;
 	c.hdr = strbuf_alloc(HDR_CAPTURE);
 	c.limit = (unsigned long long)a->set.size_limit;
+	if (m->uid[0] == 0) {
+		/* No UIDL: a digest of the message stands in for it. */
+		c.md = EVP_MD_CTX_new();
+		if (c.md == NULL || EVP_DigestInit_ex(c.md, EVP_sha256(),
+		    NULL) != 1)
+			log_fatal(EX_SOFTWARE, "cannot initialise SHA-256");
+	}
 	if ((rc = spool_create(f, a->set.spool_directory, a->name, why)) !=
 	    PC_OK)
 		goto out;
@@ -283,6 +300,20 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		rc = OVERSIZE;
 		goto out;
 	}
+	if (c.md) {
+		if (EVP_DigestFinal_ex(c.md, md, &mdlen) != 1 || mdlen != 32)
+			log_fatal(EX_SOFTWARE, "cannot compute SHA-256");
+		duid[0] = 'D';
+		for (i = 0; i < 32; i++)
+			(void)snprintf(duid + 1 + 2 * i, 3, "%02x", md[i]);
+		uid = duid;
+		if (uidl_state_has(st, uid)) {
+			log_info("acct=%s: digest=%s: delivered before; not "
+			    "delivered again", a->name, uid + 1);
+			rc = ALREADY;
+			goto out;
+		}
+	}
 	if ((rc = spool_finish(f, why)) != PC_OK)
 		goto out;
 	r->fetched++;
@@ -291,7 +322,12 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		log_warn("acct=%s: uidl=%s, listed=%llu, received=%llu: size "
 		    "differs from LIST", a->name, m->uid, m->size,
 		    info.octets);
-	if (strcmp(a->set.sender, "return-path") == 0) {
+	if (strcmp(a->set.sender, "auto") == 0 && a->type == ACCOUNT_GLOBAL) {
+		/* Global mail: never backscatter to a forged sender. */
+		pc_strlcpy(sender, a->set.undeliverable_mailbox,
+		    sizeof(sender));
+	} else if (strcmp(a->set.sender, "return-path") == 0 ||
+	    strcmp(a->set.sender, "auto") == 0) {
 		if (deliver_return_path(c.hdr->data, c.hdr->len, sender,
 		    sizeof(sender)) != 0)
 			sender[0] = 0;
@@ -307,13 +343,21 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		    "status=%s (%s); message left on the server", a->name,
 		    m->uid, info.octets, a->rcpt, rc == PC_TEMP ?
 		    "deferred" : "failed", strbuf_str(why));
-		if (rc == PC_PERM)
+		if (rc == PC_PERM) {
+			int	n = uidl_state_fail(st, uid, why);
+
+			if (n >= a->set.max_delivery_attempts)
+				log_error("acct=%s: uidl=%s: refused %d times; "
+				    "no further attempts: it stays on the "
+				    "server for the administrator", a->name,
+				    uid, n);
 			rc = REFUSED;
+		}
 		goto out;
 	}
-	if (m->uid[0] && (rc = uidl_state_commit(st, m->uid, why)) != PC_OK) {
+	if ((rc = uidl_state_commit(st, uid, why)) != PC_OK) {
 		log_error("acct=%s: uidl=%s: delivered but not recorded (%s); "
-		    "it may be delivered again", a->name, m->uid,
+		    "it may be delivered again", a->name, uid,
 		    strbuf_str(why));
 		goto out;
 	}
@@ -325,7 +369,25 @@ out:
 	spool_discard(f);
 	free(f);
 	strbuf_free(c.hdr);
+	EVP_MD_CTX_free(c.md);
 	return (rc);
+}
+
+/* expired - a kept message older than keep_days: delete it now */
+
+static int
+expired(const struct account *a, const struct uidl_state *st,
+    const char *uid)
+{
+	time_t	t = uidl_state_delivered(st, uid);
+
+	if (a->set.keep_days <= 0 || t <= 1)
+		return (0);
+	if (time(NULL) - t < (time_t)a->set.keep_days * 86400)
+		return (0);
+	log_info("acct=%s: uidl=%s: kept %lld days: deleted from the server",
+	    a->name, uid, a->set.keep_days);
+	return (1);
 }
 
 /* run_pipeline - RETR, deliver, DELE every message, pipelined if we may */
@@ -351,13 +413,21 @@ run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 			m = &p->msgs[next++];
 			if (m->uid[0] && uidl_state_has(st, m->uid)) {
 				/* Delivered by an earlier session. */
-				if (a->set.keep) {
+				if (a->set.keep && !expired(a, st, m->uid)) {
 					r->skipped++;
 					continue;
 				}
 				if ((rc = pop3_queue(p, POP3_Q_DELE, m->num,
 				    why)) != PC_OK)
 					return (rc);
+				continue;
+			}
+			if (m->uid[0] && uidl_state_fails(st, m->uid) >=
+			    a->set.max_delivery_attempts) {
+				log_warn("acct=%s: uidl=%s: refused by sendmail "
+				    "%d times; left on the server", a->name,
+				    m->uid, uidl_state_fails(st, m->uid));
+				r->skipped++;
 				continue;
 			}
 			if (a->set.size_limit > 0 && m->size >
@@ -393,6 +463,13 @@ run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 		}
 		if (rc == OVERSIZE) {
 			r->skipped++;
+			continue;
+		}
+		if (rc == ALREADY) {
+			rc = PC_OK;
+			if (!a->set.keep && (rc = pop3_queue(p, POP3_Q_DELE,
+			    m->num, why)) != PC_OK)
+				return (rc);
 			continue;
 		}
 		if (rc != PC_OK)
@@ -670,7 +747,9 @@ account_fetch(struct account *a, struct account_result *r,
 	if (nlive < p.nmsgs)
 		log_warn("acct=%s: server has no UIDL; a cut connection may "
 		    "deliver a message twice", a->name);
-	if ((rc = uidl_state_prune(&st, live, nlive, why)) != PC_OK)
+	/* Without UIDL, digests stand in for UIDs: nothing to prune by. */
+	if ((rc = nlive < p.nmsgs ? uidl_state_compact(&st, why) :
+	    uidl_state_prune(&st, live, nlive, why)) != PC_OK)
 		goto out;
 	rc = run_pipeline(a, &p, &st, r, why);
 	if (rc != PC_OK)

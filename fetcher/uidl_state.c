@@ -1,6 +1,6 @@
 /*
  * NAME
- *	uidl_state - which messages of a mailbox were delivered
+ *	uidl_state - which messages of a mailbox were delivered, or failed
  * SYNOPSIS
  *	See uidl_state.h.
  * DESCRIPTION
@@ -12,7 +12,8 @@
  *	Temporary: the mailbox waits until its state can be read and
  *	written.
  * SECURITY
- *	Local files, still bounded: 16 MiB per file, UIDs validated.
+ *	Local files, still bounded: 16 MiB per file, UIDs validated, a torn
+ *	last record (crash during a write) ignored.
  * LICENSE
  *	MIT; see the LICENSE file.
  */
@@ -30,9 +31,9 @@
 #include "uidl_state.h"
 
 #define STATE_MAX	(16 * 1024 * 1024)
-#define STATE_HEADER	"# popconn uidl state 1\n"
+#define STATE_HEADER	"# popconn uidl state 2: uid delivered-time fails\n"
 
-/* find - binary search; returns the index where uid is or would go */
+/* find - binary search; the index where uid is or would go */
 
 static size_t
 find(const struct uidl_state *s, const char *uid, int *found)
@@ -43,7 +44,7 @@ find(const struct uidl_state *s, const char *uid, int *found)
 	*found = 0;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = strcmp(s->uids[mid], uid);
+		c = strcmp(s->v[mid].uid, uid);
 		if (c == 0) {
 			*found = 1;
 			return (mid);
@@ -56,10 +57,11 @@ find(const struct uidl_state *s, const char *uid, int *found)
 	return (lo);
 }
 
-/* add - insert a UID into the sorted set */
+/* put - insert or update a record */
 
-static void
-add(struct uidl_state *s, const char *uid, size_t len)
+static struct uidl_entry *
+put(struct uidl_state *s, const char *uid, size_t len, time_t delivered,
+    int fails)
 {
 	char   *copy = xstrndup(uid, len);
 	size_t	at;
@@ -68,31 +70,67 @@ add(struct uidl_state *s, const char *uid, size_t len)
 	at = find(s, copy, &found);
 	if (found) {
 		free(copy);
-		return;
+	} else {
+		if (s->n == s->cap) {
+			s->cap = s->cap ? 2 * s->cap : 64;
+			s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+		}
+		memmove(s->v + at + 1, s->v + at, (s->n - at) *
+		    sizeof(*s->v));
+		s->v[at].uid = copy;
+		s->n++;
 	}
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		s->uids = xrealloc(s->uids, s->cap * sizeof(*s->uids));
-	}
-	memmove(s->uids + at + 1, s->uids + at, (s->n - at) * sizeof(char *));
-	s->uids[at] = copy;
-	s->n++;
+	s->v[at].delivered = delivered;
+	s->v[at].fails = fails;
+	return (&s->v[at]);
 }
 
-/* load - read one file of UID lines; a missing file is empty */
+/* parse_record - "uid [delivered fails]"; 0 or -1 */
+
+static int
+parse_record(const char *p, size_t len, size_t *ulen, long long *t,
+    int *fails)
+{
+	const char *sp = memchr(p, ' ', len);
+	char	num[48];
+	char   *end;
+
+	*t = 1;			/* version 1 lines: a bare uid, delivered */
+	*fails = 0;
+	*ulen = sp ? (size_t)(sp - p) : len;
+	if (*ulen == 0 || *ulen > PC_UID_MAX)
+		return (-1);
+	if (sp == NULL)
+		return (0);
+	if (len - *ulen - 1 >= sizeof(num))
+		return (-1);
+	memcpy(num, sp + 1, len - *ulen - 1);
+	num[len - *ulen - 1] = 0;
+	*t = strtoll(num, &end, 10);
+	if (end == num || *end != ' ' || *t < 0)
+		return (-1);
+	*fails = (int)strtol(end + 1, &end, 10);
+	if (*end != 0 || *fails < 0)
+		return (-1);
+	return (0);
+}
+
+/* load - read one file of records; a missing file is empty */
 
 static int
 load(struct uidl_state *s, const char *path, struct strbuf *why)
 {
 	struct strbuf *buf = strbuf_alloc(STATE_MAX);
 	const char *p, *end, *nl;
-	int	rc;
+	long long t;
+	size_t	ulen;
+	int	fails;
 
 	if (access(path, F_OK) != 0 && errno == ENOENT) {
 		strbuf_free(buf);
 		return (PC_OK);
 	}
-	if ((rc = safeio_read_file(path, STATE_MAX, 0, buf, why)) != PC_OK) {
+	if (safeio_read_file(path, STATE_MAX, 0, buf, why) != PC_OK) {
 		strbuf_free(buf);
 		return (PC_TEMP);
 	}
@@ -100,9 +138,11 @@ load(struct uidl_state *s, const char *path, struct strbuf *why)
 	end = p + buf->len;
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			break;		/* torn last line: not committed */
-		if (p < nl && *p != '#' && nl - p <= PC_UID_MAX)
-			add(s, p, (size_t)(nl - p));
+			break;		/* torn last record: not committed */
+		if (p == nl || *p == '#')
+			continue;
+		if (parse_record(p, (size_t)(nl - p), &ulen, &t, &fails) == 0)
+			(void)put(s, p, ulen, (time_t)t, fails);
 	}
 	strbuf_free(buf);
 	return (PC_OK);
@@ -136,28 +176,60 @@ toolong:
 	return (PC_TEMP);
 }
 
+/* lookup - the record of a UID, or NULL */
+
+static const struct uidl_entry *
+lookup(const struct uidl_state *s, const char *uid)
+{
+	size_t	at;
+	int	found;
+
+	at = find(s, uid, &found);
+	return (found ? &s->v[at] : NULL);
+}
+
 /* uidl_state_has - was this message delivered? */
 
 int
 uidl_state_has(const struct uidl_state *s, const char *uid)
 {
-	int	found;
+	const struct uidl_entry *e = lookup(s, uid);
 
-	(void)find(s, uid, &found);
-	return (found);
+	return (e != NULL && e->delivered != 0);
 }
 
-/* uidl_state_commit - record a delivery durably */
+/* uidl_state_delivered - when it was delivered, or 0 */
+
+time_t
+uidl_state_delivered(const struct uidl_state *s, const char *uid)
+{
+	const struct uidl_entry *e = lookup(s, uid);
+
+	return (e ? e->delivered : 0);
+}
+
+/* uidl_state_fails - how often sendmail refused it */
 
 int
-uidl_state_commit(struct uidl_state *s, const char *uid, struct strbuf *why)
+uidl_state_fails(const struct uidl_state *s, const char *uid)
 {
-	char	line[PC_UID_MAX + 2];
-	size_t	len = strlen(uid);
-	int	created = 0;
+	const struct uidl_entry *e = lookup(s, uid);
 
-	if (len == 0 || len > PC_UID_MAX)
-		log_panic("uidl_state_commit: bad uid length %zu", len);
+	return (e ? e->fails : 0);
+}
+
+/* append - one durable journal record */
+
+static int
+append(struct uidl_state *s, const char *uid, time_t t, int fails,
+    struct strbuf *why)
+{
+	char	line[PC_UID_MAX + 64];
+	size_t	len = strlen(uid);
+	int	n, created = 0;
+
+	if (len == 0 || len > PC_UID_MAX || strchr(uid, ' ') != NULL)
+		log_panic("uidl_state: bad uid");
 	if (s->jfd < 0) {
 		created = access(s->journal, F_OK) != 0;
 		s->jfd = open(s->journal, O_WRONLY | O_APPEND | O_CREAT |
@@ -168,9 +240,11 @@ uidl_state_commit(struct uidl_state *s, const char *uid, struct strbuf *why)
 			return (PC_TEMP);
 		}
 	}
-	memcpy(line, uid, len);
-	line[len] = '\n';
-	if (safeio_write_all(s->jfd, line, len + 1) != 0 ||
+	n = snprintf(line, sizeof(line), "%s %lld %d\n", uid, (long long)t,
+	    fails);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		log_panic("uidl_state: record too long");
+	if (safeio_write_all(s->jfd, line, (size_t)n) != 0 ||
 	    fdatasync(s->jfd) != 0) {
 		strbuf_printf(why, "write %s: %s", s->journal,
 		    strerror(errno));
@@ -178,8 +252,36 @@ uidl_state_commit(struct uidl_state *s, const char *uid, struct strbuf *why)
 	}
 	if (created && safeio_fsync_dir(s->dir, why) != PC_OK)
 		return (PC_TEMP);
-	add(s, uid, len);
 	return (PC_OK);
+}
+
+/* uidl_state_commit - record a delivery durably */
+
+int
+uidl_state_commit(struct uidl_state *s, const char *uid, struct strbuf *why)
+{
+	time_t	now = time(NULL);
+	int	rc;
+
+	if ((rc = append(s, uid, now, uidl_state_fails(s, uid), why)) !=
+	    PC_OK)
+		return (rc);
+	(void)put(s, uid, strlen(uid), now, uidl_state_fails(s, uid));
+	return (PC_OK);
+}
+
+/* uidl_state_fail - count a refusal */
+
+int
+uidl_state_fail(struct uidl_state *s, const char *uid, struct strbuf *why)
+{
+	int	fails = uidl_state_fails(s, uid) + 1;
+	int	rc;
+
+	if ((rc = append(s, uid, 0, fails, why)) != PC_OK)
+		return (rc);
+	(void)put(s, uid, strlen(uid), 0, fails);
+	return (fails);
 }
 
 /* cmp_str - qsort/bsearch on strings */
@@ -190,37 +292,23 @@ cmp_str(const void *a, const void *b)
 	return (strcmp(*(const char *const *)a, *(const char *const *)b));
 }
 
-/* uidl_state_prune - forget UIDs no longer on the server; compact */
+/* rewrite - snapshot of every record, then drop the journal */
 
-int
-uidl_state_prune(struct uidl_state *s, const char *const *live, size_t nlive,
-    struct strbuf *why)
+static int
+rewrite(struct uidl_state *s, struct strbuf *why)
 {
-	const char **sorted = xcalloc(nlive ? nlive : 1, sizeof(char *));
 	struct strbuf *out = strbuf_alloc(STATE_MAX);
-	size_t	i, k = 0;
+	size_t	i;
 	int	rc = PC_OK;
 
-	if (nlive > 0) {
-		memcpy(sorted, live, nlive * sizeof(char *));
-		qsort(sorted, nlive, sizeof(char *), cmp_str);
-	}
 	(void)strbuf_puts(out, STATE_HEADER);
-	for (i = 0; i < s->n; i++) {
-		if (bsearch(&s->uids[i], sorted, nlive, sizeof(char *),
-		    cmp_str) == NULL) {
-			free(s->uids[i]);
-			continue;
-		}
-		s->uids[k++] = s->uids[i];
-		if (strbuf_puts(out, s->uids[k - 1]) != 0 ||
-		    strbuf_putc(out, '\n') != 0) {
+	for (i = 0; i < s->n && rc == PC_OK; i++) {
+		if (strbuf_appendf(out, "%s %lld %d\n", s->v[i].uid,
+		    (long long)s->v[i].delivered, s->v[i].fails) != 0) {
 			strbuf_printf(why, "state too large");
 			rc = PC_TEMP;
 		}
 	}
-	s->n = k;
-	free(sorted);
 	if (rc == PC_OK)
 		rc = safeio_replace(s->snap, out->data, out->len, 0600, why);
 	strbuf_free(out);
@@ -239,6 +327,40 @@ uidl_state_prune(struct uidl_state *s, const char *const *live, size_t nlive,
 	return (safeio_fsync_dir(s->dir, why));
 }
 
+/* uidl_state_prune - forget UIDs no longer on the server; compact */
+
+int
+uidl_state_prune(struct uidl_state *s, const char *const *live, size_t nlive,
+    struct strbuf *why)
+{
+	const char **sorted = xcalloc(nlive ? nlive : 1, sizeof(char *));
+	size_t	i, k = 0;
+
+	if (nlive > 0) {
+		memcpy(sorted, live, nlive * sizeof(char *));
+		qsort(sorted, nlive, sizeof(char *), cmp_str);
+	}
+	for (i = 0; i < s->n; i++) {
+		if (nlive == 0 || bsearch(&s->v[i].uid, sorted, nlive,
+		    sizeof(char *), cmp_str) == NULL) {
+			free(s->v[i].uid);
+			continue;
+		}
+		s->v[k++] = s->v[i];
+	}
+	s->n = k;
+	free(sorted);
+	return (rewrite(s, why));
+}
+
+/* uidl_state_compact - journal into snapshot, forgetting nothing */
+
+int
+uidl_state_compact(struct uidl_state *s, struct strbuf *why)
+{
+	return (rewrite(s, why));
+}
+
 /* uidl_state_close - free everything */
 
 void
@@ -249,8 +371,8 @@ uidl_state_close(struct uidl_state *s)
 	if (s->jfd >= 0)
 		close(s->jfd);
 	for (i = 0; i < s->n; i++)
-		free(s->uids[i]);
-	free(s->uids);
+		free(s->v[i].uid);
+	free(s->v);
 	free(s->snap);
 	free(s->journal);
 	free(s->dir);

@@ -73,6 +73,12 @@ struct milter_settings {
 	long long marker_max_age;
 	char	*milter_daemon_name;
 	char	*log_level;
+	char	*milter_socket_mode;
+	char	*milter_socket_group;
+	long long max_recipients;
+	char	*myhostname;
+	char	*postfix_config_directory;
+	char	*milter_pid_file;
 };
 
 extern const struct cfg_param params_fetcher[];

@@ -116,6 +116,60 @@ test_torn_journal(void **state)
 	strbuf_free(why);
 }
 
+static void
+test_fail_counts(void **state)
+{
+	struct uidl_state s;
+	struct strbuf *why = strbuf_alloc(1024);
+	const char *live[] = {"poison", "good"};
+
+	(void)state;
+	assert_int_equal(uidl_state_open(&s, dir, "f", why), PC_OK);
+	assert_int_equal(uidl_state_fails(&s, "poison"), 0);
+	assert_int_equal(uidl_state_fail(&s, "poison", why), 1);
+	assert_int_equal(uidl_state_fail(&s, "poison", why), 2);
+	assert_false(uidl_state_has(&s, "poison"));
+	assert_int_equal(uidl_state_commit(&s, "good", why), PC_OK);
+	assert_true(uidl_state_delivered(&s, "good") > 1000000000);
+	uidl_state_close(&s);
+	/* Survives a restart (journal), and a compaction (snapshot). */
+	assert_int_equal(uidl_state_open(&s, dir, "f", why), PC_OK);
+	assert_int_equal(uidl_state_fails(&s, "poison"), 2);
+	assert_int_equal(uidl_state_prune(&s, live, 2, why), PC_OK);
+	uidl_state_close(&s);
+	assert_int_equal(uidl_state_open(&s, dir, "f", why), PC_OK);
+	assert_int_equal(uidl_state_fails(&s, "poison"), 2);
+	assert_true(uidl_state_has(&s, "good"));
+	assert_int_equal(uidl_state_compact(&s, why), PC_OK);
+	uidl_state_close(&s);
+	strbuf_free(why);
+}
+
+static void
+test_bad_records(void **state)
+{
+	struct uidl_state s;
+	struct strbuf *why = strbuf_alloc(1024);
+	char	path[128];
+	FILE   *fp;
+
+	(void)state;
+	(void)snprintf(path, sizeof(path), "%s/b.uidl", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("# comment\nold1\nnew 1700000000 0\nbad x y\n"
+	    "neg -5 0\nfails 0 -1\nlong 1 2 3\n\n", fp);
+	fclose(fp);
+	assert_int_equal(uidl_state_open(&s, dir, "b", why), PC_OK);
+	assert_true(uidl_state_has(&s, "old1"));	/* version 1 line */
+	assert_int_equal(uidl_state_delivered(&s, "new"), 1700000000);
+	assert_false(uidl_state_has(&s, "bad"));
+	assert_false(uidl_state_has(&s, "neg"));
+	assert_int_equal(uidl_state_fails(&s, "fails"), 0);
+	assert_false(uidl_state_has(&s, "long"));
+	uidl_state_close(&s);
+	strbuf_free(why);
+}
+
 struct rp_case {
 	const char *hdr;
 	int	rc;
@@ -163,6 +217,8 @@ main(void)
 		cmocka_unit_test(test_commit_reload),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_torn_journal),
+		cmocka_unit_test(test_fail_counts),
+		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_return_path),
 	};
 
