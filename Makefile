@@ -5,6 +5,7 @@
 #   make demo       install what is missing, build, run the demo
 #   make deps       install the Debian packages (root; idempotent)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make bench      popconn against fetchmail, getmail6, mpop (bench/)
 #   make lint       cppcheck and clang-tidy
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
 #   SANITIZE=1      build and test with ASan+UBSan (in build/san)
@@ -67,7 +68,7 @@ PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
-	run-tests
+	run-tests bench
 
 all: $(PROGS)
 
@@ -126,6 +127,12 @@ run-tests:
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/demo.sh
+
+# Benchmarks against fetchmail, getmail6 and mpop (not part of check).
+bench:
+	@sh tests/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh bench/run.sh
 
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
