@@ -255,24 +255,46 @@ msg_by_num(const struct pop3 *p, unsigned long num)
 	log_panic("msg_by_num: message %lu not in the scan", num);
 }
 
-/* deliver_one - read the RETR reply in front, deliver, record */
+/*
+ * A message whose sendmail runs.  Up to delivery_parallelism of them at
+ * once per session: sendmail costs ~6.5 ms per message (fork, exec,
+ * postdrop), and running a few side by side keeps Postfix's maildrop
+ * busy while the next messages stream in (POSTFIX-NOTES.md).
+ */
+struct pending {
+	struct exec_child child;
+	time_t	deadline;
+	struct spool_file *f;
+	unsigned long num;
+	char	uid[PC_UID_MAX + 1];
+	char	sender[256];
+	unsigned long long octets;
+};
+
+#define MAX_PARALLEL	16
+
+/* fetch_one - read the RETR reply in front into the spool */
 
 static int
-deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
-    struct uidl_state *st, struct account_result *r, struct strbuf *why)
+fetch_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
+    struct uidl_state *st, struct account_result *r, struct pending *d,
+    struct strbuf *why)
 {
-	struct spool_file *f = xmalloc(sizeof(*f));
 	struct sink_ctx c;
 	struct pop3_retr_info info;
-	char	sender[256], duid[PC_UID_MAX + 1];
-	const char *uid = m->uid;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 	unsigned long num;
-	int	rc, kind, status = 0;
+	int	rc, kind;
 
+	memset(d, 0, sizeof(*d));
+	d->child.pid = -1;
+	d->child.pidfd = -1;
+	d->f = xmalloc(sizeof(*d->f));
+	d->num = m->num;
+	pc_strlcpy(d->uid, m->uid, sizeof(d->uid));
 	memset(&c, 0, sizeof(c));
-	c.spool = f;
+	c.spool = d->f;
 	c.hdr = strbuf_alloc(HDR_CAPTURE);
 	c.limit = (unsigned long long)a->set.size_limit;
 	if (m->uid[0] == 0) {
@@ -282,10 +304,10 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		    NULL) != 1)
 			log_fatal(EX_SOFTWARE, "cannot initialise SHA-256");
 	}
-	if ((rc = spool_create(f, a->set.spool_directory, a->name, why)) !=
+	if ((rc = spool_create(d->f, a->set.spool_directory, a->name, why)) !=
 	    PC_OK)
 		goto out;
-	if ((rc = received(a, p, m->uid, f)) != PC_OK) {
+	if ((rc = received(a, p, m->uid, d->f)) != PC_OK) {
 		strbuf_printf(why, "cannot write trace header");
 		goto out;
 	}
@@ -293,6 +315,7 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		goto out;
 	if (kind != POP3_Q_RETR || num != m->num)
 		log_panic("pipeline out of step: expected RETR %lu", m->num);
+	d->octets = info.octets;
 	if (c.oversize) {
 		log_warn("acct=%s: uidl=%s, listed=%llu, received=%llu: over "
 		    "size_limit %lld; left on the server", a->name, m->uid,
@@ -303,18 +326,17 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	if (c.md) {
 		if (EVP_DigestFinal_ex(c.md, md, &mdlen) != 1 || mdlen != 32)
 			log_fatal(EX_SOFTWARE, "cannot compute SHA-256");
-		duid[0] = 'D';
+		d->uid[0] = 'D';
 		for (i = 0; i < 32; i++)
-			(void)snprintf(duid + 1 + 2 * i, 3, "%02x", md[i]);
-		uid = duid;
-		if (uidl_state_has(st, uid)) {
+			(void)snprintf(d->uid + 1 + 2 * i, 3, "%02x", md[i]);
+		if (uidl_state_has(st, d->uid)) {
 			log_info("acct=%s: digest=%s: delivered before; not "
-			    "delivered again", a->name, uid + 1);
+			    "delivered again", a->name, d->uid + 1);
 			rc = ALREADY;
 			goto out;
 		}
 	}
-	if ((rc = spool_finish(f, why)) != PC_OK)
+	if ((rc = spool_finish(d->f, why)) != PC_OK)
 		goto out;
 	r->fetched++;
 	r->bytes += info.octets;
@@ -324,53 +346,131 @@ deliver_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		    info.octets);
 	if (strcmp(a->set.sender, "auto") == 0 && a->type == ACCOUNT_GLOBAL) {
 		/* Global mail: never backscatter to a forged sender. */
-		pc_strlcpy(sender, a->set.undeliverable_mailbox,
-		    sizeof(sender));
+		pc_strlcpy(d->sender, a->set.undeliverable_mailbox,
+		    sizeof(d->sender));
 	} else if (strcmp(a->set.sender, "return-path") == 0 ||
 	    strcmp(a->set.sender, "auto") == 0) {
-		if (deliver_return_path(c.hdr->data, c.hdr->len, sender,
-		    sizeof(sender)) != 0)
-			sender[0] = 0;
+		if (deliver_return_path(c.hdr->data, c.hdr->len, d->sender,
+		    sizeof(d->sender)) != 0)
+			d->sender[0] = 0;
 	} else if (strcmp(a->set.sender, "null") == 0) {
-		sender[0] = 0;
+		d->sender[0] = 0;
 	} else {
-		pc_strlcpy(sender, a->set.sender, sizeof(sender));
+		pc_strlcpy(d->sender, a->set.sender, sizeof(d->sender));
 	}
-	rc = deliver_sendmail(&a->set, f->path, sender, a->rcpt, &status,
+	rc = deliver_start(&a->set, d->f->path, d->sender, a->rcpt, &d->child,
 	    why);
+	d->deadline = time(NULL) + (time_t)a->set.delivery_timeout;
+	if (rc == PC_PERM)
+		rc = REFUSED;
+out:
+	strbuf_free(c.hdr);
+	EVP_MD_CTX_free(c.md);
+	if (rc != PC_OK) {
+		spool_discard(d->f);
+		free(d->f);
+		d->f = NULL;
+	}
+	return (rc);
+}
+
+/* finish_one - sendmail of a pending message exited: record it */
+
+static int
+finish_one(struct account *a, struct uidl_state *st, struct pending *d,
+    int status, struct account_result *r, struct strbuf *why)
+{
+	int	rc, n;
+
+	spool_discard(d->f);
+	free(d->f);
+	d->f = NULL;
+	rc = deliver_status(&a->set, status, why);
 	if (rc != PC_OK) {
 		log_error("acct=%s: uidl=%s, size=%llu, to=<%s>, "
 		    "status=%s (%s); message left on the server", a->name,
-		    m->uid, info.octets, a->rcpt, rc == PC_TEMP ?
-		    "deferred" : "failed", strbuf_str(why));
-		if (rc == PC_PERM) {
-			int	n = uidl_state_fail(st, uid, why);
-
-			if (n >= a->set.max_delivery_attempts)
-				log_error("acct=%s: uidl=%s: refused %d times; "
-				    "no further attempts: it stays on the "
-				    "server for the administrator", a->name,
-				    uid, n);
-			rc = REFUSED;
-		}
-		goto out;
+		    d->uid, d->octets, a->rcpt, rc == PC_TEMP ? "deferred" :
+		    "failed", strbuf_str(why));
+		if (rc == PC_TEMP)
+			return (PC_TEMP);
+		n = uidl_state_fail(st, d->uid, why);
+		if (n >= a->set.max_delivery_attempts)
+			log_error("acct=%s: uidl=%s: refused %d times; no "
+			    "further attempts: it stays on the server for the "
+			    "administrator", a->name, d->uid, n);
+		r->failed++;
+		return (REFUSED);
 	}
-	if ((rc = uidl_state_commit(st, uid, why)) != PC_OK) {
+	if ((rc = uidl_state_commit(st, d->uid, why)) != PC_OK) {
 		log_error("acct=%s: uidl=%s: delivered but not recorded (%s); "
-		    "it may be delivered again", a->name, uid,
+		    "it may be delivered again", a->name, d->uid,
 		    strbuf_str(why));
-		goto out;
+		return (rc);
 	}
 	r->delivered++;
 	log_info("acct=%s: uidl=%s, size=%llu, from=<%s>, to=<%s>, "
-	    "status=delivered (sendmail 0)", a->name, m->uid, info.octets,
-	    sender, a->rcpt);
-out:
-	spool_discard(f);
-	free(f);
-	strbuf_free(c.hdr);
-	EVP_MD_CTX_free(c.md);
-	return (rc);
+	    "status=delivered (sendmail 0)", a->name, d->uid, d->octets,
+	    d->sender, a->rcpt);
+	return (PC_OK);
+}
+
+/*
+ * DELEs of delivered messages wait here until they may be sent: at once
+ * with PIPELINING, else only when no other command is in flight.
+ */
+struct dele_queue {
+	unsigned long *v;
+	size_t	n;
+	size_t	cap;
+};
+
+/* reap - collect finished deliveries; queue DELEs for delivered ones */
+
+static int
+reap(struct account *a, struct uidl_state *st, struct pending *pend,
+    size_t *npend, int block, struct dele_queue *dq,
+    struct account_result *r, struct strbuf *why)
+{
+	struct exec_child *kids[MAX_PARALLEL];
+	size_t	i, k;
+	int	status, rc, worst = PC_OK, found = 0;
+
+	for (;;) {
+		for (i = 0; i < *npend; ) {
+			struct pending *d = &pend[i];
+
+			if (exec_check(&d->child, &status)) {
+				found = 1;
+			} else if (time(NULL) >= d->deadline) {
+				exec_kill(&d->child);
+				status = 128 + 9;
+				found = 1;
+				log_warn("acct=%s: uidl=%s: sendmail timed out "
+				    "after %llds", a->name, d->uid,
+				    a->set.delivery_timeout);
+			} else {
+				i++;
+				continue;
+			}
+			rc = finish_one(a, st, d, status, r, why);
+			if (rc == PC_OK && !a->set.keep) {
+				if (dq->n == dq->cap) {
+					dq->cap = dq->cap ? 2 * dq->cap : 16;
+					dq->v = xrealloc(dq->v, dq->cap *
+					    sizeof(*dq->v));
+				}
+				dq->v[dq->n++] = d->num;
+			}
+			if (rc != PC_OK && rc != REFUSED && worst == PC_OK)
+				worst = rc;
+			pend[i] = pend[--*npend];
+		}
+		if (found || !block || *npend == 0)
+			return (worst);
+		for (k = 0; k < *npend; k++)
+			kids[k] = &pend[k].child;
+		exec_wait_any(kids, *npend, 1000);
+	}
 }
 
 /* expired - a kept message older than keep_days: delete it now */
@@ -390,94 +490,151 @@ expired(const struct account *a, const struct uidl_state *st,
 	return (1);
 }
 
-/* run_pipeline - RETR, deliver, DELE every message, pipelined if we may */
+/* queue_due - fill the window with the next commands that are due */
+
+static int
+queue_due(struct account *a, struct pop3 *p, struct uidl_state *st,
+    size_t *next, size_t window, int pipelined, struct account_result *r,
+    struct strbuf *why)
+{
+	const struct pop3_msg *m;
+	int	rc;
+
+	while (!account_stop && *next < p->nmsgs && (pipelined ?
+	    p->qretr < window && p->qlen + 2 < POP3_QMAX : p->qlen == 0)) {
+		m = &p->msgs[(*next)++];
+		if (m->uid[0] && uidl_state_has(st, m->uid)) {
+			/* Delivered by an earlier session. */
+			if (a->set.keep && !expired(a, st, m->uid)) {
+				r->skipped++;
+				continue;
+			}
+			if ((rc = pop3_queue(p, POP3_Q_DELE, m->num, why)) !=
+			    PC_OK)
+				return (rc);
+			continue;
+		}
+		if (m->uid[0] && uidl_state_fails(st, m->uid) >=
+		    a->set.max_delivery_attempts) {
+			log_warn("acct=%s: uidl=%s: refused by sendmail %d "
+			    "times; left on the server", a->name, m->uid,
+			    uidl_state_fails(st, m->uid));
+			r->skipped++;
+			continue;
+		}
+		if (a->set.size_limit > 0 && m->size >
+		    (unsigned long long)a->set.size_limit) {
+			log_warn("acct=%s: uidl=%s, size=%llu: over size_limit "
+			    "%lld; left on the server", a->name, m->uid,
+			    m->size, a->set.size_limit);
+			r->skipped++;
+			continue;
+		}
+		if ((rc = pop3_queue(p, POP3_Q_RETR, m->num, why)) != PC_OK)
+			return (rc);
+	}
+	return (PC_OK);
+}
+
+/*
+ * run_pipeline - RETR, deliver, DELE every message, pipelined if we may
+ *
+ * Commands go out in a window (RFC 2449 PIPELINING), messages stream into
+ * the spool in order, up to delivery_parallelism sendmails run at once,
+ * and each DELE is queued only once its message's UIDL is on disk.  On a
+ * failure no new message is taken, the deliveries already running are
+ * waited for (and recorded), and the error is returned: the caller then
+ * drops the connection without QUIT.
+ */
 
 static int
 run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
     struct account_result *r, struct strbuf *why)
 {
 	struct pop3_retr_info info;
+	struct pending pend[MAX_PARALLEL];
 	const struct pop3_msg *m;
-	unsigned long num;
-	size_t	next = 0, window;
-	unsigned long done = 0;
-	int	pipelined, rc, kind;
+	struct strbuf *why2 = strbuf_alloc(1024);
+	struct dele_queue dq = {NULL, 0, 0};
+	unsigned long num, done = 0;
+	size_t	next = 0, window, npend = 0, maxpar;
+	int	pipelined, rc = PC_OK, kind;
 
 	pipelined = (p->caps.flags & POP3_CAP_PIPELINING) != 0;
 	window = pipelined ? (size_t)a->set.pipeline_depth : 1;
+	maxpar = (size_t)a->set.delivery_parallelism;
+	if (maxpar > MAX_PARALLEL)
+		maxpar = MAX_PARALLEL;
 	for (;;) {
-		/* Fill the window with the next commands that are due. */
-		while (!account_stop && next < p->nmsgs && (pipelined ?
-		    p->qretr < window && p->qlen + 2 < POP3_QMAX :
+		if (npend > 0 && (rc = reap(a, st, pend, &npend, 0, &dq, r,
+		    why)) != PC_OK)
+			break;
+		/* DELEs first: with PIPELINING all, else one at a time. */
+		while (dq.n > 0 && (pipelined ? p->qlen + 2 < POP3_QMAX :
 		    p->qlen == 0)) {
-			m = &p->msgs[next++];
-			if (m->uid[0] && uidl_state_has(st, m->uid)) {
-				/* Delivered by an earlier session. */
-				if (a->set.keep && !expired(a, st, m->uid)) {
-					r->skipped++;
-					continue;
-				}
-				if ((rc = pop3_queue(p, POP3_Q_DELE, m->num,
-				    why)) != PC_OK)
-					return (rc);
-				continue;
-			}
-			if (m->uid[0] && uidl_state_fails(st, m->uid) >=
-			    a->set.max_delivery_attempts) {
-				log_warn("acct=%s: uidl=%s: refused by sendmail "
-				    "%d times; left on the server", a->name,
-				    m->uid, uidl_state_fails(st, m->uid));
-				r->skipped++;
-				continue;
-			}
-			if (a->set.size_limit > 0 && m->size >
-			    (unsigned long long)a->set.size_limit) {
-				log_warn("acct=%s: uidl=%s, size=%llu: over "
-				    "size_limit %lld; left on the server",
-				    a->name, m->uid, m->size,
-				    a->set.size_limit);
-				r->skipped++;
-				continue;
-			}
-			if ((rc = pop3_queue(p, POP3_Q_RETR, m->num, why)) !=
-			    PC_OK)
-				return (rc);
+			if ((rc = pop3_queue(p, POP3_Q_DELE, dq.v[--dq.n],
+			    why)) != PC_OK)
+				break;
 		}
-		if (p->qlen == 0)
-			return (PC_OK);
+		if (rc != PC_OK || (dq.n == 0 && (rc = queue_due(a, p, st,
+		    &next, window, pipelined, r, why)) != PC_OK))
+			break;
+		if (p->qlen == 0) {
+			if (npend == 0 && dq.n == 0)
+				break;
+			if ((rc = reap(a, st, pend, &npend, 1, &dq, r, why)) !=
+			    PC_OK)
+				break;
+			continue;
+		}
 		if (p->q[p->qhead].kind == POP3_Q_DELE) {
 			if ((rc = pop3_next(p, &kind, &num, NULL, NULL, &info,
 			    why)) != PC_OK)
-				return (rc);
+				break;
 			r->deleted++;
 			continue;
 		}
+		if (npend >= maxpar) {
+			if ((rc = reap(a, st, pend, &npend, 1, &dq, r, why)) !=
+			    PC_OK)
+				break;
+			continue;
+		}
 		m = msg_by_num(p, p->q[p->qhead].num);
-		rc = deliver_one(a, p, m, st, r, why);
+		rc = fetch_one(a, p, m, st, r, &pend[npend], why);
 		if (account_progress)
 			account_progress(r, ++done);
+		if (rc == PC_OK) {
+			npend++;
+			continue;
+		}
 		if (rc == REFUSED) {
-			/* sendmail refused this one: keep it, go on. */
-			r->failed++;
+			r->failed++;	/* could not even start: keep it */
+			rc = PC_OK;
 			continue;
 		}
 		if (rc == OVERSIZE) {
 			r->skipped++;
+			rc = PC_OK;
 			continue;
 		}
 		if (rc == ALREADY) {
 			rc = PC_OK;
 			if (!a->set.keep && (rc = pop3_queue(p, POP3_Q_DELE,
 			    m->num, why)) != PC_OK)
-				return (rc);
+				break;
 			continue;
 		}
-		if (rc != PC_OK)
-			return (rc);
-		if (!a->set.keep && (rc = pop3_queue(p, POP3_Q_DELE, m->num,
-		    why)) != PC_OK)
-			return (rc);
+		break;
 	}
+	/* Stopped by an error: record what the running sendmails did. */
+	while (npend > 0)
+		(void)reap(a, st, pend, &npend, 1, &dq, r, why2);
+	strbuf_free(why2);
+	free(dq.v);
+	if (account_progress)
+		account_progress(r, done);
+	return (rc);
 }
 
 /* run_password_command - the secret from password_command (no shell) */

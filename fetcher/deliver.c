@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "popconn.h"
@@ -79,11 +80,12 @@ deliver_return_path(const char *hdr, size_t len, char *out, size_t size)
 	return (-1);
 }
 
-/* deliver_sendmail - run sendmail on one spooled message */
+/* deliver_start - start sendmail on one spooled message */
 
 int
-deliver_sendmail(const struct fetcher_settings *s, const char *path,
-    const char *sender, const char *rcpt, int *status, struct strbuf *why)
+deliver_start(const struct fetcher_settings *s, const char *path,
+    const char *sender, const char *rcpt, struct exec_child *c,
+    struct strbuf *why)
 {
 	const char *argv[12];
 	int	argc = 0, fd, rc;
@@ -106,16 +108,46 @@ deliver_sendmail(const struct fetcher_settings *s, const char *path,
 	argv[argc] = NULL;
 	if ((fd = safeio_open_read(path, why)) < 0)
 		return (PC_TEMP);
-	rc = exec_run((char *const *)(void *)argv, NULL, fd, NULL,
-	    (int)s->delivery_timeout, status, why);
+	rc = exec_spawn((char *const *)(void *)argv, NULL, fd, c, why);
 	close(fd);
-	if (rc != PC_OK)
-		return (PC_TEMP);
-	if (*status == 0)
+	return (rc);
+}
+
+/* deliver_status - what sendmail's exit status means */
+
+int
+deliver_status(const struct fetcher_settings *s, int status,
+    struct strbuf *why)
+{
+	if (status == 0)
 		return (PC_OK);
 	strbuf_printf(why, "%s exited with status %d", s->sendmail_path,
-	    *status);
-	if (*status == EX_TEMPFAIL || *status == EX_OSERR || *status >= 128)
+	    status);
+	if (status == EX_TEMPFAIL || status == EX_OSERR || status >= 128)
 		return (PC_TEMP);
 	return (PC_PERM);
+}
+
+/* deliver_sendmail - run sendmail on one spooled message, and wait */
+
+int
+deliver_sendmail(const struct fetcher_settings *s, const char *path,
+    const char *sender, const char *rcpt, int *status, struct strbuf *why)
+{
+	struct exec_child c;
+	time_t	end = time(NULL) + (time_t)s->delivery_timeout;
+	int	rc;
+
+	if ((rc = deliver_start(s, path, sender, rcpt, &c, why)) != PC_OK)
+		return (rc);
+	while (!exec_check(&c, status)) {
+		if (time(NULL) >= end) {
+			exec_kill(&c);
+			strbuf_printf(why, "%s timed out", s->sendmail_path);
+			*status = 128 + 9;
+			return (PC_TEMP);
+		}
+		exec_wait_any((struct exec_child *const []){&c}, 1, 1000);
+	}
+	return (deliver_status(s, *status, why));
 }

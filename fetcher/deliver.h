@@ -5,6 +5,11 @@
  *	int deliver_sendmail(const struct fetcher_settings *s,
  *		const char *path, const char *sender, const char *rcpt,
  *		int *status, struct strbuf *why);
+ *	int deliver_start(const struct fetcher_settings *s,
+ *		const char *path, const char *sender, const char *rcpt,
+ *		struct exec_child *c, struct strbuf *why);
+ *	int deliver_status(const struct fetcher_settings *s, int status,
+ *		struct strbuf *why);
  *	int deliver_return_path(const char *hdr, size_t len, char *out,
  *		size_t size);
  * DESCRIPTION
@@ -12,6 +17,10 @@
  *	with execve (never a shell) and the spool file as standard input,
  *	and waits at most delivery_timeout.  *status is sendmail's exit
  *	status (128+signal when it was killed).
+ *
+ *	deliver_start() starts the same command and returns at once (the
+ *	caller reaps it with exec_check()); deliver_status() classifies an
+ *	exit status.  Several deliveries may run at once.
  *
  *	deliver_return_path() finds the address in the message's
  *	Return-Path: header (within the header section in hdr) and copies it
@@ -29,7 +38,13 @@
 #define DELIVER_H
 
 #include "params.h"
+#include "exec.h"
 
+int deliver_start(const struct fetcher_settings *s, const char *path,
+    const char *sender, const char *rcpt, struct exec_child *c,
+    struct strbuf *why);
+int deliver_status(const struct fetcher_settings *s, int status,
+    struct strbuf *why);
 int deliver_sendmail(const struct fetcher_settings *s, const char *path,
     const char *sender, const char *rcpt, int *status, struct strbuf *why);
 int deliver_return_path(const char *hdr, size_t len, char *out,

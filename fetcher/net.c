@@ -274,8 +274,12 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 	}
 	/* SNI only for names, never for address literals (RFC 6066, 3). */
 	if (strchr(t->host, ':') == NULL &&
-	    strspn(t->host, "0123456789.") != strlen(t->host))
-		(void)SSL_set_tlsext_host_name(n->ssl, t->host);
+	    strspn(t->host, "0123456789.") != strlen(t->host)) {
+		char	sni[256];	/* the macro casts away const */
+
+		if (pc_strlcpy(sni, t->host, sizeof(sni)) < sizeof(sni))
+			(void)SSL_set_tlsext_host_name(n->ssl, sni);
+	}
 	if (t->verify) {
 		SSL_set_hostflags(n->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		if (SSL_set1_host(n->ssl, t->host) != 1) {

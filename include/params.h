@@ -38,6 +38,7 @@ struct fetcher_settings {
 	long long max_connections;
 	long long max_connections_per_server;
 	long long delivery_timeout;
+	long long delivery_parallelism;
 	char	*control_socket;
 	char	*pid_file;
 	char	*daemon_user;

@@ -180,6 +180,116 @@ exec_reap(pid_t pid, int *wstatus)
 	return (0);
 }
 
+/* exec_spawn - start a program without waiting for it */
+
+int
+exec_spawn(char *const argv[], char *const envp[], int in_fd,
+    struct exec_child *c, struct strbuf *why)
+{
+	int     err_pipe[2] = {-1, -1};
+	int     child_err = 0;
+	int     wstatus;
+	ssize_t n;
+
+	c->pid = -1;
+	c->pidfd = -1;
+	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
+		exec_why(why, "exec: program must be an absolute path");
+		return (PC_TEMP);
+	}
+	if (pipe2(err_pipe, O_CLOEXEC) < 0) {
+		exec_why(why, "exec %s: pipe: %s", argv[0], strerror(errno));
+		return (PC_TEMP);
+	}
+	if ((c->pid = fork()) < 0) {
+		exec_why(why, "exec %s: fork: %s", argv[0], strerror(errno));
+		(void) close(err_pipe[0]);
+		(void) close(err_pipe[1]);
+		return (PC_TEMP);
+	}
+	if (c->pid == 0) {
+		(void) close(err_pipe[0]);
+		exec_child(argv, envp, in_fd, -1, err_pipe[1]);
+	}
+	(void) close(err_pipe[1]);
+	while ((n = read(err_pipe[0], &child_err, sizeof(child_err))) < 0
+	    && errno == EINTR)
+		 /* void */ ;
+	(void) close(err_pipe[0]);
+	if (n == (ssize_t) sizeof(child_err)) {
+		(void) exec_reap(c->pid, &wstatus);
+		c->pid = -1;
+		exec_why(why, "exec %s: %s", argv[0], strerror(child_err));
+		return (PC_TEMP);
+	}
+	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	return (PC_OK);
+}
+
+/* exec_check - has a spawned program exited? */
+
+int
+exec_check(struct exec_child *c, int *status)
+{
+	int     wstatus = 0;
+	pid_t   w;
+
+	do {
+		w = waitpid(c->pid, &wstatus, WNOHANG);
+	} while (w < 0 && errno == EINTR);
+	if (w == 0)
+		return (0);
+	if (w < 0)
+		*status = 128 + SIGKILL;	/* lost: treat as killed */
+	else if (WIFEXITED(wstatus))
+		*status = WEXITSTATUS(wstatus);
+	else
+		*status = 128 + (WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
+	if (c->pidfd >= 0)
+		(void) close(c->pidfd);
+	c->pidfd = -1;
+	c->pid = -1;
+	return (1);
+}
+
+/* exec_wait_any - wait until one of the programs may have exited */
+
+void
+exec_wait_any(struct exec_child *const *c, size_t n, int ms)
+{
+	struct pollfd pfd[64];
+	size_t  i, k = 0;
+
+	for (i = 0; i < n && k < PC_ARRAY_LEN(pfd); i++) {
+		if (c[i]->pid > 0 && c[i]->pidfd >= 0) {
+			pfd[k].fd = c[i]->pidfd;
+			pfd[k].events = POLLIN;
+			pfd[k].revents = 0;
+			k++;
+		}
+	}
+	if (k < n)		/* some without pidfd: poll briefly */
+		ms = ms < 0 || ms > 2 ? 2 : ms;
+	(void) poll(k ? pfd : NULL, k, ms);
+}
+
+/* exec_kill - kill a spawned program and reap it */
+
+void
+exec_kill(struct exec_child *c)
+{
+	int     wstatus;
+
+	if (c->pid <= 0)
+		return;
+	(void) kill(c->pid, SIGKILL);
+	(void) exec_reap(c->pid, &wstatus);
+	if (c->pidfd >= 0)
+		(void) close(c->pidfd);
+	c->pid = -1;
+	c->pidfd = -1;
+}
+
 /* exec_run - run a program, capture its output, bound its time */
 
 int

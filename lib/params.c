@@ -51,6 +51,8 @@ const struct cfg_param params_fetcher[] = {
 	{"retry_min", CFG_TIME, "1m", 1, DAY, OFF(retry_min), M},
 	{"max_delivery_attempts", CFG_INT, "3", 1, 1000,
 	OFF(max_delivery_attempts), M},
+	{"delivery_parallelism", CFG_INT, "4", 1, 16,
+	OFF(delivery_parallelism), M},
 	{"delivery_timeout", CFG_TIME, "10m", 1, DAY, OFF(delivery_timeout),
 	M},
 	{"poll_interval", CFG_TIME, "15m", 1, 7 * DAY, OFF(poll_interval),

@@ -521,7 +521,7 @@ route_message(const struct route_config *cfg, const struct route_header *h,
 		r->undeliverable = 1;
 		goto out;
 	}
-	for (i = 0; i < nh && rc == PC_OK; i++) {
+	for (i = 0; i < nh && rc == PC_OK && !st.overflow; i++) {
 		struct addr_list l;
 
 		if (!route_name_in(h[i].name, route_addr_headers,
@@ -542,7 +542,7 @@ route_message(const struct route_config *cfg, const struct route_header *h,
 		if (l.bad > 0)
 			route_note(r, "%s: %zu invalid address(es) skipped",
 			    h[i].name, l.bad);
-		for (j = 0; j < l.n && rc == PC_OK; j++) {
+		for (j = 0; j < l.n && rc == PC_OK && !st.overflow; j++) {
 			if (route_seen(&st, route_lower(l.v[j].addr)))
 				continue;
 			rc = route_one(&st, h[i].name, l.v[j].addr);

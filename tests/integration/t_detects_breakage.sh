@@ -29,7 +29,8 @@ case \$n in
 esac
 EOT
 chmod 755 "$wrap"
-P_EXTRA_CF="sendmail_path = $wrap"
+P_EXTRA_CF="sendmail_path = $wrap
+delivery_parallelism = 1"
 p_config
 p_mailbox "dave user pop3s://dave@localhost:$H_POP3S_PORT dave@example.test"
 p_password dave dave-pw

@@ -16,7 +16,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 for c in dovecot /usr/lib/dovecot/pop3 /usr/sbin/postfix /usr/sbin/sendmail \
-    openssl python3 ps ss; do
+    openssl ps ss; do
 	if ! command -v "$c" >/dev/null 2>&1 && [ ! -x "$c" ]; then
 		echo "skip: $c not installed"
 		exit 77
@@ -28,7 +28,10 @@ trap 'rm -rf "$OUT"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-PROBE="python3 $H_LIB_DIR/pop3probe.py"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+PROBE="$PY $H_LIB_DIR/pop3probe.py"	# for sh -c strings
+probe() { "$PY" "$H_LIB_DIR/pop3probe.py" "$@"; }
 DOM=example.test
 
 # ---------------------------------------------------------------- helpers
@@ -50,6 +53,7 @@ gone() {
 }
 
 # q CMD...: CMD with its stdout discarded (h_check's own line must show)
+# shellcheck disable=SC2317
 q() { "$@" >/dev/null; }
 
 # listening PORT: true when something listens on 127.0.0.1:PORT.
@@ -60,11 +64,18 @@ listening() {
 # ------------------------------------------------------------ main body
 
 (
+	# shellcheck disable=SC1091
 	. "$H_LIB_DIR/harness.sh"
 	h_init
 	echo "$H_TMP" >"$OUT/tmpdir"
 
 	h_dovecot_start "user1:pass1 user2:Secret-2" || exit 1
+	# the knobs: user2 gets a copy of user1's mail; an extra service;
+	# arguments for cleanup
+	H_POSTFIX_EXTRA_MAIN="recipient_bcc_maps = inline:{ user1@$DOM=user2@$DOM }"
+	H_POSTFIX_EXTRA_MASTER="hsink     unix  -       n       n       -       -       discard"
+	H_POSTFIX_CLEANUP_ARGS="-o milter_macro_daemon_name=local-submit"
+	export H_POSTFIX_EXTRA_MAIN H_POSTFIX_EXTRA_MASTER H_POSTFIX_CLEANUP_ARGS
 	h_postfix_start "$DOM" "user1 user2" || exit 1
 	echo "$H_POP3_PORT $H_POP3S_PORT" >"$OUT/ports"
 	h_pids >"$OUT/pids"
@@ -115,32 +126,32 @@ listening() {
 
 	# --- TLS
 	h_check "POP3S verifies against H_CA as localhost" \
-	    $PROBE --port "$H_POP3S_PORT" --tls implicit --ca "$H_CA"
-	$PROBE --port "$H_POP3S_PORT" --tls implicit --system-ca 2>/dev/null
+	    probe --port "$H_POP3S_PORT" --tls implicit --ca "$H_CA"
+	probe --port "$H_POP3S_PORT" --tls implicit --system-ca 2>/dev/null
 	h_check "POP3S fails verification with the system CA store" test $? = 2
-	$PROBE --port "$H_POP3S_PORT" --tls implicit --ca "$H_CA" \
+	probe --port "$H_POP3S_PORT" --tls implicit --ca "$H_CA" \
 	    --servername wrong.example 2>/dev/null
 	h_check "POP3S fails verification for another host name" test $? = 2
 	h_check "plain port announces STLS" sh -c \
 	    "$PROBE --port $H_POP3_PORT --capa | grep -qx STLS"
 	h_check "STLS on the plain port verifies as localhost" \
-	    $PROBE --port "$H_POP3_PORT" --tls stls --ca "$H_CA" \
+	    probe --port "$H_POP3_PORT" --tls stls --ca "$H_CA" \
 	    --user user1 --password pass1
 	h_check "POP3S does not offer STLS again" sh -c \
 	    "! $PROBE --port $H_POP3S_PORT --tls implicit --ca $H_CA --capa | grep -qx STLS"
 
 	# --- logins
 	for m in user apop plain login cram-md5 digest-md5 scram-sha-1 scram-sha-256; do
-		h_check "login $m" $PROBE --port "$H_POP3_PORT" --user user1 \
+		h_check "login $m" probe --port "$H_POP3_PORT" --user user1 \
 		    --password pass1 --auth "$m"
 	done
-	h_check "login user2 PLAIN over POP3S" $PROBE --port "$H_POP3S_PORT" \
+	h_check "login user2 PLAIN over POP3S" probe --port "$H_POP3S_PORT" \
 	    --tls implicit --ca "$H_CA" --user user2 --password Secret-2 --auth plain
 	for m in user plain; do
-		$PROBE --port "$H_POP3_PORT" --user user1 --password wrong --auth "$m" 2>/dev/null
+		probe --port "$H_POP3_PORT" --user user1 --password wrong --auth "$m" 2>/dev/null
 		h_check "wrong password refused ($m)" test $? = 3
 	done
-	$PROBE --port "$H_POP3_PORT" --user nosuch --password pass1 2>/dev/null
+	probe --port "$H_POP3_PORT" --user nosuch --password pass1 2>/dev/null
 	h_check "unknown user refused" test $? = 3
 
 	# --- seed and read back over POP3
@@ -152,7 +163,7 @@ listening() {
 	    $PROBE --port $H_POP3S_PORT --tls implicit --ca $H_CA --user user1 \
 	        --password pass1 --fetch $H_TMP/fetched \
 	        --expect-uidl-re '[0-9a-f]{16}' >/dev/null &&
-	    python3 $H_LIB_DIR/compare.py $H_TMP/orig/user1 $H_TMP/fetched >/dev/null"
+	    $PY $H_LIB_DIR/compare.py $H_TMP/orig/user1 $H_TMP/fetched >/dev/null"
 	h_check "POP3 order is seed order" sh -c \
 	    "grep -q '^Subject: popconn test 1\$' $H_TMP/fetched/000001.eml &&
 	     grep -q '^Subject: popconn test 5\$' $H_TMP/fetched/000005.eml"
@@ -167,7 +178,7 @@ listening() {
 	h_check "h_pop_count is 0 after DELE" test "$(h_pop_count user1)" = 0
 
 	# --- Postfix: sendmail into the virtual Maildir
-	python3 "$H_LIB_DIR/seed.py" --count 6 --seed 7 --user user1 \
+	"$PY" "$H_LIB_DIR/seed.py" --count 6 --seed 7 --user user1 \
 	    --to "user1@$DOM" --orig "$H_TMP/submit" >/dev/null
 	sm_ok=1
 	for f in "$H_TMP"/submit/*.eml; do
@@ -179,6 +190,13 @@ listening() {
 	h_check "h_compare: all delivered identical ($res)" \
 	    test "$res" = "delivered=6 missing=0 duplicated=0 altered=0"
 	h_check "h_mail_count user1 is 6" test "$(h_mail_count user1)" = 6
+	res=$(h_compare user2 "$H_TMP/submit")
+	h_check "H_POSTFIX_EXTRA_MAIN: bcc copies to user2 identical ($res)" \
+	    test "$res" = "delivered=6 missing=0 duplicated=0 altered=0"
+	h_check "H_POSTFIX_EXTRA_MASTER and H_POSTFIX_CLEANUP_ARGS in master.cf" sh -c \
+	    "postconf -c $H_POSTFIX_CONF -M hsink/unix | grep -q discard &&
+	     postconf -c $H_POSTFIX_CONF -P cleanup/unix/milter_macro_daemon_name |
+	     grep -q local-submit"
 	h_check "delivery prepends Delivered-To and X-Original-To" sh -c \
 	    "grep -l '^Delivered-To: user1@$DOM' $H_MAIL_ROOT/user1/new/* | wc -l | grep -qx 6"
 
@@ -241,7 +259,8 @@ if [ -s "$OUT/ports" ]; then
 fi
 
 # A `set -e` test that fails midway, and one killed by SIGTERM while it
-# waits: both must leave nothing behind.
+# waits: both must leave nothing behind (Postfix's part of the cleanup is
+# checked above; these start Dovecot and a background program).
 cat >"$OUT/fail.sh" <<EOF
 set -e
 . "$H_LIB_DIR/harness.sh"
@@ -249,7 +268,7 @@ H_QUIET=1
 h_init
 echo "\$H_TMP" >"$OUT/fail.tmp"
 h_dovecot_start "u:p"
-h_postfix_start $DOM "u"
+h_spawn sleeper sleep 60
 h_pids >"$OUT/fail.pids"
 false
 echo "not reached"
@@ -266,18 +285,18 @@ h_pids >"$OUT/term.pids"
 : >"$OUT/term.ready"
 wait
 EOF
-sh "$OUT/fail.sh" >"$OUT/fail.out" 2>&1
+KEEP=0 sh "$OUT/fail.sh" >"$OUT/fail.out" 2>&1
 frc=$?
 if [ "$frc" = 1 ] && ! grep -q 'not reached' "$OUT/fail.out" &&
-    [ -s "$OUT/fail.pids" ] && gone "$OUT/fail.pids" &&
+    grep -q sleep "$OUT/fail.pids" && gone "$OUT/fail.pids" &&
     [ ! -e "$(cat "$OUT/fail.tmp")" ]; then
-	echo "ok - set -e failure midway stops everything (exit $frc)"
+	echo "ok - set -e failure midway stops everything, h_spawn'd program too (exit $frc)"
 else
-	echo "not ok - set -e failure midway stops everything (exit $frc)"
+	echo "not ok - set -e failure midway stops everything, h_spawn'd program too (exit $frc)"
 	cat "$OUT/fail.out" >&2
 	fails=1
 fi
-sh "$OUT/term.sh" >"$OUT/term.out" 2>&1 &
+KEEP=0 sh "$OUT/term.sh" >"$OUT/term.out" 2>&1 &
 tpid=$!
 n=0
 while [ ! -e "$OUT/term.ready" ] && [ "$n" -lt 200 ]; do
@@ -292,6 +311,42 @@ if [ -e "$OUT/term.ready" ] && [ "$trc" = 143 ] && gone "$OUT/term.pids" &&
 else
 	echo "not ok - SIGTERM stops everything, tracked pid included (exit $trc)"
 	cat "$OUT/term.out" >&2
+	fails=1
+fi
+
+# SIGKILL leaves no trap to run: the guards must see the shell die, stop
+# the daemons and remove $H_TMP on their own.
+cat >"$OUT/kill.sh" <<EOF
+. "$H_LIB_DIR/harness.sh"
+H_QUIET=1
+h_init
+echo "\$H_TMP" >"$OUT/kill.tmp"
+h_dovecot_start "u:p" || exit 1
+h_spawn sleeper sleep 60
+h_pids >"$OUT/kill.pids"
+: >"$OUT/kill.ready"
+exec sleep 60
+EOF
+KEEP=0 sh "$OUT/kill.sh" >"$OUT/kill.out" 2>&1 &
+kpid=$!
+n=0
+while [ ! -e "$OUT/kill.ready" ] && [ "$n" -lt 200 ]; do
+	sleep 0.05; n=$((n + 1))
+done
+kill -KILL "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+n=0
+until gone "$OUT/kill.pids" 2>/dev/null && [ ! -e "$(cat "$OUT/kill.tmp")" ]; do
+	[ "$n" -lt 200 ] || break
+	sleep 0.05; n=$((n + 1))
+done
+if [ -e "$OUT/kill.ready" ] && grep -q dovecot "$OUT/kill.pids" &&
+    grep -q sleep "$OUT/kill.pids" &&
+    gone "$OUT/kill.pids" && [ ! -e "$(cat "$OUT/kill.tmp")" ]; then
+	echo "ok - SIGKILL of the test: guards stop Dovecot and h_spawn'd program, remove \$H_TMP"
+else
+	echo "not ok - SIGKILL of the test: guards stop Dovecot and h_spawn'd program, remove \$H_TMP"
+	cat "$OUT/kill.out" >&2
 	fails=1
 fi
 

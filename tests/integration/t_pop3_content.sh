@@ -32,7 +32,9 @@ fp_init() {
 	    "$TOP/tests/lib/capture-sendmail" "$CAP" >"$H_TMP/sendmail"
 	chmod 755 "$H_TMP/sendmail"
 	H_POSTFIX_CONF=
-	P_EXTRA_CF="sendmail_path = $H_TMP/sendmail"
+	# One sendmail at a time: the checks below read the captures in order.
+	P_EXTRA_CF="sendmail_path = $H_TMP/sendmail
+delivery_parallelism = 1"
 	p_config
 	p_password box secret
 	FP_PORT=$(h_free_port)

@@ -815,7 +815,12 @@ def cmd_compare(a):
 
 
 def cmd_captured(a):
-    """The capture directory holds exactly FILE... in this order."""
+    """The capture directory holds exactly FILE..., in any order.
+
+    Deliveries run in parallel (delivery_parallelism), so sendmail may
+    see the messages in another order than the server sent them; each
+    wanted file must match one captured message, each captured message
+    one wanted file (a multiset: a duplicate delivery is an error)."""
     got = sorted(f for f in os.listdir(a.dir)
                  if f.isdigit() and len(f) == 4)
     ok = True
@@ -823,8 +828,20 @@ def cmd_captured(a):
         print("fakepop3 captured: %d messages in %s, want %d"
               % (len(got), a.dir, len(a.files)), file=sys.stderr)
         ok = False
-    for g, w in zip(got, a.files):
-        ok = compare_one(os.path.join(a.dir, g), w) and ok
+    bodies = {}
+    for g in got:
+        with open(os.path.join(a.dir, g), "rb") as f:
+            bodies[g] = strip_received(f.read())
+    for w in a.files:
+        with open(w, "rb") as f:
+            want = f.read()
+        match = next((g for g, b in bodies.items() if b == want), None)
+        if match is None:
+            print("fakepop3 captured: nothing in %s matches %s"
+                  % (a.dir, w), file=sys.stderr)
+            ok = False
+        else:
+            del bodies[match]
     return 0 if ok else 1
 
 

@@ -1,45 +1,90 @@
 # shellcheck shell=sh
 # harness.sh - real-server test harness for popconn (POSIX sh, dash-safe).
 #
-# Source it from a test script, then:
+# Source it from a test script (it finds its own directory from $0, or
+# set H_LIB_DIR), then:
 #
-#   h_init                          temp dir + cleanup trap (root; else exit 77)
+#   h_init                          $H_TMP + cleanup traps (not root: exit 77)
 #   h_ca                            test CA and certificates in $H_TMP/ssl
-#   h_dovecot_start "u1:p1 u2:p2"   private Dovecot (POP3+STLS, POP3S)
-#   h_postfix_start DOMAIN "u1 u2"  private Postfix (sendmail only, virtual)
-#   h_sendmail ARGS...              /usr/sbin/sendmail -C $H_POSTFIX_CONF ...
-#   h_postfix_wait_idle [SECS]      wait until maildrop/incoming/active empty
-#   h_seed USER COUNT [SEED]        generated messages into USER's POP3 Maildir
-#   h_compare USER [ORIG] [MAILDIR] compare delivered mail with the originals
+#   h_dovecot_start "u1:p1 u2:p2"   private Dovecot: POP3 (+STLS) and POP3S
+#   h_postfix_start DOMAIN "u1 u2"  private Postfix: sendmail in, Maildir out
+#   h_sendmail ARGS...              /usr/sbin/sendmail -C $H_POSTFIX_CONF ARGS
+#   h_postfix_wait_idle [SECS]      kick pickup, wait for maildrop/incoming/
+#                                   active to empty (default 30 s)
+#   h_seed USER COUNT [SEED]        generated mail into USER's POP3 Maildir,
+#                                   copies in $H_TMP/orig/USER
+#   h_compare USER [ORIG] [MAILDIR] "delivered=D missing=M duplicated=X
+#                                   altered=A"; 0 only if all arrived intact
 #   h_pop_count USER                messages left in USER's POP3 Maildir
-#   h_mail_count USER               messages delivered by Postfix to USER
+#   h_mail_count USER               messages Postfix delivered to USER
 #   h_log_tail [LINES]              tails of the Dovecot log and the maillog
-#   h_track_pid PID                 stop PID (TERM, then KILL) at cleanup
-#   h_at_cleanup 'SHELL CODE'       run code at cleanup (before daemons stop)
-#   h_check DESC CMD...             run CMD, print "ok - DESC"/"not ok - DESC"
-#   h_done                          summary; returns 0 if every h_check passed
+#   h_track_pid PID                 stop PID (and its children) at cleanup
+#   h_spawn NAME CMD...             run CMD in the background under a guard
+#                                   (H_SPAWN_PID, H_SPAWN_LOG); stopped at
+#                                   cleanup; h_spawn_wait NAME [SECS],
+#                                   h_spawn_status NAME give its exit status
+#   h_at_cleanup 'SHELL CODE'       eval'd at cleanup, before daemons stop
+#   h_pids                          "pid comm" of every process running now
+#   h_check DESC CMD...             run CMD; "ok - DESC" / "not ok - DESC"
+#   h_ok DESC, h_not_ok DESC        record a result decided by the caller
+#   h_done                          "# passed=N failed=M"; 0 if none failed
 #   h_free_port                     a free TCP port on 127.0.0.1
+#   h_cleanup                       what the traps run (idempotent)
 #
-# Every daemon is stopped by PID at exit (normal, `set -e` failure, INT,
-# TERM, HUP); $H_TMP is removed unless KEEP=1.  Every wait is bounded.
-# The functions return non-zero on failure (with a message on stderr) and
-# do not depend on the caller's `set -e`.
+# Exported: H_TMP H_LIB_DIR H_CA H_SSL_DIR; H_POP3_PORT H_POP3S_PORT H_DOVECOT_LOG
+# H_DOVECOT_CONF H_DOVECOT_PID H_POP_MAILDIR_ROOT (USER's Maildir is
+# $H_POP_MAILDIR_ROOT/USER/Maildir); H_POSTFIX_CONF H_POSTFIX_SPOOL
+# H_POSTFIX_DOMAIN H_POSTFIX_PID H_MAIL_ROOT (USER's Maildir is
+# $H_MAIL_ROOT/USER) H_MAILLOG; H_VUID H_VGID (65534, the virtual uid/gid).
+# H_PYTHON: the python3 to run (/usr/bin/python3 when there: a pyenv shim
+# costs 0.35 s a call).  Helpers beside this file, run with "$H_PYTHON":
+# seed.py, compare.py, pop3probe.py (POP3/TLS/SASL client), guard.py.
+# Knobs (environment): KEEP=1 keeps $H_TMP; H_QUIET=1 hushes progress
+# lines; H_POSTFIX_EXTRA_MAIN / H_POSTFIX_EXTRA_MASTER / H_DOVECOT_EXTRA
+# append lines to main.cf / master.cf / dovecot.conf; H_POSTFIX_CLEANUP_ARGS
+# adds arguments to master.cf's cleanup service (e.g. "-o
+# milter_macro_daemon_name=local-submit"); H_SEED_TO sets To:
+# in h_seed, H_SEED_MAX_SIZE=N caps its message sizes near N bytes;
+# H_COMPARE_TRACE adds header names h_compare may find
+# prepended; H_DOVECOT_AUTH_FAILURE_DELAY (default 0 s) and
+# H_DOVECOT_AUTH_PENALTY=1 restore Dovecot's slow-down after failed logins.
+#
+# Everything the harness starts is stopped by PID at exit (normal end,
+# `set -e` failure, INT, TERM, HUP), and $H_TMP is removed unless KEEP=1.
+# Daemons run below guard.py, which also kills them (and removes $H_TMP)
+# if the test shell dies by SIGKILL.  Every wait is bounded.  Functions
+# return non-zero on failure with a message on stderr, with or without
+# the caller's `set -e`.  Call h_init, h_*_start and h_spawn from the
+# test's own shell, not inside $(...) or a pipeline.  h_init owns the EXIT,
+# INT, TERM and HUP traps: add cleanup work with h_at_cleanup instead of
+# a trap of your own.  A pending trap runs
+# only when the foreground command ends: wait for long things with
+# `CMD & wait $!` if a prompt reaction to TERM matters.
 
 # ---------------------------------------------------------------- globals
 
+# Debian's python3 starts in 0.03 s; a pyenv shim first in PATH takes
+# 0.35 s per call, which adds up over a test.  Override with H_PYTHON.
+if [ -z "${H_PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then H_PYTHON=/usr/bin/python3; else H_PYTHON=python3; fi
+fi
+export H_PYTHON
+
 H_VUID=${H_VUID:-65534}         # virtual mail uid (nobody)
 H_VGID=${H_VGID:-65534}         # virtual mail gid (nogroup)
+export H_VUID H_VGID
 
 _H_DOVECOT_PID=
 _H_DOVECOT_RUN=
 _H_POSTFIX_PID=
 _H_POSTFIX_CONF=
+_H_POSTFIX_SPOOL=
 _H_PIDS=
 _H_GUARDS=
 _H_CLEANUP_CODE=
 _H_CLEANED=0
-H_FAILED=${H_FAILED:-0}
-H_PASSED=${H_PASSED:-0}
+H_FAILED=0
+H_PASSED=0
 
 # Where this library lives (for seed.py / compare.py).  A sourced file
 # cannot see its own path in POSIX sh: try H_LIB_DIR, then paths relative
@@ -99,7 +144,7 @@ _h_tree() {
 # _h_wait_gone SECS PID...: wait until no PID is alive; false on timeout.
 _h_wait_gone() {
 	_wg_t=$1; shift
-	_wg_n=$(($_wg_t * 20))
+	_wg_n=$((_wg_t * 20))
 	while [ "$_wg_n" -gt 0 ]; do
 		_wg_any=0
 		for _wg_p in "$@"; do
@@ -107,12 +152,12 @@ _h_wait_gone() {
 		done
 		[ "$_wg_any" = 0 ] && return 0
 		sleep 0.05
-		_wg_n=$(($_wg_n - 1))
+		_wg_n=$((_wg_n - 1))
 	done
 	return 1
 }
 
-# _h_stop_tree PID SIGNAL-CMD: stop a daemon and everything below it.
+# _h_stop_tree PID: stop a process (TERM, KILL after 5 s) and all below it.
 # The tree is recorded first; after the main PID is gone, any recorded
 # descendant still alive with the same command name is stopped too.
 _h_stop_tree() {
@@ -189,7 +234,7 @@ _h_guard() {
 	rm -f "$H_TMP/guard/$_g_name.status"
 	if [ "${KEEP:-0}" = 1 ]; then set -- --rmdir "" -- "$@"
 	else set -- --rmdir "$H_TMP" -- "$@"; fi
-	python3 "$H_LIB_DIR/guard.py" --status "$H_TMP/guard/$_g_name.status" \
+	"$H_PYTHON" "$H_LIB_DIR/guard.py" --status "$H_TMP/guard/$_g_name.status" \
 	    "$@" </dev/null >"$H_TMP/guard/$_g_name.out" 2>&1 &
 	_H_GUARD_PID=$!
 	_H_GUARDS="$_H_GUARDS $!"
@@ -207,7 +252,7 @@ _h_guard_field() {
 		fi
 		[ "$_gf_n" -gt 0 ] || return 1
 		sleep 0.05
-		_gf_n=$(($_gf_n - 1))
+		_gf_n=$((_gf_n - 1))
 	done
 }
 
@@ -245,6 +290,7 @@ h_spawn() {
 	H_SPAWN_PID=$(_h_guard_field "$_sp_name" pid 10) || {
 		_h_err "h_spawn: $_sp_name did not start"; return 1; }
 	H_SPAWN_LOG=$H_TMP/guard/$_sp_name.out
+	export H_SPAWN_PID H_SPAWN_LOG
 	h_track_pid "$H_SPAWN_PID"
 	return 0
 }
@@ -258,7 +304,7 @@ h_init() {
 		echo "harness: SKIP: must run as root (private Postfix/Dovecot)" >&2
 		exit 77
 	fi
-	for _c in python3 openssl ps; do
+	for _c in "$H_PYTHON" openssl ps; do
 		command -v "$_c" >/dev/null 2>&1 || {
 			echo "harness: SKIP: $_c not installed" >&2
 			exit 77
@@ -311,7 +357,9 @@ h_cleanup() {
 	_h_postfix_stop
 	_h_dovecot_stop
 	_h_stop_guards
-	if [ -n "${H_TMP:-}" ] && [ -d "$H_TMP" ]; then
+	if [ -n "${H_TMP:-}" ] && [ ! -d "$H_TMP" ]; then
+		_h_err "note: $H_TMP vanished before cleanup (removed by someone else?)"
+	elif [ -n "${H_TMP:-}" ]; then
 		if [ "${KEEP:-0}" = 1 ]; then
 			echo "harness: KEEP=1: test files left in $H_TMP" >&2
 		else
@@ -325,7 +373,7 @@ h_cleanup() {
 
 # h_free_port: prints a currently free TCP port on 127.0.0.1.
 h_free_port() {
-	python3 -c '
+	"$H_PYTHON" -c '
 import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
@@ -336,7 +384,7 @@ s.close()'
 # _h_wait_ports SECS PID PORT...: wait until every PORT on 127.0.0.1
 # accepts connections; fails early when PID (the server) dies.
 _h_wait_ports() {
-	python3 - "$@" <<'EOF'
+	"$H_PYTHON" - "$@" <<'EOF'
 import os, socket, sys, time
 secs, pid, ports = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
 end = time.monotonic() + secs
@@ -384,17 +432,17 @@ h_check() {
 	_ck_desc=$1; shift
 	if "$@"; then
 		echo "ok - $_ck_desc"
-		H_PASSED=$(($H_PASSED + 1))
+		H_PASSED=$((H_PASSED + 1))
 		return 0
 	fi
 	echo "not ok - $_ck_desc"
-	H_FAILED=$(($H_FAILED + 1))
+	H_FAILED=$((H_FAILED + 1))
 	return 1
 }
 
 # h_ok DESC / h_not_ok DESC: record a result computed by the caller.
-h_ok() { echo "ok - $1"; H_PASSED=$(($H_PASSED + 1)); }
-h_not_ok() { echo "not ok - $1"; H_FAILED=$(($H_FAILED + 1)); return 1; }
+h_ok() { echo "ok - $1"; H_PASSED=$((H_PASSED + 1)); }
+h_not_ok() { echo "not ok - $1"; H_FAILED=$((H_FAILED + 1)); return 1; }
 
 # h_done: print a summary; status 0 when nothing failed.
 h_done() {
@@ -417,7 +465,7 @@ h_done() {
 h_ca() {
 	[ -n "${H_TMP:-}" ] || { _h_err "h_ca: call h_init first"; return 1; }
 	_s=$H_TMP/ssl
-	[ -f "$_s/ca.pem" ] && { H_CA=$_s/ca.pem; export H_CA; return 0; }
+	[ -f "$_s/ca.pem" ] && { H_CA=$_s/ca.pem; H_SSL_DIR=$_s; export H_CA H_SSL_DIR; return 0; }
 	mkdir -p "$_s/db" || return 1
 	chmod 0755 "$_s"
 	: >"$_s/db/index.txt"
@@ -507,7 +555,8 @@ EOF
 		return 1
 	}
 	H_CA=$_s/ca.pem
-	export H_CA
+	H_SSL_DIR=$_s
+	export H_CA H_SSL_DIR
 	return 0
 }
 
@@ -549,13 +598,20 @@ h_dovecot_start() {
 		chown -R "$H_VUID:$H_VGID" "$H_POP_MAILDIR_ROOT/$_name"
 		chmod 0700 "$_md" "$_md/cur" "$_md/new" "$_md/tmp"
 	done
-	chown root:dovecot "$_dd/users" 2>/dev/null || chmod 0644 "$_dd/users"
-	chmod 0640 "$_dd/users" 2>/dev/null || true
-	[ -n "$(id -gn dovecot 2>/dev/null)" ] || chmod 0644 "$_dd/users"
+	# the auth process runs as user dovecot
+	if chown root:dovecot "$_dd/users" 2>/dev/null; then
+		chmod 0640 "$_dd/users"
+	else
+		chmod 0644 "$_dd/users"
+	fi
 
 	_tries=0
 	while :; do
-		_tries=$(($_tries + 1))
+		_tries=$((_tries + 1))
+		if [ "$_tries" -gt 8 ]; then
+			_h_err "h_dovecot_start: no free port pair found"
+			return 1
+		fi
 		H_POP3_PORT=$(h_free_port) && H_POP3S_PORT=$(h_free_port) || return 1
 		[ "$H_POP3_PORT" != "$H_POP3S_PORT" ] || continue
 		_h_dovecot_conf >"$H_DOVECOT_CONF" || return 1
@@ -571,7 +627,7 @@ h_dovecot_start() {
 		if [ "$_rc" = 0 ]; then
 			_n=100
 			while [ ! -s "$_dd/run/master.pid" ] && [ "$_n" -gt 0 ]; do
-				sleep 0.05; _n=$(($_n - 1))
+				sleep 0.05; _n=$((_n - 1))
 			done
 			_H_DOVECOT_PID=$(cat "$_dd/run/master.pid" 2>/dev/null)
 			_H_DOVECOT_RUN=$_dd/run
@@ -586,7 +642,7 @@ h_dovecot_start() {
 			return 1
 		fi
 		# a port taken between h_free_port and bind: try new ports
-		if grep -q 'Address already in use' "$_dd/start.out" && [ "$_tries" -lt 5 ]; then
+		if grep -q 'Address already in use' "$_dd/start.out"; then
 			_h_info "port collision, retrying"
 			continue
 		fi
@@ -604,7 +660,7 @@ h_dovecot_start() {
 _h_dovecot_conf() {
 	cat <<EOF
 # private Dovecot for popconn tests (generated by tests/lib/harness.sh)
-instance_name = popconn-$(basename "$H_TMP")
+instance_name = $(basename "$H_TMP")
 base_dir = $_dd/run
 state_dir = $_dd/state
 log_path = $H_DOVECOT_LOG
@@ -685,10 +741,27 @@ EOF
 	fi
 }
 
+# _h_dovecot_stop: stop the master we started and, should a test have
+# restarted Dovecot, the one named in base_dir/master.pid.
 _h_dovecot_stop() {
-	[ -n "$_H_DOVECOT_PID" ] || return 0
-	_h_stop_tree "$_H_DOVECOT_PID"
+	[ -n "$_H_DOVECOT_RUN" ] || return 0
+	for _dp in "$_H_DOVECOT_PID" \
+	    "$(sed -n '1s/ //gp' "$_H_DOVECOT_RUN/master.pid" 2>/dev/null)"; do
+		if [ -n "$_dp" ] && _h_alive "$_dp" && [ "$(_h_comm "$_dp")" = dovecot ]; then
+			# On SIGTERM the master alone waits about 1 s for its
+			# stats process; TERM the whole tree at once (0.15 s).
+			_ds_tree=$(_h_tree "$_dp")
+			kill -TERM "$_dp" 2>/dev/null || true
+			for _ds_p in $(echo "$_ds_tree" | awk '{ print $1 }'); do
+				[ "$_ds_p" = "$_dp" ] && continue
+				kill -TERM "$_ds_p" 2>/dev/null || true
+			done
+			_h_stop_tree "$_dp"
+			_h_kill_leftovers "$_ds_tree"
+		fi
+	done
 	_H_DOVECOT_PID=
+	_H_DOVECOT_RUN=
 }
 
 # h_pop_count USER: messages still in USER's Dovecot Maildir (new + cur).
@@ -700,12 +773,15 @@ h_pop_count() {
 
 # h_seed USER COUNT [SEED]: write COUNT generated messages into USER's
 # Dovecot Maildir (new/) and the same bytes into $H_TMP/orig/USER/.
-# H_SEED_TO sets the To: address (default USER@example.test).
+# H_SEED_TO sets the To: address (default USER@$H_POSTFIX_DOMAIN, else
+# USER@example.test); H_SEED_MAX_SIZE=N caps sizes near N bytes.  Message
+# K has Subject "popconn test K"; Dovecot serves them in seed order.
 h_seed() {
 	[ $# -ge 2 ] || { _h_err "usage: h_seed USER COUNT [SEED]"; return 1; }
 	_sd_md=$H_POP_MAILDIR_ROOT/$1/Maildir
 	[ -d "$_sd_md/new" ] || { _h_err "h_seed: no Maildir for '$1' (h_dovecot_start first)"; return 1; }
-	python3 "$H_LIB_DIR/seed.py" --user "$1" --count "$2" --seed "${3:-1}" \
+	"$H_PYTHON" "$H_LIB_DIR/seed.py" --user "$1" --count "$2" --seed "${3:-1}" \
+	    --max-size "${H_SEED_MAX_SIZE:-0}" \
 	    --to "${H_SEED_TO:-$1@${H_POSTFIX_DOMAIN:-example.test}}" \
 	    --maildir "$_sd_md" \
 	    --orig "$H_TMP/orig/$1" --uid "$H_VUID" --gid "$H_VGID"
@@ -747,14 +823,13 @@ h_postfix_start() {
 	done
 	_h_postfix_main "$1" >"$H_POSTFIX_CONF/main.cf"
 	_h_postfix_master >"$H_POSTFIX_CONF/master.cf"
-	_pfx="/usr/sbin/postfix -c $H_POSTFIX_CONF"
-	if ! $_pfx check >"$_pd/check.out" 2>&1; then
+	if ! /usr/sbin/postfix -c "$H_POSTFIX_CONF" check >"$_pd/check.out" 2>&1; then
 		_h_err "h_postfix_start: 'postfix check' failed:"
 		cat "$_pd/check.out" >&2
 		h_log_tail 40
 		return 1
 	fi
-	_h_guard postfix $_pfx start
+	_h_guard postfix /usr/sbin/postfix -c "$H_POSTFIX_CONF" start
 	_rc=$(_h_guard_exit postfix 30)
 	cp "$H_TMP/guard/postfix.out" "$_pd/start.out" 2>/dev/null
 	if [ "$_rc" != 0 ]; then
@@ -763,14 +838,16 @@ h_postfix_start() {
 		h_log_tail 40
 		# it may have half-started
 		_H_POSTFIX_CONF=$H_POSTFIX_CONF
+		_H_POSTFIX_SPOOL=$H_POSTFIX_SPOOL
 		_H_POSTFIX_PID=$(sed -n '1s/ //gp' "$H_POSTFIX_SPOOL/pid/master.pid" 2>/dev/null)
 		_h_postfix_stop
 		return 1
 	fi
 	_H_POSTFIX_CONF=$H_POSTFIX_CONF
+	_H_POSTFIX_SPOOL=$H_POSTFIX_SPOOL
 	_n=100
 	while [ ! -s "$H_POSTFIX_SPOOL/pid/master.pid" ] && [ "$_n" -gt 0 ]; do
-		sleep 0.05; _n=$(($_n - 1))
+		sleep 0.05; _n=$((_n - 1))
 	done
 	_H_POSTFIX_PID=$(sed -n '1s/ //gp' "$H_POSTFIX_SPOOL/pid/master.pid" 2>/dev/null)
 	if [ -z "$_H_POSTFIX_PID" ] || ! _h_alive "$_H_POSTFIX_PID"; then
@@ -783,7 +860,7 @@ h_postfix_start() {
 	# the public pickup socket is there once master listens
 	_n=100
 	while [ ! -S "$H_POSTFIX_SPOOL/public/pickup" ] && [ "$_n" -gt 0 ]; do
-		sleep 0.05; _n=$(($_n - 1))
+		sleep 0.05; _n=$((_n - 1))
 	done
 	H_POSTFIX_PID=$_H_POSTFIX_PID
 	export H_POSTFIX_PID
@@ -842,6 +919,11 @@ _h_postfix_master() {
 # service type  private unpriv  chroot  wakeup  maxproc command + args
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
+EOF
+	if [ -n "${H_POSTFIX_CLEANUP_ARGS:-}" ]; then
+		printf '  %s\n' "$H_POSTFIX_CLEANUP_ARGS"
+	fi
+	cat <<'EOF'
 qmgr      unix  n       -       n       300     1       qmgr
 rewrite   unix  -       -       n       -       -       trivial-rewrite
 bounce    unix  -       -       n       -       0       bounce
@@ -866,15 +948,30 @@ EOF
 	fi
 }
 
+# _h_postfix_stop: `postfix stop`, then by pid whatever master is left
+# (ours, or one a test restarted: the pid in the spool's master.pid).
 _h_postfix_stop() {
 	[ -n "$_H_POSTFIX_CONF" ] || return 0
-	_ps_tree=
-	if [ -n "$_H_POSTFIX_PID" ] && _h_alive "$_H_POSTFIX_PID"; then
-		_ps_tree=$(_h_tree "$_H_POSTFIX_PID")
+	_ps_pids=
+	for _pp in "$_H_POSTFIX_PID" \
+	    "$(sed -n '1s/ //gp' "$_H_POSTFIX_SPOOL/pid/master.pid" 2>/dev/null)"; do
+		if [ -n "$_pp" ] && _h_alive "$_pp" && [ "$(_h_comm "$_pp")" = master ]; then
+			case " $_ps_pids " in *" $_pp "*) ;; *) _ps_pids="$_ps_pids $_pp" ;; esac
+		fi
+	done
+	if [ -n "$_ps_pids" ]; then
+		_ps_tree=
+		for _pp in $_ps_pids; do
+			_ps_tree="$_ps_tree$(_h_tree "$_pp")
+"
+		done
 		# postfix-script's stop polls once a second; bound it anyway
 		timeout 8 /usr/sbin/postfix -c "$_H_POSTFIX_CONF" stop >/dev/null 2>&1 || true
-		_h_wait_gone 3 "$_H_POSTFIX_PID" || true
-		_h_stop_tree "$_H_POSTFIX_PID"
+		# shellcheck disable=SC2086
+		_h_wait_gone 3 $_ps_pids || true
+		for _pp in $_ps_pids; do
+			_h_stop_tree "$_pp"
+		done
 		_h_kill_leftovers "$_ps_tree"
 	fi
 	_H_POSTFIX_PID=
@@ -894,7 +991,7 @@ h_postfix_wait_idle() {
 	_wi_i=0
 	while [ "$_wi_n" -gt 0 ]; do
 		# re-kick every 2 s: a message can land after the first kick
-		if [ $(($_wi_i % 40)) = 0 ]; then
+		if [ $((_wi_i % 40)) = 0 ]; then
 			postkick -c "$H_POSTFIX_CONF" public pickup W >/dev/null 2>&1 || true
 		fi
 		if [ -z "$(find "$_wi_q/maildrop" "$_wi_q/incoming" "$_wi_q/active" \
@@ -902,8 +999,8 @@ h_postfix_wait_idle() {
 			return 0
 		fi
 		sleep 0.05
-		_wi_n=$(($_wi_n - 1))
-		_wi_i=$(($_wi_i + 1))
+		_wi_n=$((_wi_n - 1))
+		_wi_i=$((_wi_i + 1))
 	done
 	_h_err "h_postfix_wait_idle: queue not empty after ${1:-30} s:"
 	find "$_wi_q/maildrop" "$_wi_q/incoming" "$_wi_q/active" -type f >&2 2>/dev/null
@@ -925,5 +1022,5 @@ h_mail_count() {
 # leading trace headers that delivery prepends.
 h_compare() {
 	[ $# -ge 1 ] || { _h_err "usage: h_compare USER [ORIG_DIR] [MAILDIR]"; return 1; }
-	python3 "$H_LIB_DIR/compare.py" "${2:-$H_TMP/orig/$1}" "${3:-$H_MAIL_ROOT/$1}"
+	"$H_PYTHON" "$H_LIB_DIR/compare.py" "${2:-$H_TMP/orig/$1}" "${3:-$H_MAIL_ROOT/$1}"
 }

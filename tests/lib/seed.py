@@ -19,6 +19,8 @@ line ends (Maildir convention).  Kinds rotate with K:
     K%6 == 0  multipart/mixed, two base64 attachments, random size
 
 After the first six, sizes vary at random (log-uniform, 300 B .. 200 KB).
+--max-size N caps them near N bytes (for throughput tests; the long-line
+kind stays ~7 KB, multipart ones are at least ~2 KB).
 
 --orig DIR       writes DIR/KKKKKK-sS.eml (one file per message)
 --maildir DIR    writes DIR/tmp/NAME then renames it to DIR/new/NAME,
@@ -73,14 +75,15 @@ BOUNDARY_BASE = "popconn-boundary"
 
 def words(rng, nchars):
     """ASCII text lines of at most ~72 chars, about nchars in total."""
-    lines, line, total = [], [], 0
+    lines, line, linelen, total = [], [], 0, 0
     while total < nchars:
         w = rng.choice(WORDS)
-        if sum(len(x) + 1 for x in line) + len(w) > 72:
+        if line and linelen + len(w) > 72:
             lines.append(" ".join(line))
             total += len(lines[-1]) + 1
-            line = []
+            line, linelen = [], 0
         line.append(w)
+        linelen += len(w) + 1
     if line:
         lines.append(" ".join(line))
     return lines
@@ -137,9 +140,13 @@ def to_bytes(lines, charset="utf-8"):
     return ("\n".join(lines) + "\n").encode(charset)
 
 
+MAX_SIZE = 0
+
+
 def size_target(rng):
-    # log-uniform 300 B .. 200 KB
-    return int(math.exp(rng.uniform(math.log(300), math.log(200_000))))
+    # log-uniform 300 B .. 200 KB (at most --max-size)
+    t = int(math.exp(rng.uniform(math.log(300), math.log(200_000))))
+    return min(t, MAX_SIZE) if MAX_SIZE else t
 
 
 def make(a, k):
@@ -168,6 +175,9 @@ def make(a, k):
                 "Content-Type: text/plain; charset=utf-8",
                 "Content-Transfer-Encoding: 8bit", ""]
         body += DOT_LINES + [rng.choice(UTF8_TEXT)] + words(rng, 400)
+        if a.max_size:
+            sizes = [max(64, min(n, (a.max_size - 1500) * 3 // 4 // len(sizes)))
+                     for n in sizes]
         for i, n in enumerate(sizes):
             data = rng.randbytes(n)
             body += ["", "--" + bnd,
@@ -195,17 +205,21 @@ def make(a, k):
     if kind == 4:
         target = 3000 if first_cycle else size_target(rng)
         body = ["8-bit UTF-8 body:"] + DOT_LINES
-        while sum(len(x.encode()) + 1 for x in body) < target:
-            body.append(rng.choice(UTF8_TEXT))
-            body.extend(words(rng, rng.randint(0, 200)))
+        size = sum(len(x.encode()) + 1 for x in body)
+        while size < target:
+            more = [rng.choice(UTF8_TEXT)] + words(rng, rng.randint(0, 200))
+            size += sum(len(x.encode()) + 1 for x in more)
+            body.extend(more)
         return to_bytes(headers(a, k, "text/plain; charset=utf-8", "8bit") +
                         [""] + body, "utf-8")
     # kind == 5: ISO-8859-1
     target = 2000 if first_cycle else size_target(rng)
     body = ["8-bit ISO-8859-1 body:"] + DOT_LINES
-    while sum(len(x) + 1 for x in body) < target:
-        body.append(rng.choice(LATIN1_TEXT))
-        body.extend(words(rng, rng.randint(0, 200)))
+    size = sum(len(x) + 1 for x in body)
+    while size < target:
+        more = [rng.choice(LATIN1_TEXT)] + words(rng, rng.randint(0, 200))
+        size += sum(len(x) + 1 for x in more)
+        body.extend(more)
     return to_bytes(headers(a, k, "text/plain; charset=iso-8859-1", "8bit") +
                     [""] + body, "latin-1")
 
@@ -222,7 +236,12 @@ def main():
     p.add_argument("--maildir")
     p.add_argument("--uid", type=int, default=-1)
     p.add_argument("--gid", type=int, default=-1)
+    p.add_argument("--max-size", type=int, default=0,
+                   help="cap message sizes near N bytes (long-line messages "
+                        "stay ~7 KB; multipart ones at least ~2 KB)")
     a = p.parse_args()
+    global MAX_SIZE
+    MAX_SIZE = a.max_size
     if a.to is None:
         a.to = "%s@example.test" % a.user
     if not a.orig and not a.maildir:

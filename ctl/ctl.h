@@ -1,0 +1,118 @@
+/*
+ * NAME
+ *	ctl.h - popconnctl internals shared by the ctl/ files
+ * SYNOPSIS
+ *	Configuration:
+ *	int ctl_load(struct ctl *c);		exit status; prints the error
+ *	void ctl_unload(struct ctl *c);
+ *	int ctl_load_boxes(struct ctl *c, struct cfg_mailboxes *m);
+ *	const struct cfg_mailbox *ctl_find_box(const struct cfg_mailboxes *m,
+ *		const char *name);		owned by m
+ *	int ctl_path(struct ctl *c, char *buf, size_t size,
+ *		const char *file);
+ *	int ctl_commit(struct cfgedit *e);	exit status; prints the error
+ *
+ *	Messages: ctl_err() to stderr with "popconnctl: ", ctl_note() too
+ *	(information), ctl_errno() appends strerror(errno).
+ *
+ *	Daemons:
+ *	int ctl_request(const struct ctl *c, const char *req,
+ *		int (*cb)(void *ctx, const char *line), void *ctx,
+ *		int timeout, struct strbuf *why);
+ *	int ctl_reload_fetcher(const struct ctl *c);
+ *	int ctl_reload_milter(const struct ctl *c, int quiet);
+ *	int ctl_milter_pid(const struct ctl *c, long *pid,
+ *		struct strbuf *why);
+ *	int ctl_read_password(const char *name, const char *file,
+ *		struct strbuf *pw);
+ *	int ctl_mailbox_rewrite(struct ctl *c, const struct cfg_mailbox *m,
+ *		const struct cfg_dict *opts);	new -o list, then reload
+ *
+ *	JSON (the control protocol's flat objects):
+ *	int json_parse(const char *s, struct json_obj *o);	free: json_free
+ *	void json_free(struct json_obj *o);
+ *	const char *json_str(const struct json_obj *o, const char *key);
+ *	long long json_num(const struct json_obj *o, const char *key);
+ *	void json_put(FILE *fp, const char *s);	quoted, escaped
+ *
+ *	Verbs: ctl_cmd_*(struct ctl *c, int argc, char **argv), argv[0] the
+ *	verb (or sub-verb); each returns the exit status.
+ */
+#ifndef CTL_H
+#define CTL_H
+
+#include <stdio.h>
+#include <limits.h>
+
+#include "popconn.h"
+#include "cfg.h"
+#include "cfgedit.h"
+#include "params.h"
+#include "strbuf.h"
+
+#define CTL_DOWN	(-3)		/* ctl_request(): daemon not running */
+#define CTL_REPLY_MAX	(64 * 1024)	/* one reply line from the daemon */
+#define CTL_WHY_MAX	4096
+
+struct ctl {
+	const char *dir;		/* configuration directory */
+	int	verbose;
+	struct cfg_dict *main;		/* raw popconn.cf */
+	struct fetcher_settings fs;
+	struct milter_settings ms;
+	int	loaded;
+};
+
+struct json_kv {
+	char	*key;
+	char	*val;			/* unescaped; raw text for non-strings */
+	int	is_str;
+};
+
+struct json_obj {
+	struct json_kv *v;
+	size_t	n;
+};
+
+int	ctl_load(struct ctl *c);
+void	ctl_unload(struct ctl *c);
+int	ctl_load_boxes(struct ctl *c, struct cfg_mailboxes *m);
+const struct cfg_mailbox *ctl_find_box(const struct cfg_mailboxes *m,
+	    const char *name);
+int	ctl_path(const struct ctl *c, char *buf, size_t size, const char *file);
+int	ctl_commit(struct cfgedit *e);
+void	ctl_err(const char *fmt, ...) PC_PRINTF(1, 2);
+void	ctl_errno(const char *fmt, ...) PC_PRINTF(1, 2);
+void	ctl_note(const char *fmt, ...) PC_PRINTF(1, 2);
+const char *ctl_raw(const struct ctl *c, const char *name, const char **src);
+
+int	ctl_request(const struct ctl *c, const char *req,
+	    int (*cb)(void *ctx, const char *line), void *ctx, int timeout,
+	    struct strbuf *why);
+int	ctl_reload_fetcher(const struct ctl *c);
+int	ctl_reload_milter(const struct ctl *c, int quiet);
+int	ctl_milter_pid(const struct ctl *c, long *pid, struct strbuf *why);
+int	ctl_read_password(const char *name, const char *file,
+	    struct strbuf *pw);
+int	ctl_mailbox_rewrite(struct ctl *c, const struct cfg_mailbox *m,
+	    const struct cfg_dict *opts);
+
+int	json_parse(const char *s, struct json_obj *o);
+void	json_free(struct json_obj *o);
+const char *json_str(const struct json_obj *o, const char *key);
+long long json_num(const struct json_obj *o, const char *key);
+void	json_put(FILE *fp, const char *s);
+
+int	ctl_cmd_mailbox(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_passwd(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_schedule(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_fetch(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_status(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_reload(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_log_level(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_log(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_undeliverable(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_route(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_check(struct ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,554 @@
+/*
+ * NAME
+ *	ctl_daemon - popconnctl fetch, status, reload, log-level, log
+ * SYNOPSIS
+ *	int ctl_cmd_fetch(struct ctl *c, int argc, char **argv);
+ *	int ctl_cmd_status(struct ctl *c, int argc, char **argv);
+ *	int ctl_cmd_reload(struct ctl *c, int argc, char **argv);
+ *	int ctl_cmd_log_level(struct ctl *c, int argc, char **argv);
+ *	int ctl_cmd_log(struct ctl *c, int argc, char **argv);
+ * DESCRIPTION
+ *	The verbs that talk to the running daemons (include/ctl_proto.h).
+ *
+ *	fetch sends "fetch-wait [NAME ...]" and follows the events: on a
+ *	terminal (and without --quiet) a live line per mailbox (state,
+ *	n of N messages, bytes, rate, delivered/failed), replaced by the
+ *	mailbox's summary line when its poll ends; otherwise only the
+ *	summary lines.  The exit status is 0 only when every mailbox ended
+ *	"ok" with nothing failed.
+ *
+ *	status prints the service and one row per mailbox, or with --json
+ *	the daemon's JSON lines as they are (one object per line); a
+ *	fetcher that does not answer is "stopped".
+ *
+ *	log reads the recent lines of popconn's programs: from --file,
+ *	else from the journal (journalctl -t popconn-fetcher -t
+ *	popconn-milter -t popconnctl), else from /var/log/mail.log or
+ *	/var/log/maillog.  Best effort: syslog may send the lines
+ *	elsewhere.
+ * DIAGNOSTICS
+ *	EX_UNAVAILABLE when the fetcher is not running or a mailbox
+ *	failed, EX_TEMPFAIL when a mailbox was deferred, EX_CONFIG for a
+ *	configuration error.
+ * SECURITY
+ *	Text from the daemon (which may quote servers) is printed through
+ *	log_printable(); lines are bounded by CTL_REPLY_MAX.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "ctl.h"
+#include "exec.h"
+#include "log.h"
+#include "safeio.h"
+
+#define CTL_LOG_MAX	(8 * 1024 * 1024)	/* log text read */
+#define CTL_TEXT_MAX	512			/* a printable field */
+
+/* pr - printable copy of untrusted text; result is buf */
+
+static const char *
+pr(char *buf, size_t size, const char *s)
+{
+	return (log_printable(buf, size, s, strlen(s)));
+}
+
+/* human_bytes - 1234567 -> "1.2 MB" */
+
+static const char *
+human_bytes(char *buf, size_t size, double n)
+{
+	static const char *const unit[] = {"B", "kB", "MB", "GB", "TB"};
+	size_t	u = 0;
+
+	while (n >= 1024 && u + 1 < PC_ARRAY_LEN(unit)) {
+		n /= 1024;
+		u++;
+	}
+	(void)snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", n, unit[u]);
+	return (buf);
+}
+
+/* Per-mailbox progress of one fetch. */
+struct fetch_box {
+	char	*name;
+	time_t	start;
+};
+
+struct fetch_ctx {
+	int	tty;
+	int	worst;		/* exit status so far */
+	int	ended;
+	struct fetch_box *v;
+	size_t	n;
+};
+
+/* fetch_box - the progress slot of a mailbox */
+
+static struct fetch_box *
+fetch_box(struct fetch_ctx *f, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].name, name) == 0)
+			return (&f->v[i]);
+	f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
+	f->v[f->n].name = xstrdup(name);
+	f->v[f->n].start = time(NULL);
+	return (&f->v[f->n++]);
+}
+
+/* fetch_event - one event line from fetch-wait */
+
+static int
+fetch_event(void *ctx, const char *line)
+{
+	struct fetch_ctx *f = ctx;
+	struct json_obj o;
+	struct fetch_box *b;
+	char	nb[CTL_TEXT_MAX], eb[CTL_TEXT_MAX], hb[32], rb[32];
+	const char *ev, *res;
+	double	secs;
+
+	if (json_parse(line, &o) != 0)
+		return (0);			/* unknown line: ignore */
+	ev = json_str(&o, "event");
+	b = fetch_box(f, json_str(&o, "mailbox"));
+	pr(nb, sizeof(nb), b->name);
+	if (strcmp(ev, "start") == 0) {
+		b->start = time(NULL);
+		if (f->tty)
+			printf("\r\033[K%s: connecting", nb);
+	} else if (strcmp(ev, "progress") == 0 && f->tty) {
+		secs = difftime(time(NULL), b->start);
+		printf("\r\033[K%s: %lld of %lld messages, %s, %s/s, "
+		    "delivered %lld, failed %lld", nb, json_num(&o, "done"),
+		    json_num(&o, "messages"), human_bytes(hb, sizeof(hb),
+		    (double)json_num(&o, "bytes")), human_bytes(rb,
+		    sizeof(rb), (double)json_num(&o, "bytes") /
+		    (secs > 0 ? secs : 1)), json_num(&o, "delivered"),
+		    json_num(&o, "failed"));
+	} else if (strcmp(ev, "end") == 0) {
+		res = json_str(&o, "result");
+		f->ended++;
+		printf("%s%s: %s: %lld messages, %lld delivered, %lld deleted, "
+		    "%lld kept, %lld failed, %s", f->tty ? "\r\033[K" : "",
+		    nb, pr(eb, sizeof(eb), res), json_num(&o, "messages"),
+		    json_num(&o, "delivered"), json_num(&o, "deleted"),
+		    json_num(&o, "kept"), json_num(&o, "failed"),
+		    human_bytes(hb, sizeof(hb), (double)json_num(&o,
+		    "bytes")));
+		if (*json_str(&o, "error"))
+			printf(" (%s)", pr(eb, sizeof(eb), json_str(&o,
+			    "error")));
+		printf("\n");
+		if (strcmp(res, "ok") != 0 || json_num(&o, "failed") > 0) {
+			if (strcmp(res, "deferred") == 0 &&
+			    json_num(&o, "failed") == 0) {
+				if (f->worst == 0)
+					f->worst = EX_TEMPFAIL;
+			} else {
+				f->worst = EX_UNAVAILABLE;
+			}
+		}
+	}
+	fflush(stdout);
+	json_free(&o);
+	return (0);
+}
+
+/* ctl_cmd_fetch - fetch [--quiet] [NAME ...] */
+
+int
+ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"quiet", no_argument, NULL, 'q'},
+		{NULL, 0, NULL, 0},
+	};
+	struct fetch_ctx f;
+	struct strbuf *req = strbuf_alloc(CTL_WHY_MAX);
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	char	eb[CTL_TEXT_MAX];
+	size_t	i;
+	int	ch, rc, quiet = 0;
+
+	memset(&f, 0, sizeof(f));
+	while ((ch = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
+		if (ch != 'q') {
+			ctl_err("usage: fetch [--quiet] [NAME ...]");
+			rc = EX_USAGE;
+			goto out;
+		}
+		quiet = 1;
+	}
+	if ((rc = ctl_load(c)) != 0)
+		goto out;
+	(void)strbuf_puts(req, "fetch-wait");
+	for (; optind < argc; optind++) {
+		if (strpbrk(argv[optind], " \t\r\n") != NULL ||
+		    strbuf_appendf(req, " %s", argv[optind]) < 0) {
+			ctl_err("bad mailbox name or too many names");
+			rc = EX_USAGE;
+			goto out;
+		}
+	}
+	f.tty = !quiet && isatty(1);
+	rc = ctl_request(c, strbuf_str(req), fetch_event, &f, 0, why);
+	if (f.tty)
+		printf("\r\033[K");
+	if (rc == CTL_DOWN) {
+		ctl_err("%s", strbuf_str(why));
+		rc = EX_UNAVAILABLE;
+	} else if (rc == PC_OK) {
+		rc = f.worst;
+		if (f.ended == 0)
+			printf("nothing to fetch: no mailboxes\n");
+	} else {
+		ctl_err("fetch: %s", pr(eb, sizeof(eb), strbuf_str(why)));
+		rc = f.worst ? f.worst : rc == PC_TEMP ? EX_TEMPFAIL :
+		    EX_UNAVAILABLE;
+	}
+out:
+	for (i = 0; i < f.n; i++)
+		free(f.v[i].name);
+	free(f.v);
+	strbuf_free(req);
+	strbuf_free(why);
+	return (rc);
+}
+
+/* Status lines, kept until the final "ok". */
+struct status_ctx {
+	int	json;
+	int	rows;
+};
+
+/* fmt_time - a UNIX time for a person, "-" for 0 */
+
+static const char *
+fmt_time(char *buf, size_t size, long long t)
+{
+	struct tm tm;
+	time_t	tt = (time_t)t;
+
+	if (t <= 0 || localtime_r(&tt, &tm) == NULL)
+		return ("-");
+	if (strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		return ("?");
+	return (buf);
+}
+
+/* status_line - one line of the status answer */
+
+static int
+status_line(void *ctx, const char *line)
+{
+	struct status_ctx *s = ctx;
+	struct json_obj o;
+	char	t1[32], t2[32], nb[CTL_TEXT_MAX], eb[CTL_TEXT_MAX], hb[32];
+
+	if (s->json) {
+		printf("%s\n", line);
+		return (0);
+	}
+	if (json_parse(line, &o) != 0)
+		return (0);
+	if (*json_str(&o, "service")) {
+		printf("fetcher: %s", pr(nb, sizeof(nb), json_str(&o,
+		    "service")));
+		if (*json_str(&o, "reason"))
+			printf(" (%s)", pr(eb, sizeof(eb), json_str(&o,
+			    "reason")));
+		printf(", pid %lld, %lld mailbox%s, since %s\n",
+		    json_num(&o, "pid"), json_num(&o, "mailboxes"),
+		    json_num(&o, "mailboxes") == 1 ? "" : "es",
+		    fmt_time(t1, sizeof(t1), json_num(&o, "started")));
+	} else if (*json_str(&o, "mailbox")) {
+		if (s->rows++ == 0)
+			printf("%-16s %-6s %-8s %-19s %-8s %6s %9s %-19s %s\n",
+			    "MAILBOX", "TYPE", "STATE", "LAST POLL", "RESULT",
+			    "MSGS", "BYTES", "NEXT POLL", "LAST ERROR");
+		printf("%-16s %-6s %-8s %-19s %-8s %6lld %9s %-19s %s\n",
+		    pr(nb, sizeof(nb), json_str(&o, "mailbox")),
+		    json_str(&o, "type"), json_str(&o, "state"),
+		    fmt_time(t1, sizeof(t1), json_num(&o, "last_poll")),
+		    json_str(&o, "result"), json_num(&o, "delivered"),
+		    human_bytes(hb, sizeof(hb), (double)json_num(&o,
+		    "bytes")), fmt_time(t2, sizeof(t2), json_num(&o,
+		    "next_poll")), *json_str(&o, "last_error") ?
+		    pr(eb, sizeof(eb), json_str(&o, "last_error")) : "-");
+	}
+	json_free(&o);
+	return (0);
+}
+
+/* ctl_cmd_status - status [--json] */
+
+int
+ctl_cmd_status(struct ctl *c, int argc, char **argv)
+{
+	struct status_ctx s;
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	long	pid;
+	int	rc;
+
+	memset(&s, 0, sizeof(s));
+	s.json = argc > 1 && strcmp(argv[1], "--json") == 0;
+	if (argc > 1 + s.json) {
+		ctl_err("usage: status [--json]");
+		strbuf_free(why);
+		return (EX_USAGE);
+	}
+	if ((rc = ctl_load(c)) != 0) {
+		strbuf_free(why);
+		return (rc);
+	}
+	rc = ctl_request(c, "status", status_line, &s, 30, why);
+	if (rc != PC_OK) {
+		if (s.json) {
+			printf("{\"service\":\"stopped\",\"reason\":");
+			json_put(stdout, strbuf_str(why));
+			printf("}\n");
+		} else {
+			printf("fetcher: stopped\n");
+			ctl_err("%s", strbuf_str(why));
+		}
+		rc = EX_UNAVAILABLE;
+	}
+	if (!s.json) {
+		strbuf_reset(why);
+		if (ctl_milter_pid(c, &pid, why) == PC_OK)
+			printf("milter: running, pid %ld\n", pid);
+		else
+			printf("milter: stopped (%s)\n", strbuf_str(why));
+	}
+	strbuf_free(why);
+	return (rc);
+}
+
+/* ctl_cmd_reload - reload both daemons */
+
+int
+ctl_cmd_reload(struct ctl *c, int argc, char **argv)
+{
+	struct strbuf *why;
+	int	rc, frc, mrc;
+
+	if (argc != 1) {
+		ctl_err("usage: reload");
+		return (EX_USAGE);
+	}
+	if ((rc = ctl_load(c)) != 0)
+		return (rc);
+	why = strbuf_alloc(CTL_WHY_MAX);
+	frc = ctl_request(c, "reload", NULL, NULL, 30, why);
+	if (frc == PC_OK)
+		printf("fetcher: reloaded\n");
+	else
+		ctl_err("fetcher: %s", strbuf_str(why));
+	mrc = ctl_reload_milter(c, 0);
+	if (mrc == PC_OK)
+		printf("milter: reload requested (SIGUSR1)\n");
+	strbuf_free(why);
+	if (frc == PC_OK || mrc == PC_OK)
+		return (frc == PC_PERM ? EX_CONFIG : 0);
+	return (EX_UNAVAILABLE);
+}
+
+/* ctl_cmd_log_level - log-level [LEVEL]: persist and apply */
+
+int
+ctl_cmd_log_level(struct ctl *c, int argc, char **argv)
+{
+	struct cfgedit e;
+	struct strbuf *why;
+	char	path[PATH_MAX], req[64];
+	int	level, rc;
+
+	memset(&e, 0, sizeof(e));
+	if (argc > 2 || (argc == 2 && log_level_parse(argv[1], &level) !=
+	    0)) {
+		ctl_err("usage: log-level [none|minimum|medium|maximum]");
+		return (EX_USAGE);
+	}
+	if ((rc = ctl_load(c)) != 0)
+		return (rc);
+	if (argc == 1) {
+		printf("%s\n", c->fs.log_level);
+		return (0);
+	}
+	why = strbuf_alloc(CTL_WHY_MAX);
+	if (ctl_path(c, path, sizeof(path), "popconn.cf") < 0 ||
+	    cfgedit_open(&e, CFGEDIT_MAIN, path, why) != PC_OK ||
+	    cfgedit_main_set(&e, "log_level", log_level_name(level), why) !=
+	    PC_OK) {
+		ctl_err("%s", strbuf_str(why));
+		rc = EX_CONFIG;
+	} else if ((rc = ctl_commit(&e)) == 0) {
+		printf("log_level = %s (saved in %s)\n", log_level_name(level),
+		    path);
+		(void)snprintf(req, sizeof(req), "log-level %s",
+		    log_level_name(level));
+		strbuf_reset(why);
+		switch (ctl_request(c, req, NULL, NULL, 30, why)) {
+		case PC_OK:
+			printf("fetcher: log level now %s\n",
+			    log_level_name(level));
+			break;
+		case CTL_DOWN:
+			ctl_note("the fetcher is not running: it uses the new "
+			    "level when it starts");
+			break;
+		default:
+			ctl_err("fetcher: %s", strbuf_str(why));
+			break;
+		}
+		if (ctl_reload_milter(c, 1) == PC_OK)
+			printf("milter: reload requested (SIGUSR1)\n");
+	}
+	if (e.text)
+		cfgedit_free(&e);
+	strbuf_free(why);
+	return (rc);
+}
+
+/* log_wordmatch - does line hold name as a whole word? */
+
+static int
+log_wordmatch(const char *line, const char *name)
+{
+	size_t	n = strlen(name);
+	const char *p;
+
+	for (p = line; (p = strstr(p, name)) != NULL; p++) {
+		if ((p == line || strchr(" =:<(\"'", p[-1]) != NULL) &&
+		    strchr(" :,;>)\"'", p[n] ? p[n] : ' ') != NULL)
+			return (1);
+	}
+	return (0);
+}
+
+/* log_read_file - the last CTL_LOG_MAX bytes of a file into out */
+
+static int
+log_read_file(const char *path, struct strbuf *out)
+{
+	FILE   *fp;
+	char	buf[8192];
+	size_t	n;
+	long	size;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return (-1);
+	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) > CTL_LOG_MAX)
+		(void)fseek(fp, size - CTL_LOG_MAX + 1, SEEK_SET);
+	else
+		(void)fseek(fp, 0, SEEK_SET);
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		if (strbuf_append(out, buf, n) < 0)
+			break;
+	fclose(fp);
+	return (0);
+}
+
+/* ctl_cmd_log - log [--file FILE] [-n LINES] [NAME] */
+
+int
+ctl_cmd_log(struct ctl *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"file", required_argument, NULL, 'f'},
+		{"lines", required_argument, NULL, 'n'},
+		{NULL, 0, NULL, 0},
+	};
+	static const char *const files[] = {"/var/log/mail.log",
+	"/var/log/maillog"};
+	char   *const jargv[] = {(char *)(uintptr_t)"/usr/bin/journalctl",
+		(char *)(uintptr_t)"--no-pager", (char *)(uintptr_t)"-q",
+		(char *)(uintptr_t)"-n", (char *)(uintptr_t)"5000",
+		(char *)(uintptr_t)"-t", (char *)(uintptr_t)"popconn-fetcher",
+		(char *)(uintptr_t)"-t", (char *)(uintptr_t)"popconn-milter",
+		(char *)(uintptr_t)"-t", (char *)(uintptr_t)"popconnctl", NULL};
+	struct strbuf *out = strbuf_alloc(CTL_LOG_MAX);
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	const char *file = NULL, *name = NULL, *src = NULL;
+	char	*p, *nl, **keep = NULL, pb[CTL_TEXT_MAX];
+	size_t	nkeep = 0, i, start;
+	long	lines = 50;
+	int	ch, status, rc = 0;
+
+	while ((ch = getopt_long(argc, argv, "f:n:", lo, NULL)) != -1) {
+		if (ch == 'f')
+			file = optarg;
+		else if (ch == 'n' && (lines = strtol(optarg, &p, 10)) > 0 &&
+		    *p == 0)
+			continue;
+		else
+			rc = EX_USAGE;
+	}
+	if (rc != 0 || argc - optind > 1) {
+		ctl_err("usage: log [--file FILE] [-n LINES] [NAME]");
+		rc = EX_USAGE;
+		goto out;
+	}
+	if (optind < argc)
+		name = argv[optind];
+	if (file != NULL) {
+		if (log_read_file(file, out) < 0) {
+			ctl_errno("%s", file);
+			rc = EX_NOINPUT;
+			goto out;
+		}
+		src = file;
+	} else if (access(jargv[0], X_OK) == 0 &&
+	    exec_run(jargv, NULL, -1, out, 30, &status, why) == PC_OK &&
+	    status == 0 && strbuf_len(out) > 0) {
+		src = "the journal";
+	} else {
+		for (i = 0; i < PC_ARRAY_LEN(files) && src == NULL; i++) {
+			strbuf_reset(out);
+			if (log_read_file(files[i], out) == 0)
+				src = files[i];
+		}
+	}
+	if (src == NULL) {
+		ctl_err("no log found: try --file FILE (journalctl, "
+		    "/var/log/mail.log and /var/log/maillog gave nothing)");
+		rc = EX_NOINPUT;
+		goto out;
+	}
+	for (p = out->data; p < out->data + out->len; p = nl + 1) {
+		if ((nl = memchr(p, '\n', out->len - (size_t)(p - out->data)))
+		    == NULL)
+			nl = out->data + out->len;
+		*nl = 0;
+		if (file == NULL && strstr(p, "popconn") == NULL)
+			continue;
+		if (name != NULL && !log_wordmatch(p, name))
+			continue;
+		keep = xrealloc(keep, (nkeep + 1) * sizeof(*keep));
+		keep[nkeep++] = p;
+	}
+	start = nkeep > (size_t)lines ? nkeep - (size_t)lines : 0;
+	for (i = start; i < nkeep; i++)
+		printf("%s\n", pr(pb, sizeof(pb), keep[i]));
+	if (nkeep == 0)
+		ctl_note("no matching lines in %s", src);
+out:
+	free(keep);
+	strbuf_free(out);
+	strbuf_free(why);
+	return (rc);
+}

@@ -1,0 +1,211 @@
+/*
+ * NAME
+ *	popconn-milter - route global-mailbox mail inside Postfix
+ * SYNOPSIS
+ *	popconn-milter [-f] [-v] [-c config_dir]
+ * DESCRIPTION
+ *	Reads config_dir/popconn.cf (default /etc/popconn), listens on
+ *	milter_socket ("unix:/path" or "inet:port@host") and serves Postfix
+ *	(non_smtpd_milters) until SIGTERM.  A unix socket gets mode
+ *	milter_socket_mode and group milter_socket_group so that Postfix's
+ *	cleanup can connect.
+ *
+ *	-f	stay in the foreground and log to stderr (systemd, tests;
+ *		the program never forks, -f only chooses stderr logging)
+ *	-v	log level maximum
+ *	-c dir	configuration directory
+ *
+ *	SIGUSR1 reloads popconn.cf, the marker secret and every table: the
+ *	new configuration is built aside and swapped in; connections in
+ *	progress finish with the one they started with.  A broken file on
+ *	reload keeps the old configuration and logs the file and line.
+ *	SIGHUP is libmilter's (it stops the milter), hence SIGUSR1.
+ * DIAGNOSTICS
+ *	Exit status 0 after SIGTERM; 78 (EX_CONFIG) for a configuration
+ *	error at start; 71 (EX_OSERR) when the socket cannot be set up.
+ * SECURITY
+ *	Runs as the user that starts it; needs to read the marker secret
+ *	and the tables, nothing else.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "popconn.h"
+#include "alloc.h"
+#include "log.h"
+#include "strbuf.h"
+#include "milter.h"
+
+#define EX_CONFIG_	78
+#define EX_OSERR_	71
+
+static const char *main_dir = "/etc/popconn";
+
+/* main_usage - print usage and exit */
+
+static void PC_NORETURN
+main_usage(void)
+{
+	fprintf(stderr, "usage: popconn-milter [-f] [-v] [-c config_dir]\n");
+	exit(64);
+}
+
+/* main_reloader - the SIGUSR1 thread: reload on each signal */
+
+static void *
+main_reloader(void *arg)
+{
+	sigset_t *set = arg;
+	struct strbuf *why = strbuf_alloc(4096 + 256);
+	int	sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0 || sig != SIGUSR1)
+			continue;
+		strbuf_reset(why);
+		if (milter_reload(main_dir, why) == PC_OK)
+			log_info("reload: configuration and tables loaded");
+		else
+			log_error("reload failed, old configuration kept: %s",
+			    strbuf_str(why));
+	}
+	return (NULL);
+}
+
+/* main_socket_path - the file of a unix socket spec, or NULL */
+
+static const char *
+main_socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return (spec + 5);
+	if (strncmp(spec, "local:", 6) == 0)
+		return (spec + 6);
+	if (spec[0] == '/')
+		return (spec);
+	return (NULL);
+}
+
+/* main_socket_perms - mode and group of a unix socket */
+
+static int
+main_socket_perms(const char *path, const char *mode_s, const char *group)
+{
+	char   *end;
+	unsigned long mode;
+	struct group *gr;
+
+	errno = 0;
+	mode = strtoul(mode_s, &end, 8);
+	if (errno || *end || end == mode_s || mode > 0777) {
+		log_error("milter_socket_mode %s: expected an octal mode",
+		    mode_s);
+		return (-1);
+	}
+	if (group && *group) {
+		if ((gr = getgrnam(group)) == NULL) {
+			log_error("milter_socket_group %s: no such group",
+			    group);
+			return (-1);
+		}
+		if (chown(path, (uid_t)-1, gr->gr_gid) != 0) {
+			log_error("chown %s: %m", path);
+			return (-1);
+		}
+	}
+	if (chmod(path, (mode_t)mode) != 0) {
+		log_error("chmod %s: %m", path);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct milter_config *c;
+	struct strbuf *why = strbuf_alloc(4096 + 256);
+	static sigset_t usr1;
+	sigset_t all, saved;
+	pthread_t tid;
+	const char *sock, *path;
+	char   *conn;
+	int	ch, fg = 0, verbose = 0, rc;
+
+	while ((ch = getopt(argc, argv, "fvc:")) != -1) {
+		switch (ch) {
+		case 'f':
+			fg = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'c':
+			main_dir = optarg;
+			break;
+		default:
+			main_usage();
+		}
+	}
+	if (optind != argc)
+		main_usage();
+	log_open("popconn-milter", fg);
+	if (verbose)
+		log_set_level(LOGL_MAXIMUM);
+	if (milter_config_load(main_dir, 0, &c, why) != PC_OK)
+		log_fatal(EX_CONFIG_, "%s", strbuf_str(why));
+	milter_config_install(c);
+	sock = milter_config_socket(c);
+	conn = xstrdup(sock);
+
+	/*
+	 * Every thread (libmilter's too) inherits a blocked SIGUSR1.  The
+	 * reload thread blocks every signal: SIGTERM must reach libmilter's
+	 * own signal thread, not kill us from ours.
+	 */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigfillset(&all);
+	if ((rc = pthread_sigmask(SIG_BLOCK, &all, &saved)) != 0 ||
+	    (rc = pthread_create(&tid, NULL, main_reloader, &usr1)) != 0 ||
+	    (rc = pthread_sigmask(SIG_SETMASK, &saved, NULL)) != 0 ||
+	    (rc = pthread_sigmask(SIG_BLOCK, &usr1, NULL)) != 0)
+		log_fatal(EX_OSERR_, "signal thread: %s", strerror(rc));
+	(void)pthread_detach(tid);
+
+	if (smfi_setconn(conn) != MI_SUCCESS ||
+	    smfi_register(milter_desc) != MI_SUCCESS)
+		log_fatal(EX_OSERR_, "cannot register with libmilter (%s)",
+		    sock);
+	if ((path = main_socket_path(sock)) != NULL) {
+		mode_t	old = umask(0177);
+
+		rc = smfi_opensocket(1);
+		umask(old);
+		if (rc != MI_SUCCESS)
+			log_fatal(EX_OSERR_, "cannot open %s", sock);
+		if (main_socket_perms(path, milter_config_socket_mode(c),
+		    milter_config_socket_group(c)) != 0)
+			log_fatal(EX_CONFIG_, "cannot set up %s", path);
+	} else if (smfi_opensocket(1) != MI_SUCCESS)
+		log_fatal(EX_OSERR_, "cannot open %s", sock);
+	log_info("listening on %s (config %s)", sock, main_dir);
+	rc = smfi_main();
+	log_info("stopping");
+	if (path != NULL)
+		(void)unlink(path);
+	milter_config_shutdown();
+	free(conn);
+	strbuf_free(why);
+	return (rc == MI_SUCCESS ? 0 : EX_OSERR_);
+}

@@ -1,0 +1,634 @@
+/*
+ * NAME
+ *	milter - popconn-milter's callbacks and configuration
+ * SYNOPSIS
+ *	#include "milter.h"
+ *
+ *	See milter.h for the prototypes and who owns what.
+ * DESCRIPTION
+ *	Postfix calls us from non_smtpd_milters for mail submitted with
+ *	sendmail (one connection per message, one libmilter thread per
+ *	connection).  The callbacks:
+ *
+ *	connect	allocates the context and takes a reference on the
+ *		configuration;
+ *	envfrom	starts a message (and remembers {daemon_name});
+ *	envrcpt	keeps the first recipient verbatim (smfi_delrcpt needs
+ *		the exact string) and counts them;
+ *	header	counts marker headers and keeps the headers routing needs
+ *		(bounded by MILTER_HEADERS_MAX);
+ *	eom	removes every marker header; for a message whose single
+ *		marker verifies, that came through the sendmail path and
+ *		whose only recipient is the placeholder, routes it
+ *		(route.c) and applies the result: delete the placeholder,
+ *		add the recipients, insert the ROUTE_TRACE_HEADER on top,
+ *		rename the
+ *		ISP's Delivered-To headers (Postfix's virtual and local
+ *		agents bounce a message whose Delivered-To equals the
+ *		recipient as a loop);
+ *	abort	resets the message; close frees the context and drops
+ *		the reference.
+ *
+ *	Trust: the marker (HMAC under the local secret, bounded age) says
+ *	the fetcher made the message; {daemon_name} says it came from the
+ *	sendmail path (a local user's SMTP submission has another name);
+ *	the single placeholder recipient says nobody added recipients of
+ *	their own.  A message failing any check keeps its envelope: the
+ *	placeholder is the undeliverable mailbox, so nothing is lost.
+ * DIAGNOSTICS
+ *	Any internal or table error answers SMFIS_TEMPFAIL (Postfix keeps
+ *	the message and retries); the milter never rejects or discards.
+ *	One log line per routed message: queue id, mailbox, recipients with
+ *	their reasons.
+ * SECURITY
+ *	Headers and envelope come from the message: bounded, escaped before
+ *	they are logged.  No shared mutable state outside the configuration
+ *	pointer and reference counts, which are under milter_lock.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "popconn.h"
+#include "alloc.h"
+#include "addr.h"
+#include "log.h"
+#include "marker.h"
+#include "params.h"
+#include "strbuf.h"
+#include "table.h"
+#include "route.h"
+#include "milter.h"
+
+struct milter_config {
+	int	refcnt;			/* under milter_lock */
+	struct milter_settings set;
+	struct cfg_dict *dict;
+	unsigned char key[MARKER_KEY_LEN];
+	int	key_ok;
+	struct table_list routing;
+	struct table_list recipients;
+	char	**domains;
+	size_t	ndomains;
+	char	*site;
+	struct route_config route;
+};
+
+struct milter_ctx {
+	struct milter_config *cfg;
+	/* the current message */
+	char	*rcpt;			/* first recipient, verbatim */
+	size_t	nrcpt;
+	char	*daemon;		/* {daemon_name} */
+	size_t	nmarker;
+	char	*marker;		/* value of the first marker */
+	size_t	ndt;			/* Delivered-To headers */
+	struct route_header *hdrs;
+	size_t	nhdrs;
+	size_t	hcap;
+	size_t	hbytes;
+	int	hoverflow;
+};
+
+static pthread_mutex_t milter_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct milter_config *milter_current;
+
+/* Headers route.c looks at; others are not stored. */
+static const char *const milter_keep[] = {
+	"To", "Cc", "Resent-To", "Resent-Cc", "Delivered-To",
+	"X-Original-To", "Envelope-To", "X-Envelope-To", "Received",
+	ROUTE_TRACE_HEADER,
+};
+
+/* milter_config_free - free a configuration */
+
+static void
+milter_config_free(struct milter_config *c)
+{
+	if (c == NULL)
+		return;
+	table_list_free(&c->routing);
+	table_list_free(&c->recipients);
+	route_domains_free(c->domains, c->ndomains);
+	cfg_free_values(params_milter, CFG_MAIN, &c->set);
+	cfg_dict_free(c->dict);
+	free(c->site);
+	memset(c->key, 0, sizeof(c->key));
+	free(c);
+}
+
+/* milter_config_load - build a configuration aside */
+
+int
+milter_config_load(const char *dir, int strict, struct milter_config **cp,
+    struct strbuf *why)
+{
+	struct milter_config *c = xcalloc(1, sizeof(*c));
+	struct strbuf *w = strbuf_alloc(4096 + 256);
+	char	host[256];
+	int	rc;
+
+	*cp = NULL;
+	if ((rc = params_load_main(dir, params_milter, &c->set, &c->dict,
+	    why)) != PC_OK) {
+		free(c);
+		strbuf_free(w);
+		return (rc);
+	}
+	if ((rc = marker_load_key(c->set.marker_secret_file, c->key, why)) !=
+	    PC_OK)
+		goto fail;
+	c->key_ok = 1;
+	c->ndomains = route_domains_parse(c->set.local_domains, &c->domains);
+	if (c->ndomains == 0) {
+		strbuf_printf(why, "%s/popconn.cf: local_domains is empty: "
+		    "nothing could be routed", dir);
+		rc = PC_PERM;
+		goto fail;
+	}
+	rc = table_list_open(c->set.routing_maps,
+	    c->set.postfix_config_directory, &c->routing, w);
+	if (rc != PC_OK) {
+		strbuf_printf(why, "routing_maps: %s", strbuf_str(w));
+		if (strict)
+			goto fail;
+		log_error("%s (lookups will fail until it is fixed)",
+		    strbuf_str(why));
+	}
+	rc = table_list_open(c->set.recipient_maps,
+	    c->set.postfix_config_directory, &c->recipients, w);
+	if (rc != PC_OK) {
+		strbuf_printf(why, "recipient_maps: %s", strbuf_str(w));
+		if (strict)
+			goto fail;
+		log_error("%s (lookups will fail until it is fixed)",
+		    strbuf_str(why));
+	}
+	if (c->set.myhostname && *c->set.myhostname)
+		c->site = xstrdup(c->set.myhostname);
+	else {
+		if (gethostname(host, sizeof(host)) != 0)
+			pc_strlcpy(host, "localhost", sizeof(host));
+		host[sizeof(host) - 1] = 0;
+		c->site = xstrdup(host);
+	}
+	c->route.domains = c->domains;
+	c->route.ndomains = c->ndomains;
+	c->route.undeliverable = c->set.undeliverable_mailbox;
+	c->route.routing = &c->routing;
+	c->route.recipients = &c->recipients;
+	c->route.max_recipients = (size_t)c->set.max_recipients;
+	c->route.hop_limit = ROUTE_HOP_LIMIT;
+	c->route.site = c->site;
+	strbuf_free(w);
+	*cp = c;
+	return (PC_OK);
+fail:
+	strbuf_free(w);
+	milter_config_free(c);
+	return (rc);
+}
+
+/* milter_config_install - make c current */
+
+void
+milter_config_install(struct milter_config *c)
+{
+	struct milter_config *old;
+	int	level;
+
+	if (c && log_level_parse(c->set.log_level, &level) == 0 &&
+	    log_get_level() < LOGL_MAXIMUM)
+		log_set_level(level);
+	pthread_mutex_lock(&milter_lock);
+	old = milter_current;
+	milter_current = c;
+	if (c)
+		c->refcnt++;
+	if (old && --old->refcnt > 0)
+		old = NULL;		/* the last connection frees it */
+	pthread_mutex_unlock(&milter_lock);
+	milter_config_free(old);
+}
+
+/* milter_config_acquire - a reference on the current configuration */
+
+struct milter_config *
+milter_config_acquire(void)
+{
+	struct milter_config *c;
+
+	pthread_mutex_lock(&milter_lock);
+	if ((c = milter_current) != NULL)
+		c->refcnt++;
+	pthread_mutex_unlock(&milter_lock);
+	return (c);
+}
+
+/* milter_config_release - drop a reference */
+
+void
+milter_config_release(struct milter_config *c)
+{
+	int	last;
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&milter_lock);
+	last = --c->refcnt == 0;
+	pthread_mutex_unlock(&milter_lock);
+	if (last)
+		milter_config_free(c);
+}
+
+/* milter_config_shutdown - drop the current configuration */
+
+void
+milter_config_shutdown(void)
+{
+	milter_config_install(NULL);
+}
+
+/* milter_reload - load strictly, install on success */
+
+int
+milter_reload(const char *dir, struct strbuf *why)
+{
+	struct milter_config *c;
+	int	rc;
+
+	if ((rc = milter_config_load(dir, 1, &c, why)) != PC_OK)
+		return (rc);
+	milter_config_install(c);
+	return (PC_OK);
+}
+
+/* milter_config_socket - milter_socket of a configuration */
+
+const char *
+milter_config_socket(const struct milter_config *c)
+{
+	return (c->set.milter_socket);
+}
+
+/* milter_config_socket_mode - milter_socket_mode */
+
+const char *
+milter_config_socket_mode(const struct milter_config *c)
+{
+	return (c->set.milter_socket_mode);
+}
+
+/* milter_config_socket_group - milter_socket_group */
+
+const char *
+milter_config_socket_group(const struct milter_config *c)
+{
+	return (c->set.milter_socket_group);
+}
+
+/* milter_reset - forget the current message */
+
+static void
+milter_reset(struct milter_ctx *mc)
+{
+	size_t	i;
+
+	free(mc->rcpt);
+	free(mc->daemon);
+	free(mc->marker);
+	for (i = 0; i < mc->nhdrs; i++) {
+		free((void *)(uintptr_t)mc->hdrs[i].name);
+		free((void *)(uintptr_t)mc->hdrs[i].value);
+	}
+	free(mc->hdrs);
+	mc->rcpt = mc->daemon = mc->marker = NULL;
+	mc->hdrs = NULL;
+	mc->nrcpt = mc->nmarker = mc->ndt = mc->nhdrs = mc->hcap = 0;
+	mc->hbytes = 0;
+	mc->hoverflow = 0;
+}
+
+/* milter_qid - the queue id, printable */
+
+static const char *
+milter_qid(SMFICTX *ctx, char *buf, size_t size)
+{
+	const char *q = milter_shim_getsymval(ctx, "i");
+
+	if (q == NULL || *q == 0)
+		q = "NOQUEUE";
+	return (log_printable(buf, size, q, strlen(q)));
+}
+
+/* milter_connect - a new connection: context and configuration */
+
+static sfsistat
+milter_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
+{
+	struct milter_ctx *mc = xcalloc(1, sizeof(*mc));
+
+	if ((mc->cfg = milter_config_acquire()) == NULL ||
+	    milter_shim_setpriv(ctx, mc) != MI_SUCCESS) {
+		milter_config_release(mc->cfg);
+		free(mc);
+		log_error("connect: no configuration or context");
+		return (SMFIS_TEMPFAIL);
+	}
+	return (SMFIS_CONTINUE);
+}
+
+/* milter_envfrom - a new message */
+
+static sfsistat
+milter_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct milter_ctx *mc = milter_shim_getpriv(ctx);
+	const char *d;
+
+	if (mc == NULL)
+		return (SMFIS_TEMPFAIL);
+	milter_reset(mc);
+	if ((d = milter_shim_getsymval(ctx, "{daemon_name}")) != NULL)
+		mc->daemon = xstrndup(d, 256);
+	return (SMFIS_CONTINUE);
+}
+
+/* milter_envrcpt - keep the first recipient exactly as seen */
+
+static sfsistat
+milter_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct milter_ctx *mc = milter_shim_getpriv(ctx);
+
+	if (mc == NULL)
+		return (SMFIS_TEMPFAIL);
+	if (argv != NULL && argv[0] != NULL && mc->nrcpt++ == 0)
+		mc->rcpt = xstrndup(argv[0], MILTER_RCPT_MAX);
+	return (SMFIS_CONTINUE);
+}
+
+/* milter_header - count markers, keep the headers routing needs */
+
+static sfsistat
+milter_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct milter_ctx *mc = milter_shim_getpriv(ctx);
+	size_t	i, len;
+
+	if (mc == NULL)
+		return (SMFIS_TEMPFAIL);
+	if (name == NULL || value == NULL)
+		return (SMFIS_CONTINUE);
+	if (strcasecmp(name, MARKER_HEADER) == 0) {
+		if (mc->nmarker++ == 0)
+			mc->marker = xstrndup(value, MARKER_VALUE_MAX + 1);
+		return (SMFIS_CONTINUE);
+	}
+	if (strcasecmp(name, "Delivered-To") == 0)
+		mc->ndt++;
+	for (i = 0; i < PC_ARRAY_LEN(milter_keep); i++)
+		if (strcasecmp(name, milter_keep[i]) == 0)
+			break;
+	if (i == PC_ARRAY_LEN(milter_keep) || mc->hoverflow)
+		return (SMFIS_CONTINUE);
+	/* Received: only counts; its text is not needed. */
+	len = strcasecmp(name, "Received") == 0 ? 0 : strlen(value);
+	if (mc->hbytes + len + strlen(name) > MILTER_HEADERS_MAX) {
+		mc->hoverflow = 1;
+		return (SMFIS_CONTINUE);
+	}
+	mc->hbytes += len + strlen(name);
+	if (mc->nhdrs == mc->hcap) {
+		mc->hcap = mc->hcap ? 2 * mc->hcap : 16;
+		mc->hdrs = xrealloc(mc->hdrs, mc->hcap * sizeof(*mc->hdrs));
+	}
+	mc->hdrs[mc->nhdrs].name = xstrdup(name);
+	mc->hdrs[mc->nhdrs].value = xstrndup(value, len);
+	mc->hdrs[mc->nhdrs].len = len;
+	mc->nhdrs++;
+	return (SMFIS_CONTINUE);
+}
+
+/* milter_trusted - may this message be routed?  Reason in why. */
+
+static int
+milter_trusted(SMFICTX *ctx, struct milter_ctx *mc, struct marker *m,
+    struct strbuf *why)
+{
+	const struct milter_settings *s = &mc->cfg->set;
+	char	buf[256];
+
+	if (mc->nmarker != 1) {
+		strbuf_printf(why, "%zu marker headers", mc->nmarker);
+		return (0);
+	}
+	if (!mc->cfg->key_ok) {
+		strbuf_printf(why, "no marker key");
+		return (0);
+	}
+	if (marker_verify(mc->cfg->key, mc->marker, time(NULL),
+	    s->marker_max_age, m, why) != PC_OK)
+		return (0);
+	if (s->milter_daemon_name && *s->milter_daemon_name &&
+	    (mc->daemon == NULL || strcmp(mc->daemon,
+	    s->milter_daemon_name) != 0)) {
+		strbuf_printf(why, "not from the sendmail path ({daemon_name}"
+		    "=%s, expected %s)", mc->daemon ? log_printable(buf,
+		    sizeof(buf), mc->daemon, strlen(mc->daemon)) : "none",
+		    s->milter_daemon_name);
+		return (0);
+	}
+	if (mc->nrcpt != 1 || mc->rcpt == NULL ||
+	    !route_placeholder_match(s->undeliverable_mailbox, mc->rcpt)) {
+		strbuf_printf(why, "envelope is not the placeholder alone "
+		    "(%zu recipient(s), first %s)", mc->nrcpt, mc->rcpt ?
+		    log_printable(buf, sizeof(buf), mc->rcpt,
+		    strlen(mc->rcpt)) : "none");
+		return (0);
+	}
+	return (1);
+}
+
+/* milter_log_route - the one log line of a routed message */
+
+static void
+milter_log_route(const char *qid, const struct marker *m,
+    const struct milter_config *c, const struct route_result *r)
+{
+	struct strbuf *b = strbuf_alloc(8192);
+	size_t	i;
+
+	if (r->undeliverable)
+		(void)strbuf_printf(b, "to=<%s> (undeliverable: %s)",
+		    c->set.undeliverable_mailbox, strbuf_str(r->reason));
+	for (i = 0; i < r->n; i++)
+		(void)strbuf_appendf(b, "%sto=<%s> (%s)", i ? ", " : "",
+		    r->v[i].addr, r->v[i].reason);
+	if (r->notes->len > 0)
+		(void)strbuf_appendf(b, ", notes: %s", strbuf_str(r->notes));
+	log_info("%s: mailbox=%s, %s", qid, m->mailbox, strbuf_str(b));
+	strbuf_free(b);
+}
+
+/* milter_apply - change the envelope and headers as routed */
+
+static int
+milter_apply(SMFICTX *ctx, struct milter_ctx *mc, const struct marker *m,
+    const struct route_result *r)
+{
+	struct strbuf *b = strbuf_alloc(256 * 1024);
+	struct strbuf *v;
+	size_t	i, k;
+	int	rc = MI_FAILURE;
+
+	if (route_trace(&mc->cfg->route, m->mailbox, r, b) != 0)
+		goto out;
+	if (!r->undeliverable) {
+		/* Delete exactly the string seen in envrcpt. */
+		if (milter_shim_delrcpt(ctx, mc->rcpt) != MI_SUCCESS)
+			goto out;
+		for (i = 0; i < r->n; i++) {
+			char	a[ADDR_SPEC_MAX + 3];
+
+			if (snprintf(a, sizeof(a), "<%s>", r->v[i].addr) >=
+			    (int)sizeof(a) || milter_shim_addrcpt(ctx, a) !=
+			    MI_SUCCESS)
+				goto out;
+		}
+		/* Rename the ISP's Delivered-To (virtual(8) loop check). */
+		for (i = mc->ndt; i > 0; i--)
+			if (milter_shim_chgheader(ctx, "Delivered-To", (int)i,
+			    NULL) != MI_SUCCESS)
+				goto out;
+		for (k = 0; k < mc->nhdrs; k++) {
+			if (strcasecmp(mc->hdrs[k].name, "Delivered-To") != 0)
+				continue;
+			v = strbuf_alloc(MILTER_HEADERS_MAX);
+			i = strbuf_append(v, mc->hdrs[k].value,
+			    mc->hdrs[k].len) == 0 && milter_shim_insheader(ctx,
+			    0, MILTER_DT_HEADER, strbuf_str(v)) == MI_SUCCESS;
+			strbuf_free(v);
+			if (!i)
+				goto out;
+		}
+	}
+	/* Trace fields go on top (RFC 5322 section 3.6.7). */
+	if (milter_shim_insheader(ctx, 0, ROUTE_TRACE_HEADER, strbuf_str(b)) !=
+	    MI_SUCCESS)
+		goto out;
+	rc = MI_SUCCESS;
+out:
+	strbuf_free(b);
+	return (rc);
+}
+
+/* milter_eom - remove markers; route a trusted message */
+
+static sfsistat
+milter_eom(SMFICTX *ctx)
+{
+	struct milter_ctx *mc = milter_shim_getpriv(ctx);
+	struct strbuf *why;
+	struct route_result r;
+	struct marker m;
+	char	qid[64];
+	size_t	i;
+	sfsistat st = SMFIS_CONTINUE;
+
+	if (mc == NULL)
+		return (SMFIS_TEMPFAIL);
+	if (mc->nmarker == 0)
+		return (SMFIS_CONTINUE);	/* not ours: untouched */
+	milter_qid(ctx, qid, sizeof(qid));
+	/* Every marker goes, valid or not; from the last, so the
+	 * indexes of the others stay put. */
+	for (i = mc->nmarker; i > 0; i--) {
+		if (milter_shim_chgheader(ctx, MARKER_HEADER, (int)i, NULL) !=
+		    MI_SUCCESS) {
+			log_error("%s: cannot remove the marker header", qid);
+			return (SMFIS_TEMPFAIL);
+		}
+	}
+	why = strbuf_alloc(4096);
+	memset(&m, 0, sizeof(m));
+	if (!milter_trusted(ctx, mc, &m, why)) {
+		log_warn("%s: marker refused: %s; message left to its envelope",
+		    qid, strbuf_str(why));
+		strbuf_free(why);
+		return (SMFIS_CONTINUE);
+	}
+	route_result_init(&r);
+	if (mc->hoverflow) {
+		r.undeliverable = 1;
+		strbuf_printf(r.reason, "headers over %d bytes",
+		    MILTER_HEADERS_MAX);
+	} else if (route_message(&mc->cfg->route, mc->hdrs, mc->nhdrs,
+	    m.trust_env, &r, why) != PC_OK) {
+		log_error("%s: mailbox=%s: %s; tempfail", qid, m.mailbox,
+		    strbuf_str(why));
+		st = SMFIS_TEMPFAIL;
+		goto out;
+	}
+	if (milter_apply(ctx, mc, &m, &r) != MI_SUCCESS) {
+		log_error("%s: mailbox=%s: cannot change the message; tempfail",
+		    qid, m.mailbox);
+		st = SMFIS_TEMPFAIL;
+		goto out;
+	}
+	milter_log_route(qid, &m, mc->cfg, &r);
+out:
+	route_result_free(&r);
+	strbuf_free(why);
+	return (st);
+}
+
+/* milter_abort - the message is off */
+
+static sfsistat
+milter_abort(SMFICTX *ctx)
+{
+	struct milter_ctx *mc = milter_shim_getpriv(ctx);
+
+	if (mc != NULL)
+		milter_reset(mc);
+	return (SMFIS_CONTINUE);
+}
+
+/* milter_close - the connection is over */
+
+static sfsistat
+milter_close(SMFICTX *ctx)
+{
+	struct milter_ctx *mc = milter_shim_getpriv(ctx);
+
+	if (mc == NULL)
+		return (SMFIS_CONTINUE);
+	milter_reset(mc);
+	milter_config_release(mc->cfg);
+	free(mc);
+	(void)milter_shim_setpriv(ctx, NULL);
+	return (SMFIS_CONTINUE);
+}
+
+struct smfiDesc milter_desc = {
+	.xxfi_name = (char *)(uintptr_t)MILTER_NAME,
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS |
+	    SMFIF_ADDHDRS,
+	.xxfi_connect = milter_connect,
+	.xxfi_envfrom = milter_envfrom,
+	.xxfi_envrcpt = milter_envrcpt,
+	.xxfi_header = milter_header,
+	.xxfi_eom = milter_eom,
+	.xxfi_abort = milter_abort,
+	.xxfi_close = milter_close,
+};

@@ -1,0 +1,355 @@
+/*
+ * test_route - the routing rules: To/Cc and the default rule, tables
+ * (texthash, pcre on address and header text), Bcc from trusted envelope
+ * headers, local_domains as a hard limit, recipient_maps, loops, fan-out,
+ * hostile headers (comments and quoted strings that look like local
+ * addresses, 10,000 addresses), table errors, placeholder matching.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "popconn.h"
+#include "strbuf.h"
+#include "table.h"
+#include "addr.h"
+#include "route.h"
+
+static char tmpdir[] = "/tmp/test_route.XXXXXX";
+static struct table_list routing, recipients, broken;
+static char *domains[] = {(char *)(uintptr_t)"example.test",
+(char *)(uintptr_t)"second.test"};
+static struct route_config cfg;
+
+/* put - write a file in tmpdir; returns the path (static) */
+
+static const char *
+put(const char *name, const char *text)
+{
+	static char path[400];
+	FILE   *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	return (path);
+}
+
+/* run - route headers given as "Name: value" strings; returns a summary
+ * "a@x,b@y" or "U:reason" */
+
+static const char *
+run(int trust, const char *const *lines, size_t n)
+{
+	static char out[8192];
+	struct route_header h[64];
+	struct route_result r;
+	struct strbuf *why = strbuf_alloc(4096);
+	size_t	i;
+	int	rc;
+
+	assert_true(n <= 64);
+	for (i = 0; i < n; i++) {
+		const char *c = strchr(lines[i], ':');
+
+		assert_non_null(c);
+		h[i].name = strndup(lines[i], (size_t)(c - lines[i]));
+		h[i].value = c + 1 + (c[1] == ' ');
+		h[i].len = strlen(h[i].value);
+	}
+	route_result_init(&r);
+	rc = route_message(&cfg, h, n, trust, &r, why);
+	if (rc != PC_OK)
+		snprintf(out, sizeof(out), "TEMP:%s", strbuf_str(why));
+	else if (r.undeliverable)
+		snprintf(out, sizeof(out), "U:%s", strbuf_str(r.reason));
+	else {
+		out[0] = 0;
+		for (i = 0; i < r.n; i++) {
+			size_t	l = strlen(out);
+
+			snprintf(out + l, sizeof(out) - l, "%s%s", i ? "," : "",
+			    r.v[i].addr);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free((void *)(uintptr_t)h[i].name);
+	route_result_free(&r);
+	strbuf_free(why);
+	return (out);
+}
+
+#define RUN(trust, ...) run((trust), (const char *const[]){__VA_ARGS__}, \
+	sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
+static void
+test_default_rule(void **state)
+{
+	(void)state;
+	assert_string_equal(RUN(0, "To: Kim <Kim@Example.Test>",
+	    "Cc: pat@second.test, ext@outside.test, kim@example.test"),
+	    "kim@example.test,pat@second.test");
+	assert_string_equal(RUN(0, "To: a@example.test", "To: b@example.test",
+	    "Resent-To: c@example.test", "Resent-Cc: d@example.test",
+	    "Bcc: e@example.test", "From: f@example.test"),
+	    "a@example.test,b@example.test,c@example.test,d@example.test");
+	assert_string_equal(RUN(0, "To: ext@outside.test"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: undisclosed-recipients:;"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "Subject: nothing"),
+	    "U:no routable recipient");
+}
+
+static void
+test_hostile(void **state)
+{
+	(void)state;
+	/* comments and quoted strings that look like local addresses */
+	assert_string_equal(RUN(0, "To: (kim@example.test) x@outside.test"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: \"kim@example.test\"@evil.test"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: \"kim@example.test\" <x@evil.test>"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: =?utf-8?q?kim=40example=2Etest?= "
+	    "<x@evil.test>"), "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: kim@example.test.evil.test"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: kim@example.test\r\n\t(folded), "
+	    "pat@example.test"), "kim@example.test,pat@example.test");
+}
+
+static void
+test_envelope_headers(void **state)
+{
+	(void)state;
+	/* Bcc: only the ISP's envelope header knows the recipient */
+	assert_string_equal(RUN(1, "Delivered-To: kim@example.test",
+	    "To: list@outside.test"), "kim@example.test");
+	assert_string_equal(RUN(0, "Delivered-To: kim@example.test",
+	    "To: list@outside.test"), "U:no routable recipient");
+	assert_string_equal(RUN(1, "X-Original-To: a@example.test",
+	    "Envelope-To: b@example.test", "X-Envelope-To: <c@example.test>"),
+	    "a@example.test,b@example.test,c@example.test");
+}
+
+static void
+test_tables(void **state)
+{
+	(void)state;
+	/* texthash rule; several recipients; unqualified gets domain 1 */
+	assert_string_equal(RUN(0, "To: List <dev@lists.example>"),
+	    "chris@example.test");
+	assert_string_equal(RUN(0, "To: team@lists.example"),
+	    "kim@example.test,pat@second.test");
+	/* outside local_domains: refused, never relayed */
+	assert_string_equal(RUN(0, "To: evil@lists.example"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: mixed@lists.example"),
+	    "lee@example.test");
+	/* pcre on the address, with $1; a substitution cannot escape */
+	assert_string_equal(RUN(0, "To: ann@pcre.example"),
+	    "ann@example.test");
+	assert_string_equal(RUN(0, "To: \"a@b.c\"@pcre.example"),
+	    "U:no routable recipient");
+	/* pcre on the header text */
+	assert_string_equal(RUN(0, "Cc: Trey Research Announcements "
+	    "<news@treyresearch.net>"), "chris@example.test");
+	/* the table wins over the default rule */
+	assert_string_equal(RUN(0, "To: alias@example.test"),
+	    "pat@example.test");
+}
+
+static void
+test_recipient_maps(void **state)
+{
+	(void)state;
+	cfg.recipients = &recipients;
+	assert_string_equal(RUN(0, "To: kim@example.test, nobody@example.test, "
+	    "ghost@example.test"), "kim@example.test,postmaster@example.test");
+	assert_string_equal(RUN(0, "To: nobody@example.test"),
+	    "postmaster@example.test");
+	cfg.recipients = NULL;
+}
+
+static void
+test_loops(void **state)
+{
+	const char *recv[64];
+	size_t	i;
+
+	(void)state;
+	assert_string_equal(RUN(0, ROUTE_TRACE_HEADER ": by mx.example.test; "
+	    "mailbox=x;", "To: kim@example.test"), "U:mail loop: already "
+	    "routed by mx.example.test (X-Popconn-Routed header)");
+	assert_string_equal(RUN(0, ROUTE_TRACE_HEADER ": by other.site; "
+	    "mailbox=x;", "To: kim@example.test"), "kim@example.test");
+	for (i = 0; i < 51; i++)
+		recv[i] = "Received: from x by y";
+	recv[51] = "To: kim@example.test";
+	assert_string_equal(run(0, recv + 1, 51), "kim@example.test");
+	assert_string_equal(run(0, recv, 52),
+	    "U:mail loop: 51 Received: headers (limit 50)");
+}
+
+static void
+test_fanout(void **state)
+{
+	struct strbuf *b = strbuf_alloc(ADDR_TEXT_MAX);
+	const char *l[1];
+	int	i;
+
+	(void)state;
+	strbuf_puts(b, "To: ");
+	for (i = 0; i < 101; i++)
+		strbuf_appendf(b, "%su%d@example.test", i ? "," : "", i);
+	l[0] = strbuf_str(b);
+	assert_string_equal(run(0, l, 1), "U:more than 100 recipients");
+	/* 10,000 addresses outside: nothing routable, quickly */
+	strbuf_reset(b);
+	strbuf_puts(b, "To: ");
+	for (i = 0; i < 10000; i++)
+		strbuf_appendf(b, "%su%d@outside.test", i ? "," : "", i);
+	l[0] = strbuf_str(b);
+	assert_string_equal(run(0, l, 1), "U:no routable recipient");
+	strbuf_puts(b, ", one@outside.test");
+	l[0] = strbuf_str(b);
+	assert_string_equal(run(0, l, 1), "U:To: more than 10000 addresses");
+	strbuf_free(b);
+}
+
+static void
+test_table_error(void **state)
+{
+	const char *s;
+
+	(void)state;
+	cfg.routing = &broken;
+	s = RUN(0, "To: kim@example.test");
+	assert_true(strncmp(s, "TEMP:routing_maps: ", 19) == 0);
+	cfg.routing = &routing;
+	cfg.recipients = &broken;
+	s = RUN(0, "To: kim@example.test");
+	assert_true(strncmp(s, "TEMP:recipient_maps: ", 21) == 0);
+	cfg.recipients = NULL;
+}
+
+static void
+test_trace(void **state)
+{
+	struct route_header h = {"To", "kim@example.test, x@outside.test",
+	32};
+	struct route_result r;
+	struct strbuf *why = strbuf_alloc(256), *out = strbuf_alloc(4096);
+
+	(void)state;
+	route_result_init(&r);
+	assert_int_equal(route_message(&cfg, &h, 1, 0, &r, why), PC_OK);
+	assert_int_equal(route_trace(&cfg, "catchall", &r, out), 0);
+	assert_string_equal(strbuf_str(out), "by mx.example.test; "
+	    "mailbox=catchall;\n\t<kim@example.test> (To: default rule);");
+	if (strstr(strbuf_str(r.notes), "x@outside.test not local") == NULL)
+		fail_msg("notes: %s", strbuf_str(r.notes));
+	assert_non_null(strstr(strbuf_str(r.notes), "x@outside.test not "
+	    "local"));
+	route_result_free(&r);
+	strbuf_free(why);
+	strbuf_free(out);
+}
+
+static void
+test_placeholder(void **state)
+{
+	(void)state;
+	assert_true(route_placeholder_match("postmaster",
+	    "<postmaster@popconn-test.localdomain>"));
+	assert_true(route_placeholder_match("postmaster", "postmaster"));
+	assert_true(route_placeholder_match("postmaster@example.test",
+	    "<Postmaster@Example.Test>"));
+	assert_false(route_placeholder_match("postmaster@example.test",
+	    "<postmaster@other.test>"));
+	assert_false(route_placeholder_match("postmaster",
+	    "<postmasters@x.test>"));
+	assert_false(route_placeholder_match("postmaster", "<kim@x.test>"));
+	assert_false(route_placeholder_match("postmaster", "<>"));
+	assert_false(route_placeholder_match("", "<x@y>"));
+}
+
+static int
+setup(void **state)
+{
+	struct strbuf *why = strbuf_alloc(4096);
+	char	specs[1024];
+
+	(void)state;
+	if (mkdtemp(tmpdir) == NULL)
+		return (-1);
+	snprintf(specs, sizeof(specs), "texthash:%s", put("routing",
+	    "dev@lists.example chris\n"
+	    "team@lists.example kim@example.test, pat@second.test\n"
+	    "evil@lists.example someone@outside.test\n"
+	    "mixed@lists.example x@outside.test lee\n"
+	    "alias@example.test pat\n"));
+	snprintf(specs + strlen(specs), sizeof(specs) - strlen(specs),
+	    ", pcre:%s", put("routing.pcre",
+	    "/^(.*)@pcre\\.example$/ $1\n"
+	    "/Trey Research/ chris\n"));
+	if (table_list_open(specs, NULL, &routing, why) != PC_OK)
+		return (-1);
+	snprintf(specs, sizeof(specs), "texthash:%s", put("recipients",
+	    "kim@example.test ok\n@second.test ok\n"
+	    "postmaster@example.test ok\n"));
+	if (table_list_open(specs, NULL, &recipients, why) != PC_OK)
+		return (-1);
+	(void)table_list_open("texthash:/nonexistent/table", NULL, &broken,
+	    why);
+	cfg.domains = domains;
+	cfg.ndomains = 2;
+	cfg.undeliverable = "postmaster@example.test";
+	cfg.routing = &routing;
+	cfg.recipients = NULL;
+	cfg.max_recipients = 100;
+	cfg.hop_limit = ROUTE_HOP_LIMIT;
+	cfg.site = "mx.example.test";
+	strbuf_free(why);
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	char	cmd[256];
+
+	(void)state;
+	table_list_free(&routing);
+	table_list_free(&recipients);
+	table_list_free(&broken);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return (system(cmd) == 0 ? 0 : -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_rule),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_envelope_headers),
+		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_recipient_maps),
+		cmocka_unit_test(test_loops),
+		cmocka_unit_test(test_fanout),
+		cmocka_unit_test(test_table_error),
+		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_placeholder),
+	};
+
+	return (cmocka_run_group_tests(tests, setup, teardown));
+}
