@@ -23,6 +23,23 @@ MAIL = {
         ("Ben <ben@litware.example>", "Re: drawings",
          "Looks good.\n..\nA line that starts with a dot survives too.\n"),
     ],
+    "wingtiptoys": [
+        ("Ann Lee <ann@contoso.example>", "Board meeting",
+         "To both of you: the board meets on Monday.\n",
+         "To: chris@wingtiptoys.test\nCc: Kim <kim@wingtiptoys.test>\n"),
+        ("dev list <dev-owner@lists.example>", "[dev] release 2.0",
+         "Release 2.0 is out.\n",
+         "To: dev@lists.example\n"),
+        ("Fabrikam <news@fabrikam.example>", "Fabrikam newsletter",
+         "Our news of the month.\n",
+         "To: subscribers@fabrikam.example\n"),
+        ("Partner <p@partner.example>", "Bcc'd proposal",
+         "A proposal for Kim, sent as a Bcc.\n",
+         "Delivered-To: kim@wingtiptoys.test\nTo: board@partner.example\n"),
+        ("Spammer <x@spam.example>", "You won!",
+         "Nobody here was addressed: this goes to postmaster.\n",
+         "To: undisclosed-recipients:;\n"),
+    ],
     "sales": [
         ("Woodgrove Bank <rfq@woodgrove.example>", "Request for quote: 200 kites",
          "Please quote 200 red kites, delivery before March.\n"),
@@ -37,11 +54,13 @@ def main():
     n = 0
     for user, msgs in MAIL.items():
         new = os.path.join(root, user, "Maildir", "new")
-        for frm, subj, body in msgs:
+        for m in msgs:
+            frm, subj, body = m[:3]
+            to = m[3] if len(m) > 3 else f"To: {user}@isp.example\n"
             n += 1
             date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
             text = (f"Return-Path: <{frm.split('<')[1].rstrip('>')}>\n"
-                    f"From: {frm}\nTo: {user}@isp.example\n"
+                    f"From: {frm}\n{to}"
                     f"Subject: {subj}\nDate: {date}\n"
                     f"Message-ID: <demo.{n}@isp.example>\n\n{body}")
             path = os.path.join(new, f"{int(time.time())}.demo{n}.isp")

@@ -37,21 +37,36 @@ def main():
                 if not m:
                     continue
                 box, uidl = m.group(1), m.group(2)
+                routed = " ".join((msg.get("X-Popconn-Routed") or "").split())
+                why = ""
+                m2 = re.search(r"<%s@[^>]*>\s*\(([^)]*)\)" % re.escape(user),
+                               routed)
+                if m2:
+                    why = m2.group(1)
+                elif routed:
+                    why = routed[:100]
                 seen.setdefault(box, []).append(
                     (uidl, msg.get("From", "?"), msg.get("Subject", "?"),
                      user, msg.get("X-Original-To", "?"),
-                     os.path.join(user, sub, fn)))
+                     os.path.join(user, sub, fn), why))
     failed = [l.strip() for l in open(log) if "status=failed" in l
               or "status=deferred" in l]
     for name, typ, url, deliver in boxes:
         got = seen.get(name, [])
+        if typ == "global":
+            deliver = ("each message to the local recipients its To/Cc "
+                       "(and trusted envelope headers) name, routed by "
+                       "popconn-milter; unroutable mail to the "
+                       "undeliverable mailbox")
         print(f"mailbox {name} ({typ}, {url}) -> {deliver}")
         if not got:
             print("    nothing delivered")
-        for uidl, frm, subj, user, orig, path in sorted(got):
+        for uidl, frm, subj, user, orig, path, why in sorted(got):
             print(f"    \"{subj}\" from {frm}")
             print(f"        uidl {uidl} -> {orig} -> local mailbox {user} "
                   f"({path[:60]})")
+            if why:
+                print(f"        routed by popconn-milter: {why}")
     for f in failed:
         print("problem: " + f)
 
