@@ -719,7 +719,7 @@ ctl_cmd_route(struct ctl *c, int argc, char **argv)
 	if (argc - optind != (add ? 2 : 1))
 		goto usage;
 	return (adm_route_edit(c, add, pcre, argv[optind],
-	    add ? argv[optind + 1] : NULL));
+	    add ? argv[optind + 1] : ""));
 usage:
 	ctl_err("usage: route add PATTERN RECIPIENT [--pcre] | route remove "
 	    "PATTERN [--pcre] | route list | route test FILE|-");

@@ -311,8 +311,12 @@ fetch_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		strbuf_printf(why, "cannot write trace header");
 		goto out;
 	}
-	if ((rc = pop3_next(p, &kind, &num, sink, &c, &info, why)) != PC_OK)
+	if ((rc = pop3_next(p, &kind, &num, sink, &c, &info, why)) != PC_OK) {
+		if (d->f->error)	/* say why the spool refused it */
+			strbuf_printf(why, "spool %s: %s", d->f->tmp,
+			    strerror(d->f->error));
 		goto out;
+	}
 	if (kind != POP3_Q_RETR || num != m->num)
 		log_panic("pipeline out of step: expected RETR %lu", m->num);
 	d->octets = info.octets;
@@ -357,6 +361,11 @@ fetch_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 		d->sender[0] = 0;
 	} else {
 		pc_strlcpy(d->sender, a->set.sender, sizeof(d->sender));
+	}
+	if ((rc = uidl_state_reserve(st, why)) != PC_OK) {
+		log_error("acct=%s: uidl=%s: not delivered: %s", a->name,
+		    d->uid, strbuf_str(why));
+		goto out;
 	}
 	rc = deliver_start(&a->set, d->f->path, d->sender, a->rcpt, &d->child,
 	    why);

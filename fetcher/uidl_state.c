@@ -17,6 +17,7 @@
  * LICENSE
  *	MIT; see the LICENSE file.
  */
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include "uidl_state.h"
 
 #define STATE_MAX	(16 * 1024 * 1024)
+#define STATE_RESERVE	(64 * 1024)	/* journal space kept allocated */
 #define STATE_HEADER	"# popconn uidl state 2: uid delivered-time fails\n"
 
 /* find - binary search; the index where uid is or would go */
@@ -218,6 +220,63 @@ uidl_state_fails(const struct uidl_state *s, const char *uid)
 	return (e ? e->fails : 0);
 }
 
+/* open_journal - open (create) the journal for appending */
+
+static int
+open_journal(struct uidl_state *s, struct strbuf *why)
+{
+	int	created;
+
+	if (s->jfd >= 0)
+		return (PC_OK);
+	created = access(s->journal, F_OK) != 0;
+	s->jfd = open(s->journal, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (s->jfd < 0) {
+		strbuf_printf(why, "open %s: %s", s->journal, strerror(errno));
+		return (PC_TEMP);
+	}
+	if (created && safeio_fsync_dir(s->dir, why) != PC_OK)
+		return (PC_TEMP);
+	return (PC_OK);
+}
+
+/*
+ * uidl_state_reserve - make sure the next records cannot fail for space
+ *
+ * Called before a message is handed to sendmail: once Postfix has the
+ * message, recording it must not fail because the disk filled up (the
+ * message would then be delivered again by the next session).  Disk
+ * space beyond the journal's end is kept allocated (fallocate with
+ * FALLOC_FL_KEEP_SIZE), so that appends need no new blocks; when that
+ * reservation cannot be made, no delivery starts.
+ */
+
+int
+uidl_state_reserve(struct uidl_state *s, struct strbuf *why)
+{
+	struct stat st;
+
+	if (open_journal(s, why) != PC_OK)
+		return (PC_TEMP);
+	if (fstat(s->jfd, &st) != 0) {
+		strbuf_printf(why, "stat %s: %s", s->journal, strerror(errno));
+		return (PC_TEMP);
+	}
+	if (s->reserved > st.st_size + 4096)
+		return (PC_OK);
+	if (fallocate(s->jfd, FALLOC_FL_KEEP_SIZE, st.st_size,
+	    STATE_RESERVE) != 0) {
+		if (errno == EOPNOTSUPP || errno == ENOSYS)
+			return (PC_OK);	/* file system cannot: best effort */
+		strbuf_printf(why, "cannot reserve space for %s: %s",
+		    s->journal, strerror(errno));
+		return (PC_TEMP);
+	}
+	s->reserved = st.st_size + STATE_RESERVE;
+	return (PC_OK);
+}
+
 /* append - one durable journal record */
 
 static int
@@ -226,20 +285,12 @@ append(struct uidl_state *s, const char *uid, time_t t, int fails,
 {
 	char	line[PC_UID_MAX + 64];
 	size_t	len = strlen(uid);
-	int	n, created = 0;
+	int	n;
 
 	if (len == 0 || len > PC_UID_MAX || strchr(uid, ' ') != NULL)
 		log_panic("uidl_state: bad uid");
-	if (s->jfd < 0) {
-		created = access(s->journal, F_OK) != 0;
-		s->jfd = open(s->journal, O_WRONLY | O_APPEND | O_CREAT |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (s->jfd < 0) {
-			strbuf_printf(why, "open %s: %s", s->journal,
-			    strerror(errno));
-			return (PC_TEMP);
-		}
-	}
+	if (open_journal(s, why) != PC_OK)
+		return (PC_TEMP);
 	n = snprintf(line, sizeof(line), "%s %lld %d\n", uid, (long long)t,
 	    fails);
 	if (n < 0 || (size_t)n >= sizeof(line))
@@ -250,8 +301,6 @@ append(struct uidl_state *s, const char *uid, time_t t, int fails,
 		    strerror(errno));
 		return (PC_TEMP);
 	}
-	if (created && safeio_fsync_dir(s->dir, why) != PC_OK)
-		return (PC_TEMP);
 	return (PC_OK);
 }
 
@@ -319,6 +368,7 @@ rewrite(struct uidl_state *s, struct strbuf *why)
 		close(s->jfd);
 		s->jfd = -1;
 	}
+	s->reserved = 0;
 	if (unlink(s->journal) != 0 && errno != ENOENT) {
 		strbuf_printf(why, "unlink %s: %s", s->journal,
 		    strerror(errno));

@@ -8,6 +8,7 @@
  *	time_t uidl_state_delivered(const struct uidl_state *s,
  *		const char *uid);
  *	int uidl_state_fails(const struct uidl_state *s, const char *uid);
+ *	int uidl_state_reserve(struct uidl_state *s, struct strbuf *why);
  *	int uidl_state_commit(struct uidl_state *s, const char *uid,
  *		struct strbuf *why);
  *	int uidl_state_fail(struct uidl_state *s, const char *uid,
@@ -28,6 +29,11 @@
  *	DELEs back) never delivers a message twice (DESIGN.md, invariant
  *	2).  uidl_state_has() says whether a message was delivered,
  *	uidl_state_delivered() when (for keep_days).
+ *
+ *	uidl_state_reserve() keeps disk space allocated for the journal's
+ *	next records; the fetcher calls it before every sendmail, so that a
+ *	disk that fills up stops deliveries before they happen instead of
+ *	making a delivered message unrecordable.
  *
  *	uidl_state_fail() counts a refusal by sendmail, so that a poison
  *	message stops being retried after max_delivery_attempts while the
@@ -65,6 +71,7 @@ struct uidl_state {
 	size_t	n;
 	size_t	cap;
 	int	jfd;
+	long long reserved;	/* journal bytes allocated for sure */
 };
 
 int uidl_state_open(struct uidl_state *s, const char *dir, const char *name,
@@ -72,6 +79,7 @@ int uidl_state_open(struct uidl_state *s, const char *dir, const char *name,
 int uidl_state_has(const struct uidl_state *s, const char *uid);
 time_t uidl_state_delivered(const struct uidl_state *s, const char *uid);
 int uidl_state_fails(const struct uidl_state *s, const char *uid);
+int uidl_state_reserve(struct uidl_state *s, struct strbuf *why);
 int uidl_state_commit(struct uidl_state *s, const char *uid,
     struct strbuf *why);
 int uidl_state_fail(struct uidl_state *s, const char *uid,

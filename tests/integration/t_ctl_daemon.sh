@@ -56,7 +56,7 @@ h_check "wrong CA: says the certificate does not verify" \
 
 # A TLS server with a certificate for wrong.example (signed by the CA).
 wport=$(h_free_port)
-python3 - "$H_TMP/ssl/wronghost.pem" "$H_TMP/ssl/wronghost.key" "$wport" <<'PY' &
+"$H_PYTHON" - "$H_TMP/ssl/wronghost.pem" "$H_TMP/ssl/wronghost.key" "$wport" <<'PY' &
 import socket, ssl, sys
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(sys.argv[1], sys.argv[2])
@@ -109,7 +109,7 @@ ctl status >"$H_TMP/st.out" 2>&1
 h_check "status: running or idle, exit 0" [ $? -eq 0 ]
 h_check "status: the mailbox row" grep -q '^carol ' "$H_TMP/st.out"
 h_check "status --json: JSON lines" sh -c \
-    "'$CTL' -c '$E' status --json | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]'"
+    "'$CTL' -c '$E' status --json | $H_PYTHON -c 'import json,sys; [json.loads(l) for l in sys.stdin]'"
 
 ctl fetch carol >"$H_TMP/f.out" 2>&1
 rc=$?

@@ -66,7 +66,7 @@ printf '# mailboxes, by hand\r\n\r\nbob user pop3s://bob@mail.example bobby@exam
 h_check "edit: bob replaced in place, comments and others intact" \
     cmp "$H_TMP/expect" "$E/mailboxes.cf"
 ctl mailbox list --json >"$H_TMP/list.json"
-h_check "list --json parses and holds 3 mailboxes" python3 -c "
+h_check "list --json parses and holds 3 mailboxes" "$H_PYTHON" -c "
 import json,sys; d=json.load(open('$H_TMP/list.json')); sys.exit(len(d)!=3 or d[0]['options']['size_limit']!='10m')"
 h_check "show: names where each setting comes from" \
     sh -c "'$CTL' -c '$E' mailbox show bob | grep -q 'size_limit *= 10m.*mailboxes.cf, line 5'"

@@ -136,7 +136,7 @@ for u in gina hank; do
 	h_check "$u: duplicates ($x) at most one per kill and sendmail in flight ($kills x $par)" \
 	    [ "${x:-999}" -le "$bound" ]
 done
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154,SC2046
 set -- $(echo "$cmp_gina $cmp_hank" | tr ' ' '\n' | awk -F= '
 	{ s[$1] += $2 } END { print s["delivered"] - s["duplicated"], s["missing"], s["duplicated"], s["altered"] }')
 D=$1 L=$2 X=$3 A=$4

@@ -16,8 +16,11 @@ highest number open at once is written to the --stats file as
 
 rewritten (atomically) whenever a number changes.  Single-threaded: in
 every round of the event loop, data and end-of-file from open
-connections are handled before new connections are accepted, so a client
-that closed before another one connected is never counted twice.  Exits
+connections are handled before a new connection is accepted, and again
+right after it, before the count is taken: a client that closed before
+another one connected is never counted together with it, however late
+this process gets to run (on loopback the FIN is in the socket before the
+next SYN is).  Exits
 after --timeout seconds (default 600) or on SIGTERM.  --events F logs
 "TIME open|close CLIENT-PORT ACTIVE" for every connection (diagnosis).
 """
@@ -126,10 +129,7 @@ def main():
             sel.register(s, selectors.EVENT_READ, p)
             stats["total"] += 1
             stats["active"] += 1
-            if stats["active"] > stats["max"]:
-                stats["max"] = stats["active"]
             event("open", p.port)
-            write_stats()
             return True
 
     def handle(s, mask, p):
@@ -211,6 +211,14 @@ def main():
         while ready and not stop:
             handle_events(sel.select(timeout=0))
             ready = accept()
+            if ready:
+                # A close that arrived before this connection's SYN was
+                # surely there by the time accept() returned: settle
+                # pending closes first, then take the count.
+                handle_events(sel.select(timeout=0))
+                if stats["active"] > stats["max"]:
+                    stats["max"] = stats["active"]
+                write_stats()
     for p in list({id(p): p for p in pairs.values()}.values()):
         close_pair(p)
     return 0

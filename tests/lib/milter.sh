@@ -112,7 +112,7 @@ m_file() {
 }
 
 m_compare_all() {
-	python3 - "$H_TMP/orig/m" "$H_MAIL_ROOT" <<'EOF'
+	"$H_PYTHON" - "$H_TMP/orig/m" "$H_MAIL_ROOT" <<'EOF'
 import os, re, sys
 orig, root = sys.argv[1], sys.argv[2]
 bad = 0

@@ -70,7 +70,7 @@ p_daemon_start() {
 
 # p_ctl REQUEST: one request on the control socket; prints the answer.
 p_ctl() {
-	python3 - "$H_TMP/fetcher.sock" "$*" <<'PY'
+	"$H_PYTHON" - "$H_TMP/fetcher.sock" "$*" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(120)
