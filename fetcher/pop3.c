@@ -656,6 +656,7 @@ sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
     struct strbuf *why)
 {
 	struct pop3_status st;
+	struct strbuf *note = strbuf_alloc(512);
 	char	pr[160];
 	const char *chal;
 	int	rc, steps, sent_initial = 0;
@@ -663,7 +664,8 @@ sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
 	for (steps = 0; steps <= POP3_SASL_STEPS; steps++) {
 		if ((rc = net_getline(&p->net, line, why)) != PC_OK) {
 			strbuf_appendf(why, " (during AUTH %s)", mech);
-			return (rc == PC_PERM ? PC_PERM : rc);
+			strbuf_free(note);
+			return (rc);
 		}
 		log_proto(p->name, 0, strbuf_str(line), strbuf_len(line));
 		if (line->len > 0 && line->data[0] == '+' &&
@@ -679,17 +681,26 @@ sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
 				/* The initial response did not fit in AUTH. */
 				sent_initial = 1;
 				if ((rc = send_line(p, "C-SASL", pending->data,
-				    why)) != PC_OK)
+				    why)) != PC_OK) {
+					strbuf_free(note);
 					return (rc);
+				}
 				continue;
 			}
 			strbuf_reset(out);
+			strbuf_reset(why);
 			rc = xsasl_step(x, chal, out, why);
 			if (rc != XSASL_CONTINUE && rc != XSASL_DONE)
 				goto cancel;
+			/* An error the server explained in a challenge
+			 * (OAuth2 JSON): keep it for the final reply. */
+			if (why->len > 0)
+				(void)strbuf_printf(note, "%s", strbuf_str(why));
 			if ((rc = send_line(p, "C-SASL", strbuf_str(out),
-			    why)) != PC_OK)
+			    why)) != PC_OK) {
+				strbuf_free(note);
 				return (rc);
+			}
 			continue;
 		}
 		if (memchr(line->data, 0, line->len) != NULL ||
@@ -697,14 +708,22 @@ sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
 			strbuf_printf(why, "protocol error: bad reply to AUTH "
 			    "from %s: %s", p->net.peer, log_printable(pr,
 			    sizeof(pr), line->data, line->len));
+			strbuf_free(note);
 			return (PC_PERM);
 		}
-		if (!st.ok)
-			return (err_status(p, "AUTH", &st, PC_PERM, why));
+		if (!st.ok) {
+			rc = err_status(p, "AUTH", &st, PC_PERM, why);
+			if (note->len > 0)
+				strbuf_appendf(why, " (%s)", strbuf_str(note));
+			strbuf_free(note);
+			return (rc);
+		}
+		strbuf_free(note);
 		return (xsasl_success_ok(x, why) == PC_OK ? PC_OK : PC_PERM);
 	}
 	strbuf_printf(why, "AUTH %s: too many challenges", mech);
 cancel:
+	strbuf_free(note);
 	/* RFC 5034 section 4: "*" cancels; the server answers -ERR. */
 	(void)send_line(p, "C-SASL", "*", NULL);
 	(void)net_getline(&p->net, line, NULL);
@@ -722,6 +741,7 @@ pop3_sasl(struct pop3 *p, const char *mech, const char *user,
 	struct strbuf *line = strbuf_alloc(POP3_SASL_LINE_MAX);
 	struct strbuf *cmd = strbuf_alloc(POP3_SASL_LINE_MAX);
 	struct xsasl *x;
+	size_t	i;
 	int	rc;
 
 	if ((x = xsasl_new(mech, user, secret, host, port, why)) == NULL) {
@@ -734,7 +754,10 @@ pop3_sasl(struct pop3 *p, const char *mech, const char *user,
 		goto out;
 	}
 	/* RFC 5034 section 4: an initial response only if AUTH fits. */
-	(void)strbuf_printf(cmd, "AUTH %s", mech);
+	/* RFC 4422 section 3.1: mechanism names are upper case. */
+	(void)strbuf_puts(cmd, "AUTH ");
+	for (i = 0; mech[i]; i++)
+		(void)strbuf_putc(cmd, toupper((unsigned char)mech[i]));
 	if (out->len > 0) {
 		if (cmd->len + 1 + out->len <= POP3_CMD_MAX)
 			(void)strbuf_appendf(cmd, " %s", strbuf_str(out));
