@@ -1,0 +1,980 @@
+#!/usr/bin/env python3
+"""bench.py - the scenarios of issue 9; run from bench/run.sh.
+
+bench/run.sh starts the private Dovecot and Postfix (tests/lib/harness.sh)
+and exports their coordinates (H_TMP, H_POP3S_PORT, H_CA, H_POSTFIX_CONF,
+H_POSTFIX_SPOOL, H_MAIL_ROOT, H_POP_MAILDIR_ROOT, H_VUID, H_VGID).  This
+program seeds the mailboxes, writes one configuration per program, runs
+each program under GNU time (/usr/bin/time -v), samples the fetching
+process's own VmHWM from /proc while it runs, waits until Postfix has
+delivered everything into the Maildirs, checks the result with
+tests/lib/compare.py, and prints medians and ratios (markdown).
+
+Programs and their configuration (all: POP3S with the harness CA
+verified, delete from the server, deliver with
+"/usr/sbin/sendmail -C $H_POSTFIX_CONF -i -f SENDER -- RCPT"):
+  popconn   popconn-fetcher -f -1 -c ETC (one cycle; daemon mode for many
+            mailboxes), defaults except the paths; auth auto (SCRAM-SHA-256)
+  mpop      mpop -C RC -q -a; tls on, tls_starttls off, tls_trust_file CA,
+            keep off, delivery mda "... -f %F -- RCPT"; auth default
+  fetchmail fetchmail -f RC -i IDFILE -N --nosyslog; one "poll" per mailbox,
+            ssl sslcertck sslcertfile CA, no keep, fetchall,
+            mda "... -f %F -- RCPT", no bouncemail
+  getmail6  getmail -g DIR -q -r RC...; SimplePOP3SSLRetriever, ca_certs CA,
+            delete, read_all, MDA_external with arguments (... "-f",
+            "%(sender)", "--", RCPT), allow_root_commands (we run as root)
+  raw       bench/rawpop3.py: USER/PASS, RETR+DELE with 64 in flight,
+            bytes discarded (the fetch ceiling)
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+TOP = os.environ["TOP"]
+BUILD = os.environ.get("BUILD", "build")
+TMP = os.environ["H_TMP"]
+PORT = int(os.environ["H_POP3S_PORT"])
+CA = os.environ["H_CA"]
+PFCONF = os.environ["H_POSTFIX_CONF"]
+SPOOL = os.environ["H_POSTFIX_SPOOL"]
+MAILROOT = os.environ["H_MAIL_ROOT"]
+POPROOT = os.environ["H_POP_MAILDIR_ROOT"]
+VUID = int(os.environ.get("H_VUID", "65534"))
+VGID = int(os.environ.get("H_VGID", "65534"))
+QUICK = os.environ.get("BENCH_QUICK", "0") == "1"
+REPS = int(os.environ.get("BENCH_REPS", "1" if QUICK else "3"))
+PEER_REPS = int(os.environ.get("BENCH_PEER_REPS", "1"))
+ONLY = os.environ.get("BENCH_ONLY", "1 2 3 4 5 6").split()
+FETCHER = os.path.join(TOP, BUILD, "popconn-fetcher")
+MILTER = os.path.join(TOP, BUILD, "popconn-milter")
+LIB = os.path.join(TOP, "tests", "lib")
+SENDMAIL = "/usr/sbin/sendmail"
+DOMAIN = "example.test"
+SENDER = "sender@isp.test"
+W = os.path.join(TMP, "bench")
+
+SZ = {
+    "bulk_n": 200 if QUICK else 2000, "bulk_size": 4096,
+    "big_n": 5 if QUICK else 20, "big_size": 2 * 1024 * 1024,
+    "many_n": 20 if QUICK else 200, "many_per": 5,
+    "huge_size": (10 if QUICK else 100) * 1024 * 1024,
+    "idle_n": 1000 if QUICK else 10000,
+    "milter_n": 200 if QUICK else 2000,
+}
+DELAY_MS = 10           # each way: 20 ms added round-trip time
+
+results = []            # rows for the table
+notes = []
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+# ------------------------------------------------------------- messages
+
+GEN_SEQ = 0
+
+def gen_messages(user, n, size, tag, rcpt, first=1, extra_headers=""):
+    """n messages of about size bytes into user's Dovecot Maildir/new and
+    copies into W/orig/tag (for compare.py)."""
+    global GEN_SEQ
+    GEN_SEQ += 1
+    tag = "%s-%d" % (tag, GEN_SEQ)     # unique names and Message-IDs
+    md = os.path.join(POPROOT, user, "Maildir")
+    orig = os.path.join(W, "orig", tag)
+    os.makedirs(orig, exist_ok=True)
+    line = ("popconn bench line: the quick brown fox jumps over the lazy "
+            "dog 0123456789\n")
+    for k in range(first, first + n):
+        hdr = ("Return-Path: <%s>\nFrom: Bench Sender <%s>\nTo: <%s>\n"
+               "Subject: bench %s %d\nMessage-ID: <bench-%s-%d@isp.test>\n"
+               "Date: Mon, 01 Jan 2024 00:00:00 +0000\n%s"
+               "MIME-Version: 1.0\nContent-Type: text/plain\n\n"
+               % (SENDER, SENDER, rcpt, tag, k, tag, k, extra_headers))
+        body_len = max(0, size - len(hdr))
+        nl = body_len // len(line)
+        name = "%d.bench%s_%d.localhost" % (1700000000 + k, tag, k)
+        tmp = os.path.join(md, "tmp", name)
+        with open(tmp, "w") as f:
+            f.write(hdr)
+            chunk = line * 1024
+            while nl >= 1024:
+                f.write(chunk)
+                nl -= 1024
+            f.write(line * nl)
+        os.chown(tmp, VUID, VGID)
+        # the expected delivery: Postfix drops Return-Path: on submission
+        with open(tmp, "rb") as src, \
+                open(os.path.join(orig, "%06d.eml" % k), "wb") as dst:
+            first_line = src.readline()
+            assert first_line.startswith(b"Return-Path:")
+            shutil.copyfileobj(src, dst, 1 << 20)
+        os.rename(tmp, os.path.join(md, "new", name))
+    return orig
+
+
+def pop_count(user):
+    md = os.path.join(POPROOT, user, "Maildir")
+    return sum(len(os.listdir(os.path.join(md, d))) for d in ("new", "cur"))
+
+
+def pop_clear(user):
+    md = os.path.join(POPROOT, user, "Maildir")
+    for d in ("new", "cur", "tmp"):
+        p = os.path.join(md, d)
+        for f in os.listdir(p):
+            os.unlink(os.path.join(p, f))
+
+
+def mail_count(users):
+    n = 0
+    for u in users:
+        for d in ("new", "cur"):
+            try:
+                n += len(os.listdir(os.path.join(MAILROOT, u, d)))
+            except FileNotFoundError:
+                pass
+    return n
+
+
+def mail_clear(users):
+    for u in users:
+        for d in ("new", "cur", "tmp"):
+            p = os.path.join(MAILROOT, u, d)
+            for f in os.listdir(p):
+                os.unlink(os.path.join(p, f))
+
+
+def queue_empty():
+    for d in ("maildrop", "incoming", "active"):
+        for _root, _dirs, files in os.walk(os.path.join(SPOOL, d)):
+            if files:
+                return False
+    return True
+
+
+def kick():
+    subprocess.run(["postkick", "-c", PFCONF, "public", "pickup", "W"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_idle(timeout=120):
+    end = time.monotonic() + timeout
+    i = 0
+    while time.monotonic() < end:
+        if i % 40 == 0:
+            kick()
+        if queue_empty():
+            return True
+        time.sleep(0.05)
+        i += 1
+    return False
+
+
+def compare(orig, users, trace=""):
+    """delivered/missing/duplicated/altered of orig in the users' Maildirs."""
+    tgt = users[0]
+    if len(users) > 1:      # merge into one directory of links
+        tgt = os.path.join(W, "merged")
+        shutil.rmtree(tgt, ignore_errors=True)
+        os.makedirs(tgt)
+        for u in users:
+            for d in ("new", "cur"):
+                p = os.path.join(MAILROOT, u, d)
+                for f in os.listdir(p):
+                    os.link(os.path.join(p, f), os.path.join(tgt, f))
+    else:
+        tgt = os.path.join(MAILROOT, tgt)
+    env = dict(os.environ, H_COMPARE_TRACE=trace)
+    r = subprocess.run([sys.executable, os.path.join(LIB, "compare.py"),
+                        orig, tgt], capture_output=True, text=True, env=env)
+    out = dict(kv.split("=") for kv in r.stdout.split())
+    return {k: int(v) for k, v in out.items()}
+
+
+# ------------------------------------------------------------ measuring
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def vm(pid, key="VmHWM"):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for ln in f:
+                if ln.startswith(key + ":"):
+                    return int(ln.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def parse_time(path):
+    d = {}
+    with open(path) as f:
+        for ln in f:
+            ln = ln.strip()
+            if ":" not in ln:
+                continue
+            k, v = ln.rsplit(":", 1) if ln.startswith("Elapsed") else \
+                ln.split(":", 1)
+            d[k.strip()] = v.strip()
+    cpu = float(d.get("User time (seconds)", 0)) + \
+        float(d.get("System time (seconds)", 0))
+    rss = int(d.get("Maximum resident set size (kbytes)", 0))
+    return cpu, rss
+
+
+def run_prog(name, argv, n_expect, users, orig, env=None, done=None,
+             timeout=900, trace="", stop_after=False):
+    """Run argv (the fetcher) under GNU time; time until it exits (or,
+    with done(), until done() is true: daemons) and until n_expect
+    messages are in the users' Maildirs.  Returns a result dict."""
+    mail_clear(users)
+    tfile = os.path.join(W, "time.out")
+    logf = open(os.path.join(W, "%s.log" % name.split()[0]), "ab")
+    t0 = time.monotonic()
+    p = subprocess.Popen(["/usr/bin/time", "-v", "-o", tfile] + argv,
+                         stdout=logf, stderr=logf, env=env or os.environ,
+                         start_new_session=True)
+    own = 0
+    kid = None
+    t_fetch = None
+    t_all = None
+    deadline = t0 + timeout
+    while True:
+        if kid is None:
+            ks = children(p.pid)
+            kid = ks[0] if ks else None
+        if kid:
+            own = max(own, vm(kid))
+        now = time.monotonic()
+        if t_all is None and mail_count(users) >= n_expect:
+            t_all = now - t0
+        if t_fetch is None:
+            if done is None and p.poll() is not None:
+                t_fetch = now - t0
+            elif done is not None and done():
+                t_fetch = now - t0
+                if kid:
+                    own = max(own, vm(kid))
+                    os.kill(kid, signal.SIGTERM)
+        if t_fetch is not None and p.poll() is not None and \
+                (t_all is not None or queue_empty()):
+            break
+        if now > deadline:
+            log("%s: timeout after %d s: stopping it" % (name, timeout))
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            p.wait()
+            if t_fetch is None:
+                t_fetch = float("nan")
+            break
+        time.sleep(0.02)
+    p.wait()
+    logf.close()
+    # "all delivered": the remaining messages, or Postfix idle
+    if t_all is None:
+        end = time.monotonic() + 120
+        last = -1
+        while time.monotonic() < end:
+            c = mail_count(users)
+            if c >= n_expect:
+                t_all = time.monotonic() - t0
+                break
+            if queue_empty() and c == last:
+                break
+            last = c
+            kick()
+            time.sleep(0.5)
+        if t_all is None:
+            t_all = float("nan")
+    cpu, rss = parse_time(tfile)
+    cmp = compare(orig, users, trace)
+    left = sum(pop_count(u) for u in users_pop)
+    r = {"prog": name, "fetch": t_fetch, "all": t_all, "cpu": cpu,
+         "rss": rss, "own": own, "delivered": cmp.get("delivered", 0),
+         "lost": cmp.get("missing", 0), "dup": cmp.get("duplicated", 0),
+         "altered": cmp.get("altered", 0), "left": left,
+         "rc": p.returncode}
+    log("  %-22s fetch %7.2fs all %7.2fs cpu %6.2fs rss %7d kB own %7d kB "
+        "delivered %d lost %d dup %d altered %d left-on-server %d rc %s"
+        % (name, r["fetch"], r["all"], cpu, rss, own, r["delivered"],
+           r["lost"], r["dup"], r["altered"], left, p.returncode))
+    return r
+
+
+users_pop = []      # the POP3 users of the running scenario
+
+
+def median_row(rows):
+    """The median of each numeric field; the worst counts."""
+    if not rows:
+        return None
+    m = dict(rows[0])
+    for k in ("fetch", "all", "cpu", "rss", "own"):
+        vals = [r[k] for r in rows if r[k] == r[k]]     # drop NaN
+        m[k] = statistics.median(vals) if vals else float("nan")
+    for k in ("lost", "dup", "altered", "left"):
+        m[k] = max(r[k] for r in rows)
+    m["delivered"] = min(r["delivered"] for r in rows)
+    m["n"] = len(rows)
+    m["runs_all"] = [r["all"] for r in rows]
+    return m
+
+
+# --------------------------------------------------------- configuration
+
+def popconn_etc(name, boxes, extra=""):
+    """boxes: list of (mailbox, pop user, password, rcpt, type, port)."""
+    etc = os.path.join(W, "popconn-" + name)
+    shutil.rmtree(etc, ignore_errors=True)
+    os.makedirs(etc)
+    with open(os.path.join(etc, "popconn.cf"), "w") as f:
+        f.write("state_directory = %s/state\nspool_directory = %s/spool\n"
+                "postfix_config_directory = %s\ntls_ca_file = %s\n"
+                "myhostname = popconn-bench.localdomain\n"
+                "marker_secret_file = %s/marker.key\n"
+                "control_socket = %s/fetcher.sock\npid_file = %s/fetcher.pid\n"
+                "daemon_user =\nundeliverable_mailbox = postmaster@%s\n"
+                "log_level = medium\n%s\n"
+                % (etc, etc, PFCONF, CA, etc, etc, etc, DOMAIN, extra))
+    key = os.path.join(etc, "marker.key")
+    with open(key, "w") as f:
+        f.write(os.urandom(32).hex() + "\n")
+    os.chmod(key, 0o640)
+    with open(os.path.join(etc, "mailboxes.cf"), "w") as mf, \
+            open(os.path.join(etc, "passwords"), "w") as pf:
+        os.chmod(os.path.join(etc, "passwords"), 0o600)
+        for mb, user, pw, rcpt, typ, port in boxes:
+            mf.write("%s %s pop3s://%s@localhost:%d %s\n"
+                     % (mb, typ, user, port, rcpt if typ == "user" else ""))
+            pf.write("%s %s\n" % (mb, pw))
+    return etc
+
+
+def mda(rcpt, sender_var):
+    return "%s -C %s -i -f %s -- %s" % (SENDMAIL, PFCONF, sender_var, rcpt)
+
+
+def mpop_rc(name, boxes):
+    d = os.path.join(W, "mpop-" + name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "uidls"))
+    rc = os.path.join(d, "mpoprc")
+    with open(rc, "w") as f:
+        os.chmod(rc, 0o600)
+        f.write("defaults\ntls on\ntls_starttls off\ntls_trust_file %s\n"
+                "keep off\nuidls_file %s/uidls/%%U_at_%%H\n\n" % (CA, d))
+        for mb, user, pw, rcpt, _t, port in boxes:
+            f.write("account %s\nhost localhost\nport %d\nuser %s\n"
+                    "password %s\ndelivery mda \"%s\"\n\n"
+                    % (mb, port, user, pw, mda(rcpt, "%F")))
+    return ["mpop", "-C", rc, "-q", "-a"]
+
+
+def fetchmail_rc(name, boxes, daemon=None):
+    d = os.path.join(W, "fetchmail-" + name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    rc = os.path.join(d, "fetchmailrc")
+    with open(rc, "w") as f:
+        os.chmod(rc, 0o600)
+        f.write("set no bouncemail\nset no spambounce\n\n")
+        for mb, user, pw, rcpt, _t, port in boxes:
+            f.write('poll %s via localhost service %d protocol POP3\n'
+                    '  user "%s" there with password "%s" is root here\n'
+                    '  ssl sslcertck sslcertfile "%s"\n'
+                    '  mda "%s"\n  no keep fetchall\n\n'
+                    % (mb, port, user, pw, CA, mda(rcpt, "%F")))
+    argv = ["fetchmail", "-f", rc, "-i", os.path.join(d, "ids"), "-N",
+            "--nosyslog", "--pidfile", os.path.join(d, "pid")]
+    if daemon:
+        argv += ["-d", str(daemon)]
+    return argv, dict(os.environ, HOME=d, FETCHMAILHOME=d)
+
+
+def getmail_rc(name, boxes):
+    d = os.path.join(W, "getmail-" + name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    argv = ["getmail", "-g", d, "-q"]
+    for mb, user, pw, rcpt, _t, port in boxes:
+        rc = os.path.join(d, "rc-" + mb)
+        with open(rc, "w") as f:
+            f.write("[retriever]\ntype = SimplePOP3SSLRetriever\n"
+                    "server = localhost\nport = %d\nusername = %s\n"
+                    "password = %s\nca_certs = %s\n\n[destination]\n"
+                    "type = MDA_external\npath = %s\n"
+                    "arguments = (\"-C\", \"%s\", \"-i\", \"-f\", "
+                    "\"%%(sender)\", \"--\", \"%s\")\n"
+                    "allow_root_commands = true\n\n[options]\n"
+                    "delete = true\nread_all = true\nverbose = 0\n"
+                    "message_log_syslog = false\n"
+                    % (port, user, pw, CA, SENDMAIL, PFCONF, rcpt))
+        argv += ["-r", rc]
+    return argv
+
+
+def delay_proxy():
+    pf = os.path.join(W, "proxy.port")
+    if os.path.exists(pf):
+        os.unlink(pf)
+    p = subprocess.Popen([sys.executable, os.path.join(LIB, "delayproxy.py"),
+                          "--to", str(PORT), "--delay-ms", str(DELAY_MS),
+                          "--port-file", pf, "--timeout", "7200"])
+    for _ in range(200):
+        if os.path.exists(pf):
+            break
+        time.sleep(0.05)
+    return p, int(open(pf).read())
+
+
+def stop(p):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def ctl(sock, req):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(30)
+    s.connect(sock)
+    s.sendall((req + "\n").encode())
+    buf = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    s.close()
+    return buf.decode("utf-8", "replace")
+
+
+def daemon_done(etc, nboxes):
+    """True once every mailbox has finished one poll."""
+    sock = os.path.join(etc, "fetcher.sock")
+
+    def done():
+        if not os.path.exists(sock):
+            return False
+        try:
+            out = ctl(sock, "status")
+        except OSError:
+            return False
+        n = 0
+        for ln in out.splitlines():
+            if not ln.startswith("{\"mailbox\""):
+                continue
+            o = json.loads(ln)
+            if o["state"] != "idle" or o["result"] == "never":
+                return False
+            n += 1
+        return n == nboxes
+    return done
+
+
+# ------------------------------------------------------------ scenarios
+
+def fetch_scenario(title, key, user, n, size, port, slow_reps):
+    """One mailbox of n messages of size: every program, reps times."""
+    global users_pop
+    users_pop = [user]
+    rcpt = "bulk@%s" % DOMAIN
+    boxes = [("bulk", user, "bulk-pw", rcpt, "user", port)]
+    progs = [
+        ("popconn", lambda: ([FETCHER, "-f", "-1", "-c",
+                              popconn_etc(key, boxes)], None), REPS),
+        ("mpop", lambda: (mpop_rc(key, boxes), None), PEER_REPS),
+        ("fetchmail", lambda: fetchmail_rc(key, boxes), PEER_REPS),
+        ("getmail6", lambda: (getmail_rc(key, boxes), None), PEER_REPS),
+        ("raw reader", lambda: ([sys.executable,
+                                 os.path.join(TOP, "bench", "rawpop3.py"),
+                                 "localhost", str(port), user, "bulk-pw",
+                                 CA], None), REPS),
+    ]
+    log("%s: %d x %d bytes" % (title, n, size))
+    rows = {}
+    for rep in range(max(p[2] for p in progs)):
+        for name, mk, reps in progs:
+            if rep >= reps:
+                continue
+            pop_clear(user)
+            tag = "%s%s" % (key, name.split()[0])
+            shutil.rmtree(os.path.join(W, "orig", tag), ignore_errors=True)
+            orig = gen_messages(user, n, size, tag, rcpt)
+            wait_idle()
+            argv, env = mk()
+            expect = 0 if name == "raw reader" else n
+            r = run_prog(name, argv, expect, ["bulk"], orig, env=env)
+            if name == "raw reader":
+                r["delivered"] = r["lost"] = r["dup"] = r["altered"] = 0
+                r["all"] = float("nan")
+            rows.setdefault(name, []).append(r)
+    results.append((title, [median_row(rows[p[0]]) for p in progs]))
+
+
+def many_scenario(port):
+    global users_pop
+    nb, per = SZ["many_n"], SZ["many_per"]
+    title = "3. %d mailboxes x %d messages, 20 ms RTT" % (nb, per)
+    log(title)
+    rcpt = "many@%s" % DOMAIN
+    boxes = [("m%03d" % i, "m%03d" % i, "m%03d-pw" % i, rcpt, "user", port)
+             for i in range(1, nb + 1)]
+    users_pop = [b[1] for b in boxes]
+    big = max(nb, 10)
+    progs = [
+        ("popconn (defaults: 10 sessions, 4/server)",
+         lambda: popconn_etc("many", boxes), "", REPS),
+        ("popconn (%d sessions, %d/server)" % (min(nb, 50), min(nb, 50)),
+         lambda: popconn_etc("many50", boxes,
+                             "max_connections = %d\n"
+                             "max_connections_per_server = %d"
+                             % (min(nb, 50), min(nb, 50))), "", REPS),
+        ("mpop", lambda: mpop_rc("many", boxes), None, PEER_REPS),
+        ("fetchmail", lambda: fetchmail_rc("many", boxes), None, PEER_REPS),
+        ("getmail6", lambda: getmail_rc("many", boxes), None, PEER_REPS),
+    ]
+    del big
+    rows = {}
+    for rep in range(max(p[3] for p in progs)):
+        for name, mk, kind, reps in progs:
+            if rep >= reps:
+                continue
+            tag = "many%d" % len(rows.get(name, []))
+            origdir = os.path.join(W, "orig", "many")
+            shutil.rmtree(origdir, ignore_errors=True)
+            os.makedirs(origdir)
+            for i, b in enumerate(boxes):
+                pop_clear(b[1])
+                o = gen_messages(b[1], per, 4096, tag + b[0], rcpt,
+                                 first=1)
+                for f in os.listdir(o):
+                    os.rename(os.path.join(o, f),
+                              os.path.join(origdir, b[0] + f))
+            wait_idle()
+            env = None
+            done = None
+            if kind == "":
+                etc = mk()
+                argv = [FETCHER, "-f", "-c", etc]
+                done = daemon_done(etc, nb)
+            else:
+                res = mk()
+                argv, env = res if isinstance(res, tuple) else (res, None)
+            r = run_prog(name, argv, nb * per, ["many"], origdir, env=env,
+                         done=done)
+            rows.setdefault(name, []).append(r)
+    results.append((title, [median_row(rows[p[0]]) for p in progs]))
+
+
+def huge_scenario():
+    global users_pop
+    users_pop = ["bulk"]
+    size = SZ["huge_size"]
+    title = "4a. memory: one %d MB message" % (size >> 20)
+    fetch_scenario_once = []
+    rcpt = "bulk@%s" % DOMAIN
+    boxes = [("bulk", "bulk", "bulk-pw", rcpt, "user", PORT)]
+    progs = [
+        ("popconn", lambda: ([FETCHER, "-f", "-1", "-c",
+                              popconn_etc("huge", boxes)], None)),
+        ("mpop", lambda: (mpop_rc("huge", boxes), None)),
+        ("fetchmail", lambda: fetchmail_rc("huge", boxes)),
+        ("getmail6", lambda: (getmail_rc("huge", boxes), None)),
+        ("raw reader", lambda: ([sys.executable,
+                                 os.path.join(TOP, "bench", "rawpop3.py"),
+                                 "localhost", str(PORT), "bulk", "bulk-pw",
+                                 CA], None)),
+    ]
+    log(title)
+    for name, mk in progs:
+        pop_clear("bulk")
+        tag = "huge" + name.split()[0]
+        shutil.rmtree(os.path.join(W, "orig", tag), ignore_errors=True)
+        orig = gen_messages("bulk", 1, size, tag, rcpt)
+        wait_idle()
+        argv, env = mk()
+        r = run_prog(name, argv, 0 if name == "raw reader" else 1, ["bulk"],
+                     orig, env=env)
+        if name == "raw reader":
+            r["delivered"] = r["lost"] = r["dup"] = r["altered"] = 0
+            r["all"] = float("nan")
+        r["n"] = 1
+        fetch_scenario_once.append(r)
+    results.append((title, fetch_scenario_once))
+
+
+def idle_scenario():
+    """n configured mailboxes pointing at a closed port."""
+    n = SZ["idle_n"]
+    title = "4b. memory: %d configured mailboxes, idle" % n
+    log(title)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    closed = s.getsockname()[1]
+    s.close()           # nothing listens there: connection refused
+    boxes = [("i%05d" % i, "i%05d" % i, "pw%05d" % i,
+              "bulk@%s" % DOMAIN, "user", closed) for i in range(1, n + 1)]
+    rows = []
+
+    def sample(name, argv, env, settle, note, stop_after=True):
+        logf = open(os.path.join(W, "idle-%s.log" % name), "ab")
+        tfile = os.path.join(W, "time-idle.out")
+        t0 = time.monotonic()
+        p = subprocess.Popen(["/usr/bin/time", "-v", "-o", tfile] + argv,
+                             stdout=logf, stderr=logf, env=env or os.environ,
+                             start_new_session=True)
+        kid = None
+        hwm = rss_now = 0
+        end = t0 + settle
+        while time.monotonic() < end and p.poll() is None:
+            if kid is None:
+                ks = children(p.pid)
+                kid = ks[0] if ks else None
+            if kid:
+                hwm = max(hwm, vm(kid))
+                rss_now = vm(kid, "VmRSS") or rss_now
+            time.sleep(0.1)
+        if p.poll() is None:
+            if kid:
+                os.kill(kid, signal.SIGTERM)
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        el = time.monotonic() - t0
+        logf.close()
+        cpu, rss = parse_time(tfile)
+        r = {"prog": name, "fetch": el, "all": float("nan"), "cpu": cpu,
+             "rss": rss, "own": hwm, "delivered": 0, "lost": 0, "dup": 0,
+             "altered": 0, "left": 0, "rc": p.returncode, "n": 1,
+             "note": note + "; VmRSS at end %d kB" % rss_now}
+        log("  %-22s %.1fs cpu %.2fs tree-maxrss %d kB own VmHWM %d kB "
+            "VmRSS %d kB rc %s" % (name, el, cpu, rss, hwm, rss_now,
+                                   p.returncode))
+        rows.append(r)
+
+    etc = popconn_etc("idle", boxes, "poll_interval = 7d\nretry_min = 1d")
+    sample("popconn daemon", [FETCHER, "-f", "-c", etc], None,
+           40 if not QUICK else 10,
+           "daemon parent after start-up and one failed poll round")
+    fargv, fenv = fetchmail_rc("idle", boxes, daemon=86400)
+    sample("fetchmail -d", fargv, fenv, 30 if not QUICK else 10,
+           "daemon mode (-d 86400), one round of polls")
+    sample("mpop", mpop_rc("idle", boxes), None, 60,
+           "one run over all accounts (no daemon mode)")
+    sample("getmail6", getmail_rc("idle", boxes), None, 60,
+           "one run over all rc files (no daemon mode), bounded 60 s")
+    results.append((title, rows))
+
+
+def sendmail_ceiling():
+    """Raw sendmail submission rate: n submissions, 1 and 4 at a time."""
+    n = SZ["bulk_n"]
+    title = "5b. raw sendmail submission, %d x 4 KB" % n
+    log(title)
+    rcpt = "bulk@%s" % DOMAIN
+    rows = {}
+    for rep in range(PEER_REPS):
+        for par in (1, 4):
+            name = "sendmail x%d" % par
+            pop_clear("bulk")
+            tag = "sm%d_%d" % (par, rep)
+            orig = gen_messages("bulk", n, 4096, tag, rcpt)
+            pop_clear("bulk")       # only the copies are needed
+            files = sorted(os.path.join(orig, f) for f in os.listdir(orig))
+            wait_idle()
+            mail_clear(["bulk"])
+            t0 = time.monotonic()
+            tfin = [None]
+            lock = threading.Lock()
+            idx = [0]
+
+            def worker():
+                while True:
+                    with lock:
+                        if idx[0] >= len(files):
+                            return
+                        f = files[idx[0]]
+                        idx[0] += 1
+                    with open(f, "rb") as fh:
+                        subprocess.run([SENDMAIL, "-C", PFCONF, "-i", "-f",
+                                        SENDER, "--", rcpt], stdin=fh,
+                                       check=True)
+            ts = [threading.Thread(target=worker) for _ in range(par)]
+            c0 = os.times()
+            for t in ts:
+                t.start()
+            all_t = None
+            while any(t.is_alive() for t in ts):
+                if all_t is None and mail_count(["bulk"]) >= n:
+                    all_t = time.monotonic() - t0
+                time.sleep(0.02)
+            tfin[0] = time.monotonic() - t0
+            c1 = os.times()
+            while all_t is None:
+                if mail_count(["bulk"]) >= n:
+                    all_t = time.monotonic() - t0
+                elif time.monotonic() - t0 > 300:
+                    all_t = float("nan")
+                time.sleep(0.02)
+            cmp = compare(orig, ["bulk"])
+            r = {"prog": name, "fetch": tfin[0], "all": all_t,
+                 "cpu": (c1.children_user + c1.children_system) -
+                 (c0.children_user + c0.children_system),
+                 "rss": 0, "own": 0, "delivered": cmp["delivered"],
+                 "lost": cmp["missing"], "dup": cmp["duplicated"],
+                 "altered": cmp["altered"], "left": 0, "rc": 0}
+            log("  %-22s submitted %6.2fs (%.0f/s) delivered %6.2fs "
+                "(%.0f/s)" % (name, tfin[0], n / tfin[0], all_t,
+                              n / all_t))
+            rows.setdefault(name, []).append(r)
+    results.append((title, [median_row(rows[k]) for k in rows]))
+
+
+def milter_scenario():
+    n = SZ["milter_n"]
+    title = "6. Postfix drain of %d global-mailbox messages (4 KB)" % n
+    log(title)
+    if not (os.access(MILTER, os.X_OK)):
+        notes.append("Scenario 6: build/popconn-milter not available.")
+        return
+    rcpt = "bulk@%s" % DOMAIN
+    boxes = [("catchall", "bulk", "bulk-pw", "", "global", PORT)]
+    etc = popconn_etc("milter", boxes)
+    sock = os.path.join(W, "milter.sock")
+    with open(os.path.join(etc, "popconn.cf"), "a") as f:
+        f.write("milter_socket = unix:%s\nlocal_domains = %s\n"
+                "milter_pid_file = %s/milter.pid\n" % (sock, DOMAIN, etc))
+    master = os.path.join(PFCONF, "master.cf")
+    saved = open(master).read()
+    # 1. pickup off: popconn fills the maildrop; keep a copy of it
+    with open(master, "w") as f:
+        f.write("\n".join(ln for ln in saved.splitlines()
+                          if not ln.startswith("pickup")) + "\n")
+    sh(["postfix", "-c", PFCONF, "reload"], stdout=subprocess.DEVNULL,
+       stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    pop_clear("bulk")
+    orig = gen_messages("bulk", n, 4096, "milter", rcpt)
+    sh([FETCHER, "-f", "-1", "-c", etc], stdout=subprocess.DEVNULL,
+       stderr=open(os.path.join(W, "milter-fetch.log"), "ab"))
+    md = os.path.join(SPOOL, "maildrop")
+    stage = os.path.join(SPOOL, "benchstage")
+    shutil.rmtree(stage, ignore_errors=True)
+    os.makedirs(stage)
+    for f in os.listdir(md):
+        os.rename(os.path.join(md, f), os.path.join(stage, f))
+    log("  %d queue files staged" % len(os.listdir(stage)))
+    with open(master, "w") as f:
+        f.write(saved)
+    mp = None
+    rows = {}
+    try:
+        for rep in range(REPS):
+            for mode in ("without milter", "with popconn-milter"):
+                if mode.startswith("with "):
+                    mp = subprocess.Popen(
+                        [MILTER, "-f", "-c", etc],
+                        stdout=open(os.path.join(W, "milter.log"), "ab"),
+                        stderr=subprocess.STDOUT)
+                    for _ in range(100):
+                        if os.path.exists(sock):
+                            break
+                        time.sleep(0.05)
+                    sh(["postconf", "-c", PFCONF, "-e",
+                        "non_smtpd_milters = { unix:%s, default_action="
+                        "tempfail, connect_timeout=10s, command_timeout=10s }"
+                        % sock])
+                else:
+                    sh(["postconf", "-c", PFCONF, "-e", "non_smtpd_milters ="])
+                sh(["postfix", "-c", PFCONF, "reload"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(1.5)
+                users = ["bulk", "postmaster"]
+                mail_clear(users)
+                tmp2 = stage + ".copy"
+                shutil.rmtree(tmp2, ignore_errors=True)
+                shutil.copytree(stage, tmp2, symlinks=True)
+                t0 = time.monotonic()
+                for f in os.listdir(tmp2):
+                    os.rename(os.path.join(tmp2, f), os.path.join(md, f))
+                kick()
+                t_all = float("nan")
+                while time.monotonic() - t0 < 300:
+                    if mail_count(users) >= n:
+                        t_all = time.monotonic() - t0
+                        break
+                    time.sleep(0.02)
+                wait_idle()
+                cmp = compare(orig, users,
+                              trace="X-Popconn-Marker X-Popconn-Routed")
+                routed = mail_count(["bulk"])
+                r = {"prog": mode, "fetch": float("nan"), "all": t_all,
+                     "cpu": 0, "rss": 0, "own": 0,
+                     "delivered": cmp["delivered"], "lost": cmp["missing"],
+                     "dup": cmp["duplicated"], "altered": cmp["altered"],
+                     "left": 0, "rc": 0,
+                     "note": "%d routed to bulk, %d to postmaster"
+                     % (routed, mail_count(["postmaster"]))}
+                log("  %-22s drained in %.2fs (%.0f/s); %s"
+                    % (mode, t_all, n / t_all, r["note"]))
+                rows.setdefault(mode, []).append(r)
+                if mp:
+                    stop(mp)
+                    mp = None
+    finally:
+        if mp:
+            stop(mp)
+        sh(["postconf", "-c", PFCONF, "-e", "non_smtpd_milters ="])
+        sh(["postfix", "-c", PFCONF, "reload"], stdout=subprocess.DEVNULL,
+           stderr=subprocess.DEVNULL)
+    results.append((title, [median_row(rows[k]) for k in rows]))
+
+
+# --------------------------------------------------------------- output
+
+def f2(x):
+    return "—" if x != x else "%.2f" % x
+
+
+def table():
+    out = []
+    for title, rows in results:
+        rows = [r for r in rows if r]
+        out.append("### %s\n" % title)
+        out.append("| program | runs | fetcher done (s) | all in Maildirs (s)"
+                   " | CPU (s) | max RSS tree (kB) | max RSS own (kB) | "
+                   "delivered | lost | dup | altered | left on server |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %d | %d | %d "
+                       "| %d | %d |" % (
+                           r["prog"], r.get("n", 1), f2(r["fetch"]),
+                           f2(r["all"]), f2(r["cpu"]), r["rss"] or "—",
+                           r["own"] or "—", r["delivered"], r["lost"],
+                           r["dup"], r["altered"], r["left"]))
+        notes_here = ["%s: %s" % (r["prog"], r["note"]) for r in rows
+                      if r.get("note")]
+        pc = [r for r in rows if r["prog"].startswith("popconn")]
+        peers = [r for r in rows if r["prog"] in ("mpop", "fetchmail",
+                                                 "getmail6")]
+        raw = [r for r in rows if r["prog"] == "raw reader"]
+        for p in pc:
+            for key, what in (("all", "all delivered"),
+                              ("fetch", "fetcher done")):
+                if p[key] != p[key]:
+                    continue
+                parts = []
+                for q in peers:
+                    if q[key] == q[key] and q[key] > 0:
+                        parts.append("/%s %.2f" % (q["prog"],
+                                                   p[key] / q[key]))
+                good = [q for q in peers if q[key] == q[key]]
+                if good:
+                    best = min(good, key=lambda q: q[key])
+                    parts.insert(0, "/best peer (%s) **%.2f**"
+                                 % (best["prog"], p[key] / best[key]))
+                if raw and key == "fetch" and raw[0]["fetch"] > 0:
+                    parts.append("/raw reader **%.2f**"
+                                 % (p[key] / raw[0]["fetch"]))
+                if parts:
+                    out.append("\n%s, %s: %s" % (p["prog"], what,
+                                                 ", ".join(parts)))
+        if title.startswith("4b"):
+            for r in rows:
+                pass
+        if title.startswith("5b") or title.startswith("6"):
+            n = SZ["milter_n"] if title.startswith("6") else SZ["bulk_n"]
+            for r in rows:
+                out.append("\n%s: %.0f messages/s to all delivered%s"
+                           % (r["prog"], n / r["all"], "" if r["fetch"] !=
+                              r["fetch"] else ", %.0f/s submitted"
+                              % (n / r["fetch"])))
+            if title.startswith("6") and len(rows) == 2:
+                out.append("\nrate with milter / rate without: **%.2f**"
+                           % (rows[0]["all"] / rows[1]["all"]))
+        for ln in notes_here:
+            out.append("\n" + ln)
+        out.append("")
+    out += notes
+    return "\n".join(out) + "\n"
+
+
+def main():
+    os.makedirs(W, exist_ok=True)
+    os.chmod(TMP, 0o755)
+    t0 = time.monotonic()
+    log("quick=%s reps=%d peer_reps=%d scenarios=%s" % (QUICK, REPS,
+                                                        PEER_REPS, ONLY))
+    notes.append("Load average at start: %s" % open("/proc/loadavg").read()
+                 .strip())
+    try:
+        if "1" in ONLY:
+            fetch_scenario("1a. bulk: %d x 4 KB, loopback" % SZ["bulk_n"],
+                           "b", "bulk", SZ["bulk_n"], SZ["bulk_size"], PORT,
+                           0)
+            fetch_scenario("1b. bulk: %d x 2 MB, loopback" % SZ["big_n"],
+                           "B", "bulk", SZ["big_n"], SZ["big_size"], PORT, 0)
+        if "2" in ONLY or "3" in ONLY:
+            proxy, pport = delay_proxy()
+            try:
+                if "2" in ONLY:
+                    fetch_scenario("2a. latency: %d x 4 KB, 20 ms RTT "
+                                   "(delay proxy)" % SZ["bulk_n"], "l",
+                                   "bulk", SZ["bulk_n"], SZ["bulk_size"],
+                                   pport, 0)
+                    fetch_scenario("2b. latency: %d x 2 MB, 20 ms RTT "
+                                   "(delay proxy)" % SZ["big_n"], "L",
+                                   "bulk", SZ["big_n"], SZ["big_size"],
+                                   pport, 0)
+                if "3" in ONLY:
+                    many_scenario(pport)
+            finally:
+                stop(proxy)
+        if "4" in ONLY:
+            huge_scenario()
+            idle_scenario()
+        if "5" in ONLY:
+            sendmail_ceiling()
+        if "6" in ONLY:
+            milter_scenario()
+    finally:
+        notes.append("Load average at end: %s" % open("/proc/loadavg")
+                     .read().strip())
+        txt = table()
+        txt += "\nTotal bench time: %.0f s\n" % (time.monotonic() - t0)
+        print(txt)
+        out = os.environ.get("BENCH_OUT")
+        if out:
+            with open(out, "w") as f:
+                f.write(txt)
+
+
+if __name__ == "__main__":
+    main()
