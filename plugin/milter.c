@@ -83,7 +83,8 @@ struct milter_config {
 };
 
 struct milter_ctx {
-	struct milter_config *cfg;
+	struct milter_config *cfg;	/* NULL: none could be had */
+	unsigned long nr;		/* SMFIP_NR_* agreed with the MTA */
 	/* the current message */
 	char	*rcpt;			/* first recipient, verbatim */
 	size_t	nrcpt;
@@ -329,21 +330,86 @@ milter_qid(SMFICTX *ctx, char *buf, size_t size)
 	return (log_printable(buf, size, q, strlen(q)));
 }
 
+/*
+ * The protocol stages popconn needs: connect (context), MAIL (a new
+ * message), RCPT (the placeholder), the headers, end of message.  No
+ * HELO, DATA, unknown commands or body, and no reply to the stages
+ * before end of message: Postfix sends one round trip less per header
+ * (a dozen per message), which is most of the milter's cost.  An error
+ * in those stages is kept and answered at end of message (TEMPFAIL).
+ */
+#define MILTER_SKIP	(SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN | \
+			    SMFIP_NODATA)
+#define MILTER_NR	(SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | \
+			    SMFIP_NR_HDR | SMFIP_NR_EOH)
+
+/* milter_reply - CONTINUE, or nothing when the MTA agreed to that */
+
+static sfsistat
+milter_reply(const struct milter_ctx *mc, unsigned long stage)
+{
+	return (mc != NULL && (mc->nr & stage) ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE);
+}
+
+/* milter_context - this connection's context, made on first use */
+
+static struct milter_ctx *
+milter_context(SMFICTX *ctx)
+{
+	struct milter_ctx *mc = milter_shim_getpriv(ctx);
+
+	if (mc == NULL) {
+		mc = xcalloc(1, sizeof(*mc));
+		if (milter_shim_setpriv(ctx, mc) != MI_SUCCESS) {
+			free(mc);
+			return (NULL);
+		}
+	}
+	return (mc);
+}
+
+/* milter_negotiate - ask for the stages we need, without replies */
+
+static sfsistat
+milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct milter_ctx *mc = milter_context(ctx);
+	unsigned long need = SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS |
+	    SMFIF_ADDHDRS;
+
+	(void)f2;
+	(void)f3;
+	if ((f0 & need) != need) {
+		log_error("the MTA cannot add/delete recipients or change "
+		    "headers: popconn-milter cannot route");
+		return (SMFIS_REJECT);	/* libmilter: fail negotiation */
+	}
+	*pf0 = need;
+	*pf1 = f1 & (MILTER_SKIP | MILTER_NR);
+	*pf2 = 0;
+	*pf3 = 0;
+	if (mc != NULL)
+		mc->nr = *pf1 & MILTER_NR;
+	return (SMFIS_CONTINUE);
+}
+
 /* milter_connect - a new connection: context and configuration */
 
 static sfsistat
 milter_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
 {
-	struct milter_ctx *mc = xcalloc(1, sizeof(*mc));
+	struct milter_ctx *mc = milter_context(ctx);
 
-	if ((mc->cfg = milter_config_acquire()) == NULL ||
-	    milter_shim_setpriv(ctx, mc) != MI_SUCCESS) {
-		milter_config_release(mc->cfg);
-		free(mc);
-		log_error("connect: no configuration or context");
+	if (mc == NULL) {
+		log_error("connect: no context");
 		return (SMFIS_TEMPFAIL);
 	}
-	return (SMFIS_CONTINUE);
+	if (mc->cfg == NULL && (mc->cfg = milter_config_acquire()) == NULL)
+		log_error("connect: no configuration: marked mail waits");
+	return (milter_reply(mc, SMFIP_NR_CONN));
 }
 
 /* milter_envfrom - a new message */
@@ -355,11 +421,11 @@ milter_envfrom(SMFICTX *ctx, char **argv)
 	const char *d;
 
 	if (mc == NULL)
-		return (SMFIS_TEMPFAIL);
+		return (SMFIS_CONTINUE);	/* end of message says so */
 	milter_reset(mc);
 	if ((d = milter_shim_getsymval(ctx, "{daemon_name}")) != NULL)
 		mc->daemon = xstrndup(d, 256);
-	return (SMFIS_CONTINUE);
+	return (milter_reply(mc, SMFIP_NR_MAIL));
 }
 
 /* milter_envrcpt - keep the first recipient exactly as seen */
@@ -370,10 +436,10 @@ milter_envrcpt(SMFICTX *ctx, char **argv)
 	struct milter_ctx *mc = milter_shim_getpriv(ctx);
 
 	if (mc == NULL)
-		return (SMFIS_TEMPFAIL);
+		return (SMFIS_CONTINUE);	/* end of message says so */
 	if (argv != NULL && argv[0] != NULL && mc->nrcpt++ == 0)
 		mc->rcpt = xstrndup(argv[0], MILTER_RCPT_MAX);
-	return (SMFIS_CONTINUE);
+	return (milter_reply(mc, SMFIP_NR_RCPT));
 }
 
 /* milter_header - count markers, keep the headers routing needs */
@@ -385,13 +451,13 @@ milter_header(SMFICTX *ctx, char *name, char *value)
 	size_t	i, len;
 
 	if (mc == NULL)
-		return (SMFIS_TEMPFAIL);
+		return (SMFIS_CONTINUE);	/* end of message says so */
 	if (name == NULL || value == NULL)
-		return (SMFIS_CONTINUE);
+		return (milter_reply(mc, SMFIP_NR_HDR));
 	if (strcasecmp(name, MARKER_HEADER) == 0) {
 		if (mc->nmarker++ == 0)
 			mc->marker = xstrndup(value, MARKER_VALUE_MAX + 1);
-		return (SMFIS_CONTINUE);
+		return (milter_reply(mc, SMFIP_NR_HDR));
 	}
 	if (strcasecmp(name, "Delivered-To") == 0)
 		mc->ndt++;
@@ -399,12 +465,12 @@ milter_header(SMFICTX *ctx, char *name, char *value)
 		if (strcasecmp(name, milter_keep[i]) == 0)
 			break;
 	if (i == PC_ARRAY_LEN(milter_keep) || mc->hoverflow)
-		return (SMFIS_CONTINUE);
+		return (milter_reply(mc, SMFIP_NR_HDR));
 	/* Received: only counts; its text is not needed. */
 	len = strcasecmp(name, "Received") == 0 ? 0 : strlen(value);
 	if (mc->hbytes + len + strlen(name) > MILTER_HEADERS_MAX) {
 		mc->hoverflow = 1;
-		return (SMFIS_CONTINUE);
+		return (milter_reply(mc, SMFIP_NR_HDR));
 	}
 	mc->hbytes += len + strlen(name);
 	if (mc->nhdrs == mc->hcap) {
@@ -415,7 +481,7 @@ milter_header(SMFICTX *ctx, char *name, char *value)
 	mc->hdrs[mc->nhdrs].value = xstrndup(value, len);
 	mc->hdrs[mc->nhdrs].len = len;
 	mc->nhdrs++;
-	return (SMFIS_CONTINUE);
+	return (milter_reply(mc, SMFIP_NR_HDR));
 }
 
 /* milter_trusted - may this message be routed?  Reason in why. */
@@ -544,8 +610,11 @@ milter_eom(SMFICTX *ctx)
 	size_t	i;
 	sfsistat st = SMFIS_CONTINUE;
 
-	if (mc == NULL)
+	if (mc == NULL || (mc->cfg == NULL && mc->nmarker > 0)) {
+		log_error("no milter context or configuration: marked mail "
+		    "waits in Postfix (tempfail)");
 		return (SMFIS_TEMPFAIL);
+	}
 	if (mc->nmarker == 0)
 		return (SMFIS_CONTINUE);	/* not ours: untouched */
 	milter_qid(ctx, qid, sizeof(qid));
@@ -631,4 +700,5 @@ struct smfiDesc milter_desc = {
 	.xxfi_eom = milter_eom,
 	.xxfi_abort = milter_abort,
 	.xxfi_close = milter_close,
+	.xxfi_negotiate = milter_negotiate,
 };
