@@ -74,6 +74,16 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 	    (rc = cfg_apply(params_fetcher, layers, 2, CFG_MAIN | CFG_MAILBOX,
 	    &a->set, why)) != PC_OK)
 		goto out;
+	if (strcmp(a->set.size_limit_action, "leave") != 0 &&
+	    strcmp(a->set.size_limit_action, "delete") != 0) {
+		strbuf_printf(why, "%s, line %d: mailbox %s: size_limit_action "
+		    "= %s: use leave or delete", m->file, m->line, m->name,
+		    a->set.size_limit_action);
+		rc = PC_PERM;
+		goto out;
+	}
+	a->set.size_limit_delete = strcmp(a->set.size_limit_action,
+	    "delete") == 0;
 	if (strcmp(a->set.tls, "required") != 0 &&
 	    strcmp(a->set.tls, "none") != 0) {
 		strbuf_printf(why, "%s, line %d: mailbox %s: tls = %s: use "
@@ -533,6 +543,18 @@ queue_due(struct account *a, struct pop3 *p, struct uidl_state *st,
 		}
 		if (a->set.size_limit > 0 && m->size >
 		    (unsigned long long)a->set.size_limit) {
+			if (a->set.size_limit_delete) {
+				/* The administrator chose to drop them. */
+				log_warn("acct=%s: uidl=%s, size=%llu: over "
+				    "size_limit %lld; deleted from the server "
+				    "without fetching (size_limit_action = "
+				    "delete)", a->name, m->uid, m->size,
+				    a->set.size_limit);
+				if ((rc = pop3_queue(p, POP3_Q_DELE, m->num,
+				    why)) != PC_OK)
+					return (rc);
+				continue;
+			}
 			log_warn("acct=%s: uidl=%s, size=%llu: over size_limit "
 			    "%lld; left on the server", a->name, m->uid,
 			    m->size, a->set.size_limit);

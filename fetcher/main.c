@@ -2,13 +2,15 @@
  * NAME
  *	popconn-fetcher - fetch mail from POP3 mailboxes into Postfix
  * SYNOPSIS
- *	popconn-fetcher [-f] [-v] [-1] [-c config_dir] [mailbox ...]
+ *	popconn-fetcher [-D] [-f] [-v] [-1] [-c config_dir] [mailbox ...]
  * DESCRIPTION
  *	Reads config_dir/popconn.cf, mailboxes.cf and passwords (default
  *	config_dir /etc/popconn), then polls every mailbox (or the ones
  *	named) and delivers each message through Postfix's sendmail.
  *
  *	-1	run one fetch cycle and exit (cron, tests, "fetch now").
+ *	-D	detach: run in the background as a classic daemon (without
+ *		-D the service stays in the foreground, as systemd wants).
  *	-f	foreground: log to stderr instead of syslog.
  *	-v	more verbose logging (log_level maximum).
  *	-c dir	configuration directory.
@@ -29,6 +31,7 @@
  */
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +62,42 @@ on_signal(int sig)
 	account_stop = 1;
 }
 
+/* daemonize - the classic way: fork, new session, no terminal */
+
+static int
+daemonize(void)
+{
+	pid_t	pid;
+	int	fd;
+
+	if ((pid = fork()) < 0)
+		return (-1);
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return (-1);
+	if ((pid = fork()) < 0)
+		return (-1);
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") != 0)
+		return (-1);
+	if ((fd = open("/dev/null", O_RDWR)) < 0)
+		return (-1);
+	(void)dup2(fd, 0);
+	(void)dup2(fd, 1);
+	(void)dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	return (0);
+}
+
 /* usage - say how to call us */
 
 static void PC_NORETURN
 usage(void)
 {
-	fprintf(stderr, "usage: popconn-fetcher [-f] [-v] [-1] "
+	fprintf(stderr, "usage: popconn-fetcher [-D] [-f] [-v] [-1] "
 	    "[-c config_dir] [mailbox ...]\n");
 	exit(EX_USAGE);
 }
@@ -145,10 +178,13 @@ main(int argc, char **argv)
 	struct strbuf *why;
 	struct config c;
 	struct sigaction sa;
-	int	ch, fg = 0, once = 0, verbose = 0, status;
+	int	ch, fg = 0, once = 0, verbose = 0, detach = 0, status;
 
-	while ((ch = getopt(argc, argv, "c:fv1")) != -1) {
+	while ((ch = getopt(argc, argv, "c:Dfv1")) != -1) {
 		switch (ch) {
+		case 'D':
+			detach = 1;
+			break;
 		case 'c':
 			dir = optarg;
 			break;
@@ -170,8 +206,10 @@ main(int argc, char **argv)
 	umask(077);
 	log_open("popconn-fetcher", fg);
 	if (!once) {
-		if (argc > 0)
+		if (argc > 0 || (detach && fg))
 			usage();
+		if (detach && daemonize() != 0)
+			log_fatal(EX_OSERR, "cannot detach: %s", strerror(errno));
 		return (daemon_run(dir, verbose));
 	}
 

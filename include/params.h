@@ -54,6 +54,8 @@ struct fetcher_settings {
 	long long size_limit;
 	long long pipeline_depth;
 	int	keep;
+	char	*size_limit_action;
+	int	size_limit_delete;	/* set from size_limit_action */
 	char	*tls;
 	char	*tls_ca_file;
 	char	*tls_fingerprint;

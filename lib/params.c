@@ -66,6 +66,8 @@ const struct cfg_param params_fetcher[] = {
 	{"session_timeout", CFG_TIME, "1h", 10, DAY, OFF(session_timeout),
 	MB},
 	{"size_limit", CFG_SIZE, "0", 0, 1LL << 40, OFF(size_limit), MB},
+	{"size_limit_action", CFG_STR, "leave", 0, 0, OFF(size_limit_action),
+	MB},
 	{"pipeline_depth", CFG_INT, "32", 1, 100, OFF(pipeline_depth), MB},
 	{"keep", CFG_BOOL, "no", 0, 0, OFF(keep), MB},
 	{"tls", CFG_STR, "required", 0, 0, OFF(tls), MB},

@@ -44,4 +44,16 @@ h_check "gus: after two more cycles still exactly 4 delivered" \
 h_check "gus: and 4 still on the server" [ "$(h_pop_count gus)" -eq 4 ]
 h_check "fay: the large ones were not fetched again" \
     [ "$(h_mail_count fay)" -eq $((12 - big)) ]
+
+# size_limit_action = delete: the administrator drops them unfetched.
+: >"$H_TMP/fetcher.log"
+sed -i 's/-o size_limit=100k/-o size_limit=100k -o size_limit_action=delete/' "$P_ETC/mailboxes.cf"
+p_fetch
+h_check "fay: size_limit_action=delete removes the $big large ones" [ "$(h_pop_count fay)" -eq 0 ]
+h_check "fay: each deletion logged" \
+    [ "$(grep -c 'deleted from the server without fetching' "$H_TMP/fetcher.log")" -eq "$big" ]
+h_check "fay: still none of them delivered" [ "$(h_mail_count fay)" -eq $((12 - big)) ]
+sed -i 's/size_limit_action=delete/size_limit_action=bogus/' "$P_ETC/mailboxes.cf"
+p_fetch
+h_check "a bad size_limit_action is a configuration error (78, got $P_STATUS)" [ "$P_STATUS" -eq 78 ]
 h_done
