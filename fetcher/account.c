@@ -283,6 +283,25 @@ struct pending {
 
 #define MAX_PARALLEL	16
 
+/* count_hops - Received: and Delivered-To: lines of a header section */
+
+static int
+count_hops(const struct strbuf *hdr)
+{
+	const char *p = hdr->data, *end = hdr->data + hdr->len, *nl;
+	int	n = 0;
+
+	while (p < end && *p != '\n') {
+		if ((end - p > 9 && strncasecmp(p, "Received:", 9) == 0) ||
+		    (end - p > 13 && strncasecmp(p, "Delivered-To:", 13) == 0))
+			n++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		p = nl + 1;
+	}
+	return (n);
+}
+
 /* fetch_one - read the RETR reply in front into the spool */
 
 static int
@@ -295,7 +314,7 @@ fetch_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 	unsigned long num;
-	int	rc, kind;
+	int	rc, kind, hops, n;
 
 	memset(d, 0, sizeof(*d));
 	d->child.pid = -1;
@@ -353,6 +372,21 @@ fetch_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	if ((rc = spool_finish(d->f, why)) != PC_OK)
 		goto out;
 	r->fetched++;
+	/*
+	 * Postfix's cleanup rejects a message with more than hopcount_limit
+	 * Received: and Delivered-To: headers, after sendmail has exited 0,
+	 * and bounces it: a loop at the ISP would lose the message and
+	 * backscatter to its sender.  Keep it on the server instead.
+	 */
+	if ((hops = count_hops(c.hdr) + 1) > a->set.hopcount_limit) {
+		n = uidl_state_fail(st, d->uid, why);
+		log_error("acct=%s: uidl=%s: %d Received:/Delivered-To: headers "
+		    "with ours, over hopcount_limit %lld (a mail loop?): left "
+		    "on the server (attempt %d)", a->name, d->uid, hops,
+		    a->set.hopcount_limit, n);
+		rc = REFUSED;
+		goto out;
+	}
 	r->bytes += info.octets;
 	if (info.octets != m->size)
 		log_warn("acct=%s: uidl=%s, listed=%llu, received=%llu: size "

@@ -281,7 +281,11 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 			(void)SSL_set_tlsext_host_name(n->ssl, sni);
 	}
 	if (t->verify) {
-		SSL_set_hostflags(n->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		/* No partial wildcards (as Postfix), and no fall-back to the
+		 * subject CN when the certificate has no DNS name (RFC 9525
+		 * section 6.3: CN-IDs are not used). */
+		SSL_set_hostflags(n->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+		    X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
 		if (SSL_set1_host(n->ssl, t->host) != 1) {
 			ssl_error(why, "TLS: bad host name to verify");
 			return (PC_PERM);

@@ -787,6 +787,7 @@ struct scan_ctx {
 	struct pop3_msg *v;
 	size_t	n;
 	size_t	cap;
+	size_t	bad;		/* lines that are no valid "num uid" */
 };
 
 /* scan_add - append a message entry */
@@ -811,10 +812,16 @@ uidl_line(struct pop3 *p, const char *line, void *ctx)
 {
 	struct pop3_msg *m;
 
+	struct scan_ctx *c = ctx;
+
 	(void)p;
-	if ((m = scan_add(ctx)) == NULL)
+	if ((m = scan_add(c)) == NULL)
 		return (PC_PERM);
-	return (pop3_parse_uidl(line, &m->num, m->uid) == 0 ? PC_OK : PC_PERM);
+	if (pop3_parse_uidl(line, &m->num, m->uid) != 0) {
+		c->n--;		/* read on to the end; judged below */
+		c->bad++;
+	}
+	return (PC_OK);
 }
 
 /* list_line - one LIST line */
@@ -890,19 +897,24 @@ pop3_scan(struct pop3 *p, struct strbuf *why)
 		if (j < u.n && u.v[j].num == l.v[i].num)
 			memcpy(l.v[i].uid, u.v[j].uid, sizeof(l.v[i].uid));
 	}
-	if (u.n > 1) {
-		/* RFC 1939: UIDs are unique.  A server that breaks this
-		 * cannot be tracked safely: refuse, keep mail on it. */
+	/*
+	 * RFC 1939 section 7: UIDs are 1..70 printable characters, unique.
+	 * A server that breaks this cannot be tracked by UIDL: forget every
+	 * UID and let the caller track messages by digest, as for a server
+	 * without UIDL (nothing is delivered twice, nothing blocks).
+	 */
+	if (u.n > 1)
 		qsort(u.v, u.n, sizeof(*u.v), by_uid);
-		for (i = 1; i < u.n; i++) {
-			if (strcmp(u.v[i].uid, u.v[i - 1].uid) == 0) {
-				strbuf_printf(why, "protocol error: server %s "
-				    "gives two messages the same UIDL; "
-				    "nothing fetched or deleted", p->net.peer);
-				rc = PC_PERM;
-				goto out;
-			}
-		}
+	for (i = 1; i < u.n && u.bad == 0; i++)
+		if (strcmp(u.v[i].uid, u.v[i - 1].uid) == 0)
+			u.bad = 1;
+	if (u.bad > 0) {
+		log_warn("%s: server %s sends invalid or duplicate UIDs (RFC "
+		    "1939 section 7): tracking its messages by digest "
+		    "instead", p->name, p->net.peer);
+		for (i = 0; i < l.n; i++)
+			l.v[i].uid[0] = 0;
+		p->uidl_broken = 1;
 	}
 	p->msgs = l.v;
 	p->nmsgs = l.n;

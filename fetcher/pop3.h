@@ -179,6 +179,7 @@ struct pop3 {
 	int	tls_active;
 	long	login_delay;	/* from [LOGIN-DELAY], or -1 */
 	int	last_code;	/* POP3_RC_* of the last -ERR */
+	int	uidl_broken;	/* invalid or duplicate UIDs: ignored */
 	struct pop3_msg *msgs;
 	size_t	nmsgs;
 };

@@ -39,6 +39,7 @@ struct fetcher_settings {
 	long long max_connections_per_server;
 	long long delivery_timeout;
 	long long delivery_parallelism;
+	long long hopcount_limit;
 	char	*control_socket;
 	char	*pid_file;
 	char	*daemon_user;

@@ -53,6 +53,7 @@ const struct cfg_param params_fetcher[] = {
 	OFF(max_delivery_attempts), M},
 	{"delivery_parallelism", CFG_INT, "4", 1, 16,
 	OFF(delivery_parallelism), M},
+	{"hopcount_limit", CFG_INT, "50", 1, 1000, OFF(hopcount_limit), M},
 	{"delivery_timeout", CFG_TIME, "10m", 1, DAY, OFF(delivery_timeout),
 	M},
 	{"poll_interval", CFG_TIME, "15m", 1, 7 * DAY, OFF(poll_interval),

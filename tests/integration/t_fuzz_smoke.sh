@@ -1,0 +1,45 @@
+#!/bin/sh
+# t_fuzz_smoke - every libFuzzer target (tests/fuzz/fuzz_*.c) built with
+# ASan+UBSan (make build/fuzz/fuzz_X) and run for FUZZ_SMOKE_SECONDS
+# (default 3) against a scratch copy of its seed corpus.  A crash, leak
+# or sanitizer report fails.  Prints "fuzz: TARGET executions=N
+# coverage=C".  Skipped (77) when clang's libFuzzer is not available.
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$TOP" || exit 1
+SECS=${FUZZ_SMOKE_SECONDS:-3}
+command -v clang >/dev/null 2>&1 || { echo "no clang"; exit 77; }
+tmp=$(mktemp -d /tmp/popconn-fuzz.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM HUP
+printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >"$tmp/t.c"
+if ! clang -fsanitize=fuzzer,address -o "$tmp/t" "$tmp/t.c" >/dev/null 2>&1; then
+	echo "clang has no libFuzzer (-fsanitize=fuzzer)"
+	exit 77
+fi
+failed=0
+for src in tests/fuzz/fuzz_*.c; do
+	n=$(basename "$src" .c)
+	if ! make -s "build/fuzz/$n" >"$tmp/$n.build" 2>&1; then
+		echo "not ok - $n: build failed"; tail -20 "$tmp/$n.build"
+		failed=$((failed + 1)); continue
+	fi
+	mkdir -p "$tmp/corpus-$n"
+	"build/fuzz/$n" -max_total_time="$SECS" -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 "$tmp/corpus-$n" "tests/fuzz/corpus/$n" \
+	    >"$tmp/$n.log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/$n.log" | tail -1)
+	[ -n "$execs" ] || execs=$(sed -n "s/^Done \([0-9]*\) runs.*/\1/p" "$tmp/$n.log" | tail -1)
+	cov=$(grep -o 'cov: [0-9]*' "$tmp/$n.log" | tail -1 | awk '{print $2}')
+	line="fuzz: $n executions=${execs:-0} coverage=${cov:-0} seconds=$SECS"
+	echo "$line"
+	[ -z "${TORTURE_FIGURES:-}" ] || echo "$line" >>"$TORTURE_FIGURES"
+	if [ "$rc" -ne 0 ]; then
+		echo "not ok - $n: exit $rc"; grep -A30 -E 'ERROR|runtime error|SUMMARY' "$tmp/$n.log" | head -40
+		failed=$((failed + 1))
+	else
+		echo "ok - $n"
+	fi
+done
+echo "# failed=$failed"
+[ "$failed" -eq 0 ]
