@@ -5,6 +5,7 @@
 #   make demo       install what is missing, build, run the demo
 #   make deps       install the Debian packages (root; idempotent)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
+#   make torture    long chaos, fuzz and valgrind runs -> tests/RELIABILITY.md
 #   make bench      popconn against fetchmail, getmail6, mpop (bench/)
 #   make lint       cppcheck and clang-tidy
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
@@ -68,7 +69,7 @@ PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
-	run-tests bench
+	run-tests bench torture
 
 all: $(PROGS)
 
@@ -154,6 +155,11 @@ fuzz: deps $(FUZZ_BIN)
 	        2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; \
 	done
 
+# The long reliability and security runs; writes tests/RELIABILITY.md.
+torture: deps
+	@$(MAKE) --no-print-directory tests-build
+	@BUILD=$(BUILD) sh tests/torture/run.sh
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude -Ifetcher -Iplugin lib fetcher plugin \
@@ -163,23 +169,105 @@ lint:
 	    -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ifetcher -Iplugin \
 	    $(PKG_CFLAGS)
 
-install: all
-	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(sysconfdir)/popconn
-	install -m 0755 $(PROGS) $(DESTDIR)$(sbindir)/
-	for f in popconn.cf mailboxes.cf; do \
-	    [ -e $(DESTDIR)$(sysconfdir)/popconn/$$f ] || \
-	    install -m 0644 conf/$$f $(DESTDIR)$(sysconfdir)/popconn/$$f; \
-	done
-	[ -e $(DESTDIR)$(sysconfdir)/popconn/passwords ] || \
-	    install -m 0600 conf/passwords $(DESTDIR)$(sysconfdir)/popconn/passwords
-	if [ -d man ] && ls man/*.[0-9] >/dev/null 2>&1; then \
-	    for m in man/*.[0-9]; do s=$${m##*.}; \
-	        install -d $(DESTDIR)$(mandir)/man$$s; \
-	        install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/; done; \
+# Installation.  PREFIX, DESTDIR, sbindir, sysconfdir, mandir (above),
+# unitdir (systemd units), localstatedir (state and spool directories),
+# runstatedir (the run directory for a start without systemd; the
+# units' RuntimeDirectory= is always /run/popconn), POPCONN_USER.
+# Existing configuration is never overwritten.  With DESTDIR (packaging) or when not root, nothing is
+# chowned, no user is created and no secret is generated: a package's
+# postinst does that (make install-user; see INSTALL).
+unitdir		?= /lib/systemd/system
+localstatedir	?= /var
+runstatedir	?= /run
+POPCONN_USER	?= popconn
+OPENSSL		?= openssl
+CONF_SAMPLES	= popconn.cf mailboxes.cf routing routing.pcre
+UNITS		= popconn-fetcher.service popconn-milter.service
+P_CONF		= $(DESTDIR)$(sysconfdir)/popconn
+P_STATE		= $(DESTDIR)$(localstatedir)/lib/popconn
+P_SPOOL		= $(DESTDIR)$(localstatedir)/spool/popconn
+P_RUN		= $(DESTDIR)$(runstatedir)/popconn
+# 1 when this is a real install by root (chown, user, secret).
+P_REAL		= $$( [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && echo 1)
+UNIT_SED	= sed -e 's|/usr/sbin/|$(sbindir)/|g' \
+		  -e 's|/etc/popconn|$(sysconfdir)/popconn|g' \
+		  -e 's|/var/lib/popconn|$(localstatedir)/lib/popconn|g' \
+		  -e 's|/var/spool/popconn|$(localstatedir)/spool/popconn|g' \
+		  -e 's|User=popconn|User=$(POPCONN_USER)|' \
+		  -e 's|Group=popconn|Group=$(POPCONN_USER)|'
+
+.PHONY: install-user
+install-user:
+	@if [ -n "$(DESTDIR)" ]; then \
+	    echo "install-user: DESTDIR is set: not creating user $(POPCONN_USER) (the package's postinst should run 'make install-user')"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	    echo "install-user: not root: not creating user $(POPCONN_USER) (run 'make install-user' as root)"; \
+	elif getent passwd $(POPCONN_USER) >/dev/null; then \
+	    echo "install-user: user $(POPCONN_USER) exists"; \
+	else \
+	    getent group $(POPCONN_USER) >/dev/null || \
+	        { groupadd --system $(POPCONN_USER) && \
+	          echo "install-user: created group $(POPCONN_USER)"; } || exit 1; \
+	    useradd --system --gid $(POPCONN_USER) --no-create-home \
+	        --home-dir $(localstatedir)/lib/popconn \
+	        --shell "$$(command -v nologin || echo /bin/false)" \
+	        --comment "popconn POP3 connector" $(POPCONN_USER) && \
+	    echo "install-user: created user $(POPCONN_USER)" || exit 1; \
 	fi
 
+install: all
+	@$(MAKE) --no-print-directory install-user
+	install -d -m 0755 $(DESTDIR)$(sbindir) $(P_CONF) $(DESTDIR)$(unitdir)
+	install -m 0755 $(PROGS) $(DESTDIR)$(sbindir)/
+	for m in man/*.[0-9]; do [ -f "$$m" ] || continue; s=$${m##*.}; \
+	    install -d -m 0755 $(DESTDIR)$(mandir)/man$$s && \
+	    install -m 0644 $$m $(DESTDIR)$(mandir)/man$$s/ || exit 1; done
+	@for f in $(CONF_SAMPLES); do \
+	    if [ -e $(P_CONF)/$$f ]; then echo "kept $(P_CONF)/$$f"; \
+	    else echo "install -m 0644 conf/$$f $(P_CONF)/$$f"; \
+	        install -m 0644 conf/$$f $(P_CONF)/$$f || exit 1; fi; \
+	done
+	@if [ -e $(P_CONF)/passwords ]; then echo "kept $(P_CONF)/passwords"; \
+	else echo "install -m 0600 conf/passwords $(P_CONF)/passwords"; \
+	    install -m 0600 conf/passwords $(P_CONF)/passwords || exit 1; \
+	    if [ "$(P_REAL)" = 1 ] && getent passwd $(POPCONN_USER) >/dev/null; \
+	    then chown $(POPCONN_USER): $(P_CONF)/passwords || exit 1; \
+	    else echo "note: $(P_CONF)/passwords is not owned by $(POPCONN_USER): chown it before the fetcher starts"; fi; \
+	fi
+	@if [ -e $(P_CONF)/marker.key ]; then echo "kept $(P_CONF)/marker.key"; \
+	elif [ "$(P_REAL)" = 1 ] && getent passwd $(POPCONN_USER) >/dev/null; then \
+	    g=$$(id -gn $(POPCONN_USER)) && \
+	    echo "generating $(P_CONF)/marker.key (0640 root:$$g)" && \
+	    ( umask 077 && $(OPENSSL) rand -hex 32 >$(P_CONF)/marker.key.new ) && \
+	    chgrp $$g $(P_CONF)/marker.key.new && \
+	    chmod 0640 $(P_CONF)/marker.key.new && \
+	    mv $(P_CONF)/marker.key.new $(P_CONF)/marker.key || \
+	    { rm -f $(P_CONF)/marker.key.new; exit 1; }; \
+	else echo "note: no $(P_CONF)/marker.key generated (DESTDIR or not root): create it on the target with (umask 027; openssl rand -hex 32 >marker.key); chgrp $(POPCONN_USER) marker.key"; fi
+	for u in $(UNITS); do $(UNIT_SED) conf/$$u >$(DESTDIR)$(unitdir)/$$u.tmp && \
+	    chmod 0644 $(DESTDIR)$(unitdir)/$$u.tmp && \
+	    mv $(DESTDIR)$(unitdir)/$$u.tmp $(DESTDIR)$(unitdir)/$$u || exit 1; done
+	install -d -m 0700 $(P_STATE) $(P_SPOOL)
+	@if [ "$(P_REAL)" = 1 ] && getent passwd $(POPCONN_USER) >/dev/null; then \
+	    install -d -m 0755 $(P_RUN) && \
+	    chown $(POPCONN_USER): $(P_STATE) $(P_SPOOL) $(P_RUN) && \
+	    echo "directories: $(P_STATE) $(P_SPOOL) (0700) $(P_RUN) (0755), owner $(POPCONN_USER)"; \
+	else echo "note: $(P_STATE) and $(P_SPOOL) are not owned by $(POPCONN_USER) (DESTDIR or not root)"; fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
+	    [ "$(unitdir)" = /lib/systemd/system -o "$(unitdir)" = /etc/systemd/system -o "$(unitdir)" = /usr/lib/systemd/system ]; then \
+	    systemctl daemon-reload; fi
+	@echo "installed.  Next: INSTALL, section 4 (first mailbox) and 5 (Postfix)."
+
+# Programs, units and man pages only: configuration, state, the secret,
+# mail and the popconn user stay.
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(sbindir)/,$(notdir $(PROGS)))
+	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
+	for m in man/*.[0-9]; do [ -f "$$m" ] || continue; \
+	    rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$${m##*/}; done
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	    systemctl daemon-reload; fi
+	@echo "uninstalled; kept $(P_CONF), $(P_STATE), $(P_SPOOL) and user $(POPCONN_USER)"
 
 clean:
 	rm -rf build

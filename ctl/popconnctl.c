@@ -774,6 +774,8 @@ static const struct ctl_verb verbs[] = {
 	{"route", ctl_cmd_route,
 	"route add|remove PATTERN [RECIPIENT] [--pcre] | list | test FILE|-"},
 	{"check", ctl_cmd_check, "check"},
+	{"postfix-setup", ctl_cmd_postfix_setup,
+	"postfix-setup [--apply] [--undo] [--postfix-config DIR]"},
 };
 
 /* usage - list the verbs */

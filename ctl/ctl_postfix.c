@@ -1,0 +1,512 @@
+/*
+ * NAME
+ *	ctl_postfix - popconnctl postfix-setup: the Postfix side of popconn
+ * SYNOPSIS
+ *	int ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv);
+ *
+ *	popconnctl postfix-setup [--apply] [--undo] [--postfix-config DIR]
+ * DESCRIPTION
+ *	Global mailboxes need two things from Postfix:
+ *
+ *	main.cf: popconn-milter in non_smtpd_milters, in the per-milter
+ *	form with default_action=tempfail (a milter that is down keeps
+ *	the message in the maildrop queue; nothing is lost, nothing
+ *	unrelated is held as a global milter_default_action would):
+ *
+ *	    non_smtpd_milters = { unix:/run/popconn/milter.sock,
+ *	        default_action=tempfail, connect_timeout=10s,
+ *	        command_timeout=10s }
+ *
+ *	master.cf: "-o milter_macro_daemon_name=local-submit" on the
+ *	cleanup service, so that the milter can tell mail submitted with
+ *	sendmail from mail that came in over SMTP.
+ *
+ *	Without --apply the verb prints the postconf commands that make
+ *	these changes (nothing is written); with --apply it runs them
+ *	(postconf -e, postconf -P) and then "postfix reload" when that
+ *	Postfix instance is running.  --undo prints (or, with --apply,
+ *	runs) the reverse: our entry leaves non_smtpd_milters (other
+ *	milters stay; the parameter is removed from main.cf when nothing
+ *	is left) and the cleanup service's milter_macro_daemon_name goes.
+ *	Both directions are idempotent: what is already in place is not
+ *	written again.
+ *
+ *	The socket is milter_socket from popconn.cf (libmilter's
+ *	"inet:PORT@HOST" becomes Postfix's "inet:HOST:PORT"), the daemon
+ *	name milter_daemon_name.  The Postfix instance is --postfix-config
+ *	DIR, else popconn.cf's postfix_config_directory, else the default
+ *	one; postconf and postfix are run from /usr/sbin without a shell.
+ *
+ *	An existing non_smtpd_milters keeps its other milters: ours is
+ *	appended (a list of names and "{ ... }" groups, split the way
+ *	Postfix splits it: commas and white space outside braces).
+ * DIAGNOSTICS
+ *	0 done (or nothing to do); EX_USAGE bad arguments; EX_CONFIG
+ *	popconn.cf is wrong; EX_UNAVAILABLE postconf is missing or failed;
+ *	EX_TEMPFAIL postfix reload failed (the files are changed).
+ * SECURITY
+ *	Values go to postconf as single arguments (execve, no shell); the
+ *	printed commands quote them for a POSIX shell.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "ctl.h"
+#include "exec.h"
+#include "strbuf.h"
+
+#define PFX_POSTCONF	"/usr/sbin/postconf"
+#define PFX_POSTFIX	"/usr/sbin/postfix"
+#define PFX_OUT_MAX	(64 * 1024)
+#define PFX_TIMEOUT	60
+#define PFX_ATTRS	"default_action=tempfail, connect_timeout=10s, " \
+			"command_timeout=10s"
+#define PFX_MAX_TOK	64		/* milters in one list */
+
+struct pfx {
+	const char *pfdir;		/* Postfix config dir, or NULL */
+	char	*spec;			/* Postfix's name of the socket */
+	const char *dname;		/* milter_daemon_name, may be "" */
+	int	apply;
+	int	undo;
+	int	changes;		/* commands printed or run */
+	int	rc;
+};
+
+/* pfx_spec - popconn's milter_socket as Postfix writes it */
+
+static char *
+pfx_spec(const char *sock)
+{
+	const char *at;
+	char   *s;
+
+	if (strncmp(sock, "unix:", 5) == 0)
+		return (xstrdup(sock));
+	if (strncmp(sock, "local:", 6) == 0) {
+		s = xmalloc(strlen(sock) + 1);
+		(void)snprintf(s, strlen(sock) + 1, "unix:%s", sock + 6);
+		return (s);
+	}
+	if (sock[0] == '/') {
+		s = xmalloc(strlen(sock) + 6);
+		(void)snprintf(s, strlen(sock) + 6, "unix:%s", sock);
+		return (s);
+	}
+	if ((strncmp(sock, "inet:", 5) == 0 || strncmp(sock, "inet6:", 6) ==
+	    0) && (at = strchr(sock, '@')) != NULL) {
+		size_t	plen = (size_t)(at - strchr(sock, ':') - 1);
+		size_t	n = strlen(sock) + 2;
+
+		s = xmalloc(n);
+		(void)snprintf(s, n, "inet:%s:%.*s", at + 1, (int)plen,
+		    strchr(sock, ':') + 1);
+		return (s);
+	}
+	return (xstrdup(sock));
+}
+
+/* pfx_same - do two milter names denote the same socket? */
+
+static int
+pfx_same(const char *a, size_t alen, const char *b)
+{
+	/* "unix:/x", "local:/x" and "/x" are one socket to Postfix */
+	if (alen > 5 && strncmp(a, "unix:", 5) == 0 && a[5] == '/') {
+		a += 5;
+		alen -= 5;
+	} else if (alen > 6 && strncmp(a, "local:", 6) == 0 && a[6] == '/') {
+		a += 6;
+		alen -= 6;
+	}
+	if (strncmp(b, "unix:", 5) == 0 && b[5] == '/')
+		b += 5;
+	return (strlen(b) == alen && strncmp(a, b, alen) == 0);
+}
+
+struct pfx_tok {
+	const char *p;
+	size_t	len;
+	int	ours;
+};
+
+/* pfx_split - a milter list into names and "{ ... }" groups */
+
+static size_t
+pfx_split(const char *s, const char *spec, struct pfx_tok *t, size_t max)
+{
+	size_t	n = 0;
+	const char *start, *in, *end;
+	int	depth;
+
+	while (*s && n < max) {
+		while (*s == ',' || isspace((unsigned char)*s))
+			s++;
+		if (*s == 0)
+			break;
+		start = s;
+		if (*s == '{') {
+			for (depth = 0; *s; s++) {
+				if (*s == '{')
+					depth++;
+				else if (*s == '}' && --depth == 0) {
+					s++;
+					break;
+				}
+			}
+			/* the name is the first element inside the braces */
+			in = start + 1;
+			while (isspace((unsigned char)*in))
+				in++;
+			for (end = in; *end && *end != ',' && *end != '}' &&
+			    !isspace((unsigned char)*end); end++)
+				;
+		} else {
+			while (*s && *s != ',' && !isspace((unsigned char)*s))
+				s++;
+			in = start;
+			end = s;
+		}
+		t[n].p = start;
+		t[n].len = (size_t)(s - start);
+		t[n].ours = pfx_same(in, (size_t)(end - in), spec);
+		n++;
+	}
+	return (n);
+}
+
+/* pfx_quote - print s quoted for a POSIX shell */
+
+static void
+pfx_quote(const char *s)
+{
+	putchar('\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*s);
+	}
+	putchar('\'');
+}
+
+/* pfx_run - run argv; output into out (may be NULL); 0 if exit 0 */
+
+static int
+pfx_run(char **argv, struct strbuf *out, int quiet)
+{
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	int	status = 0, rc;
+
+	rc = exec_run(argv, NULL, -1, out, PFX_TIMEOUT, &status, why);
+	if (rc != PC_OK)
+		ctl_err("%s: %s", argv[0], strbuf_str(why));
+	else if (status != 0 && !quiet)
+		ctl_err("%s %s %s: exit status %d", argv[0], argv[1],
+		    argv[2] ? argv[2] : "", status);
+	strbuf_free(why);
+	return (rc == PC_OK && status == 0 ? 0 : -1);
+}
+
+/* pfx_postconf - postconf [-c DIR] ARGS...; 0 if it exited 0 */
+
+static int
+pfx_postconf(const struct pfx *x, const char *a1, const char *a2,
+    struct strbuf *out)
+{
+	char   *argv[8];
+	int	n = 0;
+
+	argv[n++] = (char *)(uintptr_t)PFX_POSTCONF;
+	if (x->pfdir) {
+		argv[n++] = (char *)(uintptr_t)"-c";
+		argv[n++] = (char *)(uintptr_t)x->pfdir;
+	}
+	argv[n++] = (char *)(uintptr_t)a1;
+	if (a2)
+		argv[n++] = (char *)(uintptr_t)a2;
+	argv[n] = NULL;
+	return (pfx_run(argv, out, 0));
+}
+
+/* pfx_show - print one command as the administrator would type it */
+
+static void
+pfx_show(const struct pfx *x, const char *prog, const char *a1,
+    const char *a2)
+{
+	fputs(prog, stdout);
+	if (x->pfdir) {
+		fputs(" -c ", stdout);
+		pfx_quote(x->pfdir);
+	}
+	printf(" %s", a1);
+	if (a2) {
+		putchar(' ');
+		pfx_quote(a2);
+	}
+	putchar('\n');
+}
+
+/* pfx_do - print, or run and report, one postconf edit */
+
+static void
+pfx_do(struct pfx *x, const char *a1, const char *a2)
+{
+	x->changes++;
+	if (!x->apply) {
+		pfx_show(x, "postconf", a1, a2);
+		return;
+	}
+	if (pfx_postconf(x, a1, a2, NULL) != 0) {
+		x->rc = EX_UNAVAILABLE;
+		return;
+	}
+	printf("done: ");
+	pfx_show(x, "postconf", a1, a2);
+}
+
+/* pfx_trim - value without trailing white space (postconf's newline) */
+
+static const char *
+pfx_trim(struct strbuf *sb)
+{
+	const char *s = strbuf_str(sb);
+	size_t	n = strbuf_len(sb);
+
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	strbuf_truncate(sb, n);
+	return (strbuf_str(sb));
+}
+
+/* pfx_value - KEY's value in "KEY = VALUE" lines, into buf ("": none) */
+
+static const char *
+pfx_value(const char *text, const char *key, struct strbuf *buf)
+{
+	size_t	klen = strlen(key);
+	const char *p, *nl;
+
+	strbuf_reset(buf);
+	for (p = text; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (strncmp(p, key, klen) == 0 && strncmp(p + klen, " = ", 3) ==
+		    0) {
+			p += klen + 3;
+			(void)strbuf_append(buf, p, nl ? (size_t)(nl - p) :
+			    strlen(p));
+			break;
+		}
+	}
+	return (pfx_trim(buf));
+}
+
+/* pfx_milters - main.cf: add or remove our entry in non_smtpd_milters */
+
+static void
+pfx_milters(struct pfx *x)
+{
+	struct strbuf *out = strbuf_alloc(PFX_OUT_MAX);
+	struct strbuf *nv = strbuf_alloc(PFX_OUT_MAX);
+	struct pfx_tok t[PFX_MAX_TOK];
+	const char *cur;
+	size_t	n, i;
+	int	found = 0;
+
+	if (pfx_postconf(x, "-h", "non_smtpd_milters", out) != 0) {
+		x->rc = EX_UNAVAILABLE;
+		goto done;
+	}
+	cur = pfx_trim(out);
+	n = pfx_split(cur, x->spec, t, PFX_MAX_TOK);
+	for (i = 0; i < n; i++)
+		found |= t[i].ours;
+	if (!x->undo) {
+		if (found) {
+			printf("# main.cf: non_smtpd_milters already has %s: "
+			    "%s\n", x->spec, cur);
+			goto done;
+		}
+		(void)strbuf_printf(nv, "non_smtpd_milters = %s%s{ %s, "
+		    PFX_ATTRS " }", cur, *cur ? ", " : "", x->spec);
+		pfx_do(x, "-e", strbuf_str(nv));
+		goto done;
+	}
+	if (!found) {
+		printf("# main.cf: non_smtpd_milters does not name %s\n",
+		    x->spec);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i].ours)
+			continue;
+		if (strbuf_len(nv))
+			(void)strbuf_append(nv, ", ", 2);
+		(void)strbuf_append(nv, t[i].p, t[i].len);
+	}
+	if (strbuf_len(nv) == 0) {
+		pfx_do(x, "-X", "non_smtpd_milters");
+	} else {
+		strbuf_reset(out);
+		(void)strbuf_printf(out, "non_smtpd_milters = %s",
+		    strbuf_str(nv));
+		pfx_do(x, "-e", strbuf_str(out));
+	}
+done:
+	strbuf_free(out);
+	strbuf_free(nv);
+}
+
+/* pfx_cleanup - master.cf: cleanup's milter_macro_daemon_name */
+
+static void
+pfx_cleanup(struct pfx *x)
+{
+	static const char key[] = "cleanup/unix/milter_macro_daemon_name";
+	struct strbuf *out = strbuf_alloc(PFX_OUT_MAX);
+	struct strbuf *arg = strbuf_alloc(CTL_WHY_MAX);
+	struct strbuf *val = strbuf_alloc(CTL_WHY_MAX);
+	const char *cur;
+
+	if (*x->dname == 0 && !x->undo) {
+		printf("# master.cf: milter_daemon_name is empty in "
+		    "popconn.cf: cleanup needs no milter_macro_daemon_name\n");
+		goto done;
+	}
+	/* "postconf -P" lists every service parameter ("-P KEY" warns
+	 * on stderr when KEY is not set) */
+	if (pfx_postconf(x, "-P", NULL, out) != 0) {
+		x->rc = EX_UNAVAILABLE;
+		goto done;
+	}
+	cur = pfx_value(strbuf_str(out), key, val);
+	if (x->undo) {
+		if (*cur == 0)
+			printf("# master.cf: the cleanup service has no "
+			    "milter_macro_daemon_name\n");
+		else
+			pfx_do(x, "-PX", key);
+	} else if (strcmp(cur, x->dname) == 0) {
+		printf("# master.cf: cleanup already has -o "
+		    "milter_macro_daemon_name=%s\n", cur);
+	} else {
+		(void)strbuf_printf(arg, "%s=%s", key, x->dname);
+		pfx_do(x, "-P", strbuf_str(arg));
+	}
+done:
+	strbuf_free(out);
+	strbuf_free(arg);
+	strbuf_free(val);
+}
+
+/* pfx_reload - postfix reload, if this instance is running */
+
+static void
+pfx_reload(struct pfx *x)
+{
+	char   *argv[5];
+	int	n = 0;
+
+	if (x->changes == 0) {
+		printf("# nothing to change: Postfix needs no reload\n");
+		return;
+	}
+	if (!x->apply) {
+		pfx_show(x, "postfix", "reload", NULL);
+		return;
+	}
+	argv[n++] = (char *)(uintptr_t)PFX_POSTFIX;
+	if (x->pfdir) {
+		argv[n++] = (char *)(uintptr_t)"-c";
+		argv[n++] = (char *)(uintptr_t)x->pfdir;
+	}
+	argv[n + 1] = NULL;
+	argv[n] = (char *)(uintptr_t)"status";
+	if (pfx_run(argv, NULL, 1) != 0) {
+		printf("# Postfix is not running: the change takes effect "
+		    "when it starts\n");
+		return;
+	}
+	argv[n] = (char *)(uintptr_t)"reload";
+	if (pfx_run(argv, NULL, 0) != 0) {
+		if (x->rc == 0)
+			x->rc = EX_TEMPFAIL;
+		return;
+	}
+	printf("done: ");
+	pfx_show(x, "postfix", "reload", NULL);
+}
+
+/* ctl_cmd_postfix_setup - print or apply the Postfix configuration */
+
+int
+ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"apply", no_argument, NULL, 'a'},
+		{"undo", no_argument, NULL, 'u'},
+		{"postfix-config", required_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0},
+	};
+	struct pfx x;
+	int	ch, rc;
+
+	memset(&x, 0, sizeof(x));
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			x.apply = 1;
+			break;
+		case 'u':
+			x.undo = 1;
+			break;
+		case 'p':
+			x.pfdir = optarg;
+			break;
+		default:
+			ctl_err("usage: postfix-setup [--apply] [--undo] "
+			    "[--postfix-config DIR]");
+			return (EX_USAGE);
+		}
+	}
+	if (optind != argc) {
+		ctl_err("usage: postfix-setup [--apply] [--undo] "
+		    "[--postfix-config DIR]");
+		return (EX_USAGE);
+	}
+	if ((rc = ctl_load(c)) != 0)
+		return (rc);
+	if (x.pfdir == NULL && *c->ms.postfix_config_directory)
+		x.pfdir = c->ms.postfix_config_directory;
+	if (x.pfdir != NULL && x.pfdir[0] != '/') {
+		ctl_err("--postfix-config %s: use an absolute path", x.pfdir);
+		return (EX_USAGE);
+	}
+	if (access(PFX_POSTCONF, X_OK) != 0) {
+		ctl_errno("%s", PFX_POSTCONF);
+		return (EX_UNAVAILABLE);
+	}
+	x.spec = pfx_spec(c->ms.milter_socket);
+	x.dname = c->ms.milter_daemon_name;
+	if (!x.apply)
+		printf("# The Postfix side of popconn (%s); run these "
+		    "commands,\n# or: popconnctl postfix-setup%s --apply\n",
+		    x.pfdir ? x.pfdir : "the default instance",
+		    x.undo ? " --undo" : "");
+	pfx_milters(&x);
+	pfx_cleanup(&x);
+	if (x.rc == 0)
+		pfx_reload(&x);
+	free(x.spec);
+	return (x.rc);
+}
