@@ -21,8 +21,9 @@
  *	descriptor or -1.
  *
  *	safeio_check_secret() refuses (PC_PERM) a file that its group or
- *	others can read or write, or that another user owns (root's files
- *	are accepted when we are root).
+ *	others can read or write, or that a user other than us or root owns
+ *	(root itself may read any owner's file: popconnctl run by the
+ *	administrator on the daemon user's passwords).
  *
  *	safeio_read_file() reads a whole regular file into out (replacing
  *	its contents); more than max bytes is an error.  With secret set it

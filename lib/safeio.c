@@ -314,9 +314,14 @@ safeio_check_secret(int fd, const char *path, struct strbuf *why)
 		safeio_why(why, "fstat %s: %s", path, strerror(errno));
 		return (PC_TEMP);
 	}
-	if (st.st_uid != geteuid()) {
-		safeio_why(why, "%s: owned by uid %ld, not by us (uid %ld)",
-		    path, (long) st.st_uid, (long) geteuid());
+	/*
+	 * Ours, or root's; and root (popconnctl, an administrator) may read
+	 * the daemon user's file.  Anyone else's file is not trusted with
+	 * our secrets: they could change them under us.
+	 */
+	if (st.st_uid != geteuid() && st.st_uid != 0 && geteuid() != 0) {
+		safeio_why(why, "%s: owned by uid %ld, not by us (uid %ld) "
+		    "or root", path, (long) st.st_uid, (long) geteuid());
 		return (PC_PERM);
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {

@@ -44,6 +44,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "strbuf.h"
+#include "safeio.h"
 #include "milter.h"
 
 #define EX_CONFIG_	78
@@ -138,8 +139,8 @@ main(int argc, char **argv)
 	static sigset_t usr1;
 	sigset_t all, saved;
 	pthread_t tid;
-	const char *sock, *path;
-	char   *conn;
+	const char *sock, *path, *pidfile;
+	char   *conn, *pidcopy = NULL;
 	int	ch, fg = 0, verbose = 0, rc;
 
 	while ((ch = getopt(argc, argv, "fvc:")) != -1) {
@@ -199,11 +200,26 @@ main(int argc, char **argv)
 			log_fatal(EX_CONFIG_, "cannot set up %s", path);
 	} else if (smfi_opensocket(1) != MI_SUCCESS)
 		log_fatal(EX_OSERR_, "cannot open %s", sock);
+	pidfile = milter_config_pid_file(c);
+	if (pidfile != NULL && *pidfile) {
+		/* For popconnctl (reload via SIGUSR1) and init scripts. */
+		char	buf[32];
+		int	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+		if (safeio_replace(pidfile, buf, (size_t)n, 0644, why) != PC_OK)
+			log_warn("pid file: %s", strbuf_str(why));
+		else
+			pidcopy = xstrdup(pidfile);	/* c may be reloaded */
+	}
 	log_info("listening on %s (config %s)", sock, main_dir);
 	rc = smfi_main();
 	log_info("stopping");
 	if (path != NULL)
 		(void)unlink(path);
+	if (pidcopy != NULL) {
+		(void)unlink(pidcopy);
+		free(pidcopy);
+	}
 	milter_config_shutdown();
 	free(conn);
 	strbuf_free(why);

@@ -296,6 +296,14 @@ milter_config_socket_group(const struct milter_config *c)
 	return (c->set.milter_socket_group);
 }
 
+/* milter_config_pid_file - milter_pid_file */
+
+const char *
+milter_config_pid_file(const struct milter_config *c)
+{
+	return (c->set.milter_pid_file);
+}
+
 /* milter_reset - forget the current message */
 
 static void

@@ -82,6 +82,7 @@ int milter_reload(const char *dir, struct strbuf *why);
 const char *milter_config_socket(const struct milter_config *c);
 const char *milter_config_socket_mode(const struct milter_config *c);
 const char *milter_config_socket_group(const struct milter_config *c);
+const char *milter_config_pid_file(const struct milter_config *c);
 
 void milter_shim_set(const struct milter_shim_ops *ops);
 void *milter_shim_getpriv(SMFICTX *ctx);
