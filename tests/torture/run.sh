@@ -52,6 +52,7 @@ run sendmail env TRIALS="$SENDMAIL_TRIALS" sh tests/integration/t_torture_sendma
 run milter env TRIALS="$MILTER_TRIALS" sh tests/integration/t_torture_milter.sh
 run stack env HEADER_LINES="$HEADER_LINES" sh tests/integration/t_torture_stack.sh
 run hostile sh tests/integration/t_torture_hostile.sh
+run queue_disk sh tests/integration/t_torture_queue_disk.sh
 run many env HEALTHY="${HEALTHY:-480}" INTERVAL=30 sh tests/integration/t_torture_many.sh
 run tls-hostile sh tests/integration/t_pop3_tls.sh
 run rss env CYCLES="$RSS_CYCLES" sh tests/torture/t_rss.sh
