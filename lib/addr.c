@@ -675,8 +675,21 @@ addr_list_free(struct addr_list *l)
 size_t
 addr_split(const char *addr, const char **at)
 {
-	const char *p = strrchr(addr, '@');
+	const char *p = addr;
 
+	/*
+	 * The local part ends at the first '@' outside its quoted string:
+	 * a domain literal may hold '@' itself ("a@[b@c]"), so the last '@'
+	 * is not the separator.
+	 */
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		if (*p == '"')
+			p++;
+	}
+	p = strchr(p, '@');
 	*at = p;
 	return (p ? (size_t)(p - addr) : strlen(addr));
 }

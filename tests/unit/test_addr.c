@@ -237,6 +237,12 @@ test_split(void **state)
 	assert_int_equal(addr_split("\"a@b\"@c.test", &at), 5);
 	assert_int_equal(addr_split("kim", &at), 3);
 	assert_null(at);
+	/* A domain literal may hold '@': the first '@' separates (found by
+	 * fuzz_addr: "jd`e@[xample.org, Whg? <one@st>]"). */
+	assert_int_equal(addr_split("jd`e@[x,W?<one@st>]", &at), 4);
+	assert_string_equal(at, "@[x,W?<one@st>]");
+	assert_int_equal(addr_split("\"q\\\"@x\"@[a@b]", &at), 7);
+	assert_string_equal(at, "@[a@b]");
 }
 
 int
