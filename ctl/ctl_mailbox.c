@@ -599,6 +599,28 @@ mb_list(struct ctl *c, int argc, char **argv)
 	return (0);
 }
 
+/* mb_named - "mailbox VERB NAME": load the configuration, find NAME */
+
+static int
+mb_named(struct ctl *c, int argc, char **argv, const char *verb,
+    struct cfg_mailboxes *m, const struct cfg_mailbox **b)
+{
+	int	rc;
+
+	memset(m, 0, sizeof(*m));
+	if (argc != 2) {
+		ctl_err("usage: mailbox %s NAME", verb);
+		return (EX_USAGE);
+	}
+	if ((rc = ctl_load(c)) != 0 || (rc = ctl_load_boxes(c, m)) != 0)
+		return (rc);
+	if ((*b = ctl_find_box(m, argv[1])) == NULL) {
+		ctl_err("no mailbox %s in %s/mailboxes.cf", argv[1], c->dir);
+		return (EX_DATAERR);
+	}
+	return (0);
+}
+
 /* mb_show - mailbox show NAME: every setting and where it comes from */
 
 static int
@@ -613,18 +635,8 @@ mb_show(struct ctl *c, int argc, char **argv)
 	char	path[PATH_MAX], where[PATH_MAX + 32];
 	int	rc;
 
-	if (argc != 2) {
-		ctl_err("usage: mailbox show NAME");
-		rc = EX_USAGE;
-		goto out0;
-	}
-	if ((rc = ctl_load(c)) != 0 || (rc = ctl_load_boxes(c, &m)) != 0)
-		goto out0;
-	if ((b = ctl_find_box(&m, argv[1])) == NULL) {
-		ctl_err("no mailbox %s in %s/mailboxes.cf", argv[1], c->dir);
-		rc = EX_DATAERR;
+	if ((rc = mb_named(c, argc, argv, "show", &m, &b)) != 0)
 		goto out;
-	}
 	printf("name:        %s\n", b->name);
 	printf("type:        %s\n", b->type);
 	printf("url:         %s\n", b->url);
@@ -658,7 +670,6 @@ mb_show(struct ctl *c, int argc, char **argv)
 	}
 out:
 	cfg_mailboxes_free(&m);
-out0:
 	cfg_dict_free(pw);
 	strbuf_free(why);
 	return (rc);
@@ -731,19 +742,8 @@ mb_test(struct ctl *c, int argc, char **argv)
 	int	rc;
 
 	memset(&a, 0, sizeof(a));
-	memset(&m, 0, sizeof(m));
-	if (argc != 2) {
-		ctl_err("usage: mailbox test NAME");
-		rc = EX_USAGE;
+	if ((rc = mb_named(c, argc, argv, "test", &m, &b)) != 0)
 		goto out;
-	}
-	if ((rc = ctl_load(c)) != 0 || (rc = ctl_load_boxes(c, &m)) != 0)
-		goto out;
-	if ((b = ctl_find_box(&m, argv[1])) == NULL) {
-		ctl_err("no mailbox %s in %s/mailboxes.cf", argv[1], c->dir);
-		rc = EX_DATAERR;
-		goto out;
-	}
 	if (ctl_path(c, path, sizeof(path), "passwords") == 0 &&
 	    access(path, F_OK) == 0 &&
 	    cfg_load_passwords(path, pw, why) != PC_OK) {
