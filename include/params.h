@@ -83,6 +83,7 @@ struct milter_settings {
 	char	*myhostname;
 	char	*postfix_config_directory;
 	char	*milter_pid_file;
+	long long config_check_interval;
 };
 
 extern const struct cfg_param params_fetcher[];

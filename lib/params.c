@@ -110,6 +110,8 @@ const struct cfg_param params_milter[] = {
 	OFF(postfix_config_directory), M},
 	{"milter_pid_file", CFG_STR, "/run/popconn/milter.pid", 0, 0,
 	OFF(milter_pid_file), M},
+	{"config_check_interval", CFG_TIME, "10s", 0, DAY,
+	OFF(config_check_interval), M},
 	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
 };
 

@@ -19,6 +19,9 @@
  *	new configuration is built aside and swapped in; connections in
  *	progress finish with the one they started with.  A broken file on
  *	reload keeps the old configuration and logs the file and line.
+ *	The same reload happens by itself when one of those files changes
+ *	(checked every config_check_interval, default 10s; 0 turns it
+ *	off), as Postfix's daemons notice a changed table.
  *	SIGHUP is libmilter's (it stops the milter), hence SIGUSR1.
  * DIAGNOSTICS
  *	Exit status 0 after SIGTERM; 78 (EX_CONFIG) for a configuration
@@ -35,7 +38,9 @@
 #include <grp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,24 +66,76 @@ main_usage(void)
 	exit(64);
 }
 
-/* main_reloader - the SIGUSR1 thread: reload on each signal */
+/* main_reload - reload, log the outcome; PC_OK or an error */
+
+static int
+main_reload(const char *what, struct strbuf *why)
+{
+	int	rc;
+
+	strbuf_reset(why);
+	if ((rc = milter_reload(main_dir, why)) == PC_OK)
+		log_info("reload: configuration and tables loaded (%s)", what);
+	else
+		log_error("reload failed, old configuration kept: %s",
+		    strbuf_str(why));
+	return (rc);
+}
+
+/* main_changed - has a file of the current configuration changed? */
+
+static int
+main_changed(uint64_t *sig, struct strbuf *which)
+{
+	struct milter_config *c = milter_config_acquire();
+	int	changed = 0;
+
+	if (c != NULL)
+		changed = milter_config_changed(c, sig, which);
+	milter_config_release(c);
+	return (changed);
+}
+
+/*
+ * main_reloader - the reload thread: reload on SIGUSR1, and when a file
+ * the configuration came from changes (checked every
+ * config_check_interval; Postfix's daemons likewise notice a changed
+ * table).  A failed reload is not retried until the files change again.
+ */
 
 static void *
 main_reloader(void *arg)
 {
 	sigset_t *set = arg;
 	struct strbuf *why = strbuf_alloc(4096 + 256);
-	int	sig;
+	struct strbuf *which = strbuf_alloc(4096 + 256);
+	struct milter_config *c;
+	struct timespec ts;
+	uint64_t sig, failed = 0;
+	long long every;
+	int	sig_no;
 
 	for (;;) {
-		if (sigwait(set, &sig) != 0 || sig != SIGUSR1)
+		c = milter_config_acquire();
+		every = c ? milter_config_check_interval(c) : 0;
+		milter_config_release(c);
+		if (every > 0) {
+			ts.tv_sec = (time_t)every;
+			ts.tv_nsec = 0;
+			sig_no = sigtimedwait(set, NULL, &ts);
+		} else if (sigwait(set, &sig_no) != 0)
 			continue;
-		strbuf_reset(why);
-		if (milter_reload(main_dir, why) == PC_OK)
-			log_info("reload: configuration and tables loaded");
-		else
-			log_error("reload failed, old configuration kept: %s",
-			    strbuf_str(why));
+		if (sig_no == SIGUSR1) {
+			if (main_reload("SIGUSR1", why) == PC_OK)
+				failed = 0;
+			else
+				(void)main_changed(&failed, which);
+		} else if (sig_no < 0 && main_changed(&sig, which) &&
+		    sig != failed) {
+			log_info("reload: %s changed", strbuf_str(which));
+			failed = main_reload("file changed", why) == PC_OK ?
+			    0 : sig;
+		}
 	}
 	return (NULL);
 }

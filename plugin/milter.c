@@ -48,6 +48,8 @@
  *	MIT; see the LICENSE file.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +58,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "popconn.h"
 #include "alloc.h"
@@ -68,8 +71,21 @@
 #include "route.h"
 #include "milter.h"
 
+/* A file a configuration was loaded from, as it was then. */
+struct milter_watch {
+	char   *path;
+	int	state;			/* 1 stat()ed, 0 missing, -1 unsure */
+	dev_t	dev;
+	ino_t	ino;
+	off_t	size;
+	struct timespec mtime;
+	struct timespec ctime;
+};
+
 struct milter_config {
 	int	refcnt;			/* under milter_lock */
+	struct milter_watch *watch;	/* popconn.cf, secret, tables */
+	size_t	nwatch;
 	struct milter_settings set;
 	struct cfg_dict *dict;
 	unsigned char key[MARKER_KEY_LEN];
@@ -114,8 +130,13 @@ static const char *const milter_keep[] = {
 static void
 milter_config_free(struct milter_config *c)
 {
+	size_t	i;
+
 	if (c == NULL)
 		return;
+	for (i = 0; i < c->nwatch; i++)
+		free(c->watch[i].path);
+	free(c->watch);
 	table_list_free(&c->routing);
 	table_list_free(&c->recipients);
 	route_domains_free(c->domains, c->ndomains);
@@ -124,6 +145,152 @@ milter_config_free(struct milter_config *c)
 	free(c->site);
 	memset(c->key, 0, sizeof(c->key));
 	free(c);
+}
+
+/* milter_stat - a file's identity and times, as a watch entry */
+
+static void
+milter_stat(const char *path, struct milter_watch *w)
+{
+	struct stat st;
+
+	memset(w, 0, sizeof(*w));
+	if (stat(path, &st) != 0) {
+		/* Missing, or unreadable: a change all the same. */
+		w->state = 0;
+		w->ino = (ino_t)errno;
+		return;
+	}
+	w->state = 1;
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+	w->size = st.st_size;
+	w->mtime = st.st_mtim;
+	w->ctime = st.st_ctim;
+}
+
+/* milter_same - are two watch entries of one file equal? */
+
+static int
+milter_same(const struct milter_watch *a, const struct milter_watch *b)
+{
+	return (a->state == b->state && a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	    a->ctime.tv_sec == b->ctime.tv_sec &&
+	    a->ctime.tv_nsec == b->ctime.tv_nsec);
+}
+
+/*
+ * milter_watch_add - remember a file c was loaded from.  A file changed
+ * since t0 (the start of the load, less a second for coarse clocks) may
+ * have been read half old, half new: it is marked unsure, so the next
+ * check reloads it once more.
+ */
+
+static void
+milter_watch_add(struct milter_config *c, const char *path, time_t t0)
+{
+	struct milter_watch *w;
+	size_t	i;
+
+	for (i = 0; i < c->nwatch; i++)
+		if (strcmp(c->watch[i].path, path) == 0)
+			return;
+	c->watch = xrealloc(c->watch, (c->nwatch + 1) * sizeof(*c->watch));
+	w = &c->watch[c->nwatch++];
+	milter_stat(path, w);
+	w->path = xstrdup(path);
+	if (w->state == 1 && (w->mtime.tv_sec >= t0 - 1 ||
+	    w->ctime.tv_sec >= t0 - 1))
+		w->state = -1;
+}
+
+/*
+ * milter_watch_tables - the files behind a table list: the source of a
+ * texthash: or pcre: table, the indexed file postmap(1) writes for the
+ * others (what Postfix itself watches).
+ */
+
+static void
+milter_watch_tables(struct milter_config *c, const struct table_list *l,
+    time_t t0)
+{
+	static const char *const index_suffix[][2] = {
+		{"hash", ".db"}, {"btree", ".db"}, {"cdb", ".cdb"},
+		{"lmdb", ".lmdb"}, {"dbm", ".pag"}, {"sdbm", ".pag"},
+	};
+	const char *name, *colon, *suffix;
+	char	path[PATH_MAX];
+	size_t	i, k, tlen;
+
+	for (i = 0; i < l->n; i++) {
+		name = table_name(l->v[i]);
+		if ((colon = strchr(name, ':')) == NULL || colon[1] != '/')
+			continue;
+		tlen = (size_t)(colon - name);
+		suffix = "";
+		for (k = 0; k < PC_ARRAY_LEN(index_suffix); k++)
+			if (strlen(index_suffix[k][0]) == tlen &&
+			    strncmp(name, index_suffix[k][0], tlen) == 0)
+				suffix = index_suffix[k][1];
+		if (snprintf(path, sizeof(path), "%s%s", colon + 1, suffix) <
+		    (int)sizeof(path))
+			milter_watch_add(c, path, t0);
+	}
+}
+
+/* milter_fnv - FNV-1a over n octets */
+
+static uint64_t
+milter_fnv(uint64_t h, const void *v, size_t n)
+{
+	const unsigned char *p = v;
+
+	while (n-- > 0) {
+		h ^= *p++;
+		h *= 1099511628211ULL;
+	}
+	return (h);
+}
+
+/* milter_config_changed - has a file c was loaded from changed? */
+
+int
+milter_config_changed(const struct milter_config *c, uint64_t *sig,
+    struct strbuf *which)
+{
+	struct milter_watch now;
+	uint64_t h = 1469598103934665603ULL;
+	size_t	i;
+	int	changed = 0;
+
+	strbuf_reset(which);
+	for (i = 0; i < c->nwatch; i++) {
+		milter_stat(c->watch[i].path, &now);
+		if (!milter_same(&now, &c->watch[i]) && !changed++)
+			(void)strbuf_puts(which, c->watch[i].path);
+		h = milter_fnv(h, &now.state, sizeof(now.state));
+		h = milter_fnv(h, &now.dev, sizeof(now.dev));
+		h = milter_fnv(h, &now.ino, sizeof(now.ino));
+		h = milter_fnv(h, &now.size, sizeof(now.size));
+		h = milter_fnv(h, &now.mtime.tv_sec, sizeof(now.mtime.tv_sec));
+		h = milter_fnv(h, &now.mtime.tv_nsec,
+		    sizeof(now.mtime.tv_nsec));
+		h = milter_fnv(h, &now.ctime.tv_sec, sizeof(now.ctime.tv_sec));
+		h = milter_fnv(h, &now.ctime.tv_nsec,
+		    sizeof(now.ctime.tv_nsec));
+	}
+	*sig = h;
+	return (changed != 0);
+}
+
+/* milter_config_check_interval - config_check_interval, seconds */
+
+long long
+milter_config_check_interval(const struct milter_config *c)
+{
+	return (c->set.config_check_interval);
 }
 
 /* milter_config_load - build a configuration aside */
@@ -135,6 +302,7 @@ milter_config_load(const char *dir, int strict, struct milter_config **cp,
 	struct milter_config *c = xcalloc(1, sizeof(*c));
 	struct strbuf *w = strbuf_alloc(4096 + 256);
 	char	host[256];
+	time_t	t0 = time(NULL);
 	int	rc;
 
 	*cp = NULL;
@@ -189,6 +357,12 @@ milter_config_load(const char *dir, int strict, struct milter_config **cp,
 	c->route.max_recipients = (size_t)c->set.max_recipients;
 	c->route.hop_limit = ROUTE_HOP_LIMIT;
 	c->route.site = c->site;
+	strbuf_reset(w);
+	(void)strbuf_printf(w, "%s/popconn.cf", dir);
+	milter_watch_add(c, strbuf_str(w), t0);
+	milter_watch_add(c, c->set.marker_secret_file, t0);
+	milter_watch_tables(c, &c->routing, t0);
+	milter_watch_tables(c, &c->recipients, t0);
 	strbuf_free(w);
 	*cp = c;
 	return (PC_OK);

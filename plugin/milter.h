@@ -11,6 +11,9 @@
  *	void milter_config_release(struct milter_config *c);
  *	void milter_config_shutdown(void);
  *	int milter_reload(const char *dir, struct strbuf *why);
+ *	int milter_config_changed(const struct milter_config *c,
+ *		uint64_t *sig, struct strbuf *which);
+ *	long long milter_config_check_interval(const struct milter_config *c);
  *
  *	void milter_shim_set(const struct milter_shim_ops *ops);
  *	void *milter_shim_getpriv(SMFICTX *ctx);
@@ -39,6 +42,15 @@
  *	milter_reload() loads strictly and installs on success; on failure
  *	the old configuration stays and why names the file and line.
  *
+ *	milter_config_changed() tells whether a file c was loaded from
+ *	(popconn.cf, the marker secret, each table's file: the source of
+ *	texthash: and pcre:, the indexed file of hash: and the other
+ *	postmap(1) types) is not as it was at load time (identity, size,
+ *	times); which gets the first such file, *sig a digest of what the
+ *	files are now (a reload that failed is not retried until it
+ *	changes).  A file that changed while it was being loaded counts as
+ *	changed.
+ *
  *	The milter_shim_* functions call libmilter's smfi_* functions, or,
  *	after milter_shim_set(ops), the functions in ops: unit tests run
  *	the callbacks without an MTA (OpenDKIM's dkimf_* seam).
@@ -48,6 +60,8 @@
  */
 #ifndef MILTER_H
 #define MILTER_H
+
+#include <stdint.h>
 
 #include <libmilter/mfapi.h>
 
@@ -79,6 +93,9 @@ struct milter_config *milter_config_acquire(void);
 void milter_config_release(struct milter_config *c);
 void milter_config_shutdown(void);
 int milter_reload(const char *dir, struct strbuf *why);
+int milter_config_changed(const struct milter_config *c, uint64_t *sig,
+    struct strbuf *which);
+long long milter_config_check_interval(const struct milter_config *c);
 const char *milter_config_socket(const struct milter_config *c);
 const char *milter_config_socket_mode(const struct milter_config *c);
 const char *milter_config_socket_group(const struct milter_config *c);

@@ -4,7 +4,9 @@
 # correctly, once, when it is back; SIGUSR1 while messages flow swaps
 # the routing table without losing or misrouting a message; a reload
 # with a broken table keeps the old one and names the file and line;
-# SIGTERM stops it cleanly.
+# a table changed without a signal is picked up by itself
+# (config_check_interval), a broken one is refused once, not every
+# check; SIGTERM stops it cleanly.
 set -eu
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -15,6 +17,7 @@ h_init
 m_postfix_start "postmaster kim pat chris lee"
 p_config
 m_config
+echo "config_check_interval = 1s" >>"$P_ETC/popconn.cf"
 m_start
 
 # inject N HEADERS: a marked message for the placeholder, as the fetcher
@@ -87,6 +90,42 @@ h_postfix_wait_idle 30
 h_check "broken table: old table still routes" \
     sh -c "grep -l '^Subject: milter test 200' '$H_MAIL_ROOT'/pat/new/* >/dev/null"
 h_check "milter still running" kill -0 "$M_PID"
+
+# wait_log PATTERN: until the milter's log has it after line $mark
+# (at most 10 s); mark_log sets mark to the current end
+mark_log() { mark=$(wc -l <"$M_LOG"); }
+wait_log() {
+	_n=0
+	while ! tail -n +$(($mark + 1)) "$M_LOG" | grep -q "$1" &&
+	    [ $_n -lt 200 ]; do
+		sleep 0.05; _n=$(($_n + 1))
+	done
+	tail -n +$(($mark + 1)) "$M_LOG" | grep -q "$1"
+}
+# The broken table is still there: the periodic check must not retry
+# (and log) the same failure every second.
+sleep 3
+h_check "broken table: refused once, not at every check" \
+    [ "$(grep -c 'reload failed' "$M_LOG")" -eq 1 ]
+# Fixed without a signal: picked up by the check.
+mark_log
+printf 'dev@lists.example lee\n' >"$P_ETC/routing.new"
+mv "$P_ETC/routing.new" "$P_ETC/routing"
+h_check "changed table: reload without a signal, file named" \
+    wait_log "reload: $P_ETC/routing changed"
+h_check "changed table: loaded" \
+    wait_log 'configuration and tables loaded (file changed)'
+inject 201 "To: dev@lists.example"
+h_postfix_wait_idle 30
+h_check "changed table: the new table routes" \
+    sh -c "grep -l '^Subject: milter test 201' '$H_MAIL_ROOT'/lee/new/* >/dev/null"
+# A regex table edited in place (same inode) counts as well.
+mark_log
+printf '# header text of To/Cc\n/^Trey Research/ kim\n' >>"$P_ETC/routing.pcre"
+h_check "table edited in place: reloaded" \
+    wait_log "reload: $P_ETC/routing.pcre changed"
+h_check "one failure in the log, from the broken table" \
+    [ "$(grep -c 'reload failed' "$M_LOG")" -eq 1 ]
 h_check "nothing bounced or deferred" sh -c "! grep -E 'status=(bounced|deferred)' '$H_MAILLOG'"
 m_stop
 h_check "SIGTERM: clean exit" [ "$(h_spawn_wait milter 10)" = 0 ]

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "popconn.h"
@@ -354,6 +355,56 @@ test_reload(void **state)
 	strbuf_free(why);
 }
 
+/* changed - milter_config_changed() on the current configuration */
+
+static int
+changed(uint64_t *sig, struct strbuf *which)
+{
+	struct milter_config *c = milter_config_acquire();
+	int	r;
+
+	assert_non_null(c);
+	r = milter_config_changed(c, sig, which);
+	milter_config_release(c);
+	return (r);
+}
+
+static void
+test_changed(void **state)
+{
+	struct strbuf *which = strbuf_alloc(4096);
+	uint64_t sig1, sig2, sig3;
+	char	rt[600];
+
+	(void)state;
+	snprintf(rt, sizeof(rt), "%s/routing", tmpdir);
+	/* written within the second of the load: maybe read half-written,
+	 * so it counts as changed */
+	writef("routing", "list@lists.example chris\n", 0644);
+	load();
+	assert_int_equal(changed(&sig1, which), 1);
+	/* loaded well after the last write: unchanged, stable digest */
+	sleep(2);
+	load();
+	assert_int_equal(changed(&sig1, which), 0);
+	assert_string_equal(strbuf_str(which), "");
+	assert_int_equal(changed(&sig2, which), 0);
+	assert_true(sig1 == sig2);
+	/* rewritten: changed, named, another digest */
+	writef("routing", "list@lists.example lee\n", 0644);
+	assert_int_equal(changed(&sig2, which), 1);
+	assert_string_equal(strbuf_str(which), rt);
+	assert_true(sig1 != sig2);
+	/* removed: changed too */
+	assert_int_equal(unlink(rt), 0);
+	assert_int_equal(changed(&sig3, which), 1);
+	assert_string_equal(strbuf_str(which), rt);
+	assert_true(sig3 != sig2);
+	writef("routing", "list@lists.example chris\n", 0644);
+	load();
+	strbuf_free(which);
+}
+
 static int
 setup(void **state)
 {
@@ -398,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_undeliverable),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_changed),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
