@@ -4,6 +4,9 @@
  * SYNOPSIS
  *	int safeio_replace(const char *path, const void *data, size_t len,
  *		mode_t mode, struct strbuf *why);
+ *	int safeio_replace_owned(const char *path, const void *data,
+ *		size_t len, mode_t mode, uid_t uid, gid_t gid,
+ *		struct strbuf *why);
  *	int safeio_fsync_dir(const char *dir, struct strbuf *why);
  *	int safeio_open_read(const char *path, struct strbuf *why);
  *	int safeio_check_secret(int fd, const char *path, struct strbuf *why);
@@ -14,7 +17,8 @@
  *	safeio_replace() replaces path atomically: it writes a temporary
  *	file in the same directory (O_EXCL, mode), fsyncs it, renames it over
  *	path and fsyncs the directory.  A crash leaves either the old or the
- *	new file, never a mix.
+ *	new file, never a mix, and no temporary file where O_TMPFILE works.
+ *	safeio_replace_owned() also sets the owner before the rename.
  *
  *	safeio_open_read() opens a file read-only with O_NOFOLLOW and
  *	O_CLOEXEC and refuses anything but a regular file; it returns the
@@ -43,6 +47,8 @@
 
 int safeio_replace(const char *path, const void *data, size_t len,
     mode_t mode, struct strbuf *why);
+int safeio_replace_owned(const char *path, const void *data, size_t len,
+    mode_t mode, uid_t uid, gid_t gid, struct strbuf *why);
 int safeio_fsync_dir(const char *dir, struct strbuf *why);
 int safeio_open_read(const char *path, struct strbuf *why);
 int safeio_check_secret(int fd, const char *path, struct strbuf *why);

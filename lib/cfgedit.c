@@ -677,14 +677,16 @@ cfgedit_commit(struct cfgedit *e, struct strbuf *why)
 		return (PC_OK);
 	if (e->kind == CFGEDIT_PASSWORDS)
 		mode = 0600;
-	if ((rc = safeio_replace(e->path, e->text->data, e->text->len, mode,
-	    why)) != PC_OK)
+	/* An existing file keeps its owner (the daemon user's passwords
+	 * edited by root): set on the new file before it takes the name. */
+	if (e->exists && (e->uid != geteuid() || e->gid != getegid()))
+		rc = safeio_replace_owned(e->path, e->text->data, e->text->len,
+		    mode, e->uid, e->gid, why);
+	else
+		rc = safeio_replace(e->path, e->text->data, e->text->len, mode,
+		    why);
+	if (rc != PC_OK)
 		return (rc);
-	if (e->exists && (e->uid != geteuid() || e->gid != getegid()) &&
-	    chown(e->path, e->uid, e->gid) != 0) {
-		strbuf_printf(why, "chown %s: %s", e->path, strerror(errno));
-		return (PC_TEMP);
-	}
 	e->exists = 1;
 	e->changed = 0;
 	return (PC_OK);

@@ -6,6 +6,9 @@
  *
  *	int safeio_replace(const char *path, const void *data, size_t len,
  *		mode_t mode, struct strbuf *why);
+ *	int safeio_replace_owned(const char *path, const void *data,
+ *		size_t len, mode_t mode, uid_t uid, gid_t gid,
+ *		struct strbuf *why);
  *	int safeio_fsync_dir(const char *dir, struct strbuf *why);
  *	int safeio_open_read(const char *path, struct strbuf *why);
  *		returns a descriptor the caller closes, or -1
@@ -14,12 +17,17 @@
  *		struct strbuf *out, struct strbuf *why);	out owned by caller
  *	int safeio_write_all(int fd, const void *data, size_t len);
  * DESCRIPTION
- *	safeio_replace() writes data to "path.tmp.PID.RANDOM", created with
- *	O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC and given exactly the mode
- *	(fchmod, so the umask cannot widen or narrow it), fsyncs it,
- *	renames it over path and fsyncs the directory (mpop's uidls.c does
- *	not; we do).  On any failure the temporary file is removed, and the
- *	old file, if any, is unchanged.
+ *	safeio_replace() writes data to an unnamed file in path's directory
+ *	(O_TMPFILE), given exactly the mode (fchmod, so the umask cannot
+ *	widen or narrow it), fsyncs it, links it as "path.tmp.PID.RANDOM",
+ *	renames that over path and fsyncs the directory (mpop's uidls.c
+ *	does not; we do).  A process killed while writing leaves nothing
+ *	behind.  Where O_TMPFILE or /proc is missing the temporary file is
+ *	created by name (O_CREAT|O_EXCL|O_NOFOLLOW).  On any failure the
+ *	temporary file is removed, and the old file, if any, is unchanged.
+ *	safeio_replace_owned() also gives the new file the owner uid and
+ *	group gid ((uid_t)-1 / (gid_t)-1: unchanged) before it takes
+ *	path's place.
  *
  *	safeio_fsync_dir() makes a rename or create in dir durable.
  *
@@ -172,32 +180,116 @@ safeio_dirname(const char *path, char *buf, size_t size)
 	return (0);
 }
 
-/* safeio_replace - atomically replace a file */
+/* safeio_temp_name - a fresh "path.tmp.PID.RANDOM" into buf */
 
-int
-safeio_replace(const char *path, const void *data, size_t len,
-    mode_t mode, struct strbuf *why)
+static int
+safeio_temp_name(const char *path, char *buf, size_t size)
 {
-	char    tmp[PATH_MAX];
-	char    dir[PATH_MAX];
-	int     fd = -1;
-	int     tries;
-	int     n;
-	int     err;
+	int	n = snprintf(buf, size, "%s.tmp.%ld.%lx", path, (long) getpid(),
+	    safeio_random());
 
-	if (safeio_dirname(path, dir, sizeof(dir)) < 0) {
-		safeio_why(why, "%s: path too long", path);
-		return (PC_PERM);
+	return (n < 0 || (size_t) n >= size ? -1 : 0);
+}
+
+/*
+ * safeio_fill - give fd its owner, mode and data, and sync it.  The
+ * owner comes first: the file is never visible under path with
+ * another owner (a daemon that refuses a secret it does not own would
+ * refuse it in between).
+ */
+
+static int
+safeio_fill(int fd, const char *name, const void *data, size_t len,
+    mode_t mode, uid_t uid, gid_t gid, struct strbuf *why)
+{
+	if ((uid != (uid_t) -1 || gid != (gid_t) -1) &&
+	    fchown(fd, uid, gid) < 0) {
+		safeio_why(why, "chown %s: %s", name, strerror(errno));
+		return (-1);
 	}
+	if (fchmod(fd, mode) < 0) {
+		safeio_why(why, "chmod %s: %s", name, strerror(errno));
+		return (-1);
+	}
+	if (safeio_write_all(fd, data, len) < 0) {
+		safeio_why(why, "write %s: %s", name, strerror(errno));
+		return (-1);
+	}
+	if (fsync(fd) < 0) {
+		safeio_why(why, "fsync %s: %s", name, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * safeio_anon - write the file unnamed (O_TMPFILE), then give it a
+ * temporary name just before the rename: a process killed while
+ * writing leaves nothing behind.  Returns PC_OK with tmp named, an
+ * error, or 1 when the kernel, file system or missing /proc cannot do
+ * it (the caller falls back to a named temporary file).
+ */
+
+static int
+safeio_anon(const char *path, const char *dir, char *tmp, size_t size,
+    const void *data, size_t len, mode_t mode, uid_t uid, gid_t gid,
+    struct strbuf *why)
+{
+	char	proc[64];
+	int	fd, tries, rc = PC_TEMP;
+
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+#else
+	fd = -1;
+	errno = EOPNOTSUPP;
+#endif
+	if (fd < 0) {
+		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+			return (1);
+		safeio_why(why, "create a file in %s: %s", dir, strerror(errno));
+		return (PC_TEMP);
+	}
+	if (safeio_fill(fd, path, data, len, mode, uid, gid, why) < 0)
+		goto out;
+	(void) snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	for (tries = 0; tries < SAFEIO_TEMP_TRIES; tries++) {
-		n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%lx", path,
-		    (long) getpid(), safeio_random());
-		if (n < 0 || (size_t) n >= sizeof(tmp)) {
+		if (safeio_temp_name(path, tmp, size) < 0) {
+			safeio_why(why, "%s: path too long", path);
+			rc = PC_PERM;
+			goto out;
+		}
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
+			rc = PC_OK;
+			goto out;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	if (errno == ENOENT || errno == EXDEV)
+		rc = 1;			/* no /proc here */
+	else
+		safeio_why(why, "link %s: %s", tmp, strerror(errno));
+out:
+	(void) close(fd);
+	return (rc);
+}
+
+/* safeio_named - write the data to a new named temporary file */
+
+static int
+safeio_named(const char *path, char *tmp, size_t size, const void *data,
+    size_t len, mode_t mode, uid_t uid, gid_t gid, struct strbuf *why)
+{
+	int	fd = -1, tries, err;
+
+	for (tries = 0; tries < SAFEIO_TEMP_TRIES; tries++) {
+		if (safeio_temp_name(path, tmp, size) < 0) {
 			safeio_why(why, "%s: path too long", path);
 			return (PC_PERM);
 		}
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
-		    | O_CLOEXEC, mode);
+		    | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
@@ -205,40 +297,58 @@ safeio_replace(const char *path, const void *data, size_t len,
 		safeio_why(why, "create %s: %s", tmp, strerror(errno));
 		return (PC_TEMP);
 	}
-	if (fchmod(fd, mode) < 0) {
-		err = errno;
-		safeio_why(why, "chmod %s: %s", tmp, strerror(err));
-		goto fail;
+	if (safeio_fill(fd, tmp, data, len, mode, uid, gid, why) < 0) {
+		(void) close(fd);
+		(void) unlink(tmp);
+		return (PC_TEMP);
 	}
-	if (safeio_write_all(fd, data, len) < 0) {
-		err = errno;
-		safeio_why(why, "write %s: %s", tmp, strerror(err));
-		goto fail;
-	}
-	if (fsync(fd) < 0) {
-		err = errno;
-		safeio_why(why, "fsync %s: %s", tmp, strerror(err));
-		goto fail;
-	}
-	n = close(fd);
-	fd = -1;
-	if (n < 0) {
+	if (close(fd) < 0) {
 		err = errno;
 		safeio_why(why, "close %s: %s", tmp, strerror(err));
-		goto fail;
+		(void) unlink(tmp);
+		return (PC_TEMP);
 	}
+	return (PC_OK);
+}
+
+/* safeio_replace_owned - atomically replace a file, with its owner */
+
+int
+safeio_replace_owned(const char *path, const void *data, size_t len,
+    mode_t mode, uid_t uid, gid_t gid, struct strbuf *why)
+{
+	char    tmp[PATH_MAX];
+	char    dir[PATH_MAX];
+	int	rc;
+
+	if (safeio_dirname(path, dir, sizeof(dir)) < 0) {
+		safeio_why(why, "%s: path too long", path);
+		return (PC_PERM);
+	}
+	rc = safeio_anon(path, dir, tmp, sizeof(tmp), data, len, mode, uid,
+	    gid, why);
+	if (rc == 1)
+		rc = safeio_named(path, tmp, sizeof(tmp), data, len, mode, uid,
+		    gid, why);
+	if (rc != PC_OK)
+		return (rc);
 	if (rename(tmp, path) < 0) {
-		err = errno;
-		safeio_why(why, "rename %s to %s: %s", tmp, path, strerror(err));
-		goto fail;
+		safeio_why(why, "rename %s to %s: %s", tmp, path,
+		    strerror(errno));
+		(void) unlink(tmp);
+		return (PC_TEMP);
 	}
 	return (safeio_fsync_dir(dir, why));
+}
 
-fail:
-	if (fd >= 0)
-		(void) close(fd);
-	(void) unlink(tmp);
-	return (PC_TEMP);
+/* safeio_replace - atomically replace a file */
+
+int
+safeio_replace(const char *path, const void *data, size_t len,
+    mode_t mode, struct strbuf *why)
+{
+	return (safeio_replace_owned(path, data, len, mode, (uid_t) -1,
+	    (gid_t) -1, why));
 }
 
 /* safeio_open_status - open a regular file read-only; fd or -1, status */

@@ -149,6 +149,8 @@ h_check "spool tmp/ empty after the clean shutdown" \
 h_check "spool new/ empty after the clean shutdown" \
     [ -z "$(ls -A "$H_TMP/spool/new")" ]
 h_check "state files parse (no torn snapshot)" d_state_check "$H_TMP/state"
+h_check "no temporary files left by the kills in the state directory" \
+    [ -z "$(find "$H_TMP/state" -name '*.tmp.*')" ]
 h_check "no worker died in the clean run" \
     sh -c "! tail -n +$((clean_mark + 1)) '$log' | grep -q 'worker died'"
 h_done

@@ -10,12 +10,14 @@
  *	MIT; see the LICENSE file.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +141,55 @@ test_replace_fail(void **state)
 	assert_int_equal(count_entries(), 1);
 }
 
+/* test_replace_owned - the owner is set before the file takes the name */
+
+static void
+test_replace_owned(void **state)
+{
+	uid_t	uid = geteuid() == 0 ? 65534 : geteuid();
+	gid_t	gid = geteuid() == 0 ? 65534 : getegid();
+	struct stat st;
+
+	assert_int_equal(safeio_replace(path("passwords"), "a\n", 2, 0600,
+	    why), PC_OK);
+	assert_int_equal(safeio_replace_owned(path("passwords"), "b\n", 2,
+	    0600, uid, gid, why), PC_OK);
+	assert_int_equal(stat(path("passwords"), &st), 0);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(st.st_gid, gid);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(count_entries(), 1);
+}
+
+/* test_replace_killed - a writer killed mid-write leaves no temp file */
+
+static void
+test_replace_killed(void **state)
+{
+	size_t	len = 64 * 1024 * 1024;
+	char   *big = calloc(1, len);
+	struct dirent *de;
+	DIR    *dp;
+	pid_t	pid;
+	int	i, status;
+
+	assert_non_null(big);
+	for (i = 0; i < 5; i++) {
+		if ((pid = fork()) == 0)
+			_exit(safeio_replace(path("state"), big, len, 0600,
+			    why) == PC_OK ? 0 : 1);
+		assert_true(pid > 0);
+		(void) usleep((useconds_t) (2000 + 3000 * i));
+		(void) kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_non_null(dp = opendir(dir));
+		while ((de = readdir(dp)) != NULL)
+			assert_null(strstr(de->d_name, ".tmp."));
+		closedir(dp);
+	}
+	free(big);
+}
+
 /* test_open_read - regular files only, no symbolic links */
 
 static void
@@ -250,6 +301,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_fail, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_replace_owned, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_replace_killed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_open_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secret, setup, teardown),
