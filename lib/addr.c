@@ -42,6 +42,7 @@
 
 #include "popconn.h"
 #include "alloc.h"
+#include "base64.h"
 #include "strbuf.h"
 #include "addr.h"
 
@@ -367,24 +368,6 @@ out:
 	return (rc);
 }
 
-/* addr_b64 - value of a base64 digit, or -1 */
-
-static int
-addr_b64(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (c - '0' + 52);
-	if (c == '+')
-		return (62);
-	if (c == '/')
-		return (63);
-	return (-1);
-}
-
 /* addr_hex - value of a hex digit, or -1 */
 
 static int
@@ -441,7 +424,7 @@ addr_ew_decode(const char *s, size_t len, struct strbuf *out)
 		} else {
 			if (c == '=')
 				break;
-			if ((v = addr_b64(c)) < 0)
+			if ((v = base64_val((unsigned char)c)) < 0)
 				return (-1);
 			bits = bits << 6 | v;
 			nbits += 6;

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	fuzz_sasl - libFuzzer target for fetcher/xsasl.c
+ *	fuzz_sasl - libFuzzer target for fetcher/xsasl.c and xsasl_ntlm.c
  * SYNOPSIS
  *	build/fuzz/fuzz_sasl [libFuzzer options] [corpus...]
  * DESCRIPTION

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	test_xsasl - unit tests for fetcher/xsasl.c
+ *	test_xsasl - unit tests for fetcher/xsasl.c and fetcher/xsasl_ntlm.c
  * DESCRIPTION
  *	Published vectors: RFC 1320 (MD4), RFC 1939 (APOP), RFC 2195
  *	(CRAM-MD5), RFC 5802 and RFC 7677 (SCRAM), [MS-NLMP] 4.2.4
