@@ -388,7 +388,8 @@ addr_ew_decode(const char *s, size_t len, struct strbuf *out)
 {
 	const char *q1, *q2, *text;
 	size_t	tlen, i;
-	int	enc, bits = 0, nbits = 0;
+	int	enc, nbits = 0;
+	unsigned int bits = 0;
 
 	if (len < 8 || s[0] != '=' || s[1] != '?' || s[len - 2] != '?' ||
 	    s[len - 1] != '=')
@@ -426,11 +427,12 @@ addr_ew_decode(const char *s, size_t len, struct strbuf *out)
 				break;
 			if ((v = base64_val((unsigned char)c)) < 0)
 				return (-1);
-			bits = bits << 6 | v;
+			/* at most 14 bits pending: keep only those */
+			bits = (bits << 6 | (unsigned int)v) & 0x3fff;
 			nbits += 6;
 			if (nbits >= 8) {
 				nbits -= 8;
-				c = (bits >> nbits) & 0xff;
+				c = (int)((bits >> nbits) & 0xff);
 				if (strbuf_putc(out, c < 0x20 || c == 0x7f ?
 				    '?' : c) != 0)
 					return (-1);

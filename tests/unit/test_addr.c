@@ -130,12 +130,14 @@ test_names(void **state)
 	    "=?ISO-8859-1?Q?Andr=E9?= Pirard <PIRARD@vm1.ulg.ac.be>, "
 	    "=?utf-8?q?a?= =?utf-8?b?Yg==?= <x@y.test>, "
 	    "\"=?utf-8?q?not?=\" <q@y.test>, Joe Q. Public <j@p.test>, "
-	    "=?utf-8?q?nul=00?= <n@y.test>";
+	    "=?utf-8?q?nul=00?= <n@y.test>, "
+	    /* a B word longer than an int holds in bits (UBSan) */
+	    "=?utf-8?B?Ym9zc0Bjb3JwLnRlc3QgYW5kIGEgbXVjaCBsb25nZXIgZGlzcGxheSBuYW1l?= <z@y.test>";
 
 	(void)state;
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(addr_parse(in, strlen(in), 10, &l, why), PC_OK);
-	assert_int_equal(l.n, 6);
+	assert_int_equal(l.n, 7);
 	assert_string_equal(l.v[0].name, "boss@corp.test");
 	assert_string_equal(l.v[0].addr, "evil@x.test");
 	assert_string_equal(l.v[1].name, "Andr\xe9 Pirard");
@@ -144,6 +146,8 @@ test_names(void **state)
 	assert_string_equal(l.v[3].name, "=?utf-8?q?not?=");
 	assert_string_equal(l.v[4].name, "Joe Q. Public");
 	assert_string_equal(l.v[5].name, "nul?");
+	assert_string_equal(l.v[6].name,
+	    "boss@corp.test and a much longer display name");
 	addr_list_free(&l);
 	strbuf_free(why);
 }
