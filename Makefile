@@ -73,7 +73,7 @@ MILTER_LIBS = -lmilter -lpthread
 
 all: $(PROGS)
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h fetcher/*.h plugin/*.h ctl/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/*.h lib/*.h fetcher/*.h plugin/*.h ctl/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -c -o $@ $<
 

@@ -27,6 +27,11 @@
  *		struct strbuf *pw);
  *	int ctl_mailbox_rewrite(struct ctl *c, const struct cfg_mailbox *m,
  *		const struct cfg_dict *opts);	new -o list, then reload
+ *	struct strbuf *ctl_mailbox_entry(const char *name, const char *type,
+ *		const char *url, const char *deliver_to,
+ *		const struct cfg_dict *opts);	caller frees; NULL: too long
+ *	int ctl_mailbox_put(struct ctl *c, const struct ctl_put *v,
+ *		size_t n);	passwords, then entries, then a reload
  *
  *	JSON (the control protocol's flat objects):
  *	int json_parse(const char *s, struct json_obj *o);	free: json_free
@@ -63,6 +68,13 @@ struct ctl {
 	int	loaded;
 };
 
+/* One mailbox for ctl_mailbox_put(); NULL leaves that file alone. */
+struct ctl_put {
+	const char *name;
+	const char *entry;		/* the mailboxes.cf entry */
+	const char *secret;		/* the password */
+};
+
 struct json_kv {
 	char	*key;
 	char	*val;			/* unescaped; raw text for non-strings */
@@ -96,6 +108,10 @@ int	ctl_read_password(const char *name, const char *file,
 	    struct strbuf *pw);
 int	ctl_mailbox_rewrite(struct ctl *c, const struct cfg_mailbox *m,
 	    const struct cfg_dict *opts);
+struct strbuf *ctl_mailbox_entry(const char *name, const char *type,
+	    const char *url, const char *deliver_to,
+	    const struct cfg_dict *opts);
+int	ctl_mailbox_put(struct ctl *c, const struct ctl_put *v, size_t n);
 
 int	json_parse(const char *s, struct json_obj *o);
 void	json_free(struct json_obj *o);
@@ -115,5 +131,6 @@ int	ctl_cmd_undeliverable(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_route(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_check(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_import(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -5,7 +5,12 @@
  *	int ctl_cmd_mailbox(struct ctl *c, int argc, char **argv);
  *	int ctl_cmd_passwd(struct ctl *c, int argc, char **argv);
  *	int ctl_mailbox_rewrite(struct ctl *c, const struct cfg_mailbox *m,
- *		struct cfg_dict *opts, struct cfgedit *e);
+ *		const struct cfg_dict *opts);
+ *	struct strbuf *ctl_mailbox_entry(const char *name, const char *type,
+ *		const char *url, const char *deliver_to,
+ *		const struct cfg_dict *opts);	caller frees; NULL: too long
+ *	int ctl_mailbox_put(struct ctl *c, const struct ctl_put *v,
+ *		size_t n);
  * DESCRIPTION
  *	The Mailboxes tab.  add and edit build the mailbox's entry
  *	("name type url [deliver-to]" and one "  -o name=value" line per
@@ -14,9 +19,15 @@
  *	the file.  The password goes into the passwords file (mode 0600)
  *	before the entry goes into mailboxes.cf, so the fetcher never sees
  *	a mailbox without its password.  Then the fetcher is told to
- *	reload.  remove drops the entry and the password and asks (on a
- *	terminal) whether to delete the mailbox's UIDL state; it never
- *	touches mail.
+ *	reload.  ctl_mailbox_entry() builds an entry and ctl_mailbox_put()
+ *	writes entries and passwords that way, for add, edit, schedule and
+ *	import: every entry is put and the edited mailboxes.cf validated
+ *	first, then all passwords go into the passwords file in one atomic
+ *	replace, then all entries into mailboxes.cf in one, then one
+ *	reload (an entry of NULL leaves mailboxes.cf alone for that name, a
+ *	secret of NULL the passwords file).  remove drops the entry and the
+ *	password and asks (on a terminal) whether to delete the mailbox's
+ *	UIDL state; it never touches mail.
  *
  *	test runs account_test(): connect, TLS, authenticate, list, QUIT,
  *	without fetching or deleting; it prints one line and exits with a
@@ -141,10 +152,10 @@ mb_opt_arg(struct cfg_dict *opts, const char *arg)
 	return (rc);
 }
 
-/* mb_entry - the text of a mailboxes.cf entry; caller frees */
+/* ctl_mailbox_entry - the text of a mailboxes.cf entry; caller frees */
 
-static struct strbuf *
-mb_entry(const char *name, const char *type, const char *url,
+struct strbuf *
+ctl_mailbox_entry(const char *name, const char *type, const char *url,
     const char *deliver_to, const struct cfg_dict *opts)
 {
 	struct strbuf *e = strbuf_alloc(CTL_ENTRY_MAX);
@@ -178,54 +189,103 @@ mb_check_deliver(const char *d)
 	return (0);
 }
 
-/* mb_put - validate and write the entry (and password), then reload */
+/* mb_edit_boxes - open mailboxes.cf, put the entries, validate */
 
 static int
-mb_put(struct ctl *c, const char *name, const struct strbuf *entry,
-    const char *pwfile, int need_pw)
+mb_edit_boxes(struct ctl *c, struct cfgedit *boxes, const struct ctl_put *v,
+    size_t n, struct strbuf *why)
+{
+	char	path[PATH_MAX];
+	size_t	i;
+
+	memset(boxes, 0, sizeof(*boxes));
+	if (ctl_path(c, path, sizeof(path), "mailboxes.cf") < 0)
+		return (EX_USAGE);
+	if (cfgedit_open(boxes, CFGEDIT_MAILBOXES, path, why) != PC_OK)
+		goto bad;
+	for (i = 0; i < n; i++)
+		if (v[i].entry != NULL && cfgedit_mailbox_put(boxes,
+		    v[i].name, v[i].entry, why) != PC_OK)
+			goto bad;
+	if (cfgedit_validate(boxes, why) == PC_OK)
+		return (0);
+bad:
+	ctl_err("%s", strbuf_str(why));
+	return (EX_CONFIG);
+}
+
+/* ctl_mailbox_put - passwords, then entries, then one reload */
+
+int
+ctl_mailbox_put(struct ctl *c, const struct ctl_put *v, size_t n)
 {
 	struct cfgedit boxes, pw;
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
-	struct strbuf *secret = NULL;
 	char	path[PATH_MAX];
-	int	rc = 0;
+	size_t	i;
+	int	rc;
 
 	memset(&pw, 0, sizeof(pw));
-	if (ctl_path(c, path, sizeof(path), "mailboxes.cf") < 0) {
-		strbuf_free(why);
-		return (EX_USAGE);
-	}
-	if (cfgedit_open(&boxes, CFGEDIT_MAILBOXES, path, why) != PC_OK ||
-	    cfgedit_mailbox_put(&boxes, name, strbuf_str(entry), why) !=
-	    PC_OK || cfgedit_validate(&boxes, why) != PC_OK) {
-		ctl_err("%s", strbuf_str(why));
-		rc = EX_CONFIG;
+	if ((rc = mb_edit_boxes(c, &boxes, v, n, why)) != 0)
 		goto out;
-	}
-	if (need_pw) {
-		secret = strbuf_alloc(CTL_PW_MAX);
-		if ((rc = ctl_read_password(name, pwfile, secret)) != 0)
+	for (i = 0; i < n; i++) {
+		if (v[i].secret == NULL)
+			continue;
+		if (pw.text == NULL && (ctl_path(c, path, sizeof(path),
+		    "passwords") < 0 || cfgedit_open(&pw, CFGEDIT_PASSWORDS,
+		    path, why) != PC_OK)) {
+			ctl_err("%s", strbuf_str(why));
+			rc = EX_CONFIG;
 			goto out;
-		if (ctl_path(c, path, sizeof(path), "passwords") < 0 ||
-		    cfgedit_open(&pw, CFGEDIT_PASSWORDS, path, why) != PC_OK ||
-		    cfgedit_password_set(&pw, name, strbuf_str(secret), why) !=
+		}
+		if (cfgedit_password_set(&pw, v[i].name, v[i].secret, why) !=
 		    PC_OK) {
 			ctl_err("%s", strbuf_str(why));
 			rc = EX_CONFIG;
 			goto out;
 		}
-		if ((rc = ctl_commit(&pw)) != 0)
-			goto out;
 	}
-	if ((rc = ctl_commit(&boxes)) != 0)
+	/* The passwords first: the fetcher never sees a box without one. */
+	if ((pw.text != NULL && (rc = ctl_commit(&pw)) != 0) ||
+	    (rc = ctl_commit(&boxes)) != 0)
 		goto out;
 	(void)ctl_reload_fetcher(c);
 out:
-	cfgedit_free(&boxes);
+	if (boxes.text)
+		cfgedit_free(&boxes);
 	if (pw.text)
 		cfgedit_free(&pw);
-	strbuf_free(secret);
 	strbuf_free(why);
+	return (rc);
+}
+
+/* mb_put - validate, read the password if needed, write, reload */
+
+static int
+mb_put(struct ctl *c, const char *name, const struct strbuf *entry,
+    const char *pwfile, int need_pw)
+{
+	struct ctl_put put = {name, strbuf_str(entry), NULL};
+	struct cfgedit boxes;
+	struct strbuf *why, *secret;
+	int	rc;
+
+	if (!need_pw)
+		return (ctl_mailbox_put(c, &put, 1));
+	/* A broken entry is refused before the password is asked for. */
+	why = strbuf_alloc(CTL_WHY_MAX);
+	rc = mb_edit_boxes(c, &boxes, &put, 1, why);
+	if (boxes.text)
+		cfgedit_free(&boxes);
+	strbuf_free(why);
+	if (rc != 0)
+		return (rc);
+	secret = strbuf_alloc(CTL_PW_MAX);
+	if ((rc = ctl_read_password(name, pwfile, secret)) == 0) {
+		put.secret = strbuf_str(secret);
+		rc = ctl_mailbox_put(c, &put, 1);
+	}
+	strbuf_free(secret);
 	return (rc);
 }
 
@@ -404,7 +464,8 @@ mb_add_edit(struct ctl *c, int argc, char **argv, int edit)
 		deliver = NULL;
 	if (deliver != NULL && strcmp(deliver, name) == 0 && !edit)
 		deliver = NULL;
-	if ((entry = mb_entry(name, type, url, deliver, opts)) == NULL) {
+	if ((entry = ctl_mailbox_entry(name, type, url, deliver, opts)) ==
+	    NULL) {
 		ctl_err("%s: entry too long", name);
 		rc = EX_USAGE;
 		goto out;
@@ -428,7 +489,7 @@ int
 ctl_mailbox_rewrite(struct ctl *c, const struct cfg_mailbox *m,
     const struct cfg_dict *opts)
 {
-	struct strbuf *entry = mb_entry(m->name, m->type, m->url,
+	struct strbuf *entry = ctl_mailbox_entry(m->name, m->type, m->url,
 	    m->deliver_to, opts);
 	int	rc;
 

@@ -776,6 +776,7 @@ static const struct ctl_verb verbs[] = {
 	{"check", ctl_cmd_check, "check"},
 	{"postfix-setup", ctl_cmd_postfix_setup,
 	"postfix-setup [--apply] [--undo] [--postfix-config DIR]"},
+	{"import", ctl_cmd_import, "import fetchmailrc [--apply] FILE|-"},
 };
 
 /* usage - list the verbs */

@@ -7,6 +7,9 @@
  *	int url_parse(const char *text, struct url *u, struct strbuf *why);
  *		strings in u: caller frees with url_free()
  *	void url_free(struct url *u);
+ *	int url_format(struct strbuf *out, int implicit_tls,
+ *		const char *user, const char *host, int port,
+ *		struct strbuf *why);
  * DESCRIPTION
  *	url_parse() accepts, with the scheme in any case:
  *
@@ -28,9 +31,20 @@
  *
  *	url_free() frees the strings and sets them to NULL; it accepts a
  *	structure that url_parse() rejected.
+ *
+ *	url_format() writes the URL url_parse() reads back as the same
+ *	account, host and port into out (replacing its contents): the
+ *	account is percent-encoded except for RFC 3986 unreserved and
+ *	sub-delim characters other than '$' (which configuration values
+ *	expand), an IPv6 address gets its brackets, and a
+ *	port that is the scheme's default is left out.  The result is
+ *	parsed again before it is returned.
  * DIAGNOSTICS
  *	PC_OK, or PC_PERM with the reason in why (may be NULL).  The
  *	reason never quotes the account part, which could hold a password.
+ *	url_format() fails for an account holding a control character
+ *	(url_parse() would refuse it), a bad host or port, or a URL over
+ *	out's limit.
  * SECURITY
  *	The URL comes from the administrator's mailboxes.cf, but the
  *	account name ends up in a POP3 command line, so it is checked
@@ -278,4 +292,53 @@ url_free(struct url *u)
 	free(u->host);
 	u->user = NULL;
 	u->host = NULL;
+}
+
+/* url_keep - may byte c stand in an account name unencoded? */
+
+static int
+url_keep(int c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("-._~!&'()*+,;=", c) != NULL);
+}
+
+/* url_format - build a mailbox URL that url_parse() reads back */
+
+int
+url_format(struct strbuf *out, int implicit_tls, const char *user,
+    const char *host, int port, struct strbuf *why)
+{
+	const unsigned char *cp;
+	struct url u;
+	int	err, rc;
+
+	strbuf_reset(out);
+	if (*user == 0)
+		return (url_why(why, "empty account name"));
+	if (strlen(user) > URL_USER_MAX)
+		return (url_why(why, "account name longer than %d bytes",
+		    URL_USER_MAX));
+	err = strbuf_puts(out, implicit_tls ? "pop3s://" : "pop3://");
+	for (cp = (const unsigned char *)user; *cp && !err; cp++) {
+		if (*cp < 0x20 || *cp == 0x7f)
+			return (url_why(why, "account name: control character "
+			    "0x%02x not allowed", *cp));
+		err = url_keep(*cp) ? strbuf_putc(out, *cp) :
+		    strbuf_appendf(out, "%%%02X", *cp);
+	}
+	if (!err)
+		err = strbuf_appendf(out, strchr(host, ':') ? "@[%s]" : "@%s",
+		    host);
+	if (!err && port != (implicit_tls ? URL_PORT_POP3S : URL_PORT_POP3))
+		err = strbuf_appendf(out, ":%d", port);
+	if (err)
+		return (url_why(why, "URL longer than %zu bytes", out->max));
+	if ((rc = url_parse(strbuf_str(out), &u, why)) != PC_OK)
+		return (rc);
+	rc = u.user != NULL && u.host != NULL && strcmp(u.user, user) == 0 &&
+	    strcmp(u.host, host) == 0 && u.port == port ? PC_OK : url_why(why, "host or port does not "
+	    "survive a round trip");
+	url_free(&u);
+	return (rc);
 }

@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	A table of good and bad mailbox URLs: schemes, default ports,
  *	percent-decoding, IPv6 literals, passwords in the URL, bad ports,
- *	control characters and empty parts.
+ *	control characters and empty parts; url_format() writing URLs that
+ *	url_parse() reads back, and refusing what it could not.
  * LICENSE
  *	MIT; see the LICENSE file.
  */
@@ -160,6 +161,54 @@ test_limits(void **state)
 	strbuf_free(why);
 }
 
+/* test_url_format - accounts with '@' and worse, IPv6, ports */
+
+static void
+test_url_format(void **state)
+{
+	static const struct {
+		int	tls;
+		const char *user, *host;
+		int	port;
+		const char *url;	/* NULL: refused */
+	} c[] = {
+		{1, "a@b.example", "pop.example", 995,
+		    "pop3s://a%40b.example@pop.example"},
+		{0, "a@b", "pop.example", 995, "pop3://a%40b@pop.example:995"},
+		{0, "x:y/z%?#[] ", "h", 110, "pop3://x%3Ay%2Fz%25%3F%23%5B%5D"
+		    "%20@h"},
+		{1, "$HOME", "h", 995, "pop3s://%24HOME@h"},
+		{1, "u", "::1", 995, "pop3s://u@[::1]"},
+		{1, "u", "h", 1, "pop3s://u@h:1"},
+		{1, "\xc3\xa9", "h", 995, "pop3s://%C3%A9@h"},
+		{1, "a\tb", "h", 995, NULL},
+		{1, "", "h", 995, NULL},
+		{1, "u", "bad host", 995, NULL},
+		{1, "u", "h", 0, NULL},
+		{1, "u", "h", 65536, NULL},
+		{1, "u", "1:2", 995, NULL},
+	};
+	struct strbuf *out = strbuf_alloc(1024);
+	struct strbuf *why = strbuf_alloc(256);
+	size_t	i;
+	int	rc;
+
+	(void)state;
+	for (i = 0; i < PC_ARRAY_LEN(c); i++) {
+		rc = url_format(out, c[i].tls, c[i].user, c[i].host,
+		    c[i].port, why);
+		if (c[i].url == NULL) {
+			assert_int_equal(rc, PC_PERM);
+			continue;
+		}
+		if (rc != PC_OK)
+			fail_msg("%s: %s", c[i].url, strbuf_str(why));
+		assert_string_equal(strbuf_str(out), c[i].url);
+	}
+	strbuf_free(out);
+	strbuf_free(why);
+}
+
 int
 main(void)
 {
@@ -167,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_url_format),
 	};
 
 	return (cmocka_run_group_tests_name("url", tests, NULL, NULL));

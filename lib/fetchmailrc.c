@@ -1,0 +1,1400 @@
+/*
+ * NAME
+ *	fetchmailrc - read a fetchmail run control file (.fetchmailrc)
+ * SYNOPSIS
+ *	#include "fetchmailrc.h"
+ *
+ *	int fetchmailrc_parse(const char *file, const char *data,
+ *		size_t len, const struct fetchmailrc_env *env,
+ *		struct fetchmailrc *r, struct strbuf *why);
+ *					r: caller frees with fetchmailrc_free()
+ *	void fetchmailrc_free(struct fetchmailrc *r);
+ * DESCRIPTION
+ *	fetchmailrc_parse() reads the text of a .fetchmailrc (fetchmail(1),
+ *	"THE RUN CONTROL FILE") and turns each user entry of each poll
+ *	statement into a popconn mailbox, or says why it cannot be one.
+ *	It does no I/O: file only names the text in messages, and what it
+ *	needs to know about the system comes from env (which may be NULL).
+ *
+ *	Tokens: white space and the punctuation ',' ':' ';' separate
+ *	words; '#' at the start of a word starts a comment that runs to
+ *	the end of the line; a backslash before a line end joins the lines.
+ *	A string is a bare word or is quoted with '"' or '\''.  In both,
+ *	escapes are read as fetchmail reads them: \n \t \r \b \\, \xNN
+ *	(hex), \0NN (octal), \NNN (decimal, as fetchmail has it), a
+ *	backslash before a line end is dropped, and any other escaped
+ *	character stands for itself; a quote escaped with a backslash is
+ *	part of a quoted string (fetchmail 6.4 reads such a word otherwise:
+ *	see lib/fetchmailrc_lex.c).  The noise words and, with,
+ *	has, wants, options and using are ignored, except right after
+ *	user, pass, is, to and '=', where any word is a name, as in
+ *	fetchmail's lexer.  Keywords are lower case; protocol and
+ *	authentication names may be in any case.
+ *
+ *	Statements: "set" (global options: daemon N becomes a note that
+ *	suggests poll_interval, the rest notes or nothing), "defaults"
+ *	(server and user options for the poll statements after it), "poll"
+ *	or "server" HOST and "skip" HOST, each followed by server options
+ *	and then user options.  A server option after the first user
+ *	option is an error, as in fetchmail.  Each "user" starts a user
+ *	entry; user options before any "user" form an entry of their own
+ *	(a "user" after them is an error, as in fetchmail 6); a poll
+ *	statement without any makes one entry from the defaults.  Every keyword fetchmail knows is accepted: the ones
+ *	that map to popconn become mailbox settings, the ones that matter
+ *	become notes, the rest are ignored; an unknown keyword is an
+ *	error.
+ *
+ *	An entry becomes a mailbox when it is a POP3 (pop3, apop or auto)
+ *	poll that is not "skip", authenticates with a mechanism popconn
+ *	has, and names a remote user and a local one (env->default_local,
+ *	the user who ran fetchmail, stands in for a missing "user" or
+ *	"is", as fetchmail used the login name for both).  One local name makes a user mailbox delivering to it;
+ *	"*", several names or a "remote = local" mapping make a global
+ *	mailbox.  The URL is pop3s:// with "ssl", else pop3:// (STLS),
+ *	with "via" as the host when given and the account percent-encoded
+ *	(url_format()).  Settings: auth (apop, user for "auth password",
+ *	cram-md5, ntlm), keep, size_limit and size_limit_action (limit,
+ *	limitflush), command_timeout (timeout) and tls_ca_file
+ *	(sslcertfile, or sslcertpath when it names a file).  The mailbox
+ *	name is the local part of the remote user, '-' and the first label
+ *	of the poll name (the second when the first is a generic pop, pop3,
+ *	pops, pop3s, mail or mx), lower-cased, with bytes outside
+ *	[a-z0-9._-] turned into '_', at most PC_NAME_MAX bytes, made unique
+ *	with -2, -3...  A second entry for an account (user and host) that
+ *	an earlier one already fetches is not importable: both would
+ *	deliver every message.
+ *
+ *	The reader is three files: this one (the grammar), the tokenizer
+ *	lib/fetchmailrc_lex.c and lib/fetchmailrc_map.c, which makes one
+ *	user entry a mailbox (the rules for names, URLs and settings are
+ *	described there); lib/fetchmailrc_int.h holds what they share.
+ *
+ *	r->item lists what the file says in order: each box, and after it
+ *	its notes (with box set to its index); notes about the file as a
+ *	whole (set, defaults) have box -1.  Notes about a poll or user
+ *	entry that is not importable are left out (the entry says why it
+ *	is not), and so are repeated notes about one keyword in one scope.
+ * DIAGNOSTICS
+ *	PC_OK; PC_PERM with "FILE, line N: reason" in why for a syntax
+ *	error (an unknown keyword, a missing value, an unterminated
+ *	string, a NUL byte) or an input over a limit.  After an error r
+ *	holds nothing; fetchmailrc_free() may still be called.
+ * SECURITY
+ *	The file is the administrator's, but it may come from anywhere, so
+ *	everything is bounded: FETCHMAILRC_FILE_MAX bytes of input,
+ *	FETCHMAILRC_TOKEN_MAX bytes per word, FETCHMAILRC_BOX_MAX entries,
+ *	FETCHMAILRC_ITEM_MAX entries and notes, FM_NAMES_MAX local names per
+ *	entry; beyond them the whole file is refused with its line.
+ *	Passwords (pass, esmtppassword) never appear in a message or a
+ *	note: a syntax error never quotes a quoted string, and the token
+ *	buffers and every copy of a password are wiped (explicit_bzero)
+ *	when done with.  Names and values that go into mailboxes.cf are
+ *	printable ASCII without white space, checked here.
+ * LICENSE
+ *	MIT; see the LICENSE file.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "fetchmailrc.h"
+#include "fetchmailrc_int.h"
+#include "log.h"
+#include "popconn.h"
+
+/* Keywords that need more than the table says. */
+enum fm_id {
+	K_GENERIC, K_SET, K_DEFAULTS, K_POLL, K_SKIP, K_NO, K_DAEMON,
+	K_POSTMASTER, K_VIA, K_LOCALDOMAINS, K_PROTOCOL, K_SERVICE, K_PORT,
+	K_INTERVAL, K_AUTH, K_TIMEOUT, K_ENVELOPE, K_BADHEADER, K_USER,
+	K_PASS, K_IS, K_TO, K_HERE, K_THERE, K_KEEP, K_LIMITFLUSH, K_SSL,
+	K_SSLCERTCK, K_SSLCERTFILE, K_SSLCERTPATH, K_LIMIT, K_SECRET,
+};
+
+/* Where a keyword may stand (a mask). */
+#define S_STMT	1		/* starts a statement */
+#define S_SET	2		/* after "set" */
+#define S_SRV	4		/* server option */
+#define S_USR	8		/* user option */
+#define S_WORD	16		/* only inside another option */
+
+/* What follows a keyword. */
+enum fm_arg {
+	A_NONE, A_STR, A_NUM, A_STRS, A_NUMS, A_SPECIAL,
+};
+
+struct fm_kw {
+	const char *word;
+	enum fm_id id;
+	int	scope;
+	enum fm_arg arg;
+	int	neg;			/* may follow "no" */
+	const char *note;		/* NULL: silently ignored */
+};
+
+#define N_SENDMAIL	"not applicable: popconn delivers through Postfix's " \
+			"sendmail, and local delivery is Postfix's"
+#define N_COMMAND	"not applicable: popconn connects by itself and " \
+			"never runs a plugin, preconnect or postconnect command"
+#define N_ROUTING	"for a global mailbox popconn-milter's routing " \
+			"replaces it (routing_maps, trust_envelope_headers)"
+#define N_FETCHMAIL	"ignored (fetchmail's own run-time setting)"
+
+static const struct fm_kw fm_kws[] = {
+	{"set", K_SET, S_STMT, A_SPECIAL, 0, NULL},
+	{"defaults", K_DEFAULTS, S_STMT, A_SPECIAL, 0, NULL},
+	{"poll", K_POLL, S_STMT, A_SPECIAL, 0, NULL},
+	{"server", K_POLL, S_STMT, A_SPECIAL, 0, NULL},
+	{"skip", K_SKIP, S_STMT, A_SPECIAL, 0, NULL},
+	{"no", K_NO, S_SET | S_SRV | S_USR, A_SPECIAL, 0, NULL},
+
+	{"daemon", K_DAEMON, S_SET, A_NUM, 0, NULL},
+	{"postmaster", K_POSTMASTER, S_SET, A_STR, 0, NULL},
+	{"logfile", K_GENERIC, S_SET, A_STR, 0,
+	"ignored: popconn logs to syslog (facility mail)"},
+	{"idfile", K_GENERIC, S_SET, A_STR, 0, "ignored: popconn keeps its "
+	"own UIDL state in state_directory"},
+	{"pidfile", K_GENERIC, S_SET, A_STR, 0, N_FETCHMAIL},
+	{"syslog", K_GENERIC, S_SET, A_NONE, 1,
+	"ignored: popconn always logs to syslog (facility mail)"},
+	{"bouncemail", K_GENERIC, S_SET, A_NONE, 1, "ignored: popconn never "
+	"bounces; what it cannot deliver stays on the server"},
+	{"spambounce", K_GENERIC, S_SET, A_NONE, 1, N_FETCHMAIL},
+	{"softbounce", K_GENERIC, S_SET, A_NONE, 1, N_FETCHMAIL},
+	{"invisible", K_GENERIC, S_SET, A_NONE, 1, N_FETCHMAIL},
+	{"showdots", K_GENERIC, S_SET, A_NONE, 1, N_FETCHMAIL},
+	{"properties", K_GENERIC, S_SET | S_USR, A_STR, 0, NULL},
+
+	{"via", K_VIA, S_SRV, A_STR, 0, NULL},
+	{"aka", K_GENERIC, S_SRV, A_STRS, 0, "ignored: popconn-milter routes "
+	"by local_domains and routing_maps, not by server names"},
+	{"localdomains", K_LOCALDOMAINS, S_SRV, A_STRS, 0, NULL},
+	{"local", K_LOCALDOMAINS, S_SRV, A_STRS, 0, NULL},
+	{"protocol", K_PROTOCOL, S_SRV, A_SPECIAL, 0, NULL},
+	{"proto", K_PROTOCOL, S_SRV, A_SPECIAL, 0, NULL},
+	{"service", K_SERVICE, S_SRV, A_STR, 0, NULL},
+	{"port", K_PORT, S_SRV, A_NUM, 0, NULL},
+	{"interval", K_INTERVAL, S_SRV, A_NUM, 0, NULL},
+	{"auth", K_AUTH, S_SRV, A_SPECIAL, 0, NULL},
+	{"authenticate", K_AUTH, S_SRV, A_SPECIAL, 0, NULL},
+	{"preauth", K_AUTH, S_SRV, A_SPECIAL, 0, NULL},
+	{"preauthenticate", K_AUTH, S_SRV, A_SPECIAL, 0, NULL},
+	{"timeout", K_TIMEOUT, S_SRV, A_NUM, 0, NULL},
+	{"idletimeout", K_GENERIC, S_SRV, A_NUM, 0, NULL},
+	{"envelope", K_ENVELOPE, S_SRV, A_SPECIAL, 1, N_ROUTING},
+	{"qvirtual", K_GENERIC, S_SRV, A_STR, 0, N_ROUTING},
+	{"principal", K_GENERIC, S_SRV, A_STR, 0,
+	"ignored: popconn has no Kerberos"},
+	{"esmtpname", K_GENERIC, S_SRV, A_STR, 0, N_SENDMAIL},
+	{"esmtppassword", K_SECRET, S_SRV, A_STR, 0,
+	N_SENDMAIL " (the password is not imported)"},
+	{"interface", K_GENERIC, S_SRV, A_STR, 0,
+	"ignored: popconn does not watch network interfaces"},
+	{"monitor", K_GENERIC, S_SRV, A_STR, 0,
+	"ignored: popconn does not watch network interfaces"},
+	{"plugin", K_GENERIC, S_SRV, A_STR, 0, N_COMMAND},
+	{"plugout", K_GENERIC, S_SRV, A_STR, 0, N_COMMAND},
+	{"dns", K_GENERIC, S_SRV, A_NONE, 1, NULL},
+	{"uidl", K_GENERIC, S_SRV, A_NONE, 1, NULL},
+	{"checkalias", K_GENERIC, S_SRV, A_NONE, 1, NULL},
+	{"tracepolls", K_GENERIC, S_SRV, A_NONE, 1, NULL},
+	{"bad-header", K_BADHEADER, S_SRV, A_SPECIAL, 0, NULL},
+
+	{"user", K_USER, S_USR, A_SPECIAL, 0, NULL},
+	{"username", K_USER, S_USR, A_SPECIAL, 0, NULL},
+	{"pass", K_PASS, S_USR, A_SPECIAL, 0, NULL},
+	{"password", K_PASS, S_USR, A_SPECIAL, 0, NULL},
+	{"is", K_IS, S_USR, A_SPECIAL, 0, NULL},
+	{"to", K_TO, S_USR, A_SPECIAL, 0, NULL},
+	{"here", K_HERE, S_WORD, A_NONE, 0, NULL},
+	{"there", K_THERE, S_WORD, A_NONE, 0, NULL},
+	{"folder", K_GENERIC, S_USR, A_STRS, 0,
+	"ignored: POP3 has one mailbox per account"},
+	{"folders", K_GENERIC, S_USR, A_STRS, 0,
+	"ignored: POP3 has one mailbox per account"},
+	{"smtphost", K_GENERIC, S_USR, A_STRS, 0, N_SENDMAIL},
+	{"smtp", K_GENERIC, S_USR, A_STRS, 0, N_SENDMAIL},
+	{"fetchdomains", K_GENERIC, S_USR, A_STRS, 0, N_SENDMAIL},
+	{"smtpaddress", K_GENERIC, S_USR, A_STR, 0, N_SENDMAIL},
+	{"smtpname", K_GENERIC, S_USR, A_STR, 0, N_SENDMAIL},
+	{"antispam", K_GENERIC, S_USR, A_NUMS, 0, N_SENDMAIL},
+	{"mda", K_GENERIC, S_USR, A_STR, 0, N_SENDMAIL},
+	{"bsmtp", K_GENERIC, S_USR, A_STR, 0, N_SENDMAIL},
+	{"lmtp", K_GENERIC, S_USR, A_NONE, 0, N_SENDMAIL},
+	{"preconnect", K_GENERIC, S_USR, A_STR, 0, N_COMMAND},
+	{"pre", K_GENERIC, S_USR, A_STR, 0, N_COMMAND},
+	{"postconnect", K_GENERIC, S_USR, A_STR, 0, N_COMMAND},
+	{"post", K_GENERIC, S_USR, A_STR, 0, N_COMMAND},
+	{"keep", K_KEEP, S_USR, A_NONE, 1, NULL},
+	{"flush", K_GENERIC, S_USR, A_NONE, 1, "not imported: popconn "
+	"deletes only mail it delivered (-o keep=yes -o keep_days=N "
+	"removes old kept mail)"},
+	{"limitflush", K_LIMITFLUSH, S_USR, A_NONE, 1, NULL},
+	{"fetchall", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"rewrite", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"forcecr", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"stripcr", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"pass8bits", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"pass8", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"dropstatus", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"dropdelivered", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"mimedecode", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"mimedec", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"idle", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"forceidle", K_GENERIC, S_USR, A_NONE, 1, NULL},
+	{"ssl", K_SSL, S_USR, A_NONE, 1, NULL},
+	{"sslkey", K_GENERIC, S_USR, A_STR, 0,
+	"not imported: popconn does not present client certificates"},
+	{"sslcert", K_GENERIC, S_USR, A_STR, 0,
+	"not imported: popconn does not present client certificates"},
+	{"sslproto", K_GENERIC, S_USR, A_STR, 0, NULL},
+	{"sslcertck", K_SSLCERTCK, S_USR, A_NONE, 1, NULL},
+	{"sslcertfile", K_SSLCERTFILE, S_USR, A_STR, 0, NULL},
+	{"sslcertpath", K_SSLCERTPATH, S_USR, A_STR, 0, NULL},
+	{"sslcommonname", K_GENERIC, S_USR, A_STR, 0, "not imported: popconn "
+	"checks the certificate against the host name of the URL"},
+	{"sslfingerprint", K_GENERIC, S_USR, A_STR, 0, "not imported: "
+	"fetchmail's MD5 fingerprint cannot become popconn's SHA-256 "
+	"tls_fingerprint (openssl x509 -noout -fingerprint -sha256 gives "
+	"it)"},
+	{"limit", K_LIMIT, S_USR, A_NUM, 0, NULL},
+	{"warnings", K_GENERIC, S_USR, A_NUM, 0, NULL},
+	{"fetchlimit", K_GENERIC, S_USR, A_NUM, 0, NULL},
+	{"fetchsizelimit", K_GENERIC, S_USR, A_NUM, 0, NULL},
+	{"fastuidl", K_GENERIC, S_USR, A_NUM, 0, NULL},
+	{"batchlimit", K_GENERIC, S_USR, A_NUM, 0, NULL},
+	{"expunge", K_GENERIC, S_USR, A_NUM, 0, NULL},
+};
+
+#define FM_NKW	PC_ARRAY_LEN(fm_kws)
+
+static const char *const fm_noise[] = {
+	"and", "with", "has", "wants", "options", "using",
+};
+
+static const struct {
+	const char *word;
+	int	proto;
+	const char *name;
+} fm_protos[] = {
+	{"auto", P_AUTO, "auto"}, {"pop3", P_POP3, "POP3"},
+	{"apop", P_APOP, "APOP"}, {"imap", P_OTHER, "IMAP"},
+	{"pop2", P_OTHER, "POP2"}, {"rpop", P_OTHER, "RPOP"},
+	{"etrn", P_OTHER, "ETRN"}, {"odmr", P_OTHER, "ODMR"},
+	{"kpop", P_OTHER, "KPOP (Kerberos POP)"}, {"sdps", P_OTHER, "SDPS"},
+};
+
+/* Authentication: the popconn mechanism, or why there is none. */
+static const struct {
+	const char *word;
+	const char *mech;		/* NULL: not importable; "": auto */
+	const char *why;
+} fm_auths[] = {
+	{"any", "", NULL},
+	{"password", "user", NULL},
+	{"cram-md5", "cram-md5", NULL},
+	{"cram", "cram-md5", NULL},
+	{"ntlm", "ntlm", NULL},
+	{"msn", NULL, "popconn has AUTH NTLM (-o auth=ntlm) but not MSN"},
+	{"gssapi", NULL, "popconn has no GSSAPI or Kerberos"},
+	{"kerberos", NULL, "popconn has no GSSAPI or Kerberos"},
+	{"kerberos_v4", NULL, "popconn has no GSSAPI or Kerberos"},
+	{"kerberos4", NULL, "popconn has no GSSAPI or Kerberos"},
+	{"kerberos_v5", NULL, "popconn has no GSSAPI or Kerberos"},
+	{"kerberos5", NULL, "popconn has no GSSAPI or Kerberos"},
+	{"otp", NULL, "popconn has no one-time passwords"},
+	{"opie", NULL, "popconn has no one-time passwords"},
+	{"external", NULL, "popconn has no client certificates (SASL "
+	"EXTERNAL)"},
+	{"ssh", NULL, "the session is authenticated outside POP3 (a plugin "
+	"or ssh), which popconn does not do"},
+	{"implicit", NULL, "the session is authenticated outside POP3 (a "
+	"plugin or ssh), which popconn does not do"},
+};
+
+_Static_assert(PC_ARRAY_LEN(fm_kws) <= FM_KW_MAX, "FM_KW_MAX too small");
+
+/* fm_show - a word for a message: printable, short; never a string */
+
+static const char *
+fm_show(const struct fm_tok *t, char *buf, size_t size)
+{
+	if (t->type == T_EOF || t->type == T_STRING || t->type == T_MAP) {
+		(void)pc_strlcpy(buf, t->type == T_EOF ? "the end of the file" :
+		    t->type == T_STRING ? "a quoted string" : "\"=\"", size);
+		return (buf);
+	}
+	buf[0] = '"';
+	(void)log_printable(buf + 1, size - 2, t->text, t->len);
+	(void)pc_strlcat(buf, "\"", size);
+	return (buf);
+}
+
+/* fm_peek - the next token, without taking it */
+
+static int
+fm_peek(struct fm *p, struct fm_tok **t)
+{
+	if (!p->have_la) {
+		if (fetchmailrc_lex(p, p->la) != PC_OK)
+			return (PC_PERM);
+		p->have_la = 1;
+	}
+	*t = p->la;
+	return (PC_OK);
+}
+
+/* fm_next - take the next token into p->tok */
+
+static int
+fm_next(struct fm *p, struct fm_tok **t)
+{
+	struct fm_tok *swap;
+
+	if (fm_peek(p, t) != PC_OK)
+		return (PC_PERM);
+	swap = p->tok;
+	p->tok = p->la;
+	p->la = swap;
+	p->have_la = 0;
+	*t = p->tok;
+	return (PC_OK);
+}
+
+/* fm_kw - the keyword a token is (index into fm_kws[]), or -1 */
+
+static int
+fm_kw(const struct fm_tok *t)
+{
+	size_t	i;
+
+	if (t->type != T_WORD)
+		return (-1);
+	for (i = 0; i < FM_NKW; i++)
+		if (strcmp(t->text, fm_kws[i].word) == 0)
+			return ((int)i);
+	return (-1);
+}
+
+/* fm_kw_neg - "nokeep" and the like: the negated keyword, or -1 */
+
+static int
+fm_kw_neg(const struct fm_tok *t)
+{
+	size_t	i;
+
+	if (t->type != T_WORD || strncmp(t->text, "no", 2) != 0)
+		return (-1);
+	for (i = 0; i < FM_NKW; i++)
+		if (fm_kws[i].neg && strcmp(t->text + 2, fm_kws[i].word) == 0)
+			return ((int)i);
+	return (-1);
+}
+
+/* fm_is_noise - a noise word? */
+
+static int
+fm_is_noise(const struct fm_tok *t)
+{
+	size_t	i;
+
+	if (t->type != T_WORD)
+		return (0);
+	for (i = 0; i < PC_ARRAY_LEN(fm_noise); i++)
+		if (strcmp(t->text, fm_noise[i]) == 0)
+			return (1);
+	return (0);
+}
+
+/* fm_peek_sig - the next token that is not a noise word */
+
+static int
+fm_peek_sig(struct fm *p, struct fm_tok **t)
+{
+	for (;;) {
+		if (fm_peek(p, t) != PC_OK)
+			return (PC_PERM);
+		if (!fm_is_noise(*t))
+			return (PC_OK);
+		p->have_la = 0;
+	}
+}
+
+/* fm_is_value - can this token be a value (a string, not a keyword)? */
+
+static int
+fm_is_value(const struct fm_tok *t)
+{
+	return (t->type == T_STRING || (t->type == T_WORD && fm_kw(t) < 0 &&
+	    fm_kw_neg(t) < 0 && !fm_is_noise(t)));
+}
+
+/* fm_value - the value after keyword kw: a string or a non-keyword */
+
+static int
+fm_value(struct fm *p, const char *kw, struct fm_tok **t)
+{
+	char	buf[FM_SHOW_MAX];
+
+	if (fm_peek_sig(p, t) != PC_OK)
+		return (PC_PERM);
+	if (!fm_is_value(*t))
+		return (fetchmailrc_error(p, (*t)->line, "%s needs a value, "
+		    "not %s", kw, fm_show(*t, buf, sizeof(buf))));
+	return (fm_next(p, t));
+}
+
+/* fm_name - the word after user, pass, is, to or '=': any word at all */
+
+static int
+fm_name(struct fm *p, const char *kw, struct fm_tok **t)
+{
+	char	buf[FM_SHOW_MAX];
+
+	if (fm_peek(p, t) != PC_OK)
+		return (PC_PERM);
+	if ((*t)->type == T_EOF || (*t)->type == T_MAP)
+		return (fetchmailrc_error(p, (*t)->line, "%s needs a name, not "
+		    "%s", kw, fm_show(*t, buf, sizeof(buf))));
+	return (fm_next(p, t));
+}
+
+/* fm_number - a number after keyword kw */
+
+static int
+fm_number(struct fm *p, const char *kw, long *val)
+{
+	struct fm_tok *t;
+	char	*end;
+
+	if (fm_value(p, kw, &t) != PC_OK)
+		return (PC_PERM);
+	if (t->len == 0 || t->len > 9 || (t->text[0] != '-' &&
+	    (t->text[0] < '0' || t->text[0] > '9')))
+		return (fetchmailrc_error(p, t->line, "%s needs a number", kw));
+	*val = strtol(t->text, &end, 10);
+	if (*end != 0)
+		return (fetchmailrc_error(p, t->line, "%s needs a number", kw));
+	return (PC_OK);
+}
+
+/* fm_items_total - items kept and waiting */
+
+static size_t
+fm_items_total(const struct fm *p)
+{
+	return (p->r->nitem + p->srv_notes.n + p->poll_items.n +
+	    p->usr_notes.n);
+}
+
+/* fetchmailrc_push - append an item (takes note) */
+
+int
+fetchmailrc_push(struct fm *p, struct fm_items *l, int line, int box,
+    char *note)
+{
+	if (fm_items_total(p) >= FETCHMAILRC_ITEM_MAX) {
+		free(note);
+		return (fetchmailrc_error(p, line, "more than %d entries and "
+		    "notes: split the file", FETCHMAILRC_ITEM_MAX));
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n].line = line;
+	l->v[l->n].box = box;
+	l->v[l->n].note = note;
+	l->n++;
+	return (PC_OK);
+}
+
+/* fetchmailrc_clear - drop the items of a list */
+
+void
+fetchmailrc_clear(struct fm_items *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].note);
+	l->n = 0;
+}
+
+/* fm_items_move - append list l to the result; box >= -1 sets their box */
+
+static void
+fm_items_move(struct fm *p, struct fm_items *l, int box)
+{
+	struct fetchmailrc *r = p->r;
+	size_t	i, cap = 16;
+
+	/* The capacity is the power of two at or above nitem. */
+	while (cap < r->nitem)
+		cap *= 2;
+	if (r->item == NULL || r->nitem + l->n > cap) {
+		while (cap < r->nitem + l->n)
+			cap *= 2;
+		r->item = xrealloc(r->item, cap * sizeof(*r->item));
+	}
+	for (i = 0; i < l->n; i++) {
+		r->item[r->nitem] = l->v[i];
+		if (box >= -1)
+			r->item[r->nitem].box = box;
+		r->nitem++;
+	}
+	l->n = 0;
+}
+
+/* fetchmailrc_append - move src's items to the end of dst, for box */
+
+void
+fetchmailrc_append(struct fm_items *dst, struct fm_items *src, int box)
+{
+	size_t	i;
+
+	if (dst->n + src->n > dst->cap) {
+		dst->cap = dst->n + src->n + 16;
+		dst->v = xrealloc(dst->v, dst->cap * sizeof(*dst->v));
+	}
+	for (i = 0; i < src->n; i++) {
+		dst->v[dst->n] = src->v[i];
+		dst->v[dst->n++].box = box;
+	}
+	src->n = 0;
+}
+
+/*
+ * fm_note - a note about keyword k at line, once per scope: the file (set,
+ * defaults), the poll (server options) or the user entry.
+ */
+
+static int PC_PRINTF(4, 5)
+fm_note(struct fm *p, size_t k, int line, const char *fmt, ...)
+{
+	unsigned char *noted;
+	struct fm_items *l;
+	va_list	ap;
+	char   *note;
+
+	if (fm_kws[k].scope & S_SET) {
+		noted = p->noted_set;
+		l = NULL;
+	} else if (fm_kws[k].scope & S_SRV) {
+		noted = p->noted_srv;
+		l = &p->srv_notes;
+	} else {
+		noted = p->noted_usr;
+		l = &p->usr_notes;
+	}
+	if (noted[k])
+		return (PC_OK);
+	noted[k] = 1;
+	va_start(ap, fmt);
+	note = fetchmailrc_vstrf(fmt, ap);
+	va_end(ap);
+	if (l == NULL || p->in_defaults) {
+		struct fm_items g = {NULL, 0, 0};
+		int	rc;
+
+		rc = fetchmailrc_push(p, &g, line, -1, note);
+		fm_items_move(p, &g, -1);
+		free(g.v);
+		return (rc);
+	}
+	return (fetchmailrc_push(p, l, line, -1, note));
+}
+
+/* fm_server_free - release a server record */
+
+static void
+fm_server_free(struct fm_server *s)
+{
+	free(s->poll);
+	free(s->via);
+	memset(s, 0, sizeof(*s));
+	s->timeout = -1;
+	s->auth_word = "any";
+	s->auth_mech = "";
+}
+
+/* fm_server_copy - dst = a deep copy of src */
+
+static void
+fm_server_copy(struct fm_server *dst, const struct fm_server *src)
+{
+	fm_server_free(dst);
+	*dst = *src;
+	dst->poll = src->poll ? xstrdup(src->poll) : NULL;
+	dst->via = src->via ? xstrdup(src->via) : NULL;
+}
+
+/* fm_locals_free - drop the local names of an entry */
+
+static void
+fm_locals_free(struct fm_user *u)
+{
+	size_t	i;
+
+	for (i = 0; i < u->nlocal; i++)
+		free(u->local[i]);
+	free(u->local);
+	u->local = NULL;
+	u->nlocal = 0;
+	u->star = u->maps = 0;
+}
+
+/* fm_user_free - release a user record; wipes the password */
+
+static void
+fm_user_free(struct fm_user *u)
+{
+	if (u->password)
+		xfree_secret(u->password);
+	free(u->remote);
+	free(u->certfile);
+	free(u->certpath);
+	fm_locals_free(u);
+	memset(u, 0, sizeof(*u));
+	u->ssl = u->keep = u->limitflush = -1;
+	u->limit = -1;
+}
+
+/* fm_user_copy - dst = a deep copy of src */
+
+static void
+fm_user_copy(struct fm_user *dst, const struct fm_user *src)
+{
+	size_t	i;
+
+	fm_user_free(dst);
+	*dst = *src;
+	dst->remote = src->remote ? xstrdup(src->remote) : NULL;
+	dst->password = src->password ? xstrdup(src->password) : NULL;
+	dst->certfile = src->certfile ? xstrdup(src->certfile) : NULL;
+	dst->certpath = src->certpath ? xstrdup(src->certpath) : NULL;
+	dst->local = src->nlocal ? xcalloc(src->nlocal, sizeof(char *)) :
+	    NULL;
+	for (i = 0; i < src->nlocal; i++)
+		dst->local[i] = xstrdup(src->local[i]);
+}
+
+/* fm_set_str - replace a string field */
+
+static void
+fm_set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
+/* fm_user_open - start a user entry from the defaults */
+
+static void
+fm_user_open(struct fm *p, int line)
+{
+	fm_user_copy(&p->usr, &p->tusr);
+	p->usr.line = line;
+	p->in_user = 1;
+	p->implicit = 0;
+	memset(p->noted_usr, 0, sizeof(p->noted_usr));
+	fetchmailrc_clear(&p->usr_notes);
+}
+
+/* fm_user_close - end the open user entry */
+
+static int
+fm_user_close(struct fm *p)
+{
+	int	rc = PC_OK;
+
+	if (!p->in_user)
+		return (PC_OK);
+	p->in_user = 0;
+	if (p->in_defaults)
+		fm_user_copy(&p->tusr, &p->usr);
+	else
+		rc = fetchmailrc_record(p);
+	fm_user_free(&p->usr);
+	return (rc);
+}
+
+/*
+ * fm_names - a mapping list: names, "*", remote = local; then here/there.
+ * second: the word after the first name, for a message.
+ */
+
+static int
+fm_names(struct fm *p, const char *kw, struct fm_user *n, int *end,
+    char *second, size_t size)
+{
+	struct fm_tok *t;
+	int	k, star, count = 0;
+
+	*end = 0;
+	if (fm_name(p, kw, &t) != PC_OK)
+		return (PC_PERM);
+	for (;; count++) {
+		if ((star = t->type == T_STAR) != 0) {
+			n->star = 1;
+		} else {
+			if (n->nlocal >= FM_NAMES_MAX)
+				return (fetchmailrc_error(p, t->line, "more "
+				    "than %d names", FM_NAMES_MAX));
+			n->local = xrealloc(n->local, (n->nlocal + 1) *
+			    sizeof(char *));
+			n->local[n->nlocal++] = xstrndup(t->text, t->len);
+		}
+		if (fm_peek_sig(p, &t) != PC_OK)
+			return (PC_PERM);
+		if (count == 0)		/* what follows the first name */
+			(void)fm_show(t, second, size);
+		if (t->type == T_MAP) {
+			if (star)
+				return (fetchmailrc_error(p, t->line, "\"=\" "
+				    "after \"*\""));
+			if (fm_next(p, &t) != PC_OK ||
+			    fm_name(p, "=", &t) != PC_OK)
+				return (PC_PERM);
+			if (t->type == T_STAR)
+				return (fetchmailrc_error(p, t->line, "\"*\" "
+				    "after \"=\""));
+			free(n->local[n->nlocal - 1]);
+			n->local[n->nlocal - 1] = xstrndup(t->text, t->len);
+			n->maps++;
+			if (fm_peek_sig(p, &t) != PC_OK)
+				return (PC_PERM);
+		}
+		if (t->type == T_STAR || fm_is_value(t)) {
+			if (fm_next(p, &t) != PC_OK)
+				return (PC_PERM);
+			continue;
+		}
+		break;
+	}
+	k = fm_kw(t);
+	if (k >= 0 && (fm_kws[k].id == K_HERE || fm_kws[k].id == K_THERE)) {
+		*end = fm_kws[k].id;
+		if (fm_next(p, &t) != PC_OK)
+			return (PC_PERM);
+		if (*end == K_THERE && (n->nlocal != 1 || n->star || n->maps))
+			return (fetchmailrc_error(p, t->line, "\"there\" after "
+			    "more than one name"));
+	}
+	return (PC_OK);
+}
+
+/* fm_take_names - n's names become the local names of u */
+
+static void
+fm_take_names(struct fm_user *u, struct fm_user *n)
+{
+	fm_locals_free(u);
+	u->local = n->local;
+	u->nlocal = n->nlocal;
+	u->star = n->star;
+	u->maps = n->maps;
+	n->local = NULL;
+	n->nlocal = 0;
+}
+
+/* fm_user_names - "user ...", "is ..." or "to ..." */
+
+static int
+fm_user_names(struct fm *p, int id, const char *kw, int line)
+{
+	struct fm_user n;
+	char	second[FM_SHOW_MAX];
+	int	end, rc;
+
+	memset(&n, 0, sizeof(n));
+	if ((rc = fm_names(p, kw, &n, &end, second, sizeof(second))) ==
+	    PC_OK) {
+		if (end == K_THERE || (id == K_USER && end == 0)) {
+			if (n.nlocal != 1 || n.star || n.maps)
+				rc = fetchmailrc_error(p, line, "%s %s after "
+				    "%s (or several names without \"here\")",
+				    second[0] == '"' ? "unknown keyword" :
+				    "unexpected", second, kw);
+			else
+				fm_set_str(&p->usr.remote, n.local[0]);
+		} else {
+			fm_take_names(&p->usr, &n);
+		}
+	}
+	fm_locals_free(&n);
+	return (rc);
+}
+
+/* fm_protocol - protocol NAME */
+
+static int
+fm_protocol(struct fm *p, const char *kw)
+{
+	struct fm_tok *t;
+	char	buf[FM_SHOW_MAX];
+	size_t	i;
+
+	if (fm_value(p, kw, &t) != PC_OK)
+		return (PC_PERM);
+	for (i = 0; i < PC_ARRAY_LEN(fm_protos); i++) {
+		if (strcasecmp(t->text, fm_protos[i].word) == 0) {
+			p->srv.proto = fm_protos[i].proto;
+			p->srv.proto_name = fm_protos[i].name;
+			p->srv.proto_line = t->line;
+			return (PC_OK);
+		}
+	}
+	return (fetchmailrc_error(p, t->line, "unknown protocol %s", fm_show(t,
+	    buf, sizeof(buf))));
+}
+
+/* fm_auth - auth TYPE */
+
+static int
+fm_auth(struct fm *p, const char *kw)
+{
+	struct fm_tok *t;
+	char	buf[FM_SHOW_MAX];
+	size_t	i;
+
+	if (fm_name(p, kw, &t) != PC_OK)
+		return (PC_PERM);
+	for (i = 0; t->type == T_WORD && i < PC_ARRAY_LEN(fm_auths); i++) {
+		if (strcasecmp(t->text, fm_auths[i].word) == 0) {
+			p->srv.auth_word = fm_auths[i].word;
+			p->srv.auth_mech = fm_auths[i].mech;
+			p->srv.auth_why = fm_auths[i].why;
+			p->srv.auth_line = t->line;
+			return (PC_OK);
+		}
+	}
+	return (fetchmailrc_error(p, t->line, "unknown authentication %s",
+	    fm_show(t, buf, sizeof(buf))));
+}
+
+/* fm_service - service NAME|PORT, port PORT */
+
+static int
+fm_service(struct fm *p, const struct fm_tok *t)
+{
+	static const struct {
+		const char *name;
+		int	port;
+	} names[] = {{"pop3", FM_PORT_POP3}, {"pop3s", FM_PORT_POP3S}};
+	char	*end;
+	long	v = 0;
+	size_t	i;
+
+	p->srv.port_why = NULL;
+	for (i = 0; i < PC_ARRAY_LEN(names); i++) {
+		if (strcasecmp(t->text, names[i].name) == 0) {
+			p->srv.port = names[i].port;
+			return (PC_OK);
+		}
+	}
+	v = strtol(t->text, &end, 10);
+	if (t->len == 0 || t->len > 9 || *end != 0 || t->text[0] == '-' ||
+	    t->text[0] == '+')
+		p->srv.port_why = "service: give a port number (only pop3 and "
+		    "pop3s are known by name)";
+	else if (v < 1 || v > 65535)
+		p->srv.port_why = "port out of range (1..65535)";
+	else
+		p->srv.port = (int)v;
+	return (PC_OK);
+}
+
+/* fm_skip_args - read and drop the arguments of keyword k */
+
+static int
+fm_skip_args(struct fm *p, size_t k, int neg)
+{
+	struct fm_tok *t;
+	long	v = 0;
+	int	n = 0;
+
+	if (neg)
+		return (PC_OK);
+	switch (fm_kws[k].arg) {
+	case A_STR:
+		return (fm_value(p, fm_kws[k].word, &t));
+	case A_NUM:
+		return (fm_number(p, fm_kws[k].word, &v));
+	case A_STRS:
+	case A_NUMS:
+		for (;;) {
+			if (fm_peek_sig(p, &t) != PC_OK)
+				return (PC_PERM);
+			if (n > 0 && !fm_is_value(t))
+				return (PC_OK);
+			if (fm_kws[k].arg == A_NUMS ?
+			    fm_number(p, fm_kws[k].word, &v) :
+			    fm_value(p, fm_kws[k].word, &t))
+				return (PC_PERM);
+			n++;
+		}
+	default:
+		return (PC_OK);
+	}
+}
+
+/* fm_localdomains - localdomains D...: a note naming them */
+
+static int
+fm_localdomains(struct fm *p, size_t k, int line)
+{
+	struct strbuf *list = strbuf_alloc(FM_MSG_MAX / 2);
+	struct fm_tok *t;
+	char	show[FM_SHOW_MAX];
+	int	rc, n = 0;
+
+	for (;;) {
+		if (fm_peek_sig(p, &t) != PC_OK) {
+			strbuf_free(list);
+			return (PC_PERM);
+		}
+		if (n > 0 && !fm_is_value(t))
+			break;
+		if (fm_value(p, fm_kws[k].word, &t) != PC_OK) {
+			strbuf_free(list);
+			return (PC_PERM);
+		}
+		(void)strbuf_appendf(list, "%s%s", n++ ? ", " : "",
+		    log_printable(show, sizeof(show), t->text, t->len));
+	}
+	rc = fm_note(p, k, line, "localdomains %s: %s: set local_domains in "
+	    "popconn.cf to these domains", strbuf_str(list), N_ROUTING);
+	strbuf_free(list);
+	return (rc);
+}
+
+/* fm_option_k - keyword k (negated with neg) at token line */
+
+static int
+fm_option_k(struct fm *p, size_t k, int neg, int line)
+{
+	const struct fm_kw *kw = &fm_kws[k];
+	struct fm_tok *t;
+	char	show[FM_SHOW_MAX];
+	long	v = 0;
+
+	switch (kw->id) {
+	case K_VIA:
+		if (fm_value(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		fm_set_str(&p->srv.via, t->text);
+		return (PC_OK);
+	case K_LOCALDOMAINS:
+		return (fm_localdomains(p, k, line));
+	case K_PROTOCOL:
+		return (fm_protocol(p, kw->word));
+	case K_SERVICE:
+		if (fm_value(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		return (fm_service(p, t));
+	case K_PORT:
+		if (fm_value(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		return (fm_service(p, t));
+	case K_INTERVAL:
+		if (fm_number(p, kw->word, &v) != PC_OK)
+			return (PC_PERM);
+		if (p->r->daemon > 0 && v > 0 && v <= 10000 &&
+		    v * p->r->daemon <= 7 * 86400)
+			return (fm_note(p, k, line, "interval %ld: fetchmail "
+			    "polled this server every %ld seconds: use -o "
+			    "poll_interval=%lds", v, v * p->r->daemon,
+			    v * p->r->daemon));
+		return (fm_note(p, k, line, "interval %ld: fetchmail polled "
+		    "this server every %ld cycles: popconn schedules each "
+		    "mailbox itself (-o poll_interval)", v, v));
+	case K_AUTH:
+		return (fm_auth(p, kw->word));
+	case K_TIMEOUT:
+		if (fm_number(p, kw->word, &v) != PC_OK)
+			return (PC_PERM);
+		p->srv.timeout = v < 0 ? 0 : v;
+		p->srv.timeout_line = line;
+		return (PC_OK);
+	case K_ENVELOPE:
+		if (neg)
+			return (PC_OK);
+		if (fm_peek_sig(p, &t) != PC_OK)
+			return (PC_PERM);
+		if (t->type == T_WORD && t->text[0] >= '0' &&
+		    t->text[0] <= '9' && fm_number(p, kw->word, &v) != PC_OK)
+			return (PC_PERM);
+		if (fm_value(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		return (fm_note(p, k, line, "envelope: %s", kw->note));
+	case K_BADHEADER:
+		if (fm_value(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		if (strcmp(t->text, "accept") != 0 &&
+		    strcmp(t->text, "reject") != 0)
+			return (fetchmailrc_error(p, t->line, "bad-header "
+			    "needs accept or reject, not %s", fm_show(t, show,
+			    sizeof(show))));
+		return (PC_OK);
+	case K_PASS:
+		if (fm_name(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		if (t->type == T_STAR)
+			return (fetchmailrc_error(p, t->line, "pass needs a "
+			    "string"));
+		if (p->usr.password != NULL)
+			xfree_secret(p->usr.password);
+		p->usr.password = xstrndup(t->text, t->len);
+		p->usr.password_line = t->line;
+		explicit_bzero(t->text, t->len);
+		return (PC_OK);
+	case K_IS:
+	case K_TO:
+	case K_USER:
+		return (fm_user_names(p, kw->id, kw->word, line));
+	case K_KEEP:
+		p->usr.keep = !neg;
+		p->usr.keep_line = line;
+		return (PC_OK);
+	case K_LIMITFLUSH:
+		p->usr.limitflush = !neg;
+		return (PC_OK);
+	case K_SSL:
+		p->usr.ssl = !neg;
+		return (PC_OK);
+	case K_SSLCERTCK:
+		if (neg)
+			return (fm_note(p, k, line, "no sslcertck: popconn "
+			    "always verifies the server's certificate and host "
+			    "name (tls_ca_file, tls_fingerprint)"));
+		return (PC_OK);
+	case K_SSLCERTFILE:
+	case K_SSLCERTPATH:
+		if (fm_value(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		fm_set_str(kw->id == K_SSLCERTFILE ? &p->usr.certfile :
+		    &p->usr.certpath, t->text);
+		*(kw->id == K_SSLCERTFILE ? &p->usr.certfile_line :
+		    &p->usr.certpath_line) = line;
+		return (PC_OK);
+	case K_LIMIT:
+		if (fm_number(p, kw->word, &v) != PC_OK)
+			return (PC_PERM);
+		p->usr.limit = v;
+		p->usr.limit_line = line;
+		return (PC_OK);
+	case K_SECRET:
+		if (fm_value(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		explicit_bzero(t->text, t->len);
+		return (fm_note(p, k, line, "%s: %s", kw->word, kw->note));
+	default:
+		if (fm_skip_args(p, k, neg) != PC_OK)
+			return (PC_PERM);
+		if (kw->note == NULL || neg)
+			return (PC_OK);
+		return (fm_note(p, k, line, "%s: %s", kw->word, kw->note));
+	}
+}
+
+/* fm_option - one option of a poll or defaults statement; 1 at its end */
+
+static int
+fm_option(struct fm *p, int *done)
+{
+	struct fm_tok *t;
+	char	buf[FM_SHOW_MAX];
+	int	k, neg = 0, line;
+
+	*done = 0;
+	if (fm_peek_sig(p, &t) != PC_OK)
+		return (PC_PERM);
+	k = fm_kw(t);
+	if (t->type == T_EOF || (k >= 0 && (fm_kws[k].scope & S_STMT))) {
+		*done = 1;
+		return (PC_OK);
+	}
+	line = t->line;
+	if (k < 0 && (k = fm_kw_neg(t)) >= 0) {
+		neg = 1;
+	} else if (k >= 0 && fm_kws[k].id == K_NO) {
+		if (fm_next(p, &t) != PC_OK || fm_peek(p, &t) != PC_OK)
+			return (PC_PERM);
+		k = fm_kw(t);
+		if (k < 0 || !fm_kws[k].neg || (fm_kws[k].scope & S_SET))
+			return (fetchmailrc_error(p, t->line, "\"no\" before "
+			    "%s", fm_show(t, buf, sizeof(buf))));
+		neg = 1;
+	}
+	if (k < 0 || !(fm_kws[k].scope & (S_SRV | S_USR)))
+		return (fetchmailrc_error(p, t->line, t->type != T_WORD ?
+		    "unexpected %s" : k < 0 ? "unknown keyword %s" :
+		    "%s is not allowed here", fm_show(t, buf, sizeof(buf))));
+	if (fm_next(p, &t) != PC_OK)
+		return (PC_PERM);
+	if (fm_kws[k].scope & S_SRV) {
+		if (p->in_user || p->users > 0)
+			return (fetchmailrc_error(p, line, "server option %s "
+			    "after the user options of %s (fetchmail refuses "
+			    "this too)", fm_show(t, buf, sizeof(buf)),
+			    p->in_defaults ? "defaults" : "the poll"));
+	} else if (fm_kws[k].id == K_USER) {
+		if (p->in_user && p->implicit)
+			return (fetchmailrc_error(p, line, "\"user\" after user "
+			    "options without one (from line %d): put them "
+			    "after \"user\" (fetchmail refuses this too)",
+			    p->usr.line));
+		if (fm_user_close(p) != PC_OK)
+			return (PC_PERM);
+		fm_user_open(p, line);
+	} else if (!p->in_user) {
+		fm_user_open(p, line);
+		p->implicit = 1;
+	}
+	return (fm_option_k(p, (size_t)k, neg, line));
+}
+
+/* fm_poll - poll HOST ..., skip HOST ..., defaults ... */
+
+static int
+fm_poll(struct fm *p, int id, int line)
+{
+	struct fm_tok *t;
+	char	buf[FM_SHOW_MAX];
+	int	done = 0, rc = PC_OK;
+
+	p->in_defaults = id == K_DEFAULTS;
+	fm_server_copy(&p->srv, &p->tsrv);
+	p->srv.line = line;
+	p->srv.skip = id == K_SKIP;
+	p->users = p->poll_ok = 0;
+	memset(p->noted_srv, 0, sizeof(p->noted_srv));
+	if (!p->in_defaults) {
+		if (fm_peek_sig(p, &t) != PC_OK)
+			return (PC_PERM);
+		if (!fm_is_value(t))
+			return (fetchmailrc_error(p, t->line, "%s needs a host "
+			    "name, not %s", id == K_SKIP ? "skip" : "poll",
+			    fm_show(t, buf, sizeof(buf))));
+		if (fm_next(p, &t) != PC_OK)
+			return (PC_PERM);
+		fm_set_str(&p->srv.poll, t->text);
+	}
+	while (rc == PC_OK && !done)
+		rc = fm_option(p, &done);
+	if (rc == PC_OK)
+		rc = fm_user_close(p);
+	if (rc == PC_OK && p->in_defaults) {
+		fm_server_copy(&p->tsrv, &p->srv);
+		free(p->tsrv.poll);
+		p->tsrv.poll = NULL;
+	} else if (rc == PC_OK && p->users == 0) {
+		fm_user_open(p, 0);
+		rc = fm_user_close(p);
+	}
+	if (rc == PC_OK) {
+		if (p->poll_ok > 0)
+			fm_items_move(p, &p->srv_notes, -1);
+		fetchmailrc_clear(&p->srv_notes);
+		fm_items_move(p, &p->poll_items, -2);
+	}
+	p->in_defaults = 0;
+	return (rc);
+}
+
+/* fm_set - set KEYWORD [=] [VALUE] */
+
+static int
+fm_set(struct fm *p)
+{
+	struct fm_tok *t;
+	char	buf[FM_SHOW_MAX];
+	int	k, neg = 0, line;
+	long	v = 0;
+
+	if (fm_next(p, &t) != PC_OK)
+		return (PC_PERM);
+	while (fm_is_noise(t))
+		if (fm_next(p, &t) != PC_OK)
+			return (PC_PERM);
+	line = t->line;
+	k = fm_kw(t);
+	if (k >= 0 && fm_kws[k].id == K_NO) {
+		neg = 1;
+		if (fm_next(p, &t) != PC_OK)
+			return (PC_PERM);
+		k = fm_kw(t);
+	} else if (k < 0 && (k = fm_kw_neg(t)) >= 0) {
+		neg = 1;
+	}
+	if (k < 0 || !(fm_kws[k].scope & S_SET) || (neg && !fm_kws[k].neg))
+		return (fetchmailrc_error(p, t->line, "set %s: unknown global "
+		    "option", fm_show(t, buf, sizeof(buf))));
+	if (fm_kws[k].arg != A_NONE) {
+		if (fm_peek(p, &t) != PC_OK)
+			return (PC_PERM);
+		if (t->type == T_MAP)
+			p->have_la = 0;
+	}
+	switch (fm_kws[k].id) {
+	case K_DAEMON:
+		if (fm_number(p, "set daemon", &v) != PC_OK)
+			return (PC_PERM);
+		p->r->daemon = v;
+		p->r->daemon_line = line;
+		if (v < 1 || v > 7 * 86400)
+			return (fm_note(p, k, line, "set daemon %ld: popconn "
+			    "polls on its own schedule (poll_interval, "
+			    "1s..7d)", v));
+		return (fm_note(p, k, line, "set daemon %ld: popconn polls "
+		    "on its own schedule: poll_interval = %lds in popconn.cf "
+		    "(popconnctl schedule set %lds)", v, v, v));
+	case K_POSTMASTER:
+		if (fm_value(p, "set postmaster", &t) != PC_OK)
+			return (PC_PERM);
+		return (fm_note(p, k, line, "set postmaster %s: popconn sends "
+		    "global mail it cannot route to undeliverable_mailbox "
+		    "(popconnctl undeliverable ADDRESS)", log_printable(buf,
+		    sizeof(buf), t->text, t->len)));
+	default:
+		if (fm_skip_args(p, (size_t)k, neg) != PC_OK)
+			return (PC_PERM);
+		if (fm_kws[k].note == NULL || neg)
+			return (PC_OK);
+		return (fm_note(p, (size_t)k, line, "set %s: %s",
+		    fm_kws[k].word, fm_kws[k].note));
+	}
+}
+
+/* fm_file - the statements of the file */
+
+static int
+fm_file(struct fm *p)
+{
+	struct fm_tok *t;
+	char	buf[FM_SHOW_MAX];
+	int	k;
+
+	for (;;) {
+		if (fm_peek_sig(p, &t) != PC_OK)
+			return (PC_PERM);
+		if (t->type == T_EOF)
+			return (PC_OK);
+		k = fm_kw(t);
+		if (k < 0 || !(fm_kws[k].scope & S_STMT))
+			return (fetchmailrc_error(p, t->line, "%s %s: expected "
+			    "set, defaults, poll or skip", k < 0 && t->type ==
+			    T_WORD ? "unknown keyword" : "unexpected",
+			    fm_show(t, buf, sizeof(buf))));
+		if (fm_next(p, &t) != PC_OK)
+			return (PC_PERM);
+		if (fm_kws[k].id == K_SET) {
+			if (fm_set(p) != PC_OK)
+				return (PC_PERM);
+		} else if (fm_poll(p, fm_kws[k].id, t->line) != PC_OK) {
+			return (PC_PERM);
+		}
+	}
+}
+
+/* fm_line_at - the line number of byte offset off */
+
+static int
+fm_line_at(const char *data, size_t off)
+{
+	const char *s = data, *nl;
+	int	line = 1;
+
+	while ((nl = memchr(s, '\n', off - (size_t)(s - data))) != NULL) {
+		line++;
+		s = nl + 1;
+	}
+	return (line);
+}
+
+/* fetchmailrc_parse - read a .fetchmailrc */
+
+int
+fetchmailrc_parse(const char *file, const char *data, size_t len,
+    const struct fetchmailrc_env *env, struct fetchmailrc *r,
+    struct strbuf *why)
+{
+	static const struct fetchmailrc_env noenv;
+	struct fm *p;
+	int	rc;
+
+	memset(r, 0, sizeof(*r));
+	r->daemon = -1;
+	if (len > FETCHMAILRC_FILE_MAX) {
+		strbuf_printf(why, "%s, line %d: the file is larger than %d "
+		    "bytes", file, fm_line_at(data, FETCHMAILRC_FILE_MAX),
+		    FETCHMAILRC_FILE_MAX);
+		return (PC_PERM);
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->file = file;
+	p->data = data;
+	p->len = len;
+	p->line = 1;
+	p->env = env ? env : &noenv;
+	p->r = r;
+	p->why = why;
+	p->toks = xcalloc(2, sizeof(struct fm_tok));
+	p->tok = p->toks;
+	p->la = p->toks + 1;
+	fm_server_free(&p->tsrv);
+	fm_server_free(&p->srv);
+	fm_user_free(&p->tusr);
+	fm_user_free(&p->usr);
+	rc = fm_file(p);
+	fm_server_free(&p->tsrv);
+	fm_server_free(&p->srv);
+	fm_user_free(&p->tusr);
+	fm_user_free(&p->usr);
+	fetchmailrc_clear(&p->srv_notes);
+	fetchmailrc_clear(&p->poll_items);
+	fetchmailrc_clear(&p->usr_notes);
+	free(p->srv_notes.v);
+	free(p->poll_items.v);
+	free(p->usr_notes.v);
+	explicit_bzero(p->toks, 2 * sizeof(struct fm_tok));
+	free(p->toks);
+	free(p->base);
+	free(p);
+	if (rc != PC_OK)
+		fetchmailrc_free(r);
+	return (rc);
+}
+
+/* fetchmailrc_free - release everything; wipes the passwords */
+
+void
+fetchmailrc_free(struct fetchmailrc *r)
+{
+	size_t	i, j;
+
+	for (i = 0; i < r->nbox; i++) {
+		struct fetchmailrc_box *b = &r->box[i];
+
+		free(b->poll);
+		free(b->host);
+		free(b->remote);
+		free(b->why);
+		free(b->url);
+		free(b->deliver_to);
+		for (j = 0; j < b->nopt; j++)
+			free(b->opt[j].value);
+		if (b->password)
+			xfree_secret(b->password);
+	}
+	for (i = 0; i < r->nitem; i++)
+		free(r->item[i].note);
+	free(r->box);
+	free(r->item);
+	memset(r, 0, sizeof(*r));
+	r->daemon = -1;
+}
