@@ -376,7 +376,7 @@ imp_print(const struct imp *im)
 		else
 			printf("# password: none in %s: run \"popconnctl "
 			    "passwd %s\" after the import (until then the "
-			    "fetcher refuses the configuration)\n", im->file,
+			    "fetcher skips this mailbox)\n", im->file,
 			    ib->b->name);
 	}
 	printf("\n# %zu to add, %zu there already, %zu skipped, %zu in "
@@ -444,7 +444,7 @@ imp_apply(struct ctl *c, const struct imp *im)
 		else
 			printf("mailbox %s added without a password: run "
 			    "\"popconnctl passwd %s\" (until then the fetcher "
-			    "refuses the configuration)\n", ib->b->name,
+			    "skips this mailbox)\n", ib->b->name,
 			    ib->b->name);
 	}
 	return (rc);

@@ -126,7 +126,8 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 	}
 	if ((e = cfg_dict_find(pw, m->name)) == NULL) {
 		strbuf_printf(why, "mailbox %s: no password in the passwords "
-		    "file", m->name);
+		    "file (popconnctl passwd %s)", m->name, m->name);
+		a->no_password = 1;
 		rc = PC_PERM;
 		goto out;
 	}

@@ -54,6 +54,7 @@ struct account {
 	unsigned char marker_key[32];	/* global mailboxes; wiped */
 	const char *rcpt;		/* envelope recipient */
 	struct fetcher_settings set;
+	int	no_password;		/* load failed for that alone */
 };
 
 struct account_result {

@@ -65,10 +65,22 @@ config_load(const char *dir, struct config *c, struct strbuf *why)
 	    cfg_load_passwords(path, c->pw, why) != PC_OK)
 		return (PC_PERM);
 	for (i = 0; i < c->boxes.n; i++) {
+		strbuf_reset(why);
 		rc = account_load(&a, &c->boxes.v[i], c->main, c->pw, why);
+		/*
+		 * A missing password is a state, not a broken file: that
+		 * mailbox fails at each poll (and says why in the status),
+		 * the others run.  Anything else refuses the configuration.
+		 */
+		if (rc != PC_OK && a.no_password) {
+			log_warn("%s: this mailbox is not fetched until it has "
+			    "one", strbuf_str(why));
+			rc = PC_OK;
+		}
 		account_free(&a);
 		if (rc != PC_OK)
 			return (PC_PERM);
 	}
+	strbuf_reset(why);
 	return (PC_OK);
 }

@@ -9,8 +9,11 @@
  *	DIR/passwords (which may be absent when every mailbox uses
  *	password_command), and checks every mailbox by building its
  *	account once, so that a configuration that loads is one the
- *	fetcher can run.  On failure c holds nothing to free beyond what
- *	config_free() releases.
+ *	fetcher can run.  One exception: a mailbox without a password
+ *	(none in the passwords file, no password_command) is logged as a
+ *	warning and loads; it fails at each poll, saying why, while the
+ *	other mailboxes run.  On failure c holds nothing to free beyond
+ *	what config_free() releases.
  * DIAGNOSTICS
  *	PC_OK, or PC_PERM with "FILE, line N: reason" in why.
  */

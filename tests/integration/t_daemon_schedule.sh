@@ -168,6 +168,27 @@ cp "$H_TMP/popconn.good" "$P_ETC/popconn.cf"
 p_ctl reload >"$H_TMP/ans" 2>&1 || true
 h_check "reload with the configuration repaired: ok" [ "$(cat "$H_TMP/ans")" = ok ]
 
+# A mailbox without a password is not a broken file: the reload is
+# taken, that mailbox fails at each poll saying why, the others run.
+p_mailbox "nopw user pop3s://nopw@localhost:$H_POP3S_PORT erin@example.test"
+mark
+p_ctl reload >"$H_TMP/ans" 2>&1 || true
+h_check "reload with a mailbox lacking its password: ok ($(last_line "$H_TMP/ans"))" \
+    [ "$(cat "$H_TMP/ans")" = ok ]
+h_check "the missing password is logged, naming the mailbox and the fix" \
+    d_wait 10 in_log 'mailbox nopw: no password in the passwords file \(popconnctl passwd nopw\)'
+nopw_failed() {
+	[ "$(d_status nopw result)" = failed ] &&
+	    d_status nopw last_error | grep -q 'no password'
+}
+h_check "status: nopw failed, last_error says no password" d_wait 20 nopw_failed
+h_seed erin 2 6 >/dev/null
+h_check "the other mailboxes still run: erin polled (15 delivered)" \
+    d_wait 20 delivered erin 15
+cp "$H_TMP/mailboxes.good" "$P_ETC/mailboxes.cf"
+p_ctl reload >"$H_TMP/ans" 2>&1 || true
+h_check "nopw removed again: reload ok" [ "$(cat "$H_TMP/ans")" = ok ]
+
 # ------------------------------------------------------ 4. poll_times
 # A time about an hour ahead (whole minute): the next poll is exactly
 # then, today or tomorrow.
