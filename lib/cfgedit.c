@@ -3,7 +3,6 @@
  *	cfgedit - edit popconn.cf, mailboxes.cf, passwords and tables in place
  * SYNOPSIS
  *	#include "cfgedit.h"
-#include "log.h"
  *
  *	int cfgedit_open(struct cfgedit *e, int kind, const char *path,
  *		struct strbuf *why);		free with cfgedit_free()
