@@ -223,8 +223,14 @@ main(int argc, char **argv)
 	if (milter_config_load(main_dir, 0, &c, why) != PC_OK)
 		log_fatal(EX_CONFIG_, "%s", strbuf_str(why));
 	milter_config_install(c);
-	sock = milter_config_socket(c);
-	conn = xstrdup(sock);
+	/*
+	 * The reload thread may replace (and free) c at any time: hold a
+	 * reference while the socket is set up, and keep copies of what is
+	 * needed after that (the socket path to remove at exit).
+	 */
+	c = milter_config_acquire();
+	conn = xstrdup(milter_config_socket(c));
+	sock = conn;
 
 	/*
 	 * Every thread (libmilter's too) inherits a blocked SIGUSR1.  The
@@ -268,6 +274,8 @@ main(int argc, char **argv)
 		else
 			pidcopy = xstrdup(pidfile);	/* c may be reloaded */
 	}
+	milter_config_release(c);
+	c = NULL;
 	log_info("listening on %s (config %s)", sock, main_dir);
 	rc = smfi_main();
 	log_info("stopping");

@@ -129,4 +129,7 @@ h_check "one failure in the log, from the broken table" \
 h_check "nothing bounced or deferred" sh -c "! grep -E 'status=(bounced|deferred)' '$H_MAILLOG'"
 m_stop
 h_check "SIGTERM: clean exit" [ "$(h_spawn_wait milter 10)" = 0 ]
+# The configuration it started with is long gone (reloaded): the socket
+# path to remove must not have gone with it.
+h_check "SIGTERM after reloads: socket removed" [ ! -S "$M_SOCK" ]
 h_done
