@@ -7,6 +7,7 @@
  *	struct table *table_free(struct table *t);	returns NULL
  *	const char *table_name(const struct table *t);	owned by t
  *	int table_is_regex(const struct table *t);
+ *	int table_file(const struct table *t, char *buf, size_t size);
  *
  *	struct table_hit *table_hit_alloc(void);	caller frees
  *	struct table_hit *table_hit_free(struct table_hit *h);
@@ -19,6 +20,10 @@
  *		struct table_list *l, struct strbuf *why);
  *	void table_list_free(struct table_list *l);
  * DESCRIPTION
+ *	table_file() gives the file whose change changes the table: the
+ *	source of texthash: and pcre:, the file postmap(1) writes for the
+ *	indexed types (FILE.db, .cdb, .lmdb, .pag); -1 if it does not fit.
+ *
  *	Types:
  *	texthash:FILE	postmap(1) source format read directly: "key value"
  *			lines, '#' comment lines, blank lines, continuation
@@ -100,6 +105,7 @@ int table_open(const char *spec, const char *postfix_conf,
 struct table *table_free(struct table *t);
 const char *table_name(const struct table *t);
 int table_is_regex(const struct table *t);
+int table_file(const struct table *t, char *buf, size_t size);
 
 struct table_hit *table_hit_alloc(void);
 struct table_hit *table_hit_free(struct table_hit *h);

@@ -78,8 +78,10 @@ struct table {
 typedef int (*table_line_fn) (struct table *, const char *file, int line,
     char *text, size_t len, struct strbuf *why);
 
-static const char *const table_indexed[] = {
-	"hash", "btree", "cdb", "lmdb", "dbm", "sdbm",
+/* The postmap(1) types, and the suffix of the file postmap writes. */
+static const char *const table_indexed[][2] = {
+	{"hash", ".db"}, {"btree", ".db"}, {"cdb", ".cdb"},
+	{"lmdb", ".lmdb"}, {"dbm", ".pag"}, {"sdbm", ".pag"},
 };
 
 /* table_lower - fold ASCII to lower case in place */
@@ -499,8 +501,8 @@ table_open(const char *spec, const char *postfix_conf, struct table **tp,
 	tlen = (size_t)(colon - spec);
 	path = colon + 1;
 	for (i = 0; i < PC_ARRAY_LEN(table_indexed); i++) {
-		if (strlen(table_indexed[i]) == tlen &&
-		    strncmp(spec, table_indexed[i], tlen) == 0) {
+		if (strlen(table_indexed[i][0]) == tlen &&
+		    strncmp(spec, table_indexed[i][0], tlen) == 0) {
 			t->kind = TABLE_HASH;
 			rc = table_load_postmap(t, postfix_conf, why);
 			goto out;
@@ -560,6 +562,30 @@ const char *
 table_name(const struct table *t)
 {
 	return (t->name);
+}
+
+/*
+ * table_file - the file whose change changes the table: the source of
+ * texthash: and pcre:, the indexed file postmap(1) writes for the others
+ * (what Postfix itself watches); -1 when there is none or it is too long
+ */
+
+int
+table_file(const struct table *t, char *buf, size_t size)
+{
+	const char *colon = strchr(t->name, ':'), *suffix = "";
+	size_t	i, tlen;
+	int	n;
+
+	if (colon == NULL || colon[1] == 0)
+		return (-1);
+	tlen = (size_t)(colon - t->name);
+	for (i = 0; i < PC_ARRAY_LEN(table_indexed); i++)
+		if (strlen(table_indexed[i][0]) == tlen &&
+		    strncmp(t->name, table_indexed[i][0], tlen) == 0)
+			suffix = table_indexed[i][1];
+	n = snprintf(buf, size, "%s%s", colon + 1, suffix);
+	return (n < 0 || (size_t)n >= size ? -1 : 0);
 }
 
 /* table_is_regex - does the table match patterns (not keys)? */

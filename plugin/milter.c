@@ -206,38 +206,19 @@ milter_watch_add(struct milter_config *c, const char *path, time_t t0)
 		w->state = -1;
 }
 
-/*
- * milter_watch_tables - the files behind a table list: the source of a
- * texthash: or pcre: table, the indexed file postmap(1) writes for the
- * others (what Postfix itself watches).
- */
+/* milter_watch_tables - the files behind a table list (table_file()) */
 
 static void
 milter_watch_tables(struct milter_config *c, const struct table_list *l,
     time_t t0)
 {
-	static const char *const index_suffix[][2] = {
-		{"hash", ".db"}, {"btree", ".db"}, {"cdb", ".cdb"},
-		{"lmdb", ".lmdb"}, {"dbm", ".pag"}, {"sdbm", ".pag"},
-	};
-	const char *name, *colon, *suffix;
 	char	path[PATH_MAX];
-	size_t	i, k, tlen;
+	size_t	i;
 
-	for (i = 0; i < l->n; i++) {
-		name = table_name(l->v[i]);
-		if ((colon = strchr(name, ':')) == NULL || colon[1] != '/')
-			continue;
-		tlen = (size_t)(colon - name);
-		suffix = "";
-		for (k = 0; k < PC_ARRAY_LEN(index_suffix); k++)
-			if (strlen(index_suffix[k][0]) == tlen &&
-			    strncmp(name, index_suffix[k][0], tlen) == 0)
-				suffix = index_suffix[k][1];
-		if (snprintf(path, sizeof(path), "%s%s", colon + 1, suffix) <
-		    (int)sizeof(path))
+	for (i = 0; i < l->n; i++)
+		if (table_file(l->v[i], path, sizeof(path)) == 0 &&
+		    path[0] == '/')
 			milter_watch_add(c, path, t0);
-	}
 }
 
 /* milter_fnv - FNV-1a over n octets */

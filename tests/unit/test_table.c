@@ -322,11 +322,41 @@ teardown(void **state)
 	return (system(cmd) == 0 ? 0 : -1);
 }
 
+/* test_file - the file whose change changes a table */
+
+static void
+test_file(void **state)
+{
+	static const char *const cases[][2] = {
+		{"texthash:/etc/popconn/routing", "/etc/popconn/routing"},
+		{"pcre:/etc/popconn/routing.pcre", "/etc/popconn/routing.pcre"},
+		{"hash:/etc/postfix/virtual", "/etc/postfix/virtual.db"},
+		{"cdb:/etc/postfix/virtual", "/etc/postfix/virtual.cdb"},
+		{"lmdb:/etc/postfix/virtual", "/etc/postfix/virtual.lmdb"},
+	};
+	struct strbuf *why = strbuf_alloc(4096);
+	struct table *t;
+	char	buf[64];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < PC_ARRAY_LEN(cases); i++) {
+		/* missing files: the surrogate keeps its name */
+		(void)table_open(cases[i][0], NULL, &t, why);
+		assert_int_equal(table_file(t, buf, sizeof(buf)), 0);
+		assert_string_equal(buf, cases[i][1]);
+		assert_int_equal(table_file(t, buf, 8), -1);	/* too long */
+		t = table_free(t);
+	}
+	strbuf_free(why);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_texthash),
+		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_texthash_errors),
 		cmocka_unit_test(test_addr_order),
 		cmocka_unit_test(test_pcre),
