@@ -63,6 +63,7 @@
 #include "marker.h"
 #include "safeio.h"
 #include "table.h"
+#include "pfparams.h"
 #include "route.h"
 
 #define ADM_HEADERS_MAX	(1024 * 1024)	/* header bytes route test reads */
@@ -568,19 +569,21 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	};
 	struct strbuf *msg = strbuf_alloc(ADM_HEADERS_MAX);
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	struct strbuf *notes = strbuf_alloc(ROUTE_NOTES_MAX);
 	struct route_header *h = NULL;
+	struct pf_params pf;
 	struct route_config rc_;
 	struct route_result r;
 	struct table_list routing, recips;
 	char  **domains = NULL;
 	char	buf[8192], pb[ADM_TEXT_MAX], pb2[ADM_TEXT_MAX];
-	char   *p, *end, *colon, *next;
-	size_t	nh = 0, nd = 0, i, n;
+	size_t	nh = 0, nd = 0, i;
 	int	ch, fd, rc = 0, trust = 0;
 	ssize_t	got;
 
 	memset(&routing, 0, sizeof(routing));
 	memset(&recips, 0, sizeof(recips));
+	memset(&pf, 0, sizeof(pf));
 	route_result_init(&r);
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 't')
@@ -610,36 +613,27 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	}
 	if (fd != 0)
 		close(fd);
-	/* Unfold into name/value pairs; CRLF -> LF. */
-	for (p = msg->data, n = 0; p[n]; n++)
-		if (p[n] == '\r' && p[n + 1] == '\n')
-			memmove(p + n, p + n + 1, strlen(p + n));
-	for (p = msg->data; *p && *p != '\n'; p = next) {
-		for (end = p; *end; end++)
-			if (*end == '\n' && end[1] != ' ' && end[1] != '\t')
-				break;
-		next = *end ? end + 1 : end;
-		*end = 0;
-		if ((colon = strchr(p, ':')) == NULL)
-			continue;
-		*colon = 0;
-		for (i = 0; i < PC_ARRAY_LEN(adm_keep); i++)
-			if (strcasecmp(p, adm_keep[i]) == 0)
-				break;
-		if (i == PC_ARRAY_LEN(adm_keep))
-			continue;
-		colon++;
-		while (*colon == ' ' || *colon == '\t')
-			colon++;
-		h = xrealloc(h, (nh + 1) * sizeof(*h));
-		h[nh].name = p;
-		h[nh].value = colon;
-		h[nh].len = strcasecmp(p, "Received") == 0 ? 0 : strlen(colon);
-		nh++;
-	}
 	if ((rc = ctl_load(c)) != 0)
 		goto out;
-	nd = route_domains_parse(c->ms.local_domains, &domains);
+	/*
+	 * Invariant 8: the milter's decision on what the milter sees.  The
+	 * milter gets the headers as cleanup rewrote them, with this site's
+	 * Postfix parameters; do the same here, then call route_message().
+	 */
+	if (pf_params_load(c->ms.postfix_config_directory, &pf, why) !=
+	    PC_OK)
+		ctl_note("%s", strbuf_str(why));
+	if (route_cleanup_headers(&pf, msg->data, msg->len, adm_keep,
+	    PC_ARRAY_LEN(adm_keep), &h, &nh, notes) != PC_OK) {
+		ctl_err("cannot read the header");
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (strbuf_len(notes) > 0)
+		printf("cleanup: %s\n", log_printable(pb, sizeof(pb),
+		    strbuf_str(notes), strbuf_len(notes)));
+	nd = route_domains_parse(*c->ms.local_domains ? c->ms.local_domains :
+	    pf.local_domains, &domains);
 	if (table_list_open(c->ms.routing_maps,
 	    c->ms.postfix_config_directory, &routing, why) != PC_OK ||
 	    table_list_open(c->ms.recipient_maps,
@@ -657,9 +651,14 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	rc_.max_recipients = (size_t)c->ms.max_recipients;
 	rc_.hop_limit = ROUTE_HOP_LIMIT;
 	rc_.site = *c->ms.myhostname ? c->ms.myhostname : "localhost";
+	rc_.delim = *c->ms.recipient_delimiter ? c->ms.recipient_delimiter :
+	    pf.recipient_delimiter;
+	rc_.token_limit = (size_t)pf.header_address_token_limit;
+	rc_.size_limit = (size_t)pf.header_size_limit;
 	if (nd == 0)
-		ctl_note("local_domains is empty: the milter would refuse to "
-		    "start");
+		ctl_note("local_domains is empty and Postfix names no local "
+		    "domain: every global message goes to %s",
+		    c->ms.undeliverable_mailbox);
 	if (route_message(&rc_, h, nh, trust, &r, why) != PC_OK) {
 		ctl_err("a table lookup failed (the milter would tempfail): "
 		    "%s", strbuf_str(why));
@@ -682,7 +681,9 @@ out:
 	route_domains_free(domains, nd);
 	table_list_free(&routing);
 	table_list_free(&recips);
-	free(h);
+	route_cleanup_free(h, nh);
+	pf_params_free(&pf);
+	strbuf_free(notes);
 	strbuf_free(msg);
 	strbuf_free(why);
 	return (rc);

@@ -6,6 +6,7 @@
  *		struct addr_list *out, struct strbuf *why);
  *	void addr_list_free(struct addr_list *l);
  *	size_t addr_split(const char *addr, const char **at);
+ *	size_t addr_tok822_count(const char *text, size_t len, size_t limit);
  * DESCRIPTION
  *	addr_parse() parses the value of an address header (To, Cc,
  *	Resent-To, Delivered-To, ...; RFC 5322 section 3.4 with the
@@ -29,6 +30,13 @@
  *
  *	addr_split() returns the length of the local part of a normalized
  *	address and points *at to its '@' (or NULL).
+ *
+ *	addr_tok822_count() counts the tokens of an address header the way
+ *	Postfix's tok822_scan() does (header_address_token_limit): comments,
+ *	quoted strings and domain literals are one token each, and so is each
+ *	of the operators "|%!()<>@,;:\\\".[]"; it stops counting at limit
+ *	(0: no limit).  A count at the limit means Postfix may have cut the
+ *	header there.
  *
  *	Ownership: entries belong to out; addr_list_free() frees them and
  *	leaves an empty list (the struct itself is the caller's).
@@ -54,6 +62,7 @@
 struct addr {
 	char	*addr;		/* normalized addr-spec */
 	char	*name;		/* display name ("" when none) */
+	int	routed;		/* it had an obs-route ("<@a:u@d>") */
 };
 
 struct addr_list {
@@ -67,5 +76,6 @@ int addr_parse(const char *text, size_t len, size_t max_addrs,
     struct addr_list *out, struct strbuf *why);
 void addr_list_free(struct addr_list *l);
 size_t addr_split(const char *addr, const char **at);
+size_t addr_tok822_count(const char *text, size_t len, size_t limit);
 
 #endif

@@ -84,6 +84,7 @@ struct milter_settings {
 	char	*postfix_config_directory;
 	char	*milter_pid_file;
 	long long config_check_interval;
+	char	*recipient_delimiter;	/* "": Postfix's */
 };
 
 extern const struct cfg_param params_fetcher[];

@@ -14,7 +14,8 @@
  *	const char *table_get(const struct table *t, const char *key,
  *		struct table_hit *hit, int *err);	owned by hit
  *	const char *table_get_addr(const struct table *t, const char *addr,
- *		int local, struct table_hit *hit, int *err);	owned by hit
+ *		int local, const char *delim, struct table_hit *hit,
+ *		int *err);	owned by hit
  *
  *	int table_list_open(const char *specs, const char *postfix_conf,
  *		struct table_list *l, struct strbuf *why);
@@ -55,8 +56,10 @@
  *	table_get_addr() follows Postfix's mail_addr_find(3) order for an
  *	address user+ext@domain: "user+ext@domain", "user@domain", then,
  *	when local is set (domain is one of ours), "user+ext" and "user",
- *	then "@domain".  The recipient delimiter is '+'.  Regex tables see
- *	the full address only.
+ *	then "@domain".  The extension starts at the first character of the
+ *	address that is in delim (Postfix's recipient_delimiter; NULL or ""
+ *	means no extensions: the full address, the local part when local,
+ *	and "@domain").  Regex tables see the full address only.
  *
  *	table_list_open() opens a list of specs separated by commas or
  *	white space, in order; l->v[i] is set for every spec even when
@@ -112,7 +115,7 @@ struct table_hit *table_hit_free(struct table_hit *h);
 const char *table_get(const struct table *t, const char *key,
     struct table_hit *hit, int *err);
 const char *table_get_addr(const struct table *t, const char *addr,
-    int local, struct table_hit *hit, int *err);
+    int local, const char *delim, struct table_hit *hit, int *err);
 
 int table_list_open(const char *specs, const char *postfix_conf,
     struct table_list *l, struct strbuf *why);

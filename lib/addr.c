@@ -491,7 +491,7 @@ addr_phrase(const struct addr_lex *lx, size_t a, size_t b,
 
 static void
 addr_add(struct addr_list *l, const struct strbuf *spec,
-    const struct strbuf *name)
+    const struct strbuf *name, int routed)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 8;
@@ -500,6 +500,7 @@ addr_add(struct addr_list *l, const struct strbuf *spec,
 	l->v[l->n].addr = xstrndup(spec->data, spec->len);
 	/* A display name at its limit is dropped, not cut: it never routes. */
 	l->v[l->n].name = xstrdup(name->len < ADDR_NAME_MAX ? name->data : "");
+	l->v[l->n].routed = routed;
 	l->n++;
 }
 
@@ -507,10 +508,11 @@ addr_add(struct addr_list *l, const struct strbuf *spec,
 
 static int
 addr_mailbox(const struct addr_lex *lx, size_t a, size_t b,
-    struct strbuf *spec, struct strbuf *name)
+    struct strbuf *spec, struct strbuf *name, int *routed)
 {
 	size_t	lt, i;
 
+	*routed = 0;
 	for (i = a; i < b; i++)
 		if (lx->v[i].type == TOK_BAD)
 			return (-1);
@@ -526,6 +528,7 @@ addr_mailbox(const struct addr_lex *lx, size_t a, size_t b,
 	i = lt + 1;
 	/* obs-route: "@dom, @dom :" (RFC 5322 section 4.4), skipped */
 	if (addr_tok_is(lx, i, '@')) {
+		*routed = 1;
 		while (i < b - 1 && !addr_tok_is(lx, i, ':'))
 			i++;
 		if (i >= b - 1)
@@ -589,7 +592,7 @@ addr_parse(const char *text, size_t len, size_t max_addrs,
 	struct addr_lex lx;
 	struct strbuf *spec, *name;
 	size_t	i = 0, e, colon, start = out->n;
-	int	rc = PC_OK, in_group = 0;
+	int	rc = PC_OK, in_group = 0, routed;
 
 	if (len > ADDR_TEXT_MAX) {
 		strbuf_printf(why, "address header longer than %d bytes",
@@ -623,14 +626,14 @@ addr_parse(const char *text, size_t len, size_t max_addrs,
 			i = colon + 1;
 			continue;
 		}
-		if (addr_mailbox(&lx, i, e, spec, name) != 0) {
+		if (addr_mailbox(&lx, i, e, spec, name, &routed) != 0) {
 			out->bad++;
 		} else if (out->n - start >= max_addrs) {
 			strbuf_printf(why, "more than %zu addresses", max_addrs);
 			rc = PC_PERM;
 			break;
 		} else
-			addr_add(out, spec, name);
+			addr_add(out, spec, name, routed);
 		i = e;
 	}
 	strbuf_free(spec);
@@ -677,4 +680,62 @@ addr_split(const char *addr, const char **at)
 	p = strchr(p, '@');
 	*at = p;
 	return (p ? (size_t)(p - addr) : strlen(addr));
+}
+
+/*
+ * addr_tok822_count - tokens as Postfix's tok822_scan() counts them: white
+ * space separates, a comment (nested), a quoted string or a domain
+ * literal is one token, each of "|%!()<>@,;:\\\".[]" outside them is one,
+ * a run of anything else is one atom.  A backslash quotes the next byte.
+ * Counting stops at limit (0: no limit).
+ */
+
+size_t
+addr_tok822_count(const char *text, size_t len, size_t limit)
+{
+	static const char ops[] = "|%!()<>@,;:\\\".[]";
+	const char *p = text, *end = text + len;
+	size_t	n = 0;
+	int	depth;
+	char	close;
+
+	while (p < end && (limit == 0 || n < limit)) {
+		unsigned char c = (unsigned char)*p++;
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		n++;
+		if (c == '(') {
+			for (depth = 1; p < end && depth > 0; p++) {
+				if (*p == '\\' && p + 1 < end)
+					p++;
+				else if (*p == '(')
+					depth++;
+				else if (*p == ')')
+					depth--;
+			}
+		} else if (c == '"' || c == '[') {
+			close = c == '"' ? '"' : ']';
+			for (; p < end && *p != close; p++)
+				if (*p == '\\' && p + 1 < end)
+					p++;
+			if (p < end)
+				p++;
+		} else if (c != '\\' && c != 0 && strchr(ops, c) != NULL) {
+			/* one operator */
+		} else {
+			for (p--; p < end; p++) {
+				c = (unsigned char)*p;
+				if (c == '\\') {
+					if (p + 1 < end)
+						p++;
+					continue;
+				}
+				if (c == ' ' || c == '\t' || c == '\r' ||
+				    c == '\n' || (c != 0 && strchr(ops, c)))
+					break;
+			}
+		}
+	}
+	return (n);
 }

@@ -112,6 +112,8 @@ const struct cfg_param params_milter[] = {
 	OFF(milter_pid_file), M},
 	{"config_check_interval", CFG_TIME, "10s", 0, DAY,
 	OFF(config_check_interval), M},
+	{"recipient_delimiter", CFG_STR, "", 0, 0, OFF(recipient_delimiter),
+	M},
 	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
 };
 

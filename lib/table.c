@@ -751,16 +751,20 @@ table_get(const struct table *t, const char *key, struct table_hit *hit,
 
 const char *
 table_get_addr(const struct table *t, const char *addr, int local,
-    struct table_hit *hit, int *err)
+    const char *delim, struct table_hit *hit, int *err)
 {
 	struct strbuf *k;
-	const char *at = strrchr(addr, '@'), *plus, *v = NULL;
-	size_t	llen = at ? (size_t)(at - addr) : strlen(addr), blen;
+	const char *at = strrchr(addr, '@'), *plus = NULL, *v = NULL;
+	size_t	llen = at ? (size_t)(at - addr) : strlen(addr), blen, i0;
 	int	i;
 
 	if (t->kind != TABLE_HASH)
 		return (table_get(t, addr, hit, err));
-	plus = memchr(addr, '+', llen);
+	/* Postfix: the extension starts at the first delimiter character. */
+	for (i0 = 0; delim != NULL && *delim && i0 < llen && plus == NULL;
+	    i0++)
+		if (strchr(delim, addr[i0]) != NULL)
+			plus = addr + i0;
 	blen = plus ? (size_t)(plus - addr) : llen;
 	if (plus == addr)
 		blen = llen;	/* "+foo" has no base name */

@@ -66,6 +66,7 @@
 #include "log.h"
 #include "marker.h"
 #include "params.h"
+#include "pfparams.h"
 #include "strbuf.h"
 #include "table.h"
 #include "route.h"
@@ -95,6 +96,7 @@ struct milter_config {
 	char	**domains;
 	size_t	ndomains;
 	char	*site;
+	struct pf_params pf;		/* the Postfix it works for */
 	struct route_config route;
 };
 
@@ -143,6 +145,7 @@ milter_config_free(struct milter_config *c)
 	cfg_free_values(params_milter, CFG_MAIN, &c->set);
 	cfg_dict_free(c->dict);
 	free(c->site);
+	pf_params_free(&c->pf);
 	memset(c->key, 0, sizeof(c->key));
 	free(c);
 }
@@ -297,13 +300,20 @@ milter_config_load(const char *dir, int strict, struct milter_config **cp,
 	    PC_OK)
 		goto fail;
 	c->key_ok = 1;
-	c->ndomains = route_domains_parse(c->set.local_domains, &c->domains);
-	if (c->ndomains == 0) {
-		strbuf_printf(why, "%s/popconn.cf: local_domains is empty: "
-		    "nothing could be routed", dir);
-		rc = PC_PERM;
-		goto fail;
-	}
+	/* What cleanup does before we see a message, and Postfix's domains. */
+	if (pf_params_load(c->set.postfix_config_directory, &c->pf, w) !=
+	    PC_OK)
+		log_warn("%s", strbuf_str(w));
+	if (*c->set.local_domains)
+		c->ndomains = route_domains_parse(c->set.local_domains,
+		    &c->domains);
+	else
+		c->ndomains = route_domains_parse(c->pf.local_domains,
+		    &c->domains);
+	if (c->ndomains == 0)
+		log_warn("%s/popconn.cf: local_domains is empty and Postfix "
+		    "names no local domain: global-mailbox mail goes to %s",
+		    dir, c->set.undeliverable_mailbox);
 	rc = table_list_open(c->set.routing_maps,
 	    c->set.postfix_config_directory, &c->routing, w);
 	if (rc != PC_OK) {
@@ -338,6 +348,10 @@ milter_config_load(const char *dir, int strict, struct milter_config **cp,
 	c->route.max_recipients = (size_t)c->set.max_recipients;
 	c->route.hop_limit = ROUTE_HOP_LIMIT;
 	c->route.site = c->site;
+	c->route.delim = *c->set.recipient_delimiter ?
+	    c->set.recipient_delimiter : c->pf.recipient_delimiter;
+	c->route.token_limit = (size_t)c->pf.header_address_token_limit;
+	c->route.size_limit = (size_t)c->pf.header_size_limit;
 	strbuf_reset(w);
 	(void)strbuf_printf(w, "%s/popconn.cf", dir);
 	milter_watch_add(c, strbuf_str(w), t0);
@@ -722,8 +736,17 @@ milter_apply(SMFICTX *ctx, struct milter_ctx *mc, const struct marker *m,
 	if (route_trace(&mc->cfg->route, m->mailbox, r, b) != 0)
 		goto out;
 	if (!r->undeliverable) {
-		/* Delete exactly the string seen in envrcpt. */
-		if (milter_shim_delrcpt(ctx, mc->rcpt) != MI_SUCCESS)
+		/*
+		 * cleanup deletes the recipients whose original address
+		 * (what sendmail was given: undeliverable_mailbox as it
+		 * is written) equals ours; envrcpt showed the rewritten
+		 * one ("postmaster" -> "postmaster@$myorigin").  Delete by
+		 * both: deleting an address that is not there is a no-op.
+		 */
+		if (milter_shim_delrcpt(ctx,
+		    mc->cfg->set.undeliverable_mailbox) != MI_SUCCESS ||
+		    (strcmp(mc->rcpt, mc->cfg->set.undeliverable_mailbox) !=
+		    0 && milter_shim_delrcpt(ctx, mc->rcpt) != MI_SUCCESS))
 			goto out;
 		for (i = 0; i < r->n; i++) {
 			char	a[ADDR_SPEC_MAX + 3];

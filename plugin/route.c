@@ -201,15 +201,67 @@ route_domains_free(char **v, size_t n)
 int
 route_is_local(const struct route_config *cfg, const char *addr)
 {
-	const char *at = strrchr(addr, '@');
+	const char *at;
 	size_t	i;
 
-	if (at == NULL || at == addr)
+	if (addr_split(addr, &at) == 0 || at == NULL)
 		return (0);
 	for (i = 0; i < cfg->ndomains; i++)
 		if (strcasecmp(at + 1, cfg->domains[i]) == 0)
 			return (1);
 	return (0);
+}
+
+/*
+ * route_local_ok - may addr be added as a recipient?  Invariant 4: only
+ * an address Postfix delivers here.  Its domain must be one of
+ * local_domains, and its local part must not be one that Postfix's
+ * resolver turns into another address: "%" (allow_percent_hack), "!"
+ * (swap_bangpath), "@" or any quoted local part (resolve_dequoted_address
+ * unquotes "a@b"@here), and no source route.  0 and the reason in why
+ * when it is refused.
+ */
+
+int
+route_local_ok(const struct route_config *cfg, const char *addr, int routed,
+    struct strbuf *why)
+{
+	const char *at;
+	size_t	llen = addr_split(addr, &at), i;
+
+	if (at == NULL || llen == 0) {
+		strbuf_printf(why, "no domain");
+		return (0);
+	}
+	if (!route_is_local(cfg, addr)) {
+		strbuf_printf(why, "not in local_domains");
+		return (0);
+	}
+	if (routed) {
+		strbuf_printf(why, "source route");
+		return (0);
+	}
+	if (addr[0] == '"') {
+		strbuf_printf(why, "quoted local part");
+		return (0);
+	}
+	for (i = 0; i < llen; i++) {
+		if (strchr("%!@", addr[i]) != NULL) {
+			strbuf_printf(why, "'%c' in the local part (Postfix "
+			    "would route it elsewhere)", addr[i]);
+			return (0);
+		}
+		if ((unsigned char)addr[i] < 0x21 || addr[i] == 0x7f) {
+			strbuf_printf(why, "control character in the local "
+			    "part");
+			return (0);
+		}
+	}
+	if (addr[0] == '|' || addr[0] == '/') {
+		strbuf_printf(why, "local part starts with '%c'", addr[0]);
+		return (0);
+	}
+	return (1);
 }
 
 /* route_strip - addr without surrounding angle brackets, into buf */
@@ -292,8 +344,8 @@ route_add_rcpt(struct route_state *st, const char *addr, const char *reason)
 	/* recipient_maps: an unknown recipient goes to the mailbox. */
 	if (rm != NULL && rm->n > 0) {
 		for (found = 0, i = 0; i < rm->n && !found; i++) {
-			if (table_get_addr(rm->v[i], addr, 1, st->hit,
-			    &err) != NULL)
+			if (table_get_addr(rm->v[i], addr, 1, st->cfg->delim,
+			    st->hit, &err) != NULL)
 				found = 1;
 			if (err != PC_OK) {
 				strbuf_printf(st->why, "recipient_maps: %s",
@@ -358,12 +410,13 @@ route_add_result(struct route_state *st, const char *value,
 		    l.n != 1 || l.bad != 0 || *l.v[0].name) {
 			route_note(st->r, "table result %.*s refused (not an "
 			    "address)", (int)(len > 100 ? 100 : len), p);
-		} else if (!route_is_local(st->cfg, l.v[0].addr)) {
+		} else if (!route_local_ok(st->cfg, l.v[0].addr,
+		    l.v[0].routed, w)) {
 			/* Invariant 4: never a recipient outside. */
-			route_note(st->r, "table result %s refused (not in "
-			    "local_domains)", l.v[0].addr);
-			log_warn("%s: result %s refused: not in local_domains",
-			    reason, l.v[0].addr);
+			route_note(st->r, "table result %s refused (%s)",
+			    l.v[0].addr, strbuf_str(w));
+			log_warn("%s: result %s refused: %s", reason,
+			    l.v[0].addr, strbuf_str(w));
 		} else
 			rc = route_add_rcpt(st, l.v[0].addr, reason);
 		addr_list_free(&l);
@@ -377,17 +430,20 @@ route_add_result(struct route_state *st, const char *value,
 /* route_one - route one candidate address */
 
 static int
-route_one(struct route_state *st, const char *hname, const char *addr)
+route_one(struct route_state *st, const char *hname, const char *addr,
+    int routed)
 {
 	const struct table_list *tl = st->cfg->routing;
 	struct strbuf *reason = strbuf_alloc(ROUTE_NOTES_MAX);
+	struct strbuf *w;
 	const char *v;
 	size_t	i;
 	int	local = route_is_local(st->cfg, addr), err, rc = PC_OK;
 	char   *low;
 
 	for (i = 0; tl != NULL && i < tl->n; i++) {
-		v = table_get_addr(tl->v[i], addr, local, st->hit, &err);
+		v = table_get_addr(tl->v[i], addr, local, st->cfg->delim,
+		    st->hit, &err);
 		if (err != PC_OK) {
 			strbuf_printf(st->why, "routing_maps: %s",
 			    strbuf_str(st->hit->why));
@@ -404,13 +460,20 @@ route_one(struct route_state *st, const char *hname, const char *addr)
 			goto out;
 		}
 	}
-	if (local) {
+	w = strbuf_alloc(256);
+	if (local && route_local_ok(st->cfg, addr, routed, w)) {
 		low = route_lower(addr);
 		strbuf_printf(reason, "%s: default rule", hname);
 		rc = route_add_rcpt(st, low, strbuf_str(reason));
 		free(low);
+	} else if (local) {
+		/* Invariant 4: a local domain, but Postfix would relay it. */
+		route_note(st->r, "%s: %s refused (%s)", hname, addr,
+		    strbuf_str(w));
+		log_warn("%s: %s refused: %s", hname, addr, strbuf_str(w));
 	} else
 		route_note(st->r, "%s: %s not local, no rule", hname, addr);
+	strbuf_free(w);
 out:
 	strbuf_free(reason);
 	return (rc);
@@ -497,6 +560,38 @@ route_loop(const struct route_config *cfg, const struct route_header *h,
 	return (0);
 }
 
+/*
+ * route_cut - has Postfix cut this header?  cleanup(8) keeps at most
+ * header_address_token_limit tokens of an address header and at most
+ * header_size_limit bytes of any header, and drops the rest without a
+ * word to the milter.  A list cut short must not be routed to what is
+ * left of it: a header at the token limit, or within a tenth of the size
+ * limit, counts as cut (the rewriting cleanup does after the cut moves
+ * the size a little either way).
+ */
+
+static int
+route_cut(const struct route_config *cfg, const struct route_header *h,
+    struct route_result *r)
+{
+	size_t	size = strlen(h->name) + 2 + h->len;
+
+	if (cfg->token_limit > 0 && addr_tok822_count(h->value, h->len,
+	    cfg->token_limit) >= cfg->token_limit) {
+		strbuf_printf(r->reason, "%s: header cut by Postfix at "
+		    "header_address_token_limit (%zu tokens)", h->name,
+		    cfg->token_limit);
+		return (1);
+	}
+	if (cfg->size_limit > 0 && size >= cfg->size_limit - cfg->size_limit /
+	    10) {
+		strbuf_printf(r->reason, "%s: header cut by Postfix at "
+		    "header_size_limit (%zu bytes)", h->name, cfg->size_limit);
+		return (1);
+	}
+	return (0);
+}
+
 /* route_message - decide the recipients of one message */
 
 int
@@ -529,6 +624,10 @@ route_message(const struct route_config *cfg, const struct route_header *h,
 		    route_name_in(h[i].name, route_env_headers,
 		    PC_ARRAY_LEN(route_env_headers))))
 			continue;
+		if (route_cut(cfg, &h[i], r)) {
+			r->undeliverable = 1;
+			goto out;
+		}
 		memset(&l, 0, sizeof(l));
 		if (addr_parse(h[i].value, h[i].len, ROUTE_ADDRS_MAX - total,
 		    &l, w) != PC_OK) {
@@ -545,7 +644,8 @@ route_message(const struct route_config *cfg, const struct route_header *h,
 		for (j = 0; j < l.n && rc == PC_OK && !st.overflow; j++) {
 			if (route_seen(&st, route_lower(l.v[j].addr)))
 				continue;
-			rc = route_one(&st, h[i].name, l.v[j].addr);
+			rc = route_one(&st, h[i].name, l.v[j].addr,
+			    l.v[j].routed);
 		}
 		addr_list_free(&l);
 		if (rc == PC_OK)

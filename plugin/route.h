@@ -10,11 +10,18 @@
  *	int route_trace(const struct route_config *cfg, const char *mailbox,
  *		const struct route_result *r, struct strbuf *out);
  *	int route_is_local(const struct route_config *cfg, const char *addr);
+ *	int route_local_ok(const struct route_config *cfg, const char *addr,
+ *		int routed, struct strbuf *why);
  *	int route_placeholder_match(const char *placeholder,
  *		const char *seen);
  *	size_t route_domains_parse(const char *list, char ***v);
  *		*v: caller frees with route_domains_free()
  *	void route_domains_free(char **v, size_t n);
+ *	int route_cleanup_headers(const struct pf_params *pf,
+ *		const char *text, size_t len, const char *const *keep,
+ *		size_t nkeep, struct route_header **hv, size_t *nh,
+ *		struct strbuf *notes);	(route_cleanup.c)
+ *	void route_cleanup_free(struct route_header *hv, size_t nh);
  * DESCRIPTION
  *	route_message() decides where a message that the fetcher injected
  *	from a global mailbox goes, given its headers in order (h, nh) and
@@ -33,8 +40,16 @@
  *	   text of each candidate header (unfolded value).
  *	4. Otherwise the default rule: user@<local domain> -> the local
  *	   recipient user@<local domain> (local part in lower case).
- *	5. No recipient outside cfg->domains, ever: a table result outside
- *	   them is refused and noted.  With cfg->recipients set, a recipient
+ *	   Table lookups split an address extension at cfg->delim
+ *	   (Postfix's recipient_delimiter; "" or NULL: none).
+ *	0. Cuts: an address header at cfg->token_limit tokens (Postfix's
+ *	   header_address_token_limit) or within a tenth of cfg->size_limit
+ *	   (header_size_limit) was cut short by cleanup: the message goes
+ *	   to the undeliverable mailbox, never to what is left of the list.
+ *	5. No recipient outside cfg->domains, ever, and none that Postfix
+ *	   would send elsewhere (route_local_ok(): '%', '!', '@' or quotes
+ *	   in the local part, a source route): refused and noted, whether
+ *	   it comes from a header (default rule) or a table result.  With cfg->recipients set, a recipient
  *	   none of those tables lists is replaced by the undeliverable
  *	   mailbox (noted "unknown recipient").  More than
  *	   cfg->max_recipients recipients: the undeliverable mailbox.
@@ -81,6 +96,9 @@ struct route_config {
 	size_t	max_recipients;
 	size_t	hop_limit;
 	const char *site;		/* our name in the trace header */
+	const char *delim;		/* recipient_delimiter ("": none) */
+	size_t	token_limit;		/* header_address_token_limit (0) */
+	size_t	size_limit;		/* header_size_limit (0: none) */
 };
 
 struct route_header {
@@ -111,8 +129,16 @@ int route_message(const struct route_config *cfg,
 int route_trace(const struct route_config *cfg, const char *mailbox,
     const struct route_result *r, struct strbuf *out);
 int route_is_local(const struct route_config *cfg, const char *addr);
+int route_local_ok(const struct route_config *cfg, const char *addr,
+    int routed, struct strbuf *why);
 int route_placeholder_match(const char *placeholder, const char *seen);
 size_t route_domains_parse(const char *list, char ***v);
 void route_domains_free(char **v, size_t n);
+
+struct pf_params;
+int route_cleanup_headers(const struct pf_params *pf, const char *text,
+    size_t len, const char *const *keep, size_t nkeep,
+    struct route_header **hv, size_t *nh, struct strbuf *notes);
+void route_cleanup_free(struct route_header *hv, size_t nh);
 
 #endif

@@ -59,7 +59,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	first = xstrndup((const char *)data + 1, nl ? (size_t)(nl - (data +
 	    1)) : size - 1);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		(void)table_get_addr(t, keys[i], (int)(i & 1), hit, &err);
+		(void)table_get_addr(t, keys[i], (int)(i & 1),
+		    (i & 2) ? "+" : "", hit, &err);
 		if (rc != 0 && err == 0)
 			abort();	/* a surrogate must fail */
 	}

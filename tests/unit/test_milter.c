@@ -226,6 +226,7 @@ test_route(void **state)
 	    "Delivered-To: domain@isp.test"), SMFIS_CONTINUE);
 	snprintf(want, sizeof(want),
 	    "chg X-Popconn-Marker 1 NULL\n"
+	    "delrcpt postmaster\n"
 	    "delrcpt <postmaster@popconn-test.localdomain>\n"
 	    "addrcpt <kim@example.test>\n"
 	    "addrcpt <chris@example.test>\n"

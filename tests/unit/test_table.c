@@ -83,7 +83,7 @@ get(const struct table *t, const char *key, int addr, int local)
 	const char *v;
 	int	err;
 
-	v = addr ? table_get_addr(t, key, local, h, &err) :
+	v = addr ? table_get_addr(t, key, local, "+", h, &err) :
 	    table_get(t, key, h, &err);
 	assert_int_equal(err, PC_OK);
 	if (v == NULL)
