@@ -170,7 +170,8 @@ rc_emit(struct strbuf *out, const struct rc_toks *t, size_t a, size_t b)
 
 	for (i = a; i < b; i++) {
 		word = t->v[i].type != RC_OP;
-		if ((prev_word && word) || rc_is(t, i, '<'))
+		if (((prev_word && word) || rc_is(t, i, '<')) && out->len > 0 &&
+		    out->data[out->len - 1] != ' ')
 			(void)strbuf_putc(out, ' ');
 		(void)strbuf_append(out, t->v[i].s, t->v[i].len);
 		prev_word = word;
@@ -430,8 +431,9 @@ route_cleanup_headers(const struct pf_params *pf, const char *text,
 			hv = xrealloc(hv, cap * sizeof(*hv));
 		}
 		hv[nh].name = xstrdup(name);
+		/* The milter gets a C string: a NUL ends the value there. */
 		hv[nh].value = xstrndup(val->data, val->len);
-		hv[nh].len = val->len;
+		hv[nh].len = strlen(hv[nh].value);
 		nh++;
 	}
 	strbuf_free(val);

@@ -18,6 +18,7 @@
 #include "strbuf.h"
 #include "table.h"
 #include "addr.h"
+#include "pfparams.h"
 #include "route.h"
 
 static char tmpdir[] = "/tmp/test_route.XXXXXX";
@@ -282,6 +283,223 @@ test_placeholder(void **state)
 	assert_false(route_placeholder_match("", "<x@y>"));
 }
 
+
+/* Invariant 4: nothing Postfix would send elsewhere (issue 14, defect 2) */
+static void
+test_no_relay(void **state)
+{
+	(void)state;
+	assert_string_equal(RUN(0, "To: evil%outside.test@example.test"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: \"evil2@outside.test\"@example.test"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: outside.test!evil3@example.test"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: <@relay.test:evil4@example.test>"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: \"a b\"@example.test"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: \"|/bin/sh\"@example.test"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: /etc/passwd@example.test"),
+	    "U:no routable recipient");
+	/* the others still go */
+	assert_string_equal(RUN(0, "To: evil%outside.test@example.test, "
+	    "kim@example.test"), "kim@example.test");
+	/* quoted but a dot-atom inside: the parser unquotes, it is plain */
+	assert_string_equal(RUN(0, "To: \"kim\"@example.test"),
+	    "kim@example.test");
+	/* table results get the same check */
+	assert_string_equal(RUN(0, "To: relay@lists.example"),
+	    "U:no routable recipient");
+	assert_string_equal(RUN(0, "To: quoted@lists.example"),
+	    "U:no routable recipient");
+}
+
+/* recipient_delimiter: Postfix's, for table lookups (defect 4) */
+static void
+test_delimiter(void **state)
+{
+	(void)state;
+	cfg.recipients = &recipients;
+	cfg.delim = "+";
+	assert_string_equal(RUN(0, "To: kim+tag@example.test"),
+	    "kim+tag@example.test");
+	cfg.delim = "";
+	/* no delimiter: kim+tag is a user of its own, not in the map */
+	assert_string_equal(RUN(0, "To: kim+tag@example.test"),
+	    "postmaster@example.test");
+	cfg.delim = "-+";
+	assert_string_equal(RUN(0, "To: kim-tag@example.test"),
+	    "kim-tag@example.test");
+	cfg.delim = NULL;
+	cfg.recipients = NULL;
+}
+
+/* headers cleanup cut: never a subset (defect 3) */
+static void
+test_cut(void **state)
+{
+	struct strbuf *b = strbuf_alloc(ADDR_TEXT_MAX);
+	const char *l[1];
+	int	i;
+
+	(void)state;
+	cfg.token_limit = 100;
+	strbuf_puts(b, "To: ");
+	for (i = 0; i < 19; i++)
+		strbuf_appendf(b, "u%d@outside.test, ", i);
+	strbuf_puts(b, "kim@example.test");
+	l[0] = strbuf_str(b);
+	/* 19 * 6 + 5 tokens: over the limit of 100 */
+	assert_string_equal(run(0, l, 1), "U:To: header cut by Postfix at "
+	    "header_address_token_limit (100 tokens)");
+	cfg.token_limit = 200;
+	assert_string_equal(run(0, l, 1), "kim@example.test");
+	cfg.token_limit = 0;
+	cfg.size_limit = 200;
+	assert_string_equal(run(0, l, 1), "U:To: header cut by Postfix at "
+	    "header_size_limit (200 bytes)");
+	cfg.size_limit = 0;
+	strbuf_free(b);
+}
+
+/* the tokens Postfix counts against header_address_token_limit */
+static void
+test_tok822_count(void **state)
+{
+	(void)state;
+	assert_int_equal(addr_tok822_count("", 0, 0), 0);
+	assert_int_equal(addr_tok822_count("a@b.c", 5, 0), 5);
+	assert_int_equal(addr_tok822_count("Kim (x(y)z) <k@x>", 17, 0), 7);
+	assert_int_equal(addr_tok822_count("\"a,b\"@[1.2.3.4]", 15, 0), 3);
+	assert_int_equal(addr_tok822_count("a%b!c|d", 7, 0), 7);
+	assert_int_equal(addr_tok822_count("a\\@b", 4, 0), 1);
+	assert_int_equal(addr_tok822_count("a@b.c", 5, 3), 3);
+	/* unclosed comment and quote swallow the rest: one token */
+	assert_int_equal(addr_tok822_count("(abc", 4, 0), 1);
+	assert_int_equal(addr_tok822_count("\"abc", 4, 0), 1);
+	assert_int_equal(addr_tok822_count("x\\", 2, 0), 1);
+}
+
+/* cleanup_headers - run route_cleanup_headers() on text; "Name=value|" */
+
+static const char *
+cleanup(const struct pf_params *pf, const char *text)
+{
+	static const char *const keep[] = {"To", "Cc", "Delivered-To"};
+	static char out[8192];
+	struct route_header *h;
+	struct strbuf *notes = strbuf_alloc(4096);
+	size_t	n, i;
+
+	assert_int_equal(route_cleanup_headers(pf, text, strlen(text), keep,
+	    3, &h, &n, notes), PC_OK);
+	out[0] = 0;
+	for (i = 0; i < n; i++) {
+		size_t	l = strlen(out);
+
+		snprintf(out + l, sizeof(out) - l, "%s=%.*s|", h[i].name,
+		    (int)h[i].len, h[i].value);
+	}
+	route_cleanup_free(h, n);
+	strbuf_free(notes);
+	return (out);
+}
+
+/* route test: what cleanup does before the milter sees the headers */
+static void
+test_cleanup_emulation(void **state)
+{
+	struct pf_params pf;
+	struct strbuf *why = strbuf_alloc(256), *b;
+	const char *conf = "myorigin = example.test\nmydomain = example.test\n"
+	    "header_address_token_limit = 30\nheader_size_limit = 300\n";
+	int	i;
+
+	(void)state;
+	memset(&pf, 0, sizeof(pf));
+	assert_int_equal(pf_params_parse(conf, strlen(conf), &pf, why),
+	    PC_OK);
+	assert_string_equal(cleanup(&pf, "To: alice, dave\n\nbody\n"),
+	    "To=alice@example.test, dave@example.test|");
+	assert_string_equal(cleanup(&pf, "To : bob@example.test\n"),
+	    "To=bob@example.test|");
+	assert_string_equal(cleanup(&pf, "Cc: carol@example.test.\n"),
+	    "Cc=carol@example.test|");
+	assert_string_equal(cleanup(&pf, "To: Kim <kim>,\n\tLee (x) <lee>\n"),
+	    "To=Kim <kim@example.test>, Lee (x) <lee@example.test>|");
+	assert_string_equal(cleanup(&pf, "To: evil%outside.test\n"),
+	    "To=evil@outside.test|");
+	assert_string_equal(cleanup(&pf, "To: outside.test!evil\n"),
+	    "To=evil@outside.test|");
+	assert_string_equal(cleanup(&pf, "To: evil%x.test@example.test\n"),
+	    "To=evil%x.test@example.test|");
+	assert_string_equal(cleanup(&pf, "To: <@a.test:kim@example.test>\n"),
+	    "To=<kim@example.test>|");
+	assert_string_equal(cleanup(&pf, "To: team: a, b;\n"),
+	    "To=team: a@example.test, b@example.test; |");
+	/* Delivered-To is not rewritten; a bad line ends the header */
+	assert_string_equal(cleanup(&pf, "Delivered-To: x\nnot a header\n"
+	    "To: kim@example.test\n"), "Delivered-To=x|");
+	/* the token limit: the list is cut, the milter's check sees it */
+	b = strbuf_alloc(4096);
+	strbuf_puts(b, "To: ");
+	for (i = 0; i < 10; i++)
+		strbuf_appendf(b, "u%d@example.test, ", i);
+	strbuf_puts(b, "kim@example.test\n");
+	assert_int_equal(strlen(cleanup(&pf, strbuf_str(b))) < 6 * 30, 1);
+	/* the size limit: cut at 300 bytes */
+	strbuf_reset(b);
+	strbuf_puts(b, "Cc: ");
+	for (i = 0; i < 100; i++)
+		strbuf_puts(b, "x");
+	strbuf_puts(b, "@example.test\n");
+	for (i = 0; i < 30; i++)
+		strbuf_puts(b, " (a long comment line here)\n");
+	assert_true(strlen(cleanup(&pf, strbuf_str(b))) <= 300);
+	/* Postfix's defaults when asked nothing; append_dot_mydomain */
+	conf = "append_dot_mydomain = yes\nmydomain = corp.test\n";
+	assert_int_equal(pf_params_parse(conf, strlen(conf), &pf, why),
+	    PC_OK);
+	assert_string_equal(cleanup(&pf, "To: kim@host\n"),
+	    "To=kim@host.corp.test|");
+	pf_params_free(&pf);
+	strbuf_free(b);
+	strbuf_free(why);
+}
+
+/* postconf -x output: hostile and plain */
+static void
+test_pf_params(void **state)
+{
+	struct pf_params pf;
+	struct strbuf *why = strbuf_alloc(256);
+	const char *ok = "mydestination = $myhostname, localhost.x, "
+	    "hash:/etc/postfix/d\nvirtual_mailbox_domains = v.test\n"
+	    "virtual_alias_domains =\nrecipient_delimiter = +-\n"
+	    "unknown_name = 1\nswap_bangpath = no\n";
+
+	(void)state;
+	memset(&pf, 0, sizeof(pf));
+	assert_int_equal(pf_params_parse(ok, strlen(ok), &pf, why), PC_OK);
+	assert_string_equal(pf.local_domains,
+	    "$myhostname, localhost.x, v.test");
+	assert_string_equal(pf.skipped, "hash:/etc/postfix/d");
+	assert_string_equal(pf.recipient_delimiter, "+-");
+	assert_int_equal(pf.swap_bangpath, 0);
+	assert_int_equal(pf.header_address_token_limit, 10240);
+	assert_int_equal(pf_params_parse("x\n", 2, &pf, why), PC_PERM);
+	assert_int_equal(pf_params_parse("swap_bangpath = maybe\n", 22, &pf,
+	    why), PC_PERM);
+	assert_int_equal(pf_params_parse("header_size_limit = -5\n", 23,
+	    &pf, why), PC_PERM);
+	assert_int_equal(pf_params_parse("header_size_limit = 99999999999\n",
+	    32, &pf, why), PC_PERM);
+	pf_params_free(&pf);
+	strbuf_free(why);
+}
+
 static int
 setup(void **state)
 {
@@ -296,7 +514,9 @@ setup(void **state)
 	    "team@lists.example kim@example.test, pat@second.test\n"
 	    "evil@lists.example someone@outside.test\n"
 	    "mixed@lists.example x@outside.test lee\n"
-	    "alias@example.test pat\n"));
+	    "alias@example.test pat\n"
+	    "relay@lists.example evil%outside.test@example.test\n"
+	    "quoted@lists.example \"a@b\"@example.test\n"));
 	snprintf(specs + strlen(specs), sizeof(specs) - strlen(specs),
 	    ", pcre:%s", put("routing.pcre",
 	    "/^(.*)@pcre\\.example$/ $1\n"
@@ -349,6 +569,12 @@ main(void)
 		cmocka_unit_test(test_table_error),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_placeholder),
+		cmocka_unit_test(test_no_relay),
+		cmocka_unit_test(test_delimiter),
+		cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_tok822_count),
+		cmocka_unit_test(test_cleanup_emulation),
+		cmocka_unit_test(test_pf_params),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
