@@ -972,9 +972,24 @@ ctl_cmd_check(struct ctl *c, int argc, char **argv)
 		    != PC_OK)
 			chk_err(&k, "marker_secret_file: %s", strbuf_str(why));
 		memset(key, 0, sizeof(key));
-		if (*c->ms.local_domains == 0)
-			chk_err(&k, "%s/popconn.cf: local_domains is empty: "
-			    "global mailboxes cannot be routed", c->dir);
+		if (*c->ms.local_domains == 0) {
+			struct pf_params pf;
+
+			memset(&pf, 0, sizeof(pf));
+			strbuf_reset(why);
+			if (pf_params_load(c->ms.postfix_config_directory, &pf,
+			    why) != PC_OK)
+				chk_warn(&k, "%s", strbuf_str(why));
+			if (*pf.local_domains == 0)
+				chk_err(&k, "%s/popconn.cf: local_domains is "
+				    "empty and Postfix names no local domain: "
+				    "global mailboxes cannot be routed",
+				    c->dir);
+			else
+				ctl_note("local_domains: Postfix's (%s)",
+				    pf.local_domains);
+			pf_params_free(&pf);
+		}
 	}
 	strbuf_reset(why);
 	if (table_list_open(c->ms.routing_maps,
