@@ -701,24 +701,43 @@ milter_trusted(SMFICTX *ctx, struct milter_ctx *mc, struct marker *m,
 	return (1);
 }
 
-/* milter_log_route - the one log line of a routed message */
+/*
+ * milter_log_route - the log lines of a routed message: one, or as many
+ * as the recipients need (LOG_LINE_MAX is 2 KB), each with the queue id
+ * and mailbox so that a grep finds them all.
+ */
+
+#define MILTER_LOG_CHUNK	1500
 
 static void
 milter_log_route(const char *qid, const struct marker *m,
     const struct milter_config *c, const struct route_result *r)
 {
-	struct strbuf *b = strbuf_alloc(8192);
-	size_t	i;
+	struct strbuf *b = strbuf_alloc(MILTER_LOG_CHUNK + 2 * ADDR_SPEC_MAX +
+	    ROUTE_NOTES_MAX);
+	size_t	i, part = 1;
 
 	if (r->undeliverable)
 		(void)strbuf_printf(b, "to=<%s> (undeliverable: %s)",
 		    c->set.undeliverable_mailbox, strbuf_str(r->reason));
-	for (i = 0; i < r->n; i++)
-		(void)strbuf_appendf(b, "%sto=<%s> (%s)", i ? ", " : "",
-		    r->v[i].addr, r->v[i].reason);
+	for (i = 0; i < r->n; i++) {
+		if (b->len > MILTER_LOG_CHUNK) {
+			log_info("%s: mailbox=%s, part %zu, %s", qid,
+			    m->mailbox, part++, strbuf_str(b));
+			strbuf_reset(b);
+		}
+		(void)strbuf_appendf(b, "%sto=<%s> (%.200s)", b->len ? ", " :
+		    "", r->v[i].addr, r->v[i].reason);
+	}
+	if (r->n > 0 && part > 1)
+		(void)strbuf_appendf(b, ", %zu recipients", r->n);
 	if (r->notes->len > 0)
-		(void)strbuf_appendf(b, ", notes: %s", strbuf_str(r->notes));
-	log_info("%s: mailbox=%s, %s", qid, m->mailbox, strbuf_str(b));
+		(void)strbuf_appendf(b, ", notes: %.400s", strbuf_str(r->notes));
+	if (part > 1)
+		log_info("%s: mailbox=%s, part %zu, %s", qid, m->mailbox, part,
+		    strbuf_str(b));
+	else
+		log_info("%s: mailbox=%s, %s", qid, m->mailbox, strbuf_str(b));
 	strbuf_free(b);
 }
 

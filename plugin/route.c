@@ -631,8 +631,13 @@ route_message(const struct route_config *cfg, const struct route_header *h,
 		memset(&l, 0, sizeof(l));
 		if (addr_parse(h[i].value, h[i].len, ROUTE_ADDRS_MAX - total,
 		    &l, w) != PC_OK) {
-			strbuf_printf(r->reason, "%s: %s", h[i].name,
-			    strbuf_str(w));
+			if (total + l.n >= ROUTE_ADDRS_MAX)
+				strbuf_printf(r->reason, "%s: more than %d "
+				    "addresses in the message", h[i].name,
+				    ROUTE_ADDRS_MAX);
+			else
+				strbuf_printf(r->reason, "%s: %s", h[i].name,
+				    strbuf_str(w));
 			r->undeliverable = 1;
 			addr_list_free(&l);
 			goto out;
@@ -663,6 +668,8 @@ route_message(const struct route_config *cfg, const struct route_header *h,
 		r->undeliverable = 1;
 	}
 out:
+	if (r->undeliverable)
+		route_result_clear(r);	/* the mailbox alone, nothing else */
 	for (k = 0; k < st.seencap; k++)
 		free(st.seen[k]);
 	free(st.seen);
@@ -673,22 +680,38 @@ out:
 	return (rc);
 }
 
-/* route_trace - the value of our trace header */
+/*
+ * route_trace - the value of our trace header, at most ROUTE_TRACE_MAX
+ * bytes (libmilter refuses a header over 64 KB, and Postfix would retry
+ * such a message for ever): the recipients that fit, then how many more
+ * there are; the full list is the log's.
+ */
 
 int
 route_trace(const struct route_config *cfg, const char *mailbox,
     const struct route_result *r, struct strbuf *out)
 {
+	char	buf[ADDR_SPEC_MAX + ROUTE_NOTES_MAX + 16];
 	size_t	i;
+	int	n;
 
 	if (strbuf_printf(out, "by %s; mailbox=%s;", cfg->site, mailbox) != 0)
 		return (-1);
 	if (r->undeliverable)
-		return (strbuf_appendf(out, "\n\t<%s> (undeliverable: %s);",
-		    cfg->undeliverable, strbuf_str(r->reason)));
-	for (i = 0; i < r->n; i++)
-		if (strbuf_appendf(out, "\n\t<%s> (%s);", r->v[i].addr,
-		    r->v[i].reason) != 0)
+		return (strbuf_appendf(out, "\n\t<%s> (undeliverable: %.*s);",
+		    cfg->undeliverable, ROUTE_TRACE_MAX / 2,
+		    strbuf_str(r->reason)));
+	for (i = 0; i < r->n; i++) {
+		n = snprintf(buf, sizeof(buf), "\n\t<%s> (%s);", r->v[i].addr,
+		    r->v[i].reason);
+		if (n < 0 || (size_t)n >= sizeof(buf) || out->len + (size_t)n +
+		    64 > ROUTE_TRACE_MAX)
+			break;
+		if (strbuf_puts(out, buf) != 0)
 			return (-1);
+	}
+	if (i < r->n && strbuf_appendf(out, "\n\t(%zu more recipients; the "
+	    "full list is in the log)", r->n - i) != 0)
+		return (-1);
 	return (0);
 }

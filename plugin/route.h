@@ -62,7 +62,8 @@
  *
  *	route_trace() formats the value of ROUTE_TRACE_HEADER: "by SITE;
  *	mailbox=NAME;" then one "<rcpt> (reason);" per recipient, each on
- *	its own folded line.
+ *	its own folded line, at most ROUTE_TRACE_MAX bytes: past that,
+ *	"(N more recipients; the full list is in the log)".
  *
  *	route_placeholder_match() says whether the envelope recipient seen
  *	by the milter is the fetcher's placeholder: equal (ignoring case
@@ -86,6 +87,7 @@
 #define ROUTE_ADDRS_MAX		10000	/* candidate addresses per message */
 #define ROUTE_HOP_LIMIT		50	/* Postfix's hopcount_limit */
 #define ROUTE_NOTES_MAX		4096
+#define ROUTE_TRACE_MAX		8192	/* trace header value, bytes */
 
 struct route_config {
 	char	**domains;		/* local_domains, lower case */

@@ -222,8 +222,48 @@ test_fanout(void **state)
 	assert_string_equal(run(0, l, 1), "U:no routable recipient");
 	strbuf_puts(b, ", one@outside.test");
 	l[0] = strbuf_str(b);
-	assert_string_equal(run(0, l, 1), "U:To: more than 10000 addresses");
+	assert_string_equal(run(0, l, 1), "U:To: more than 10000 addresses "
+	    "in the message");
+	/* split over two headers, local ones first: still the mailbox alone */
+	{
+		const char *two[2] = {"To: kim@example.test", strbuf_str(b)};
+
+		assert_string_equal(run(0, two, 2), "U:To: more than 10000 "
+		    "addresses in the message");
+	}
 	strbuf_free(b);
+}
+
+/* the trace header stays small at the documented maximum (issue 19) */
+static void
+test_trace_bound(void **state)
+{
+	struct strbuf *b = strbuf_alloc(ADDR_TEXT_MAX);
+	struct strbuf *why = strbuf_alloc(256), *out = strbuf_alloc(65536);
+	struct route_header h;
+	struct route_result r;
+	int	i;
+
+	(void)state;
+	strbuf_puts(b, "");
+	for (i = 0; i < 10000; i++)
+		strbuf_appendf(b, "%su%05d@example.test", i ? "," : "", i);
+	h.name = "To";
+	h.value = strbuf_str(b);
+	h.len = strbuf_len(b);
+	cfg.max_recipients = 10000;
+	route_result_init(&r);
+	assert_int_equal(route_message(&cfg, &h, 1, 0, &r, why), PC_OK);
+	assert_int_equal(r.n, 10000);
+	assert_int_equal(route_trace(&cfg, "catchall", &r, out), 0);
+	assert_true(strbuf_len(out) <= ROUTE_TRACE_MAX);
+	assert_non_null(strstr(strbuf_str(out), "more recipients; the full "
+	    "list is in the log)"));
+	cfg.max_recipients = 100;
+	route_result_free(&r);
+	strbuf_free(b);
+	strbuf_free(why);
+	strbuf_free(out);
 }
 
 static void
@@ -567,6 +607,7 @@ main(void)
 		cmocka_unit_test(test_loops),
 		cmocka_unit_test(test_fanout),
 		cmocka_unit_test(test_table_error),
+		cmocka_unit_test(test_trace_bound),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_placeholder),
 		cmocka_unit_test(test_no_relay),
