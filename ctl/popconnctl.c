@@ -73,10 +73,10 @@
 #include "ctl.h"
 #include "ctl_proto.h"
 #include "log.h"
+#include "pidlock.h"
 #include "safeio.h"
 
 #define CTL_PW_MAX	4096		/* a password or token */
-#define CTL_PID_MAX	64		/* a pid file */
 
 /* ctl_vmsg - print "popconnctl: " and a message to stderr */
 
@@ -395,43 +395,39 @@ ctl_reload_fetcher(const struct ctl *c)
 	return (rc);
 }
 
-/* ctl_milter_pid - the milter's pid from milter_pid_file */
+/* ctl_milter_lock - the file the milter locks (as plugin/main.c) */
+
+static const char *
+ctl_milter_lock(const struct ctl *c, char *buf, size_t size)
+{
+	const char *sock = c->ms.milter_socket;
+
+	if (*c->ms.milter_pid_file)
+		return (c->ms.milter_pid_file);
+	if (strncmp(sock, "unix:", 5) == 0)
+		sock += 5;
+	else if (strncmp(sock, "local:", 6) == 0)
+		sock += 6;
+	(void)snprintf(buf, size, "%s.lock", sock);
+	return (buf);
+}
+
+/*
+ * ctl_milter_pid - the pid of the running milter: the process that holds
+ * the lock on milter_pid_file, as the kernel says, never the number in
+ * the file (which the service user can write).
+ */
 
 int
 ctl_milter_pid(const struct ctl *c, long *pid, struct strbuf *why)
 {
-	const char *path = c->ms.milter_pid_file;
-	struct strbuf *buf = strbuf_alloc(CTL_PID_MAX);
-	char	*end;
-	int	rc;
+	char	path[4096];
 
-	*pid = 0;
-	if (access(path, F_OK) != 0 && errno == ENOENT) {
-		strbuf_printf(why, "no pid file %s", path);
-		strbuf_free(buf);
-		return (PC_PERM);
-	}
-	if ((rc = safeio_read_file(path, CTL_PID_MAX, 0, buf, why)) != PC_OK) {
-		strbuf_free(buf);
-		return (rc);
-	}
-	errno = 0;
-	*pid = strtol(strbuf_str(buf), &end, 10);
-	while (*end == '\n' || *end == '\r' || *end == ' ')
-		end++;
-	strbuf_free(buf);
-	if (errno != 0 || *end != 0 || *pid <= 1) {
-		strbuf_printf(why, "%s: not a process id", path);
-		return (PC_PERM);
-	}
-	if (kill((pid_t)*pid, 0) != 0 && errno == ESRCH) {
-		strbuf_printf(why, "pid %ld from %s is gone", *pid, path);
-		return (PC_PERM);
-	}
-	return (PC_OK);
+	return (pidlock_holder(ctl_milter_lock(c, path, sizeof(path)), pid,
+	    why));
 }
 
-/* ctl_reload_milter - SIGUSR1 to the milter */
+/* ctl_reload_milter - SIGUSR1 to the milter, and to nothing else */
 
 int
 ctl_reload_milter(const struct ctl *c, int quiet)
@@ -439,15 +435,16 @@ ctl_reload_milter(const struct ctl *c, int quiet)
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
 	long	pid;
 	int	rc;
+	char	path[4096];
 
-	if ((rc = ctl_milter_pid(c, &pid, why)) != PC_OK) {
+	rc = pidlock_signal(ctl_milter_lock(c, path, sizeof(path)), SIGUSR1,
+	    &pid, why);
+	if (rc == PC_PERM) {
 		if (!quiet)
 			ctl_note("the milter is not running (%s)",
 			    strbuf_str(why));
-	} else if (kill((pid_t)pid, SIGUSR1) != 0) {
-		ctl_errno("kill -USR1 %ld (milter)", pid);
-		rc = PC_TEMP;
-	}
+	} else if (rc != PC_OK)
+		ctl_err("reload of the milter: %s", strbuf_str(why));
 	strbuf_free(why);
 	return (rc);
 }

@@ -44,6 +44,7 @@
 #include "popconn.h"
 #include "alloc.h"
 #include "log.h"
+#include "pidlock.h"
 #include "safeio.h"
 #include "ctl_proto.h"
 #include "spool.h"
@@ -124,6 +125,9 @@ struct state {
 	size_t	nmb;
 	struct client cl[MAX_CLIENTS];
 	int	lfd;			/* control socket */
+	dev_t	ldev;			/* its file, removed at exit if */
+	ino_t	lino;			/* it is still ours */
+	struct pidlock pl;		/* pid file, locked */
 	int	sig[2];			/* self-pipe */
 	int	running;		/* workers */
 	int	stopping;
@@ -936,6 +940,7 @@ static int
 listen_control(struct state *s, struct strbuf *why)
 {
 	struct sockaddr_un sun;
+	struct stat st;
 	const char *path = s->cfg.set.control_socket;
 
 	memset(&sun, 0, sizeof(sun));
@@ -955,7 +960,36 @@ listen_control(struct state *s, struct strbuf *why)
 		    strerror(errno));
 		return (-1);
 	}
+	if (lstat(path, &st) == 0) {
+		s->ldev = st.st_dev;
+		s->lino = st.st_ino;
+	}
 	return (0);
+}
+
+/*
+ * lock_instance - one fetcher per configuration: the lock on pid_file
+ * (or CONTROL_SOCKET.lock) is taken before the control socket is
+ * touched; a second instance names the first and leaves.
+ */
+
+static int
+lock_instance(struct state *s, struct strbuf *why)
+{
+	const char *pf = s->cfg.set.pid_file;
+	char   *path;
+	long	holder;
+	int	rc;
+
+	if (pf != NULL && *pf)
+		path = xstrdup(pf);
+	else {
+		path = xmalloc(strlen(s->cfg.set.control_socket) + 6);
+		(void)sprintf(path, "%s.lock", s->cfg.set.control_socket);
+	}
+	rc = pidlock_take(path, &s->pl, &holder, why);
+	free(path);
+	return (rc);
 }
 
 /* drop_privileges - become daemon_user when started as root */
@@ -981,24 +1015,6 @@ drop_privileges(struct state *s, struct strbuf *why)
 		return (-1);
 	}
 	return (0);
-}
-
-/* write_pid - the pid file, for popconnctl and init scripts */
-
-static void
-write_pid(const struct state *s)
-{
-	char	buf[32];
-	int	n;
-	struct strbuf *why = strbuf_alloc(512);
-
-	if (s->cfg.set.pid_file == NULL || *s->cfg.set.pid_file == 0)
-		return;
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (safeio_replace(s->cfg.set.pid_file, buf, (size_t)n, 0644, why) !=
-	    PC_OK)
-		log_warn("pid file: %s", strbuf_str(why));
-	strbuf_free(why);
 }
 
 /* next_wakeup - milliseconds until something is due */
@@ -1067,6 +1083,7 @@ daemon_run(const char *dir, int verbose)
 	s.dir = dir;
 	s.verbose = verbose;
 	s.lfd = -1;
+	s.pl.fd = -1;
 	s.started = time(NULL);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		s.cl[i].fd = -1;
@@ -1078,6 +1095,13 @@ daemon_run(const char *dir, int verbose)
 		return (EX_CONFIG);
 	}
 	log_set_level(verbose ? LOGL_MAXIMUM : s.cfg.log_level);
+	if ((rc = lock_instance(&s, why)) != PC_OK) {
+		log_error("%s%s", strbuf_str(why), rc == PC_PERM ?
+		    "; not starting (its control socket is left alone)" : "");
+		config_free(&s.cfg);
+		strbuf_free(why);
+		return (rc == PC_PERM ? EX_UNAVAILABLE : EX_OSERR);
+	}
 	if (pipe2(s.sig, O_CLOEXEC | O_NONBLOCK) != 0 ||
 	    listen_control(&s, why) != 0 || drop_privileges(&s, why) != 0) {
 		log_error("%s", strbuf_str(why));
@@ -1100,7 +1124,6 @@ daemon_run(const char *dir, int verbose)
 		    strerror(errno));
 	if (spool_init(s.cfg.set.spool_directory, why) != PC_OK)
 		log_error("%s", strbuf_str(why));
-	write_pid(&s);
 	sync_boxes(&s);
 	log_info("starting: config=%s, mailboxes=%zu, max_connections=%lld%s",
 	    dir, s.cfg.boxes.n, s.cfg.set.max_connections, s.cfg.boxes.n ?
@@ -1162,9 +1185,10 @@ daemon_run(const char *dir, int verbose)
 		reap();
 	}
 	log_info("stopped");
-	(void)unlink(s.cfg.set.control_socket);
-	if (s.cfg.set.pid_file && *s.cfg.set.pid_file)
-		(void)unlink(s.cfg.set.pid_file);
+	/* Remove only what this instance made. */
+	if (pidlock_same_file(s.cfg.set.control_socket, s.ldev, s.lino))
+		(void)unlink(s.cfg.set.control_socket);
+	pidlock_release(&s.pl);
 	for (i = 0; i < MAX_CLIENTS; i++) {
 		if (s.cl[i].fd >= 0)
 			close(s.cl[i].fd);

@@ -25,7 +25,9 @@
  *	SIGHUP is libmilter's (it stops the milter), hence SIGUSR1.
  * DIAGNOSTICS
  *	Exit status 0 after SIGTERM; 78 (EX_CONFIG) for a configuration
- *	error at start; 71 (EX_OSERR) when the socket cannot be set up.
+ *	error at start; 71 (EX_OSERR) when the socket cannot be set up;
+ *	69 (EX_UNAVAILABLE) when another instance holds the pid file's lock
+ *	(it is named, and its socket is left alone).
  * SECURITY
  *	Runs as the user that starts it; needs to read the marker secret
  *	and the tables, nothing else.
@@ -48,12 +50,14 @@
 #include "popconn.h"
 #include "alloc.h"
 #include "log.h"
+#include "pidlock.h"
 #include "strbuf.h"
 #include "safeio.h"
 #include "milter.h"
 
 #define EX_CONFIG_	78
 #define EX_OSERR_	71
+#define EX_UNAVAILABLE_	69
 
 static const char *main_dir = "/etc/popconn";
 
@@ -197,8 +201,13 @@ main(int argc, char **argv)
 	sigset_t all, saved;
 	pthread_t tid;
 	const char *sock, *path, *pidfile;
-	char   *conn, *pidcopy = NULL;
-	int	ch, fg = 0, verbose = 0, rc;
+	char   *conn, *lockpath = NULL;
+	struct pidlock pl;
+	struct stat sst;
+	dev_t	sdev = 0;
+	ino_t	sino = 0;
+	long	holder;
+	int	ch, fg = 0, verbose = 0, rc, have_sock = 0;
 
 	while ((ch = getopt(argc, argv, "fvc:")) != -1) {
 		switch (ch) {
@@ -247,11 +256,36 @@ main(int argc, char **argv)
 		log_fatal(EX_OSERR_, "signal thread: %s", strerror(rc));
 	(void)pthread_detach(tid);
 
+	/*
+	 * One instance per socket: the lock on the pid file (or, without
+	 * one, on SOCKET.lock) comes before libmilter removes and binds the
+	 * socket path, so a second copy started by hand leaves the running
+	 * one reachable (DESIGN.md, invariant 10).
+	 */
+	pidfile = milter_config_pid_file(c);
+	path = main_socket_path(sock);
+	if (pidfile != NULL && *pidfile)
+		lockpath = xstrdup(pidfile);
+	else if (path != NULL) {
+		lockpath = xmalloc(strlen(path) + 6);
+		(void)sprintf(lockpath, "%s.lock", path);
+	}
+	pl.fd = -1;
+	if (lockpath != NULL) {
+		rc = pidlock_take(lockpath, &pl, &holder, why);
+		if (rc == PC_PERM)
+			log_fatal(EX_UNAVAILABLE_, "%s; not starting (its "
+			    "socket %s is left alone)", strbuf_str(why), sock);
+		if (rc != PC_OK)
+			log_fatal(EX_OSERR_, "pid file: %s", strbuf_str(why));
+	} else
+		log_warn("no milter_pid_file and no unix socket: nothing "
+		    "keeps a second instance off %s", sock);
 	if (smfi_setconn(conn) != MI_SUCCESS ||
 	    smfi_register(milter_desc) != MI_SUCCESS)
 		log_fatal(EX_OSERR_, "cannot register with libmilter (%s)",
 		    sock);
-	if ((path = main_socket_path(sock)) != NULL) {
+	if (path != NULL) {
 		mode_t	old = umask(0177);
 
 		rc = smfi_opensocket(1);
@@ -261,30 +295,23 @@ main(int argc, char **argv)
 		if (main_socket_perms(path, milter_config_socket_mode(c),
 		    milter_config_socket_group(c)) != 0)
 			log_fatal(EX_CONFIG_, "cannot set up %s", path);
+		if (lstat(path, &sst) == 0) {
+			sdev = sst.st_dev;
+			sino = sst.st_ino;
+			have_sock = 1;
+		}
 	} else if (smfi_opensocket(1) != MI_SUCCESS)
 		log_fatal(EX_OSERR_, "cannot open %s", sock);
-	pidfile = milter_config_pid_file(c);
-	if (pidfile != NULL && *pidfile) {
-		/* For popconnctl (reload via SIGUSR1) and init scripts. */
-		char	buf[32];
-		int	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-
-		if (safeio_replace(pidfile, buf, (size_t)n, 0644, why) != PC_OK)
-			log_warn("pid file: %s", strbuf_str(why));
-		else
-			pidcopy = xstrdup(pidfile);	/* c may be reloaded */
-	}
 	milter_config_release(c);
 	c = NULL;
 	log_info("listening on %s (config %s)", sock, main_dir);
 	rc = smfi_main();
 	log_info("stopping");
-	if (path != NULL)
+	/* Remove only what this instance made. */
+	if (have_sock && pidlock_same_file(path, sdev, sino))
 		(void)unlink(path);
-	if (pidcopy != NULL) {
-		(void)unlink(pidcopy);
-		free(pidcopy);
-	}
+	pidlock_release(&pl);
+	free(lockpath);
 	milter_config_shutdown();
 	free(conn);
 	strbuf_free(why);
