@@ -7,7 +7,9 @@
 #     path under the test's directory, and every other line is the
 #     sample's, byte for byte;
 #   - each P_PATH_SETTINGS entry is a path setting (its default in
-#     lib/params.c is empty, absolute, or unix:/...);
+#     lib/params.c is empty, absolute, or unix:/...), and every setting
+#     whose default is a host path is in P_PATH_SETTINGS (no test writes
+#     to /var or /run);
 #   - each "#key = value" of the sample is that key's default in
 #     lib/params.c (the sample "as installed", all commented, is the
 #     code's defaults), and every setting of lib/params.c is in it;
@@ -87,6 +89,18 @@ for k in $P_PATH_SETTINGS; do
 	esac
 done
 h_check "P_PATH_SETTINGS holds only path settings" [ "$bad" = 0 ]
+# ... and every setting whose default is a path on the host, so that no
+# test ever writes to /var or /run (sendmail_path names the real program).
+bad=0
+while IFS='	' read -r k d; do
+	case $d in /*|unix:/*) ;; *) continue ;; esac
+	[ "$k" = sendmail_path ] && continue
+	case " $(echo $P_PATH_SETTINGS) " in
+	*" $k "*) ;;
+	*) echo "  $k (default $d) is a path: add it to P_PATH_SETTINGS and _p_path_value (tests/lib/popconn.sh)"; bad=1 ;;
+	esac
+done <"$H_TMP/defaults"
+h_check "every path setting of lib/params.c is moved into the test's directory" [ "$bad" = 0 ]
 
 bad=0
 cut -f1 "$H_TMP/defaults" | sort | uniq -d >"$H_TMP/twice"

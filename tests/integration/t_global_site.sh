@@ -144,6 +144,22 @@ h_check "$MODE: delimiter +: alice+tag reaches alice" \
     sh -c "[ -n \"\$(grep -l '^Subject: milter test 42\$' '$H_MAIL_ROOT'/alice/new/* 2>/dev/null)\" ]"
 expect 42 "alice+tag@example.test" "delimiter +: the envelope recipient keeps its extension"
 h_check "$MODE: nothing reached the error/remote transport (end)" h_maillog_relays
+
+# The relay check can fail: a local user's own submission of a source
+# route (no marker: the milter leaves it alone) is relayed by Postfix.
+printf 'From: local@example.test\nSubject: relay probe\nMessage-ID: <relay-probe.%s@example.test>\n\nprobe\n' $$ |
+    h_sendmail -i -f postmaster -- '@mail.example.test:probe@outside.test'
+h_postfix_wait_idle 30 || true
+_w=100
+while h_maillog_relays 2>/dev/null && [ "$_w" -gt 0 ]; do
+	sleep 0.05; _w=$((_w - 1))
+done
+if h_maillog_relays 2>/dev/null; then
+	h_not_ok "$MODE: the relay check sees Postfix relay a source route"
+else
+	h_ok "$MODE: the relay check sees Postfix relay a source route"
+fi
+
 if [ "$H_FAILED" != 0 ]; then
 	echo "# $MODE: maillog recipients per message:"
 	h_maillog_rcpts | sed 's/^/#   /'
