@@ -43,6 +43,7 @@ non_smtpd_milters = { unix:$H_TMP/milter.sock, default_action=tempfail }
 EOT
 : >"$H_POSTFIX_CONF/master.cf"
 SAMPLE=$TOP/conf/popconn.cf
+PATHS=$(printf '%s\n' "$P_PATH_SETTINGS" | tr '\n' ' ')
 
 h_check "p_config_sample installs the sample" p_config_sample
 GOT=$P_ETC/popconn.cf
@@ -54,7 +55,7 @@ bad=0
 while IFS= read -r line; do
 	k=$(printf '%s\n' "$line" | sed -n 's/^\([a-z_0-9]*\) = .*/\1/p')
 	v=$(printf '%s\n' "$line" | sed -n 's/^[a-z_0-9]* = //p')
-	case " $(echo $P_PATH_SETTINGS) " in
+	case " $PATHS " in
 	*" $k "*) ;;
 	*) echo "  changed line is not a path setting: $line"; bad=1; continue ;;
 	esac
@@ -65,14 +66,14 @@ while IFS= read -r line; do
 done <"$H_TMP/added"
 while IFS= read -r line; do
 	k=$(printf '%s\n' "$line" | sed -n 's/^#\{0,1\}\([a-z_0-9]*\)[ \t]*=.*/\1/p')
-	case " $(echo $P_PATH_SETTINGS) " in
+	case " $PATHS " in
 	*" $k "*) ;;
 	*) echo "  sample line dropped or changed: $line"; bad=1 ;;
 	esac
 done <"$H_TMP/removed"
 h_check "the installed sample differs from conf/popconn.cf only in path settings" [ "$bad" = 0 ]
 h_check "every path setting was found in the sample" \
-    [ "$(wc -l <"$H_TMP/added")" -eq "$(echo $P_PATH_SETTINGS | wc -w)" ]
+    [ "$(wc -l <"$H_TMP/added")" -eq "$(echo "$PATHS" | wc -w)" ]
 h_check "mailboxes.cf and passwords are the samples" \
     sh -c "cmp -s '$TOP/conf/mailboxes.cf' '$P_ETC/mailboxes.cf' && cmp -s '$TOP/conf/passwords' '$P_ETC/passwords'"
 
@@ -95,7 +96,7 @@ bad=0
 while IFS='	' read -r k d; do
 	case $d in /*|unix:/*) ;; *) continue ;; esac
 	[ "$k" = sendmail_path ] && continue
-	case " $(echo $P_PATH_SETTINGS) " in
+	case " $PATHS " in
 	*" $k "*) ;;
 	*) echo "  $k (default $d) is a path: add it to P_PATH_SETTINGS and _p_path_value (tests/lib/popconn.sh)"; bad=1 ;;
 	esac
@@ -155,14 +156,16 @@ h_check "popconnctl check accepts the installed sample (exit $rc)" [ "$rc" -eq 0
 # Notes: what the older helpers set beyond paths.
 save=$P_ETC
 P_ETC=$H_TMP/legacy
-P_EXTRA_CF= p_config >/dev/null 2>&1
+P_EXTRA_CF=
+p_config >/dev/null 2>&1
 M_SOCK=$H_TMP/milter.sock
+export M_SOCK
 . "$TOP/tests/lib/milter.sh"
 m_config
 sed -n 's/^\([a-z_0-9]*\)[ \t]*=[ \t]*\(.*\)$/\1 = \2/p' "$P_ETC/popconn.cf" |
     while IFS= read -r line; do
 	k=${line%% =*}
-	case " $(echo $P_PATH_SETTINGS) " in *" $k "*) continue ;; esac
+	case " $PATHS " in *" $k "*) continue ;; esac
 	echo "# note: p_config/m_config set $line (sample: $(grep "^#$k =" "$SAMPLE" || echo unset))"
 done
 P_ETC=$save
