@@ -70,8 +70,9 @@ for f in "$DIR"/${CORPUS:-*}.eml; do
 	"$CTL" -c "$P_ETC" route test "$f" >"$W/$b.route" 2>&1
 	echo "$?" >"$W/$b.route-rc"
 done
-h_check "$MODE: corpus has at least 40 messages ($n)" [ "$n" -ge 40 ] ||
-    [ -n "${CORPUS:-}" ]
+if [ -z "${CORPUS:-}" ]; then
+	h_check "$MODE: corpus has at least 40 messages ($n)" [ "$n" -ge 40 ]
+fi
 dups=$(cut -d' ' -f2 "$W/list" | sort | uniq -d)
 h_check "$MODE: Message-IDs are unique${dups:+ (not: $dups)}" [ -z "$dups" ]
 

@@ -108,7 +108,7 @@ Date: Thu,
 case("rfc-a6.1-obs-addressing", """From: Joe Q. Public <john.q.public@example.com>
 To: Mary Smith <@node.test:alice@example.test>, , bob@example  . test
 Date: Tue, 1 Jul 2003 10:52:37 +0200
-""", ["bob@example.test"], "Hi everyone.\n")
+""", ["alice@example.test", "bob@example.test"], "Hi everyone.\n")
 case("rfc-a6.2-obs-dates", """From: John Doe <jdoe@machine.example>
 To: Mary Smith <alice@example.test>
 Subject: Saying Hello
@@ -248,9 +248,12 @@ case("relay-bang", plain("To: outside.test!evil3@example.test\n", "bang"),
 case("relay-source-route", plain("To: <@example.test:evil4@outside.test>\n",
                                  "source route"),
      ["undeliverable"])
-case("relay-source-route-local",
+# cleanup (trivial-rewrite) strips a source route from a header address
+# before the milter sees it: what is left is the final address, local
+# here, so nothing can be relayed (see README).
+case("source-route-to-local",
      plain("To: <@outside.test:alice@example.test>\n", "source route to local"),
-     ["undeliverable"])
+     ["alice@example.test"])
 case("relay-quoted-percent",
      plain("To: \"evil5%outside.test\"@example.test\n", "quoted percent"),
      ["undeliverable"])
