@@ -2,6 +2,10 @@
 # Source after harness.sh.  Needs $TOP and $BUILD (tests/run.sh sets them).
 #
 #   p_config              write $H_TMP/etc/popconn.cf for the harness
+#   p_config_sample       the shipped conf/popconn.cf, conf/mailboxes.cf
+#                         and conf/passwords as installed, with only the
+#                         settings in P_PATH_SETTINGS changed (to paths
+#                         under $H_TMP); t_conf_sample.sh holds it to that
 #   p_mailbox LINE...     append an entry to mailboxes.cf
 #   p_password NAME PASS  append to passwords (mode 0600)
 #   p_fetch [ARGS...]     run one fetch cycle; log in $H_TMP/fetcher.log;
@@ -37,6 +41,80 @@ EOT
 	: >"$P_ETC/mailboxes.cf"
 	: >"$P_ETC/passwords"
 	chmod 600 "$P_ETC/passwords"
+}
+
+# The settings that name a file, a directory, a socket or another Postfix
+# instance: the only ones p_config_sample may change in the sample.
+P_PATH_SETTINGS="state_directory spool_directory control_socket pid_file
+milter_pid_file milter_socket marker_secret_file postfix_config_directory
+tls_ca_file"
+
+# _p_path_value KEY: the test's value of path setting KEY.
+_p_path_value() {
+	case $1 in
+	state_directory) echo "$H_TMP/state" ;;
+	spool_directory) echo "$H_TMP/spool" ;;
+	control_socket) echo "$H_TMP/fetcher.sock" ;;
+	pid_file) echo "$H_TMP/fetcher.pid" ;;
+	milter_pid_file) echo "$H_TMP/milter.pid" ;;
+	milter_socket) echo "unix:$H_TMP/milter.sock" ;;
+	marker_secret_file) echo "$P_ETC/marker.key" ;;
+	postfix_config_directory) echo "${H_POSTFIX_CONF:-}" ;;
+	tls_ca_file) echo "${H_CA:-}" ;;
+	*) return 1 ;;
+	esac
+}
+
+# p_config_sample: install the sample configuration into $H_TMP/etc the
+# way INSTALL says (copy conf/popconn.cf, mailboxes.cf, passwords; make a
+# marker key), changing nothing but the P_PATH_SETTINGS: each one's
+# commented default line "#key = value" becomes "key = <test path>" in
+# place.  Fails when a path setting is not in the sample.  P_SAMPLE_EXTRA
+# (lines appended) is for diagnosis by hand, never set by a test.  Add mailboxes
+# with p_mailbox and passwords with p_password as for p_config.
+p_config_sample() {
+	P_ETC=$H_TMP/etc
+	mkdir -p "$P_ETC" || return 1
+	_pcs_map=
+	for _pcs_k in $P_PATH_SETTINGS; do
+		_pcs_map="$_pcs_map$_pcs_k=$(_p_path_value "$_pcs_k")
+"
+	done
+	printf '%s' "$_pcs_map" | awk -v sample="$TOP/conf/popconn.cf" '
+		BEGIN { FS = "=" }
+		{ k = $1; v = substr($0, length(k) + 2); want[k] = v; n++ }
+		END {
+			FS = " "
+			while ((getline line < sample) > 0) {
+				done = 0
+				for (k in want) {
+					if (line ~ ("^#?" k "[ 	]*=")) {
+						print k " = " want[k]; seen[k] = 1; done = 1
+						break
+					}
+				}
+				if (!done)
+					print line
+			}
+			bad = 0
+			for (k in want)
+				if (!(k in seen)) {
+					print "p_config_sample: " k " is not in the sample" > "/dev/stderr"
+					bad = 1
+				}
+			exit bad
+		}' >"$P_ETC/popconn.cf" || return 1
+	if [ -n "${P_SAMPLE_EXTRA:-}" ]; then
+		# For diagnosis by hand only; no test sets it (t_conf_sample.sh).
+		echo "p_config_sample: WARNING: P_SAMPLE_EXTRA adds settings to the sample" >&2
+		printf '# P_SAMPLE_EXTRA (diagnosis only)\n%s\n' "$P_SAMPLE_EXTRA" >>"$P_ETC/popconn.cf"
+	fi
+	cp "$TOP/conf/mailboxes.cf" "$P_ETC/mailboxes.cf" || return 1
+	cp "$TOP/conf/passwords" "$P_ETC/passwords" || return 1
+	chmod 600 "$P_ETC/passwords"
+	if [ ! -f "$P_ETC/marker.key" ]; then
+		(umask 027; openssl rand -hex 32 >"$P_ETC/marker.key")
+	fi
 }
 
 p_mailbox() {
