@@ -572,6 +572,7 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	struct strbuf *notes = strbuf_alloc(ROUTE_NOTES_MAX);
 	struct route_header *h = NULL;
 	struct pf_params pf;
+	struct route_pfcheck pfcheck;
 	struct route_config rc_;
 	struct route_result r;
 	struct table_list routing, recips;
@@ -584,6 +585,7 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	memset(&routing, 0, sizeof(routing));
 	memset(&recips, 0, sizeof(recips));
 	memset(&pf, 0, sizeof(pf));
+	memset(&pfcheck, 0, sizeof(pfcheck));
 	route_result_init(&r);
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 't')
@@ -655,6 +657,12 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	    pf.recipient_delimiter;
 	rc_.token_limit = (size_t)pf.header_address_token_limit;
 	rc_.size_limit = (size_t)pf.header_size_limit;
+	if (recips.n == 0 && pf.from_postconf) {
+		if (route_pfcheck_open(&pf, c->ms.postfix_config_directory,
+		    &pfcheck, why) != PC_OK)
+			ctl_note("%s", strbuf_str(why));
+		rc_.pfcheck = &pfcheck;
+	}
 	if (nd == 0)
 		ctl_note("local_domains is empty and Postfix names no local "
 		    "domain: every global message goes to %s",
@@ -682,6 +690,7 @@ out:
 	table_list_free(&routing);
 	table_list_free(&recips);
 	route_cleanup_free(h, nh);
+	route_pfcheck_free(&pfcheck);
 	pf_params_free(&pf);
 	strbuf_free(notes);
 	strbuf_free(msg);

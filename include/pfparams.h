@@ -23,7 +23,10 @@
  *	mydestination, virtual_mailbox_domains, virtual_alias_domains:
  *	the domains this Postfix delivers itself (p->local_domains, a
  *	comma-separated list; entries that are tables, "type:name" or a
- *	"/file", are left out and named in p->skipped).
+ *	"/file", are left out and named in p->skipped; each class is also
+ *	kept alone);
+ *	local_recipient_maps, virtual_mailbox_maps, virtual_alias_maps: the
+ *	tables Postfix checks a recipient against (route_postfix.c).
  *
  *	pf_params_load() runs "/usr/sbin/postconf [-c postfix_conf] -x
  *	NAME..." (no shell, 30 s at most) and parses its output with
@@ -54,6 +57,12 @@ struct pf_params {
 	char	*recipient_delimiter;	/* "" when none */
 	char	*local_domains;		/* see above */
 	char	*skipped;		/* table entries left out */
+	char	*mydestination;		/* each class alone, plain domains */
+	char	*virtual_mailbox_domains;
+	char	*virtual_alias_domains;
+	char	*local_recipient_maps;	/* as postconf -x prints them */
+	char	*virtual_mailbox_maps;
+	char	*virtual_alias_maps;
 	int	append_at_myorigin;
 	int	append_dot_mydomain;
 	int	swap_bangpath;

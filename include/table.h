@@ -36,6 +36,10 @@
  *			pcre_table(5): i (toggles case-insensitivity, which
  *			is the default), m, s, x, A, E, U, X.  The result may
  *			use $1..$9, ${N}, $(N) and $$.  The first match wins.
+ *	unix:passwd.byname  the password file (getpwnam_r): a user name
+ *			gives its home directory.
+ *	proxy:TYPE:NAME	read as TYPE:NAME (proxymap(8) gives the same
+ *			answers).
  *	hash:, btree:, cdb:, lmdb:, dbm:, sdbm:  indexed tables, read
  *			whole by running "postmap [-c postfix_conf] -s
  *			type:name" (no shell) at open time.

@@ -33,7 +33,8 @@ static const char *const pf_names[] = {
 	"append_at_myorigin", "append_dot_mydomain", "swap_bangpath",
 	"allow_percent_hack", "header_address_token_limit",
 	"header_size_limit", "mydestination", "virtual_mailbox_domains",
-	"virtual_alias_domains",
+	"virtual_alias_domains", "local_recipient_maps",
+	"virtual_mailbox_maps", "virtual_alias_maps",
 };
 
 /* pf_set - replace a string value */
@@ -129,7 +130,15 @@ pf_params_defaults(struct pf_params *p, const char *hostname)
 	(void)strbuf_printf(b, "%s, localhost.%s, localhost", p->myhostname,
 	    p->mydomain);
 	p->local_domains = xstrdup(strbuf_str(b));
+	p->mydestination = xstrdup(strbuf_str(b));
+	p->virtual_mailbox_domains = xstrdup("");
+	p->virtual_alias_domains = xstrdup("");
 	p->skipped = xstrdup("");
+	/* Postfix's default: proxy:unix:passwd.byname $alias_maps */
+	p->local_recipient_maps = xstrdup("proxy:unix:passwd.byname "
+	    "hash:/etc/aliases");
+	p->virtual_mailbox_maps = xstrdup("");
+	p->virtual_alias_maps = xstrdup("");
 	p->append_at_myorigin = 1;
 	p->append_dot_mydomain = 0;
 	p->swap_bangpath = 1;
@@ -151,6 +160,12 @@ pf_params_free(struct pf_params *p)
 	free(p->recipient_delimiter);
 	free(p->local_domains);
 	free(p->skipped);
+	free(p->mydestination);
+	free(p->virtual_mailbox_domains);
+	free(p->virtual_alias_domains);
+	free(p->local_recipient_maps);
+	free(p->virtual_mailbox_maps);
+	free(p->virtual_alias_maps);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -163,6 +178,7 @@ pf_params_parse(const char *text, size_t len, struct pf_params *p,
 	const char *line = text, *end = text + len, *nl, *eq, *v, *ve;
 	struct strbuf *dom = strbuf_alloc(3 * PF_VALUE_MAX);
 	struct strbuf *skip = strbuf_alloc(3 * PF_VALUE_MAX);
+	struct strbuf *one, *two;
 	size_t	nlen, vlen, i;
 	int	lineno = 0, rc = PC_OK, seen_dom = 0;
 	char	host[256];
@@ -239,6 +255,23 @@ pf_params_parse(const char *text, size_t len, struct pf_params *p,
 		case 12:
 			seen_dom = 1;
 			pf_domains_add(dom, skip, v, vlen);
+			one = strbuf_alloc(3 * PF_VALUE_MAX);
+			two = strbuf_alloc(3 * PF_VALUE_MAX);
+			pf_domains_add(one, two, v, vlen);
+			strbuf_free(two);
+			pf_set(i == 10 ? &p->mydestination : i == 11 ?
+			    &p->virtual_mailbox_domains :
+			    &p->virtual_alias_domains, one->data, one->len);
+			strbuf_free(one);
+			break;
+		case 13:
+			pf_set(&p->local_recipient_maps, v, vlen);
+			break;
+		case 14:
+			pf_set(&p->virtual_mailbox_maps, v, vlen);
+			break;
+		case 15:
+			pf_set(&p->virtual_alias_maps, v, vlen);
 			break;
 		default:
 			break;		/* not ours */

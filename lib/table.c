@@ -32,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <errno.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -48,6 +50,7 @@ enum table_kind {
 	TABLE_FAIL,		/* surrogate */
 	TABLE_HASH,		/* texthash: or postmap -s */
 	TABLE_PCRE,
+	TABLE_PASSWD,		/* unix:passwd.byname (getpwnam) */
 };
 
 struct table_entry {
@@ -494,6 +497,16 @@ table_open(const char *spec, const char *postfix_conf, struct table **tp,
 	t->name = xstrdup(spec);
 	*tp = t;
 	strbuf_reset(why);
+	/* proxy:X is X read through proxymap(8): the same answers. */
+	if (strncmp(spec, "proxy:", 6) == 0 && spec[6]) {
+		spec += 6;
+		colon = strchr(spec, ':');
+	}
+	if (strcmp(spec, "unix:passwd.byname") == 0) {
+		t->kind = TABLE_PASSWD;
+		rc = PC_OK;
+		goto out;
+	}
 	if (colon == NULL || colon == spec || colon[1] == 0) {
 		strbuf_printf(why, "%s: expected type:name", spec);
 		goto out;
@@ -706,6 +719,32 @@ table_get_pcre(const struct table *t, const char *key, struct table_hit *hit,
 	return (NULL);
 }
 
+/* table_get_passwd - unix:passwd.byname: a user name, its home as value */
+
+static const char *
+table_get_passwd(const struct table *t, const char *key,
+    struct table_hit *hit, int *err)
+{
+	struct passwd pw, *res = NULL;
+	char	buf[4096];
+	int	e;
+
+	if (*key == 0 || strchr(key, '@') != NULL)
+		return (NULL);
+	e = getpwnam_r(key, &pw, buf, sizeof(buf), &res);
+	if (e != 0 && e != ENOENT && e != ESRCH && e != EBADF && e != EPERM) {
+		strbuf_printf(hit->why, "%s: getpwnam %s: %s", t->name, key,
+		    strerror(e));
+		*err = PC_TEMP;
+		return (NULL);
+	}
+	if (res == NULL)
+		return (NULL);
+	(void)strbuf_puts(hit->value, pw.pw_dir ? pw.pw_dir : "");
+	strbuf_printf(hit->where, "%s", t->name);
+	return (strbuf_str(hit->value));
+}
+
 /* table_get - look up one key */
 
 const char *
@@ -725,6 +764,8 @@ table_get(const struct table *t, const char *key, struct table_hit *hit,
 	}
 	if (t->kind == TABLE_PCRE)
 		return (table_get_pcre(t, key, hit, err));
+	if (t->kind == TABLE_PASSWD)
+		return (table_get_passwd(t, key, hit, err));
 	if (t->nent == 0)
 		return (NULL);
 	k = xstrdup(key);
@@ -758,7 +799,7 @@ table_get_addr(const struct table *t, const char *addr, int local,
 	size_t	llen = at ? (size_t)(at - addr) : strlen(addr), blen, i0;
 	int	i;
 
-	if (t->kind != TABLE_HASH)
+	if (t->kind != TABLE_HASH && t->kind != TABLE_PASSWD)
 		return (table_get(t, addr, hit, err));
 	/* Postfix: the extension starts at the first delimiter character. */
 	for (i0 = 0; delim != NULL && *delim && i0 < llen && plus == NULL;

@@ -97,6 +97,7 @@ struct milter_config {
 	size_t	ndomains;
 	char	*site;
 	struct pf_params pf;		/* the Postfix it works for */
+	struct route_pfcheck pfcheck;	/* its recipient tables */
 	struct route_config route;
 };
 
@@ -146,6 +147,7 @@ milter_config_free(struct milter_config *c)
 	cfg_dict_free(c->dict);
 	free(c->site);
 	pf_params_free(&c->pf);
+	route_pfcheck_free(&c->pfcheck);
 	memset(c->key, 0, sizeof(c->key));
 	free(c);
 }
@@ -352,12 +354,26 @@ milter_config_load(const char *dir, int strict, struct milter_config **cp,
 	    c->set.recipient_delimiter : c->pf.recipient_delimiter;
 	c->route.token_limit = (size_t)c->pf.header_address_token_limit;
 	c->route.size_limit = (size_t)c->pf.header_size_limit;
+	if (c->recipients.n == 0 && c->pf.from_postconf) {
+		if (route_pfcheck_open(&c->pf, c->set.postfix_config_directory,
+		    &c->pfcheck, w) != PC_OK)
+			log_warn("%s", strbuf_str(w));
+		c->route.pfcheck = &c->pfcheck;
+	}
 	strbuf_reset(w);
 	(void)strbuf_printf(w, "%s/popconn.cf", dir);
 	milter_watch_add(c, strbuf_str(w), t0);
 	milter_watch_add(c, c->set.marker_secret_file, t0);
 	milter_watch_tables(c, &c->routing, t0);
 	milter_watch_tables(c, &c->recipients, t0);
+	milter_watch_tables(c, &c->pfcheck.local, t0);
+	milter_watch_tables(c, &c->pfcheck.vmbox_maps, t0);
+	milter_watch_tables(c, &c->pfcheck.valias_maps, t0);
+	/* Postfix's main.cf: its domains, delimiter and limits. */
+	strbuf_reset(w);
+	(void)strbuf_printf(w, "%s/main.cf", *c->set.postfix_config_directory ?
+	    c->set.postfix_config_directory : "/etc/postfix");
+	milter_watch_add(c, strbuf_str(w), t0);
 	strbuf_free(w);
 	*cp = c;
 	return (PC_OK);

@@ -342,6 +342,7 @@ route_add_rcpt(struct route_state *st, const char *addr, const char *reason)
 	int	err, found;
 
 	/* recipient_maps: an unknown recipient goes to the mailbox. */
+	found = 1;
 	if (rm != NULL && rm->n > 0) {
 		for (found = 0, i = 0; i < rm->n && !found; i++) {
 			if (table_get_addr(rm->v[i], addr, 1, st->cfg->delim,
@@ -353,15 +354,24 @@ route_add_rcpt(struct route_state *st, const char *addr, const char *reason)
 				return (PC_TEMP);
 			}
 		}
-		if (!found) {
-			route_note(r, "%s: unknown recipient (recipient_maps)",
-			    addr);
-			if (st->unknown)
-				return (PC_OK);
-			st->unknown = 1;
-			addr = st->cfg->undeliverable;
-			reason = "unknown recipient; undeliverable mailbox";
+	} else if (st->cfg->pfcheck != NULL) {
+		/* Postfix's own tables: what it would bounce as unknown. */
+		found = route_pfcheck_known(st->cfg->pfcheck, addr,
+		    st->cfg->delim, st->hit, &err);
+		if (err != PC_OK) {
+			strbuf_printf(st->why, "Postfix's recipient tables: %s",
+			    strbuf_str(st->hit->why));
+			return (PC_TEMP);
 		}
+	}
+	if (!found) {
+		route_note(r, "%s: unknown recipient (%s)", addr, rm != NULL &&
+		    rm->n > 0 ? "recipient_maps" : "Postfix's tables");
+		if (st->unknown)
+			return (PC_OK);
+		st->unknown = 1;
+		addr = st->cfg->undeliverable;
+		reason = "unknown recipient; undeliverable mailbox";
 	}
 	for (i = 0; i < r->n; i++)
 		if (strcasecmp(r->v[i].addr, addr) == 0)

@@ -51,7 +51,9 @@
  *	   in the local part, a source route): refused and noted, whether
  *	   it comes from a header (default rule) or a table result.  With cfg->recipients set, a recipient
  *	   none of those tables lists is replaced by the undeliverable
- *	   mailbox (noted "unknown recipient").  More than
+ *	   mailbox (noted "unknown recipient").  Without recipient_maps,
+ *	   cfg->pfcheck (Postfix's own tables, route_postfix.c) decides
+ *	   the same way.  More than
  *	   cfg->max_recipients recipients: the undeliverable mailbox.
  *	6. Nothing routable: the undeliverable mailbox.
  *
@@ -89,6 +91,20 @@
 #define ROUTE_NOTES_MAX		4096
 #define ROUTE_TRACE_MAX		8192	/* trace header value, bytes */
 
+/* Postfix's own recipient tables (route_postfix.c). */
+struct route_pfcheck {
+	char	**mydest;
+	size_t	nmydest;
+	char	**vmbox;
+	size_t	nvmbox;
+	char	**valias;
+	size_t	nvalias;
+	struct table_list local;	/* local_recipient_maps */
+	struct table_list vmbox_maps;	/* virtual_mailbox_maps */
+	struct table_list valias_maps;	/* virtual_alias_maps */
+	int	on;
+};
+
 struct route_config {
 	char	**domains;		/* local_domains, lower case */
 	size_t	ndomains;
@@ -101,6 +117,7 @@ struct route_config {
 	const char *delim;		/* recipient_delimiter ("": none) */
 	size_t	token_limit;		/* header_address_token_limit (0) */
 	size_t	size_limit;		/* header_size_limit (0: none) */
+	const struct route_pfcheck *pfcheck;	/* without recipient_maps */
 };
 
 struct route_header {
@@ -142,5 +159,10 @@ int route_cleanup_headers(const struct pf_params *pf, const char *text,
     size_t len, const char *const *keep, size_t nkeep,
     struct route_header **hv, size_t *nh, struct strbuf *notes);
 void route_cleanup_free(struct route_header *hv, size_t nh);
+int route_pfcheck_open(const struct pf_params *pf, const char *postfix_conf,
+    struct route_pfcheck *pc, struct strbuf *why);
+void route_pfcheck_free(struct route_pfcheck *pc);
+int route_pfcheck_known(const struct route_pfcheck *pc, const char *addr,
+    const char *delim, struct table_hit *hit, int *err);
 
 #endif

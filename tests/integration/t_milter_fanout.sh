@@ -24,9 +24,11 @@ virtual_transport = discard:fan-out test"
 export H_POSTFIX_EXTRA_MAIN
 h_postfix_start example.test "postmaster"
 mkdir -p "$H_TMP/orig/m"
-P_EXTRA_CF="max_recipients = 10000"
+P_EXTRA_CF="max_recipients = 10000
+recipient_maps = pcre:$H_TMP/etc/fanout.pcre"
 p_config
 m_config
+printf '/^u[0-9]+@example\\.test$/ ok\n' >"$P_ETC/fanout.pcre"
 p_mailbox "catchall global pop3s://domain@localhost:$H_POP3S_PORT"
 p_password catchall domain-pw
 m_start

@@ -509,6 +509,67 @@ test_cleanup_emulation(void **state)
 	strbuf_free(why);
 }
 
+/* without recipient_maps: Postfix's own tables decide (delimiter unset) */
+static void
+test_pfcheck(void **state)
+{
+	struct pf_params pf;
+	struct route_pfcheck pc;
+	struct strbuf *why = strbuf_alloc(4096);
+	char	conf[2048], a[400], v[400];
+	static char *three[] = {(char *)(uintptr_t)"example.test",
+	(char *)(uintptr_t)"second.test", (char *)(uintptr_t)"alias.test"};
+
+	(void)state;
+	memset(&pf, 0, sizeof(pf));
+	snprintf(a, sizeof(a), "%s", put("aliases",
+	    "sales alice, bob\nalice /tmp/alice/\n"));
+	snprintf(v, sizeof(v), "%s", put("vmailbox", "pat@second.test pat/\n"));
+	snprintf(conf, sizeof(conf), "mydestination = example.test\n"
+	    "virtual_mailbox_domains = second.test\n"
+	    "virtual_alias_domains = alias.test\n"
+	    "local_recipient_maps = proxy:unix:passwd.byname texthash:%s\n"
+	    "virtual_mailbox_maps = texthash:%s\n"
+	    "virtual_alias_maps = texthash:%s\n", a, v, put("valias",
+	    "info@alias.test pat@second.test\n"));
+	cfg.domains = three;
+	cfg.ndomains = 3;
+	assert_int_equal(pf_params_parse(conf, strlen(conf), &pf, why),
+	    PC_OK);
+	assert_int_equal(route_pfcheck_open(&pf, NULL, &pc, why), PC_OK);
+	cfg.pfcheck = &pc;
+	cfg.delim = "";
+	assert_string_equal(RUN(0, "To: alice@example.test, sales@example.test,"
+	    " root@example.test, pat@second.test, info@alias.test"),
+	    "alice@example.test,sales@example.test,root@example.test,"
+	    "pat@second.test,info@alias.test");
+	/* unknown to Postfix: the undeliverable mailbox, not a bounce */
+	assert_string_equal(RUN(0, "To: alice+tag@example.test"),
+	    "postmaster@example.test");
+	assert_string_equal(RUN(0, "To: nobody-here@example.test, "
+	    "kim@second.test, x@alias.test"), "postmaster@example.test");
+	cfg.delim = "+";
+	assert_string_equal(RUN(0, "To: alice+tag@example.test, "
+	    "pat+x@second.test"), "alice+tag@example.test,pat+x@second.test");
+	cfg.delim = NULL;
+	cfg.pfcheck = NULL;
+	cfg.domains = domains;
+	cfg.ndomains = 2;
+	route_pfcheck_free(&pc);
+	/* a table it cannot read: the check is off, said once */
+	pf_params_free(&pf);
+	memset(&pf, 0, sizeof(pf));
+	snprintf(conf, sizeof(conf), "virtual_mailbox_maps = ldap:/x.cf\n");
+	assert_int_equal(pf_params_parse(conf, strlen(conf), &pf, why),
+	    PC_OK);
+	assert_int_not_equal(route_pfcheck_open(&pf, NULL, &pc, why), PC_OK);
+	assert_int_equal(pc.on, 0);
+	assert_non_null(strstr(strbuf_str(why), "set recipient_maps"));
+	route_pfcheck_free(&pc);
+	pf_params_free(&pf);
+	strbuf_free(why);
+}
+
 /* postconf -x output: hostile and plain */
 static void
 test_pf_params(void **state)
@@ -616,6 +677,7 @@ main(void)
 		cmocka_unit_test(test_tok822_count),
 		cmocka_unit_test(test_cleanup_emulation),
 		cmocka_unit_test(test_pf_params),
+		cmocka_unit_test(test_pfcheck),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
