@@ -318,11 +318,21 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 	rc = ctl_request(c, "status", status_line, &s, 30, why);
 	if (rc != PC_OK) {
 		if (s.json) {
-			printf("{\"service\":\"stopped\",\"reason\":");
+			printf("{\"service\":\"%s\",\"reason\":", rc ==
+			    CTL_DOWN ? "stopped" : strstr(strbuf_str(why),
+			    "ermission denied") ? "denied" : "no answer");
 			json_put(stdout, strbuf_str(why));
 			printf("}\n");
-		} else {
+		} else if (rc == CTL_DOWN) {
 			printf("fetcher: stopped\n");
+			ctl_err("%s", strbuf_str(why));
+		} else if (strstr(strbuf_str(why), "ermission denied")) {
+			printf("fetcher: permission denied (the control socket "
+			    "takes root, its user and the members of its "
+			    "group)\n");
+			ctl_err("%s", strbuf_str(why));
+		} else {
+			printf("fetcher: no answer\n");
 			ctl_err("%s", strbuf_str(why));
 		}
 		rc = EX_UNAVAILABLE;

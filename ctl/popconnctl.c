@@ -286,8 +286,12 @@ ctl_connect(const struct ctl *c, int *down, struct strbuf *why)
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		*down = errno == ENOENT || errno == ECONNREFUSED ||
 		    errno == ENOTSOCK;
-		strbuf_printf(why, "the fetcher is not running (cannot "
-		    "connect to %s: %s)", path, strerror(errno));
+		if (*down)
+			strbuf_printf(why, "the fetcher is not running (cannot "
+			    "connect to %s: %s)", path, strerror(errno));
+		else
+			strbuf_printf(why, "cannot connect to %s: %s", path,
+			    strerror(errno));
 		close(fd);
 		return (-1);
 	}

@@ -834,17 +834,32 @@ handle_request(struct state *s, struct client *c, char *line)
 	}
 }
 
-/* peer_ok - root, our user, or our group */
+/*
+ * peer_ok - root, our user, or a member of our group: primary or
+ * supplementary, as the kernel says (SO_PEERGROUPS), which is what the
+ * socket's mode 0660 lets in.
+ */
 
 static int
 peer_ok(int fd)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
+	gid_t	groups[256], me = getegid();
+	socklen_t glen = sizeof(groups);
+	size_t	i;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0)
 		return (0);
-	return (cr.uid == 0 || cr.uid == geteuid() || cr.gid == getegid());
+	if (cr.uid == 0 || cr.uid == geteuid() || cr.gid == me)
+		return (1);
+#ifdef SO_PEERGROUPS
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0)
+		for (i = 0; i < glen / sizeof(gid_t); i++)
+			if (groups[i] == me)
+				return (1);
+#endif
+	return (0);
 }
 
 /* accept_client - a new control connection */
