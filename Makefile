@@ -181,7 +181,7 @@ localstatedir	?= /var
 runstatedir	?= /run
 POPCONN_USER	?= popconn
 OPENSSL		?= openssl
-CONF_SAMPLES	= popconn.cf mailboxes.cf routing routing.pcre
+CONF_SAMPLES	= popconn.cf routing routing.pcre
 UNITS		= popconn-fetcher.service popconn-milter.service
 P_CONF		= $(DESTDIR)$(sysconfdir)/popconn
 P_STATE		= $(DESTDIR)$(localstatedir)/lib/popconn
@@ -227,6 +227,14 @@ install: all
 	    else echo "install -m 0644 conf/$$f $(P_CONF)/$$f"; \
 	        install -m 0644 conf/$$f $(P_CONF)/$$f || exit 1; fi; \
 	done
+	@# mailboxes.cf names every ISP account and server: 0640 root:popconn.
+	@if [ -e $(P_CONF)/mailboxes.cf ]; then echo "kept $(P_CONF)/mailboxes.cf"; \
+	else echo "install -m 0640 conf/mailboxes.cf $(P_CONF)/mailboxes.cf"; \
+	    install -m 0640 conf/mailboxes.cf $(P_CONF)/mailboxes.cf || exit 1; \
+	    if [ "$(P_REAL)" = 1 ] && getent group $(POPCONN_USER) >/dev/null; \
+	    then chgrp $(POPCONN_USER) $(P_CONF)/mailboxes.cf || exit 1; \
+	    else echo "note: $(P_CONF)/mailboxes.cf is 0640 root:root: chgrp $(POPCONN_USER) it on the target"; fi; \
+	fi
 	@if [ -e $(P_CONF)/passwords ]; then echo "kept $(P_CONF)/passwords"; \
 	else echo "install -m 0600 conf/passwords $(P_CONF)/passwords"; \
 	    install -m 0600 conf/passwords $(P_CONF)/passwords || exit 1; \

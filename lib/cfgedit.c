@@ -160,7 +160,8 @@ cfgedit_open(struct cfgedit *e, int kind, const char *path,
 	e->kind = kind;
 	e->path = xstrdup(path);
 	e->text = strbuf_alloc(CFGEDIT_FILE_MAX);
-	e->mode = kind == CFGEDIT_PASSWORDS ? 0600 : 0644;
+	e->mode = kind == CFGEDIT_PASSWORDS ? 0600 : kind ==
+	    CFGEDIT_MAILBOXES ? 0640 : 0644;
 	e->uid = geteuid();
 	e->gid = getegid();
 	if (lstat(path, &st) != 0) {
@@ -198,7 +199,8 @@ cfgedit_init_buf(struct cfgedit *e, int kind, const char *text, size_t len)
 	if (strbuf_append(e->text, text, len) < 0)
 		log_panic("cfgedit_init_buf: text over %d bytes",
 		    CFGEDIT_FILE_MAX);
-	e->mode = kind == CFGEDIT_PASSWORDS ? 0600 : 0644;
+	e->mode = kind == CFGEDIT_PASSWORDS ? 0600 : kind ==
+	    CFGEDIT_MAILBOXES ? 0640 : 0644;
 }
 
 /* cfgedit_free - release everything; wipes the text */

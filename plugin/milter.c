@@ -832,8 +832,11 @@ milter_eom(SMFICTX *ctx)
 	sfsistat st = SMFIS_CONTINUE;
 
 	if (mc == NULL || (mc->cfg == NULL && mc->nmarker > 0)) {
-		log_error("no milter context or configuration: marked mail "
-		    "waits in Postfix (tempfail)");
+		log_error("%s: the milter has no %s for this message "
+		    "(no connect event reached it, or no configuration could "
+		    "be loaded); it carries a marker, so Postfix keeps it "
+		    "(tempfail) and retries", mc ? "message" : "connection",
+		    mc ? "configuration" : "context");
 		return (SMFIS_TEMPFAIL);
 	}
 	if (mc->nmarker == 0)

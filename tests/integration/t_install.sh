@@ -67,7 +67,7 @@ listing "$D" >"$H_TMP/tree.got"
 cat >"$H_TMP/tree.want" <<'EOF'
 drwxr-xr-x root:root ./etc
 drwxr-xr-x root:root ./etc/popconn
--rw-r--r-- root:root ./etc/popconn/mailboxes.cf
+-rw-r----- root:root ./etc/popconn/mailboxes.cf
 -rw------- root:root ./etc/popconn/passwords
 -rw-r--r-- root:root ./etc/popconn/popconn.cf
 -rw-r--r-- root:root ./etc/popconn/routing
@@ -151,6 +151,8 @@ mode() { stat -c '%a %U:%G' "$1"; }
 h_check "user and group $U exist" \
     sh -c "getent passwd $U >/dev/null && getent group $U >/dev/null"
 h_check "passwords 0600 $U" [ "$(mode "$E/passwords")" = "600 $U:$U" ]
+h_check "mailboxes.cf 0640 root:$U (accounts and servers)" \
+    [ "$(mode "$E/mailboxes.cf")" = "640 root:$U" ]
 h_check "marker.key 0640 root:$U, 64 hex digits" \
     sh -c "[ \"\$(stat -c '%a %U:%G' '$E/marker.key')\" = '640 root:$U' ] &&
     grep -Eqx '[0-9a-f]{64}' '$E/marker.key'"
@@ -208,6 +210,8 @@ h_check "popconnctl mailbox add (installed popconnctl)" \
     --url "pop3s://domain@localhost:$H_POP3S_PORT" --password-file "$H_TMP/pw"
 h_check "passwords still 0600 $U after the edit" \
     [ "$(mode "$E/passwords")" = "600 $U:$U" ]
+h_check "mailboxes.cf still 0640 root:$U after the edit" \
+    [ "$(mode "$E/mailboxes.cf")" = "640 root:$U" ]
 h_check "popconnctl route add" ctl route add dev@lists.example chris
 
 # postfix-setup: print, apply, idempotent.
@@ -247,15 +251,24 @@ while True:
 ' "$DEVD/log" "$H_TMP/syslog.log"
 n=100; while [ ! -S "$DEVD/log" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
 cat >"$H_TMP/asunit.sh" <<'EOT'
-# asunit.sh DEVD PFDEF NNP GROUPS USER CMD...: in a fresh mount namespace,
-# /dev and /etc/postfix as a systemd host has them, then CMD as USER
-# (with supplementary GROUPS, "-" for none; NNP=1: no_new_privs).
+# asunit.sh DEVD PFDEF NNP GROUPS USER HIDE CMD...: in a fresh mount
+# namespace, /dev and /etc/postfix as a systemd host has them, the paths
+# of HIDE (the unit's InaccessiblePaths=, comma-separated, "-" for none)
+# covered as systemd covers them, then CMD as USER (with supplementary
+# GROUPS, "-" for none; NNP=1: no_new_privs).
 set -e
-devd=$1 pfdef=$2 nnp=$3 groups=$4 user=$5
-shift 5
+devd=$1 pfdef=$2 nnp=$3 groups=$4 user=$5 hide=$6
+shift 6
 for n in null zero full random urandom; do mount --bind "/dev/$n" "$devd/$n"; done
 mount --rbind "$devd" /dev
 mount --bind "$pfdef" /etc/postfix
+if [ "$hide" != - ]; then
+	for p in $(echo "$hide" | tr ',' ' '); do
+		p=${p#-}
+		if [ -d "$p" ]; then mount -t tmpfs -o ro,mode=000 none "$p"
+		elif [ -e "$p" ]; then mount --bind "$devd/../inaccessible" "$p"; fi
+	done
+fi
 umask 077
 set -- --reuid="$user" --regid="$user" -- "$@"
 if [ "$groups" = - ]; then set -- --init-groups "$@"; else set -- --groups="$groups" "$@"; fi
@@ -267,12 +280,15 @@ execstart() { sed -n 's/^ExecStart=//p' "$UD/$1"; }
 unit_user() { sed -n 's/^User=//p' "$UD/$1"; }
 unit_groups() { g=$(sed -n 's/^SupplementaryGroups=//p' "$UD/$1"); echo "${g:--}"; }
 unit_nnp() { grep -qx 'NoNewPrivileges=yes' "$UD/$1" && echo 1 || echo 0; }
+unit_hide() { h=$(sed -n 's/^InaccessiblePaths=//p' "$UD/$1" | tr ' ' ','); echo "${h:--}"; }
+: >"$H_TMP/inaccessible"
+chmod 000 "$H_TMP/inaccessible"
 start_unit() {
 	_u=$1.service
 	# shellcheck disable=SC2046
 	h_spawn "$1" unshare -m --propagation private sh "$H_TMP/asunit.sh" \
 	    "$DEVD" "$PFDEF" "$(unit_nnp "$_u")" "$(unit_groups "$_u")" \
-	    "$(unit_user "$_u")" $(execstart "$_u")
+	    "$(unit_user "$_u")" "$(unit_hide "$_u")" $(execstart "$_u")
 }
 start_unit popconn-milter
 MPID=$H_SPAWN_PID
@@ -282,6 +298,15 @@ h_check "popconn-milter is up, as $U, with its socket" \
     { cat "$H_TMP/guard/popconn-milter.out" "$H_TMP/syslog.log"; }
 h_check "milter socket 0660 $U:postfix" \
     [ "$(mode "$RUN/milter.sock")" = "660 $U:postfix" ]
+# In the milter's namespace, as its user: no password, no state, no spool
+# (issue 19 defect 4); its own configuration and secret it reads.
+inms() { nsenter --target "$MPID" --mount -- setpriv --reuid=$U --regid=$U --init-groups "$@"; }
+h_check "the milter's user cannot read the ISP passwords" \
+    sh -c "! $(command -v nsenter) --target $MPID --mount -- setpriv --reuid=$U --regid=$U --init-groups cat '$E/passwords' >/dev/null 2>&1"
+h_check "... nor the fetcher's state or spool" \
+    sh -c "! $(command -v nsenter) --target $MPID --mount -- setpriv --reuid=$U --regid=$U --init-groups ls '$R/var/lib/popconn' '$R/var/spool/popconn' >/dev/null 2>&1"
+h_check "... but popconn.cf and the marker secret" \
+    inms cat "$E/popconn.cf" "$E/marker.key"
 start_unit popconn-fetcher
 FPID=$H_SPAWN_PID
 n=200; while [ ! -S "$RUN/fetcher.sock" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
