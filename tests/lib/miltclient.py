@@ -148,13 +148,15 @@ def run_random(path, n, seed):
     bad = 0
     for i in range(n):
         try:
-            c = Conn(path, timeout=2.0)
+            c = Conn(path, timeout=0.05)
         except OSError as e:
             print("connect %d: %s" % (i, e), file=sys.stderr)
             return 1
         try:
             if rng.randrange(4):
+                c.s.settimeout(2.0)
                 negotiate(c)
+                c.s.settimeout(0.05)
             for _ in range(rng.randrange(1, 25)):
                 c.send(random_packet(rng))
                 if rng.randrange(3) == 0:
