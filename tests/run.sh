@@ -5,24 +5,41 @@
 # Unit tests are cmocka programs in $BUILD/tests/test_*; each test case
 # counts.  Integration tests are tests/integration/t_*.sh; each script
 # counts once (exit 0 pass, 77 skipped, anything else fail).  TESTS=glob
-# limits the integration tests run (e.g. TESTS='t_fetch*').
+# limits the integration tests run (e.g. TESTS='t_fetch*').  A unit source
+# without its program, and a program without cmocka's summary, fail; the
+# "ok - # SKIP" checks of a passing integration test count as skipped.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
+# For run.sh's own test (t_run_honest): where the sources are.
+UNIT_SRC=${RUN_UNIT_SRC:-tests/unit}
+INTEG_DIR=${RUN_INTEG_DIR:-tests/integration}
 TOP=$(pwd)
 export TOP
 passed=0
 failed=0
 skipped=0
 failures=""
-logdir=$TOP/$BUILD/test-logs
+case $BUILD in
+/*)	logdir=$BUILD/test-logs ;;
+*)	logdir=$TOP/$BUILD/test-logs ;;
+esac
 rm -rf "$logdir"
 mkdir -p "$logdir"
 
-for t in "$BUILD"/tests/test_*; do
-	[ -x "$t" ] || continue
-	n=$(basename "$t")
+# Each unit source is run by its program; one without a program (a build
+# that failed) would vanish from the count: a failure of its own.
+for src in "$UNIT_SRC"/test_*.c; do
+	[ -f "$src" ] || continue
+	n=$(basename "$src" .c)
+	t=$BUILD/tests/$n
+	if [ ! -x "$t" ]; then
+		failed=$((failed + 1))
+		failures="$failures $n"
+		echo "FAIL unit $n: $src has no program $t (build failed?)"
+		continue
+	fi
 	out=$logdir/$n.log
 	"$t" >"$out" 2>&1
 	rc=$?
@@ -32,6 +49,11 @@ for t in "$BUILD"/tests/test_*; do
 	f=${f:-0}
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1	# crashed or failed outside a test case
+	fi
+	# No cmocka summary: it did not run its tests, whatever its status.
+	if [ "$f" -eq 0 ] && ! grep -q '^\[==========\] [0-9]* test(s) run' "$out"; then
+		echo "FAIL unit $n: no cmocka summary (exit $rc)"
+		f=$((f + 1))
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
@@ -45,7 +67,7 @@ for t in "$BUILD"/tests/test_*; do
 done
 
 pattern=${TESTS:-t_*}
-for t in tests/integration/$pattern.sh; do
+for t in "$INTEG_DIR"/$pattern.sh; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .sh)
 	out=$logdir/$n.log
@@ -55,7 +77,15 @@ for t in tests/integration/$pattern.sh; do
 	secs=$(( $(date +%s) - start ))
 	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
-		echo "ok   $n (${secs}s)"
+		# Checks a passing test skipped are counted and named.
+		ns=$(grep -c '^ok - # SKIP' "$out")
+		if [ "$ns" -gt 0 ]; then
+			skipped=$((skipped + ns))
+			echo "ok   $n (${secs}s; $ns check(s) skipped)"
+			grep '^ok - # SKIP' "$out" | sed 's/^/    /'
+		else
+			echo "ok   $n (${secs}s)"
+		fi
 	elif [ "$rc" -eq 77 ]; then
 		skipped=$((skipped + 1))
 		echo "skip $n: $(tail -1 "$out")"

@@ -46,6 +46,7 @@ line="rss: cycles=$CYCLES, sessions=$sessions, rss_early_kb=$early, rss_late_kb=
 echo "$line"
 [ -z "${TORTURE_FIGURES:-}" ] || echo "$line" >>"$TORTURE_FIGURES"
 h_check "RSS flat ($early kB -> $late kB)" \
-    [ "$late" -le $((early + early / 10)) ] || [ "$late" -le $((early + 1024)) ]
-h_check "none lost, none doubled" [ "$T_L" -eq 0 ] && [ "$T_X" -eq 0 ]
+    sh -c "[ $late -le $((early + early / 10)) ] || [ $late -le $((early + 1024)) ]"
+h_check "none lost ($T_L), none doubled ($T_X)" \
+    sh -c "[ '$T_L' -eq 0 ] && [ '$T_X' -eq 0 ]"
 h_done

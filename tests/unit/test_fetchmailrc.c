@@ -563,8 +563,8 @@ test_no_password_in_messages(void **state)
 {
 	static const char *const in[] = {
 		"poll a.example proto imap user u pass Hunter2pw is l here\n",
-		"poll a.example proto pop3 esmtppassword Hunter2pw user u pass "
-		"Hunter2pw is l here ssl mda x keep\n",
+		("poll a.example proto pop3 esmtppassword Hunter2pw user u pass "
+		"Hunter2pw is l here ssl mda x keep\n"),
 		"poll a.example user u pass \"Hunter2pw\" \"Hunter2pw\"\n",
 		"poll a.example user u pass 'Hunter2pw' is l here here\n",
 		"poll a.example user u pass \"Hunter2pw\n",
