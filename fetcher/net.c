@@ -154,6 +154,7 @@ net_connect(struct net *n, const char *host, int port, int timeout,
 	struct addrinfo hints, *res, *ai;
 	char	portstr[16];
 	time_t	end = time(NULL) + timeout;
+	size_t	why_len = strbuf_len(why);
 	int	rc;
 
 	memset(&hints, 0, sizeof(hints));
@@ -174,6 +175,15 @@ net_connect(struct net *n, const char *host, int port, int timeout,
 			break;
 	}
 	freeaddrinfo(res);
+	/*
+	 * An address refused before one that answered (localhost as ::1,
+	 * then 127.0.0.1) is no failure of this connection: a later
+	 * failure must not be classified as a connect error.
+	 */
+	if (rc == PC_OK) {
+		n->fail = NET_FAIL_NONE;
+		strbuf_truncate(why, why_len);
+	}
 	return (rc);
 }
 

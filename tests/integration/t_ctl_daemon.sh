@@ -48,6 +48,32 @@ h_check "wrong password: exit 67 (got $T_RC)" [ "$T_RC" -eq 67 ]
 h_check "wrong password: says so" grep -q 'wrong password for carol' "$H_TMP/t.err"
 h_check "wrong password: not printed" sh -c "! grep -q wrong-pw '$H_TMP/t.err' '$H_TMP/t.out'"
 
+# A fresh Debian's /etc/hosts maps localhost to ::1 as well, tried first
+# where the host has IPv6; Dovecot listens on 127.0.0.1 only, so the
+# first address is refused and the second answers.  The refused address
+# must not make a wrong password look like an internal error (70).
+if command -v unshare >/dev/null 2>&1 &&
+    printf '::1 localhost\n127.0.0.1 localhost\n' >"$H_TMP/hosts6" &&
+    unshare -m sh -c "mount --bind '$H_TMP/hosts6' /etc/hosts && getent ahosts localhost" 2>/dev/null |
+    head -n 1 | grep -q '^::1 '; then
+	T_RC=0
+	unshare -m sh -c "mount --bind '$H_TMP/hosts6' /etc/hosts &&
+	    exec '$CTL' -c '$E' mailbox test badpw" >"$H_TMP/t.out" \
+	    2>"$H_TMP/t.err" || T_RC=$?
+	h_check "wrong password, localhost also ::1: exit 67 (got $T_RC)" \
+	    [ "$T_RC" -eq 67 ]
+	h_check "wrong password, localhost also ::1: says so" \
+	    grep -q 'wrong password for carol' "$H_TMP/t.err"
+	T_RC=0
+	unshare -m sh -c "mount --bind '$H_TMP/hosts6' /etc/hosts &&
+	    exec '$CTL' -c '$E' mailbox test carol" >"$H_TMP/t.out" \
+	    2>"$H_TMP/t.err" || T_RC=$?
+	h_check "right password, localhost also ::1: exit 0 (got $T_RC)" \
+	    [ "$T_RC" -eq 0 ]
+else
+	h_ok "# SKIP localhost as ::1: no unshare -m here"
+fi
+
 add badca carol-pw "$url" -o tls_ca_file=
 t badca
 h_check "wrong CA: exit 77 (got $T_RC)" [ "$T_RC" -eq 77 ]
