@@ -337,12 +337,18 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 		}
 		rc = EX_UNAVAILABLE;
 	}
-	if (!s.json) {
-		strbuf_reset(why);
-		if (ctl_milter_pid(c, &pid, why) == PC_OK)
-			printf("milter: running, pid %ld\n", pid);
+	strbuf_reset(why);
+	if (ctl_milter_pid(c, &pid, why) == PC_OK) {
+		if (s.json)
+			printf("{\"milter\":\"running\",\"pid\":%ld}\n", pid);
 		else
-			printf("milter: stopped (%s)\n", strbuf_str(why));
+			printf("milter: running, pid %ld\n", pid);
+	} else if (s.json) {
+		printf("{\"milter\":\"stopped\",\"reason\":");
+		json_put(stdout, strbuf_str(why));
+		printf("}\n");
+	} else {
+		printf("milter: stopped (%s)\n", strbuf_str(why));
 	}
 	strbuf_free(why);
 	return (rc);

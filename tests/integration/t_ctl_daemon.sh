@@ -10,6 +10,7 @@ set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
 . "$TOP/tests/lib/popconn.sh"
+. "$TOP/tests/lib/milter.sh"
 CTL=$TOP/$BUILD/popconnctl
 
 h_init
@@ -136,6 +137,33 @@ h_check "status: running or idle, exit 0" [ $? -eq 0 ]
 h_check "status: the mailbox row" grep -q '^carol ' "$H_TMP/st.out"
 h_check "status --json: JSON lines" sh -c \
     "'$CTL' -c '$E' status --json | $H_PYTHON -c 'import json,sys; [json.loads(l) for l in sys.stdin]'"
+
+# The milter's line in status: running (a real popconn-milter), stopped.
+ctl status >"$H_TMP/st.out" 2>&1
+h_check "status without milter: milter stopped, no pid file" \
+    grep -q '^milter: stopped (no pid file' "$H_TMP/st.out"
+ctl status --json >"$H_TMP/st.json" 2>&1
+h_check "status --json without milter: a milter line, stopped" \
+    $H_PYTHON -c 'import json,sys; m=[o for o in map(json.loads, open(sys.argv[1])) if "milter" in o]; sys.exit(not (len(m) == 1 and m[0]["milter"] == "stopped" and "pid file" in m[0]["reason"]))' "$H_TMP/st.json"
+M_SOCK=$H_TMP/milter.sock
+m_config
+if m_start; then
+	n=50; while [ ! -s "$H_TMP/milter.pid" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n-1)); done
+	ctl status >"$H_TMP/st.out" 2>&1
+	h_check "status with the milter: running, pid $M_PID ($(grep '^milter' "$H_TMP/st.out"))" \
+	    grep -q "^milter: running, pid $M_PID\$" "$H_TMP/st.out"
+	ctl status --json >"$H_TMP/st.json" 2>&1
+	h_check "status --json with the milter: {\"milter\":\"running\",\"pid\":$M_PID}" \
+	    $H_PYTHON -c 'import json,sys; m=[o for o in map(json.loads, open(sys.argv[1])) if "milter" in o]; sys.exit(not (len(m) == 1 and m[0] == {"milter": "running", "pid": int(sys.argv[2])}))' "$H_TMP/st.json" "$M_PID"
+	m_stop
+else
+	h_check "popconn-milter starts" false
+fi
+printf 'garbage\n' >"$H_TMP/milter.pid"
+ctl status >"$H_TMP/st.out" 2>&1
+h_check "status with a stale milter pid file: stopped, says why" \
+    grep -q '^milter: stopped (.*milter.pid' "$H_TMP/st.out"
+rm -f "$H_TMP/milter.pid"
 
 ctl fetch carol >"$H_TMP/f.out" 2>&1
 rc=$?
