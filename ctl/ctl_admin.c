@@ -875,6 +875,7 @@ ctl_cmd_check(struct ctl *c, int argc, char **argv)
 	struct strbuf *w2 = strbuf_alloc(CFGEDIT_FILE_MAX);
 	struct cfg_dict *d = cfg_dict_alloc(), *pw = cfg_dict_alloc();
 	struct cfg_mailboxes m;
+	const struct cfg_mailbox *dup;
 	struct table_list tl;
 	struct account a;
 	struct stat st;
@@ -956,6 +957,13 @@ ctl_cmd_check(struct ctl *c, int argc, char **argv)
 					chk_err(&k, "%s, line %d: %s",
 					    m.v[i].file, m.v[i].line,
 					    strbuf_str(why));
+			} else if ((dup = ctl_same_account(&m, i,
+			    m.v[i].name, m.v[i].url)) != NULL) {
+				chk_err(&k, "%s, line %d: mailbox %s fetches "
+				    "the same account as %s (line %d): every "
+				    "message would be delivered twice; remove "
+				    "one", m.v[i].file, m.v[i].line,
+				    m.v[i].name, dup->name, dup->line);
 			} else if (a.set.poll_times && *a.set.poll_times &&
 			    !adm_times_ok(a.set.poll_times)) {
 				chk_err(&k, "%s, line %d: %s: poll_times = %s: "

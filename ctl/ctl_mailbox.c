@@ -311,7 +311,7 @@ static int
 mb_add_edit(struct ctl *c, int argc, char **argv, int edit)
 {
 	struct cfg_mailboxes m;
-	const struct cfg_mailbox *old = NULL;
+	const struct cfg_mailbox *old = NULL, *dup;
 	struct cfg_dict *opts = cfg_dict_alloc();
 	struct strbuf *entry = NULL, *why = strbuf_alloc(CTL_WHY_MAX);
 	const char *type = NULL, *url = NULL, *deliver = NULL;
@@ -459,6 +459,13 @@ mb_add_edit(struct ctl *c, int argc, char **argv, int edit)
 		for (i = 0; i < opts->n; i++)
 			if (opts->v[i].line == -1)
 				opts = mb_opt_unset(opts, opts->v[i--].name);
+	}
+	if ((dup = ctl_same_account(&m, m.n, name, url)) != NULL) {
+		ctl_err("mailbox %s (%s, line %d) already fetches this account "
+		    "(%s): two mailboxes would deliver every message twice",
+		    dup->name, dup->file, dup->line, dup->url);
+		rc = EX_DATAERR;
+		goto out;
 	}
 	if (deliver != NULL && strcmp(deliver, "-") == 0)
 		deliver = NULL;

@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "url.h"
 #include "ctl.h"
 #include "ctl_proto.h"
 #include "log.h"
@@ -227,6 +228,38 @@ ctl_find_box(const struct cfg_mailboxes *m, const char *name)
 	for (i = 0; i < m->n; i++)
 		if (strcmp(m->v[i].name, name) == 0)
 			return (&m->v[i]);
+	return (NULL);
+}
+
+/* ctl_same_account - another mailbox among the first n that fetches url */
+
+const struct cfg_mailbox *
+ctl_same_account(const struct cfg_mailboxes *m, size_t n, const char *name,
+    const char *url)
+{
+	struct url u, v;
+	size_t	i;
+	int	same;
+
+	/*
+	 * The same user at the same server and port is one ISP mailbox,
+	 * whatever the name: two entries would deliver every message twice.
+	 */
+	if (url_parse(url, &u, NULL) != PC_OK)
+		return (NULL);
+	for (i = 0; i < n && i < m->n; i++) {
+		if (strcmp(m->v[i].name, name) == 0 ||
+		    url_parse(m->v[i].url, &v, NULL) != PC_OK)
+			continue;
+		same = strcmp(u.user, v.user) == 0 &&
+		    strcasecmp(u.host, v.host) == 0 && u.port == v.port;
+		url_free(&v);
+		if (same) {
+			url_free(&u);
+			return (&m->v[i]);
+		}
+	}
+	url_free(&u);
 	return (NULL);
 }
 
