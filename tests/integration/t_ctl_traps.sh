@@ -1,8 +1,15 @@
 #!/bin/sh
 # t_ctl_traps - what a first-day administrator falls into, each refused or
-# explained by popconnctl (issue 15): the same ISP account added twice
-# under two names (add, edit and check refuse it: every message would be
-# delivered twice).  No daemon runs.
+# explained (issue 15): the same ISP account added twice under two names
+# (add, edit and check refuse it: every message would be delivered
+# twice); "schedule set 15" (15 seconds: said, and refused without
+# --force); route list of tab-separated texthash entries (the RECIPIENT
+# column filled, no \x09); check with a tls_ca_file that does not exist;
+# pop3s:// to the plain POP3 port (a hint, not OpenSSL's "wrong version
+# number"); --password-file /dev/null (not "Invalid argument"); mailbox
+# list of a global mailbox (no placeholder as DELIVER-TO); a one-shot
+# fetch as root leaves no root-owned state (it runs as daemon_user).
+# No popconn daemon runs; Dovecot does.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -10,6 +17,8 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 CTL=$TOP/$BUILD/popconnctl
 
 h_init
+h_ca
+h_dovecot_start "carol:carol-pw"
 E=$H_TMP/etc
 mkdir -p "$E" "$H_TMP/state" "$H_TMP/spool"
 chmod 700 "$H_TMP/state"
@@ -22,6 +31,7 @@ milter_pid_file = $H_TMP/milter.pid
 pid_file = $H_TMP/fetcher.pid
 local_domains = example.test
 daemon_user =
+tls_ca_file = $H_CA
 EOT
 : >"$E/mailboxes.cf"
 : >"$E/passwords"
@@ -62,5 +72,59 @@ h_check "check: names both mailboxes" \
 sed -i '/^dup /d' "$E/mailboxes.cf" "$E/passwords"
 ctl check >"$H_TMP/out" 2>"$H_TMP/err"
 h_check "check: clean again (exit $?: $(cat "$H_TMP/err"))" [ $? -eq 0 ]
+
+# --- 2. schedule set 15
+cp "$E/popconn.cf" "$H_TMP/cf.before"
+ctl schedule set 15 >"$H_TMP/out" 2>"$H_TMP/err"
+h_check "schedule set 15: refused without --force (exit $?)" [ $? -eq 64 ]
+h_check "schedule set 15: says it read 15 seconds, suggests 15m" \
+    grep -q '15: read as 15 seconds.*did you mean 15m' "$H_TMP/err"
+h_check "schedule set 15: popconn.cf unchanged" cmp -s "$H_TMP/cf.before" "$E/popconn.cf"
+ctl schedule set 15 --force >"$H_TMP/out" 2>"$H_TMP/err"
+h_check "schedule set 15 --force: set, and says 15 seconds" \
+    grep -q '^schedule: every 15 (15 seconds)$' "$H_TMP/out"
+ctl schedule set 90m >"$H_TMP/out" 2>"$H_TMP/err"
+h_check "schedule set 90m: says 1 hour 30 minutes" \
+    grep -q '^schedule: every 90m (1 hour 30 minutes)$' "$H_TMP/out"
+ctl schedule set 30s --mailbox sales >"$H_TMP/out" 2>"$H_TMP/err"
+h_check "schedule set 30s --mailbox: refused too (exit $?)" [ $? -eq 64 ]
+ctl schedule set 15m --mailbox sales >"$H_TMP/out" 2>"$H_TMP/err"
+h_check "schedule set 15m --mailbox: says 15 minutes" \
+    grep -q '^schedule of sales: every 15m (15 minutes)$' "$H_TMP/out"
+
+# --- 3. route list of a tab-separated texthash table
+printf 'sales@example.test\tbob\n# comment\nlist@example.test   carol, dave\nlonely@example.test\n' >"$E/routing"
+printf '/^info@/\tbob\n/^a b@/i  carol\n' >"$E/routing.pcre"
+echo "routing_maps = texthash:$E/routing, pcre:$E/routing.pcre" >>"$E/popconn.cf"
+ctl route list >"$H_TMP/routes" 2>"$H_TMP/err"
+h_check "route list: no \\x09 shown" sh -c "! grep -q 'x09' '$H_TMP/routes'"
+h_check "route list: tab-separated entry split (sales -> bob)" \
+    grep -Eq "^texthash:$E/routing:1 +sales@example.test +bob\$" "$H_TMP/routes"
+h_check "route list: spaces and a list as recipient" \
+    grep -Eq "^texthash:$E/routing:3 +list@example.test +carol, dave\$" "$H_TMP/routes"
+h_check "route list: a key without recipient says (none)" \
+    grep -Eq "routing:4 +lonely@example.test +\(none\)\$" "$H_TMP/routes"
+h_check "route list: pcre with a tab" \
+    grep -Eq "routing.pcre:1 +/\^info@/ +bob\$" "$H_TMP/routes"
+h_check "route list: pcre pattern with a space and flags" \
+    grep -Eq "routing.pcre:2 +/\^a b@/i +carol\$" "$H_TMP/routes"
+h_check "route list: header names the RECIPIENT column" \
+    grep -Eq '^TABLE:LINE +PATTERN +RECIPIENT$' "$H_TMP/routes"
+sed -i '/^routing_maps/d' "$E/popconn.cf"
+
+# --- 4. check and a tls_ca_file that does not exist
+ctl mailbox edit sales --tls-ca-file "$H_TMP/no-such-ca.pem" >/dev/null 2>&1
+ctl check >"$H_TMP/out" 2>"$H_TMP/err"
+h_check "check: a mailbox's missing tls_ca_file is an error (exit $?)" [ $? -eq 78 ]
+h_check "check: names the mailbox and the file" \
+    grep -q "mailbox sales: tls_ca_file $H_TMP/no-such-ca.pem: No such file" "$H_TMP/err"
+ctl mailbox edit sales --unset tls_ca_file >/dev/null 2>&1
+sed -i "s|^tls_ca_file = .*|tls_ca_file = $H_TMP/gone.pem|" "$E/popconn.cf"
+ctl check >"$H_TMP/out" 2>"$H_TMP/err"
+h_check "check: popconn.cf's missing tls_ca_file is an error (exit $?)" [ $? -eq 78 ]
+h_check "check: says popconn.cf and the file" \
+    grep -q "popconn.cf: tls_ca_file = $H_TMP/gone.pem: No such file" "$H_TMP/err"
+sed -i "s|^tls_ca_file = .*|tls_ca_file = $H_CA|" "$E/popconn.cf"
+
 
 h_done
