@@ -245,6 +245,7 @@ int
 net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 {
 	time_t	end = time(NULL) + n->timeout;
+	unsigned long e;
 	long	vr;
 	int	rc, err;
 
@@ -324,6 +325,12 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 			ERR_clear_error();
 			return (PC_PERM);
 		}
+		/* A plain-text greeting read as a TLS record header. */
+		e = ERR_peek_error();
+		n->not_tls = ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		    (ERR_GET_REASON(e) == SSL_R_WRONG_VERSION_NUMBER ||
+		    ERR_GET_REASON(e) == SSL_R_PACKET_LENGTH_TOO_LONG ||
+		    ERR_GET_REASON(e) == SSL_R_RECORD_LENGTH_MISMATCH);
 		ssl_error(why, "TLS handshake failed");
 		strbuf_appendf(why, " (%s)", n->peer);
 		return (PC_TEMP);

@@ -71,6 +71,7 @@ struct net_tls {
 
 struct net {
 	int	fail;			/* NET_FAIL_*: the last failure */
+	int	not_tls;		/* handshake: the peer spoke plain text */
 	int	fd;
 	SSL_CTX	*ctx;
 	SSL	*ssl;

@@ -126,5 +126,16 @@ h_check "check: says popconn.cf and the file" \
     grep -q "popconn.cf: tls_ca_file = $H_TMP/gone.pem: No such file" "$H_TMP/err"
 sed -i "s|^tls_ca_file = .*|tls_ca_file = $H_CA|" "$E/popconn.cf"
 
+# --- 5. pop3s:// to the plain POP3 port
+add plainport "pop3s://carol@localhost:$H_POP3_PORT" >/dev/null 2>&1
+ctl mailbox test plainport >"$H_TMP/out" 2>"$H_TMP/err"
+rc=$?
+h_check "pop3s:// to the POP3 port: fails (exit $rc)" [ $rc -ne 0 ]
+h_check "pop3s:// to the POP3 port: the hint ($(cat "$H_TMP/err"))" \
+    grep -q "did not answer TLS on port $H_POP3_PORT: is this the POP3 port? try pop3://localhost:110 for STLS" "$H_TMP/err"
+h_check "pop3s:// to the POP3 port: no bare OpenSSL message" \
+    sh -c "! grep -q 'wrong version number' '$H_TMP/err'"
+ctl mailbox remove plainport >/dev/null 2>&1
+
 
 h_done
