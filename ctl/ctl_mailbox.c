@@ -620,7 +620,7 @@ mb_list(struct ctl *c, int argc, char **argv)
 	struct cfg_mailboxes m;
 	const struct cfg_mailbox *b;
 	size_t	i, j;
-	int	json = argc > 1 && strcmp(argv[1], "--json") == 0, rc;
+	int	json = argc > 1 && strcmp(argv[1], "--json") == 0, rc, global;
 
 	if ((rc = ctl_load(c)) != 0 || (rc = ctl_load_boxes(c, &m)) != 0)
 		return (rc);
@@ -631,6 +631,7 @@ mb_list(struct ctl *c, int argc, char **argv)
 		    "DELIVER-TO", "OPTIONS");
 	for (i = 0; i < m.n; i++) {
 		b = &m.v[i];
+		global = strcmp(b->type, "global") == 0;
 		if (json) {
 			printf("%s{\"name\":", i ? "," : "");
 			json_put(stdout, b->name);
@@ -638,9 +639,12 @@ mb_list(struct ctl *c, int argc, char **argv)
 			json_put(stdout, b->type);
 			printf(",\"url\":");
 			json_put(stdout, b->url);
+			/* A global mailbox's mail is routed, not delivered
+			 * to one address: no placeholder shown. */
 			printf(",\"deliver_to\":");
-			json_put(stdout, b->deliver_to ? b->deliver_to :
-			    b->name);
+			json_put(stdout, global ? "" : b->deliver_to ?
+			    b->deliver_to : b->name);
+			printf(",\"routed\":%s", global ? "true" : "false");
 			printf(",\"options\":{");
 			for (j = 0; j < b->opts->n; j++) {
 				printf("%s", j ? "," : "");
@@ -652,7 +656,8 @@ mb_list(struct ctl *c, int argc, char **argv)
 			continue;
 		}
 		printf("%-16s %-6s %-40s %-20s", b->name, b->type, b->url,
-		    b->deliver_to ? b->deliver_to : b->name);
+		    global ? "(routed by milter)" : b->deliver_to ?
+		    b->deliver_to : b->name);
 		for (j = 0; j < b->opts->n; j++)
 			printf("%s%s=%s", j ? "," : " ", b->opts->v[j].name,
 			    b->opts->v[j].value);

@@ -536,16 +536,24 @@ ctl_ask(const char *prompt, struct strbuf *pw)
 int
 ctl_read_password(const char *name, const char *file, struct strbuf *pw)
 {
-	struct strbuf *again;
+	struct strbuf *again, *why;
 	char	prompt[128];
 	int	fd, rc;
 
 	strbuf_reset(pw);
 	if (file != NULL && strcmp(file, "-") != 0) {
-		if ((fd = safeio_open_read(file, NULL)) < 0) {
-			ctl_errno("password file %s", file);
+		why = strbuf_alloc(CTL_WHY_MAX);
+		if ((fd = safeio_open_read(file, why)) < 0) {
+			/* Not strerror(EINVAL) for /dev/null or a pipe. */
+			ctl_err("--password-file: %s%s", strbuf_str(why),
+			    errno == EINVAL ? " (give a file holding the "
+			    "password, or - to read it from standard "
+			    "input; --no-password with -o "
+			    "password_command=... for none)" : "");
+			strbuf_free(why);
 			return (EX_NOINPUT);
 		}
+		strbuf_free(why);
 		rc = ctl_read_line(fd, pw);
 		close(fd);
 	} else if (file == NULL && isatty(0)) {

@@ -137,5 +137,23 @@ h_check "pop3s:// to the POP3 port: no bare OpenSSL message" \
     sh -c "! grep -q 'wrong version number' '$H_TMP/err'"
 ctl mailbox remove plainport >/dev/null 2>&1
 
+# --- 6. --password-file /dev/null
+ctl passwd sales --password-file /dev/null >"$H_TMP/out" 2>"$H_TMP/err"
+h_check "--password-file /dev/null: refused (exit $?)" [ $? -eq 66 ]
+h_check "--password-file /dev/null: says why, not Invalid argument ($(cat "$H_TMP/err"))" \
+    sh -c "grep -q 'not a regular file' '$H_TMP/err' && grep -q 'or - to read it from standard input' '$H_TMP/err' && ! grep -q 'Invalid argument' '$H_TMP/err'"
+
+# --- 7. mailbox list and a global mailbox
+echo "pw" | ctl mailbox add catchall --type global \
+    --url pop3s://all@other.example >/dev/null 2>&1
+ctl mailbox list >"$H_TMP/list" 2>&1
+h_check "mailbox list: global mailbox routed, no placeholder" \
+    grep -Eq '^catchall +global +pop3s://all@other.example +\(routed by milter\)' "$H_TMP/list"
+h_check "mailbox list: no postmaster placeholder" sh -c "! grep -q postmaster '$H_TMP/list'"
+ctl mailbox list --json >"$H_TMP/list.json" 2>&1
+h_check "mailbox list --json: routed true, deliver_to empty" \
+    $H_PYTHON -c 'import json,sys; b=[x for x in json.load(open(sys.argv[1])) if x["name"]=="catchall"][0]; sys.exit(not (b["routed"] is True and b["deliver_to"] == ""))' "$H_TMP/list.json"
+ctl mailbox remove catchall >/dev/null 2>&1
+
 
 h_done
