@@ -155,5 +155,24 @@ h_check "mailbox list --json: routed true, deliver_to empty" \
     $H_PYTHON -c 'import json,sys; b=[x for x in json.load(open(sys.argv[1])) if x["name"]=="catchall"][0]; sys.exit(not (b["routed"] is True and b["deliver_to"] == ""))' "$H_TMP/list.json"
 ctl mailbox remove catchall >/dev/null 2>&1
 
+# --- 8. a one-shot fetch as root hands its files to daemon_user
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	h_seed carol 2 1 >/dev/null
+	add carolbox "pop3s://carol@localhost:$H_POP3S_PORT" >/dev/null 2>&1
+	sed -i '/^carolbox /d' "$E/passwords"; echo "carolbox carol-pw" >>"$E/passwords"
+	chown nobody "$H_TMP/state" "$H_TMP/spool"
+	chmod 0755 "$H_TMP" "$E"
+	chmod 0644 "$H_CA" 2>/dev/null
+	sed -i 's/^daemon_user =.*/daemon_user = nobody/' "$E/popconn.cf"
+	echo "sendmail_path = $(p_fake_sendmail 0)" >>"$E/popconn.cf"
+	chmod 0755 "$H_TMP/fake-sendmail-0"
+	"$P_FETCHER" -f -1 -c "$E" carolbox >"$H_TMP/one.log" 2>&1
+	rc=$?
+	h_check "one-shot as root: exit 0 (got $rc: $(tail -n 2 "$H_TMP/one.log"))" [ $rc -eq 0 ]
+	h_check "one-shot as root: no root-owned file in the state directory" \
+	    sh -c "[ -z \"\$(find '$H_TMP/state' '$H_TMP/spool' -user root)\" ]"
+	h_check "one-shot as root: the state file belongs to nobody" \
+	    sh -c "[ \"\$(stat -c %U '$H_TMP/state/carolbox.uidl' 2>/dev/null || stat -c %U '$H_TMP/state/carolbox.journal')\" = nobody ]"
+fi
 
 h_done
