@@ -747,6 +747,9 @@ reload(struct state *s, struct strbuf *why)
 	config_free(&s->cfg);
 	s->cfg = nc;
 	log_set_level(s->verbose ? LOGL_MAXIMUM : s->cfg.log_level);
+	if (log_set_file(s->cfg.set.maillog_file) != 0)
+		log_error("maillog_file %s: %s (logging where it did)",
+		    s->cfg.set.maillog_file, strerror(errno));
 	sync_boxes(s);
 	log_info("reloaded: mailboxes=%zu%s", s->cfg.boxes.n,
 	    s->cfg.boxes.n ? "" : " (disabled: no mailboxes)");
@@ -1128,6 +1131,9 @@ daemon_run(const char *dir, int verbose)
 		return (EX_CONFIG);
 	}
 	log_set_level(verbose ? LOGL_MAXIMUM : s.cfg.log_level);
+	if (log_set_file(s.cfg.set.maillog_file) != 0)
+		log_error("maillog_file %s: %s", s.cfg.set.maillog_file,
+		    strerror(errno));
 	if ((rc = lock_instance(&s, why)) != PC_OK) {
 		log_error("%s%s", strbuf_str(why), rc == PC_PERM ?
 		    "; not starting (its control socket is left alone)" : "");

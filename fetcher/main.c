@@ -261,6 +261,9 @@ main(int argc, char **argv)
 		return (EX_CONFIG);
 	}
 	log_set_level(verbose ? LOGL_MAXIMUM : c.log_level);
+	if (log_set_file(c.set.maillog_file) != 0)
+		log_error("maillog_file %s: %s", c.set.maillog_file,
+		    strerror(errno));
 	if (become_user(&c) != 0) {
 		config_free(&c);
 		strbuf_free(why);
