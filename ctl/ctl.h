@@ -139,5 +139,6 @@ int	ctl_cmd_route(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_check(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_import(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_setup(struct ctl *c, int argc, char **argv);
 
 #endif

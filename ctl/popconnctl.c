@@ -819,6 +819,8 @@ static const struct ctl_verb verbs[] = {
 	{"postfix-setup", ctl_cmd_postfix_setup,
 	"postfix-setup [--apply] [--undo] [--postfix-config DIR]"},
 	{"import", ctl_cmd_import, "import fetchmailrc [--apply] FILE|-"},
+	{"setup", ctl_cmd_setup,
+	"setup [--server HOST --account USER --type user|global ...] [--yes]"},
 };
 
 /* usage - list the verbs */

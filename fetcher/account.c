@@ -878,6 +878,7 @@ account_test(struct account *a, struct account_probe *pr,
 	    sizeof(pr->tls));
 	pc_strlcpy(pr->sasl, p.caps.sasl, sizeof(pr->sasl));
 	pr->pipelining = (p.caps.flags & POP3_CAP_PIPELINING) != 0;
+	pr->apop = p.apop_ts[0] != 0;
 	stage_auth = 1;
 	if (*a->set.password_command &&
 	    (rc = run_password_command(a, &token, why)) != PC_OK) {
