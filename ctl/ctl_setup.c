@@ -298,8 +298,10 @@ setup_show(const struct setup_try *t)
 	char	b1[300];
 
 	if (t->rc == PC_OK) {
-		printf("  %s: ok: TLS %s, logged in with %s; %lu message%s, "
-		    "%llu bytes; offers SASL %s%s%s%s\n", t->url, t->pr.tls,
+		printf("  %s%s%s%s: ok: TLS %s, logged in with %s; %lu "
+		    "message%s, %llu bytes; offers SASL %s%s%s%s\n", t->url,
+		    *t->auth ? " (auth " : "", t->auth, *t->auth ? ")" : "",
+		    t->pr.tls,
 		    t->pr.mech, t->pr.messages, t->pr.messages == 1 ? "" :
 		    "s", t->pr.bytes, *t->pr.sasl ? log_printable(b1,
 		    sizeof(b1), t->pr.sasl, strlen(t->pr.sasl)) : "(none)",
