@@ -26,6 +26,8 @@
  *	A global mailbox needs local_domains: the candidates are read from
  *	Postfix (postconf -x mydestination, virtual_mailbox_domains,
  *	virtual_alias_domains) and offered, or taken from --local-domains;
+ *	they are written only when they differ from Postfix's (an empty
+ *	local_domains means Postfix's own domains);
  *	"postfix-setup --apply" runs on request (--postfix-setup, or yes
  *	at the question).
  *
@@ -473,10 +475,13 @@ setup_domains(struct ctl *c, struct setup *s)
 	char	path[PATH_MAX];
 	int	rc;
 
+	char   *pf;
+
 	if (*c->ms.local_domains && s->domains == NULL)
 		return (0);
+	pf = setup_postfix_domains(c);
 	if (s->domains == NULL) {
-		s->domains = setup_postfix_domains(c);
+		s->domains = pf ? xstrdup(pf) : NULL;
 		if (s->ask)
 			(void)setup_ask("Your domains (local_domains)",
 			    "A global mailbox needs the domains that are yours "
@@ -484,10 +489,20 @@ setup_domains(struct ctl *c, struct setup *s)
 			    "mailbox).", &s->domains);
 	}
 	if (s->domains == NULL || *s->domains == 0) {
-		ctl_err("a global mailbox needs local_domains: give "
-		    "--local-domains DOMAIN[,DOMAIN...]");
+		free(pf);
+		ctl_err("a global mailbox needs local_domains, and Postfix "
+		    "names none of its own: give --local-domains "
+		    "DOMAIN[,DOMAIN...]");
 		return (EX_USAGE);
 	}
+	/* An empty local_domains means Postfix's domains: leave it so. */
+	if (pf && strcmp(pf, s->domains) == 0) {
+		printf("local_domains: Postfix's own domains (%s), read when "
+		    "the milter starts\n", pf);
+		free(pf);
+		return (0);
+	}
+	free(pf);
 	memset(&e, 0, sizeof(e));
 	why = strbuf_alloc(CTL_WHY_MAX);
 	if (ctl_path(c, path, sizeof(path), "popconn.cf") < 0 ||

@@ -117,8 +117,10 @@ echo "milter_socket = unix:$H_TMP/milter.sock" >>"$E/popconn.cf"
 setup_flags erin-pw --server localhost --account erin --type global --name office \
     --postfix-setup
 h_check "global: exit 0 (got $S_RC: $(tail -n 2 "$H_TMP/s.err"))" [ "$S_RC" -eq 0 ]
-h_check "global: local_domains from Postfix's virtual_mailbox_domains" \
-    grep -q '^local_domains = example.test$' "$E/popconn.cf"
+h_check "global: local_domains found in Postfix's virtual_mailbox_domains" \
+    grep -q "^local_domains: Postfix's own domains (example.test)" "$H_TMP/s.out"
+h_check "global: ... and left empty (it means Postfix's)" \
+    sh -c "! grep -q '^local_domains' '$E/popconn.cf'"
 h_check "global: the mailbox written, no deliver-to" \
     grep -q "^office global pop3s://erin@localhost:$H_POP3S_PORT\$" "$E/mailboxes.cf"
 h_check "global: postfix-setup applied (non_smtpd_milters)" \
@@ -126,6 +128,13 @@ h_check "global: postfix-setup applied (non_smtpd_milters)" \
 h_check "global: says to start the milter too" \
     grep -q 'systemctl enable --now popconn-fetcher popconn-milter' "$H_TMP/s.out"
 ctl postfix-setup --undo --apply >/dev/null 2>&1
+ctl mailbox remove office >/dev/null 2>&1
+setup_flags erin-pw --server localhost --account erin --type global --name office \
+    --local-domains other.example --no-postfix-setup
+h_check "global --local-domains: written (exit $S_RC)" \
+    grep -q '^local_domains = other.example$' "$E/popconn.cf"
+h_check "global --no-postfix-setup: says to run postfix-setup" \
+    grep -q 'popconnctl postfix-setup --apply' "$H_TMP/s.out"
 ctl mailbox remove office >/dev/null 2>&1
 
 # --- 7. a scripted terminal
