@@ -841,7 +841,8 @@ classify(const struct pop3 *p, int stage_auth, const char *mech)
 		return (ACCOUNT_ERR_DNS);
 	case NET_FAIL_CONNECT:
 	case NET_FAIL_TIMEOUT:
-		return (p->tls_active || stage_auth ? ACCOUNT_ERR_OTHER :
+		/* Once connected, a timeout is the server's doing, not ours. */
+		return (p->tls_active || stage_auth ? ACCOUNT_ERR_PROTOCOL :
 		    ACCOUNT_ERR_CONNECT);
 	case NET_FAIL_TLS_VERIFY:
 		return (ACCOUNT_ERR_TLS_VERIFY);
