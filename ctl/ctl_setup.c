@@ -64,6 +64,8 @@
 #include "log.h"
 #include "url.h"
 #include "account.h"
+#include "net.h"
+#include "pop3.h"
 
 #define SETUP_LINE_MAX	1024
 #define SETUP_PW_MAX	4096
@@ -86,6 +88,8 @@ struct setup {
 
 /* What one probe found. */
 struct setup_try {
+	int	implicit;		/* pop3s */
+	int	port;
 	char	url[512];
 	char	auth[32];		/* "" = auto */
 	struct account_probe pr;
@@ -270,6 +274,38 @@ setup_probe(struct ctl *c, struct setup *s, struct setup_try *t)
 	strbuf_free(why);
 }
 
+/* setup_cert - show the certificate that did not verify (no login) */
+
+static void
+setup_cert(struct ctl *c, const struct setup *s, const struct setup_try *t)
+{
+	struct strbuf *info = strbuf_alloc(4096);
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	struct pop3 p;
+	struct pop3_opts o;
+
+	/*
+	 * A second connection, verification off, only to read what the
+	 * certificate says; nothing is sent but CAPA (and STLS), no
+	 * credential, and the session is closed at once.
+	 */
+	memset(&o, 0, sizeof(o));
+	o.host = s->server;
+	o.port = t->port;
+	o.tls = t->implicit ? POP3_TLS_IMPLICIT : POP3_TLS_STLS;
+	o.connect_timeout = (int)c->fs.connect_timeout;
+	o.command_timeout = (int)c->fs.command_timeout;
+	o.session_timeout = 60;
+	o.no_verify = 1;
+	pop3_init(&p, "setup");
+	(void)pop3_open(&p, &o, why);	/* the handshake is what counts */
+	if (net_cert_info(&p.net, info) == 0)
+		printf("  the server's certificate: %s\n", strbuf_str(info));
+	pop3_close(&p);
+	strbuf_free(info);
+	strbuf_free(why);
+}
+
 /* setup_offers - does the probe list mechanism m? */
 
 static int
@@ -347,6 +383,8 @@ setup_find(struct ctl *c, struct setup *s, struct setup_try *best)
 			return (EX_USAGE);
 		}
 		pc_strlcpy(t.url, strbuf_str(u), sizeof(t.url));
+		t.implicit = implicit;
+		t.port = port;
 		setup_probe(c, s, &t);
 		setup_show(&t);
 		if (t.rc == PC_OK) {
@@ -387,6 +425,7 @@ setup_find(struct ctl *c, struct setup *s, struct setup_try *best)
 			    "/etc/popconn/isp-ca.pem (or tls_ca_file in "
 			    "popconn.cf); else use the host name the "
 			    "certificate names", s->server);
+			setup_cert(c, s, &t);
 			strbuf_free(u);
 			strbuf_free(why);
 			return (EX_NOPERM);

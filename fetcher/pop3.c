@@ -548,7 +548,7 @@ pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
 	t.host = o->host;
 	t.ca_file = o->ca_file;
 	t.pin = o->pin;
-	t.verify = 1;
+	t.verify = !o->no_verify;
 	if ((rc = net_connect(&p->net, o->host, o->port, o->connect_timeout,
 	    why)) != PC_OK)
 		return (rc);

@@ -82,11 +82,16 @@ h_check "wrong password: nothing written" cmp -s "$H_TMP/mb.before" "$E/mailboxe
 
 # --- 4. a certificate that does not verify
 sed -i 's/^tls_ca_file = .*/tls_ca_file =/' "$E/popconn.cf"
+erin_logins=$(grep -c 'user=<erin>' "$H_DOVECOT_LOG")
 setup_flags erin-pw --server localhost --account erin --deliver-to erin@example.test
 h_check "untrusted certificate: exit 77 (got $S_RC)" [ "$S_RC" -eq 77 ]
 h_check "untrusted certificate: the fix (--tls-ca-file)" \
     grep -q 'TLS certificate of localhost does not verify: nothing written.*--tls-ca-file' "$H_TMP/s.err"
 h_check "untrusted certificate: nothing written" cmp -s "$H_TMP/mb.before" "$E/mailboxes.cf"
+h_check "untrusted certificate: what it says (issuer, names, sha256)" \
+    grep -Eq "the server's certificate: subject /CN=localhost, issued by /CN=popconn test CA, for localhost, sha256:[0-9a-f]{64}\$" "$H_TMP/s.out"
+h_check "untrusted certificate: no login tried at all" \
+    [ "$(grep -c 'user=<erin>' "$H_DOVECOT_LOG")" -eq "$erin_logins" ]
 setup_flags erin-pw --server localhost --account erin --deliver-to erin@example.test \
     --tls-ca-file "$H_CA"
 h_check "with --tls-ca-file: exit 0 (got $S_RC)" [ "$S_RC" -eq 0 ]
@@ -94,6 +99,39 @@ h_check "with --tls-ca-file: written for the mailbox" \
     sh -c "sed -n '/^erin /,/^[^ ]/p' '$E/mailboxes.cf' | grep -q 'tls_ca_file=$H_CA'"
 sed -i "s|^tls_ca_file =.*|tls_ca_file = $H_CA|" "$E/popconn.cf"
 ctl mailbox remove erin >/dev/null 2>&1
+
+# A TLS server whose certificate (signed by the CA) names wrong.example.
+wport=$(h_free_port)
+"$H_PYTHON" - "$H_TMP/ssl/wronghost.pem" "$H_TMP/ssl/wronghost.key" "$wport" <<'PY' &
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[3]))); s.listen(4); s.settimeout(30)
+for _ in range(2):
+    try:
+        c, _ = s.accept()
+        t = ctx.wrap_socket(c, server_side=True)
+        t.sendall(b"+OK ready\r\n")
+        t.settimeout(5)
+        while True:
+            l = t.recv(1000)
+            if not l or l.upper().startswith(b"QUIT"):
+                break
+            t.sendall(b"+OK\r\nUSER\r\n.\r\n" if l.upper().startswith(b"CAPA") else b"-ERR no\r\n")
+    except Exception:
+        pass
+PY
+h_track_pid $!
+sleep 0.5
+S_RC=0
+printf 'erin-pw\n' | ctl setup --yes --password-file - --pop3s-port "$wport" \
+    --pop3-port "$(h_free_port)" --server localhost --account erin \
+    --deliver-to erin@example.test >"$H_TMP/s.out" 2>"$H_TMP/s.err" || S_RC=$?
+cp "$H_TMP/s.out" "$H_TMP/wrong.out"; cp "$H_TMP/s.err" "$H_TMP/wrong.err"
+h_check "certificate for another name: exit 77 (got $S_RC)" [ "$S_RC" -eq 77 ]
+h_check "certificate for another name: names the name it is for" \
+    grep -q "the server's certificate: subject /CN=wrong.example, .* for wrong.example" "$H_TMP/s.out"
 
 # --- 5. SCRAM cannot check a hashed password: PLAIN inside TLS
 hash=$(doveadm pw -s SHA512-CRYPT -p erin-pw)
