@@ -558,6 +558,46 @@ setup_domains(struct ctl *c, struct setup *s)
 	return (rc);
 }
 
+/* setup_taken - is the name, or the account on either port, in use? */
+
+static int
+setup_taken(struct ctl *c, const struct setup *s)
+{
+	struct cfg_mailboxes m;
+	const struct cfg_mailbox *b = NULL;
+	struct strbuf *u = strbuf_alloc(512);
+	int	rc, i;
+
+	memset(&m, 0, sizeof(m));
+	if ((rc = ctl_load_boxes(c, &m)) != 0) {
+		strbuf_free(u);
+		return (rc);
+	}
+	if ((b = ctl_find_box(&m, s->name)) != NULL) {
+		ctl_err("mailbox %s exists already (%s, line %d): choose "
+		    "another --name, or change it with popconnctl mailbox "
+		    "edit", s->name, b->file, b->line);
+		rc = EX_DATAERR;
+	}
+	/* The same account over POP3S or POP3 is one ISP mailbox. */
+	for (i = 0; rc == 0 && i < 2; i++) {
+		if (url_format(u, i == 0, s->account, s->server, i == 0 ?
+		    s->pop3s_port : s->pop3_port, NULL) != PC_OK)
+			continue;
+		if ((b = ctl_same_account(&m, m.n, s->name, strbuf_str(u))) !=
+		    NULL) {
+			ctl_err("mailbox %s (%s, line %d) already fetches %s at "
+			    "%s (%s): a second one would deliver every message "
+			    "twice", b->name, b->file, b->line, s->account,
+			    s->server, b->url);
+			rc = EX_DATAERR;
+		}
+	}
+	cfg_mailboxes_free(&m);
+	strbuf_free(u);
+	return (rc);
+}
+
 /* setup_free - release the answers */
 
 static void
@@ -716,6 +756,8 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 		rc = EX_USAGE;
 		goto out;
 	}
+	if ((rc = setup_taken(c, &s)) != 0)
+		goto out;
 	s.pw = strbuf_alloc(SETUP_PW_MAX);
 	if ((rc = ctl_read_password(s.name, s.pwfile ? s.pwfile :
 	    s.ask ? NULL : "-", s.pw)) != 0)

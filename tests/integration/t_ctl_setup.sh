@@ -59,6 +59,20 @@ h_postfix_wait_idle 60
 h_check "flags: the fetcher delivers carol's 3 messages" \
     [ "$(h_mail_count carol)" -eq 3 ]
 
+# the same account again, under another name: refused before any login
+n0=$(grep -c 'user=<carol>' "$H_DOVECOT_LOG")
+setup_flags carol-pw --server localhost --account carol --name carol2 \
+    --deliver-to carol@example.test
+h_check "same account again: exit 65 (got $S_RC)" [ "$S_RC" -eq 65 ]
+h_check "same account again: names the mailbox that fetches it" \
+    grep -q 'mailbox carol (.*line 1) already fetches carol at localhost' "$H_TMP/s.err"
+h_check "same account again: no login tried" \
+    [ "$(grep -c 'user=<carol>' "$H_DOVECOT_LOG")" -eq "$n0" ]
+setup_flags carol-pw --server localhost --account carol --name carol \
+    --deliver-to carol@example.test
+h_check "same name again: exit 65, says it exists (got $S_RC)" \
+    sh -c "[ $S_RC -eq 65 ] && grep -q 'mailbox carol exists already' '$H_TMP/s.err'"
+
 # --- 2. the POP3S port closed: STLS on the POP3 port
 closed=$(h_free_port)
 S_RC=0
