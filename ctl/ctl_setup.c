@@ -31,9 +31,10 @@
  *	"postfix-setup --apply" runs on request (--postfix-setup, or yes
  *	at the question).
  *
- *	Without a terminal, or with --yes, nothing is asked: a missing
- *	--server or --account is an error (exit 64), the password comes
- *	from --password-file (or - for standard input).
+ *	Without a terminal, with --yes or with --password-file -, nothing
+ *	is asked: a missing --server or --account is an error (exit 64),
+ *	the password comes from --password-file (or - for standard input);
+ *	deliver-to defaults to the mailbox's name, as in mailbox add.
  * DIAGNOSTICS
  *	Exit 0: written; 64 usage; 67 wrong password; 77 certificate does
  *	not verify; 68 unknown host; 69 no port answered; otherwise the
@@ -710,7 +711,9 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 	}
 	if (rc != 0 || (rc = ctl_load(c)) != 0)
 		goto out;
-	s.ask = !yes && isatty(0) && s.pwfile == NULL;
+	/* Standard input is the terminal, unless the password comes that way. */
+	s.ask = !yes && isatty(0) && (s.pwfile == NULL ||
+	    strcmp(s.pwfile, "-") != 0);
 	if (s.ask) {
 		fprintf(stderr, "popconn setup: a mailbox at your ISP, fetched "
 		    "into Postfix.  Enter keeps [the default].\n");
@@ -748,6 +751,9 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 		rc = EX_USAGE;
 		goto out;
 	}
+	/* As mailbox add: by default the local user of the same name. */
+	if (!global && s.deliver == NULL)
+		s.deliver = xstrdup(s.name);
 	if (!global && s.ask)
 		(void)setup_ask("Deliver to (a local user, alias or address)",
 		    NULL, &s.deliver);
