@@ -8,6 +8,11 @@
  *	int ctl_load_boxes(struct ctl *c, struct cfg_mailboxes *m);
  *	const struct cfg_mailbox *ctl_find_box(const struct cfg_mailboxes *m,
  *		const char *name);		owned by m
+ *	const struct cfg_mailbox *ctl_same_account(
+ *		const struct cfg_mailboxes *m, size_t n, const char *name,
+ *		const char *url);	another of m's first n mailboxes
+ *					that fetches url's account (user,
+ *					host, port), or NULL; owned by m
  *	int ctl_path(struct ctl *c, char *buf, size_t size,
  *		const char *file);
  *	int ctl_commit(struct cfgedit *e);	exit status; prints the error
@@ -91,6 +96,8 @@ void	ctl_unload(struct ctl *c);
 int	ctl_load_boxes(struct ctl *c, struct cfg_mailboxes *m);
 const struct cfg_mailbox *ctl_find_box(const struct cfg_mailboxes *m,
 	    const char *name);
+const struct cfg_mailbox *ctl_same_account(const struct cfg_mailboxes *m,
+	    size_t n, const char *name, const char *url);
 int	ctl_path(const struct ctl *c, char *buf, size_t size, const char *file);
 int	ctl_commit(struct cfgedit *e);
 void	ctl_err(const char *fmt, ...) PC_PRINTF(1, 2);
@@ -132,5 +139,6 @@ int	ctl_cmd_route(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_check(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_import(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_setup(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -166,6 +166,33 @@ adm_schedule_show(struct ctl *c)
 	return (0);
 }
 
+/* adm_duration - "1 hour 30 minutes": how an interval was read */
+
+static const char *
+adm_duration(char *buf, size_t size, long long secs)
+{
+	static const struct {
+		long long s;
+		const char *unit;
+	} u[] = {
+		{86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"},
+	};
+	size_t	i, len = 0;
+	long long n;
+
+	buf[0] = 0;
+	for (i = 0; i < PC_ARRAY_LEN(u) && len < size; i++) {
+		if ((n = secs / u[i].s) == 0)
+			continue;
+		secs -= n * u[i].s;
+		len += (size_t)snprintf(buf + len, size - len, "%s%lld %s%s",
+		    len ? " " : "", n, u[i].unit, n == 1 ? "" : "s");
+	}
+	if (len >= size)
+		buf[size - 1] = 0;
+	return (buf);
+}
+
 /* ctl_cmd_schedule - schedule show | set INTERVAL | set --at TIMES */
 
 int
@@ -174,6 +201,7 @@ ctl_cmd_schedule(struct ctl *c, int argc, char **argv)
 	static const struct option lo[] = {
 		{"at", required_argument, NULL, 'a'},
 		{"mailbox", required_argument, NULL, 'm'},
+		{"force", no_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *names[2] = {"poll_interval", "poll_times"};
@@ -183,9 +211,10 @@ ctl_cmd_schedule(struct ctl *c, int argc, char **argv)
 	struct cfg_mailboxes m;
 	const struct cfg_mailbox *b;
 	struct cfg_dict *opts;
-	long long secs;
+	long long secs = 0;
+	char	human[ADM_TEXT_MAX];
 	size_t	i;
-	int	ch, rc;
+	int	ch, rc, force = 0;
 
 	if ((rc = ctl_load(c)) != 0)
 		return (rc);
@@ -208,13 +237,15 @@ ctl_cmd_schedule(struct ctl *c, int argc, char **argv)
 			at = optarg;
 		else if (ch == 'm')
 			box = optarg;
+		else if (ch == 'f')
+			force = 1;
 		else
 			return (EX_USAGE);
 	}
 	if (optind < argc)
 		iv = argv[optind++];
 	if (optind != argc || (at == NULL) == (iv == NULL)) {
-		ctl_err("usage: schedule set INTERVAL | set --at "
+		ctl_err("usage: schedule set INTERVAL [--force] | set --at "
 		    "HH:MM[,HH:MM...] [--mailbox NAME]");
 		return (EX_USAGE);
 	}
@@ -224,6 +255,16 @@ ctl_cmd_schedule(struct ctl *c, int argc, char **argv)
 		    "seconds to %lld days)", iv, p->min, p->max / 86400);
 		return (EX_USAGE);
 	}
+	/* "15" is 15 seconds, as in Postfix: say so, and ask for --force. */
+	if (iv != NULL && secs < 60 && !force) {
+		ctl_err("%s: read as %s; polling more often than once a "
+		    "minute loads the ISP and may get the account locked: "
+		    "did you mean %lldm? (--force sets it anyway)", iv,
+		    adm_duration(human, sizeof(human), secs), secs);
+		return (EX_USAGE);
+	}
+	if (iv != NULL)
+		(void)adm_duration(human, sizeof(human), secs);
 	if (at != NULL && !adm_times_ok(at)) {
 		ctl_err("--at %s: give times of day as HH:MM,HH:MM,... "
 		    "(24-hour clock)", at);
@@ -236,8 +277,9 @@ ctl_cmd_schedule(struct ctl *c, int argc, char **argv)
 		rc = adm_main_edit(c, iv ? names : names + 1, iv ? values :
 		    values + 1, iv ? 2 : 1);
 		if (rc == 0) {
-			printf("schedule: %s%s\n", iv ? "every " : "at ",
-			    iv ? iv : at);
+			printf("schedule: %s%s%s%s%s\n", iv ? "every " :
+			    "at ", iv ? iv : at, iv ? " (" : "", iv ? human :
+			    "", iv ? ")" : "");
 			(void)ctl_reload_fetcher(c);
 		}
 		return (rc);
@@ -267,8 +309,9 @@ ctl_cmd_schedule(struct ctl *c, int argc, char **argv)
 	}
 	rc = ctl_mailbox_rewrite(c, b, opts);
 	if (rc == 0)
-		printf("schedule of %s: %s%s\n", box, iv ? "every " : "at ",
-		    iv ? iv : at);
+		printf("schedule of %s: %s%s%s%s%s\n", box, iv ? "every " :
+		    "at ", iv ? iv : at, iv ? " (" : "", iv ? human : "",
+		    iv ? ")" : "");
 	cfg_dict_free(opts);
 	cfg_mailboxes_free(&m);
 	return (rc);
@@ -409,6 +452,32 @@ out:
 	return (key);
 }
 
+/* adm_route_split - a table line as pattern and result (in place) */
+
+static void
+adm_route_split(char *s, int pcre, char **rcpt)
+{
+	char   *e = s;
+
+	/*
+	 * A texthash key ends at the first blank (space or tab, as postmap
+	 * reads it); a pcre pattern at its closing delimiter and flags.
+	 */
+	if (pcre && *s && !isalnum((unsigned char)*s) && *s != '\\') {
+		for (e = s + 1; *e && *e != *s; e++)
+			if (*e == '\\' && e[1])
+				e++;
+		if (*e)
+			e++;
+		while (isalpha((unsigned char)*e))
+			e++;
+	}
+	e += strcspn(e, " \t");
+	if (*e)
+		*e++ = 0;
+	*rcpt = e + strspn(e, " \t");
+}
+
 /* adm_route_list - every entry of the texthash and pcre tables */
 
 static int
@@ -417,7 +486,8 @@ adm_route_list(struct ctl *c)
 	const char *p = c->ms.routing_maps;
 	struct strbuf *t = strbuf_alloc(TABLE_FILE_MAX);
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
-	char	spec[PATH_MAX], pb[ADM_TEXT_MAX], *s, *nl, *file;
+	char	spec[PATH_MAX], pb[ADM_TEXT_MAX], rb[ADM_TEXT_MAX], *s, *nl;
+	char   *file, *rcpt;
 	size_t	n;
 	int	line, rows = 0;
 
@@ -453,10 +523,15 @@ adm_route_list(struct ctl *c)
 			if (*s == 0 || *s == '#' || isspace((unsigned char)*s))
 				continue;	/* continuation shown raw */
 			if (rows++ == 0)
-				printf("%-40s %s\n", "TABLE:LINE",
-				    "PATTERN  RECIPIENT");
-			printf("%s:%d\t%s\n", spec, line,
-			    log_printable(pb, sizeof(pb), s, strlen(s)));
+				printf("%-40s %-32s %s\n", "TABLE:LINE",
+				    "PATTERN", "RECIPIENT");
+			adm_route_split(s, spec[0] == 'p', &rcpt);
+			printf("%s:%-*d ", spec, (int)(strlen(spec) < 38 ?
+			    38 - strlen(spec) : 0), line);
+			printf("%-32s ", log_printable(pb, sizeof(pb), s,
+			    strlen(s)));
+			printf("%s\n", *rcpt ? log_printable(rb, sizeof(rb),
+			    rcpt, strlen(rcpt)) : "(none)");
 		}
 	}
 	strbuf_free(t);
@@ -875,6 +950,7 @@ ctl_cmd_check(struct ctl *c, int argc, char **argv)
 	struct strbuf *w2 = strbuf_alloc(CFGEDIT_FILE_MAX);
 	struct cfg_dict *d = cfg_dict_alloc(), *pw = cfg_dict_alloc();
 	struct cfg_mailboxes m;
+	const struct cfg_mailbox *dup;
 	struct table_list tl;
 	struct account a;
 	struct stat st;
@@ -931,6 +1007,10 @@ ctl_cmd_check(struct ctl *c, int argc, char **argv)
 	if (*c->fs.poll_times && !adm_times_ok(c->fs.poll_times))
 		chk_err(&k, "%s: poll_times = %s: use HH:MM,HH:MM,...", path,
 		    c->fs.poll_times);
+	if (*c->fs.tls_ca_file && access(c->fs.tls_ca_file, R_OK) != 0)
+		chk_err(&k, "%s: tls_ca_file = %s: %s (the certificate of "
+		    "every server would fail to verify)", path,
+		    c->fs.tls_ca_file, strerror(errno));
 	/* mailboxes.cf: syntax, then every mailbox as the fetcher loads it. */
 	if (ctl_path(c, path, sizeof(path), "mailboxes.cf") < 0)
 		goto done;
@@ -956,6 +1036,20 @@ ctl_cmd_check(struct ctl *c, int argc, char **argv)
 					chk_err(&k, "%s, line %d: %s",
 					    m.v[i].file, m.v[i].line,
 					    strbuf_str(why));
+			} else if (*a.set.tls_ca_file &&
+			    strcmp(a.set.tls_ca_file, c->fs.tls_ca_file) != 0 &&
+			    access(a.set.tls_ca_file, R_OK) != 0) {
+				chk_err(&k, "%s, line %d: mailbox %s: "
+				    "tls_ca_file %s: %s", m.v[i].file,
+				    m.v[i].line, m.v[i].name,
+				    a.set.tls_ca_file, strerror(errno));
+			} else if ((dup = ctl_same_account(&m, i,
+			    m.v[i].name, m.v[i].url)) != NULL) {
+				chk_err(&k, "%s, line %d: mailbox %s fetches "
+				    "the same account as %s (line %d): every "
+				    "message would be delivered twice; remove "
+				    "one", m.v[i].file, m.v[i].line,
+				    m.v[i].name, dup->name, dup->line);
 			} else if (a.set.poll_times && *a.set.poll_times &&
 			    !adm_times_ok(a.set.poll_times)) {
 				chk_err(&k, "%s, line %d: %s: poll_times = %s: "

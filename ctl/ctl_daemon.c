@@ -22,7 +22,7 @@
  *	fetcher that does not answer is "stopped".
  *
  *	log reads the recent lines of popconn's programs: from --file,
- *	else from the journal (journalctl -t popconn-fetcher -t
+ *	else from maillog_file (popconn.cf) when set, else from the journal (journalctl -t popconn-fetcher -t
  *	popconn-milter -t popconnctl), else from /var/log/mail.log or
  *	/var/log/maillog.  Best effort: syslog may send the lines
  *	elsewhere.
@@ -337,12 +337,18 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 		}
 		rc = EX_UNAVAILABLE;
 	}
-	if (!s.json) {
-		strbuf_reset(why);
-		if (ctl_milter_pid(c, &pid, why) == PC_OK)
-			printf("milter: running, pid %ld\n", pid);
+	strbuf_reset(why);
+	if (ctl_milter_pid(c, &pid, why) == PC_OK) {
+		if (s.json)
+			printf("{\"milter\":\"running\",\"pid\":%ld}\n", pid);
 		else
-			printf("milter: stopped (%s)\n", strbuf_str(why));
+			printf("milter: running, pid %ld\n", pid);
+	} else if (s.json) {
+		printf("{\"milter\":\"stopped\",\"reason\":");
+		json_put(stdout, strbuf_str(why));
+		printf("}\n");
+	} else {
+		printf("milter: stopped (%s)\n", strbuf_str(why));
 	}
 	strbuf_free(why);
 	return (rc);
@@ -515,6 +521,10 @@ ctl_cmd_log(struct ctl *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		name = argv[optind];
+	/* maillog_file, where set (a file: /dev/stdout cannot be read). */
+	if (file == NULL && ctl_load(c) == 0 && *c->fs.maillog_file &&
+	    strncmp(c->fs.maillog_file, "/dev/", 5) != 0)
+		file = c->fs.maillog_file;
 	if (file != NULL) {
 		if (log_read_file(file, out) < 0) {
 			ctl_errno("%s", file);

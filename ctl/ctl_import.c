@@ -16,7 +16,8 @@
  *	of the same name must be identical (type, URL, deliver-to and the
  *	same -o settings) and, when the file gives a password, have the
  *	same password or none; a mailbox of another name must not fetch
- *	the same account (user and host), or both would deliver every
+ *	the same account (user, host and port: ctl_same_account()), or
+ *	both would deliver every
  *	message.  Any conflict refuses the whole import.
  *
  *	With --apply, and no conflict, the new entries are written as
@@ -200,29 +201,6 @@ imp_identical(const struct cfg_mailbox *m, const struct fetchmailrc_box *b)
 	return (1);
 }
 
-/* imp_same_account - another mailbox that fetches b's account */
-
-static const struct cfg_mailbox *
-imp_same_account(const struct cfg_mailboxes *m,
-    const struct fetchmailrc_box *b)
-{
-	struct url u;
-	size_t	i;
-	int	same;
-
-	for (i = 0; i < m->n; i++) {
-		if (strcmp(m->v[i].name, b->name) == 0 ||
-		    url_parse(m->v[i].url, &u, NULL) != PC_OK)
-			continue;
-		same = strcmp(u.user, b->remote) == 0 &&
-		    strcasecmp(u.host, b->host) == 0;
-		url_free(&u);
-		if (same)
-			return (&m->v[i]);
-	}
-	return (NULL);
-}
-
 /* imp_check - what becomes of box b, given the configuration */
 
 static void
@@ -252,7 +230,7 @@ imp_check(struct imp *im, struct imp_box *ib, const struct cfg_mailboxes *m,
 			ib->state = IMP_SAME;
 			ib->add_pw = b->password != NULL && e == NULL;
 		}
-	} else if ((old = imp_same_account(m, b)) != NULL) {
+	} else if ((old = ctl_same_account(m, m->n, b->name, b->url)) != NULL) {
 		(void)snprintf(ib->why, sizeof(ib->why), "mailbox %s (%s, line "
 		    "%d) already fetches this account: two mailboxes would "
 		    "deliver every message twice", old->name, old->file,

@@ -311,7 +311,7 @@ static int
 mb_add_edit(struct ctl *c, int argc, char **argv, int edit)
 {
 	struct cfg_mailboxes m;
-	const struct cfg_mailbox *old = NULL;
+	const struct cfg_mailbox *old = NULL, *dup;
 	struct cfg_dict *opts = cfg_dict_alloc();
 	struct strbuf *entry = NULL, *why = strbuf_alloc(CTL_WHY_MAX);
 	const char *type = NULL, *url = NULL, *deliver = NULL;
@@ -459,6 +459,13 @@ mb_add_edit(struct ctl *c, int argc, char **argv, int edit)
 		for (i = 0; i < opts->n; i++)
 			if (opts->v[i].line == -1)
 				opts = mb_opt_unset(opts, opts->v[i--].name);
+	}
+	if ((dup = ctl_same_account(&m, m.n, name, url)) != NULL) {
+		ctl_err("mailbox %s (%s, line %d) already fetches this account "
+		    "(%s): two mailboxes would deliver every message twice",
+		    dup->name, dup->file, dup->line, dup->url);
+		rc = EX_DATAERR;
+		goto out;
 	}
 	if (deliver != NULL && strcmp(deliver, "-") == 0)
 		deliver = NULL;
@@ -613,7 +620,7 @@ mb_list(struct ctl *c, int argc, char **argv)
 	struct cfg_mailboxes m;
 	const struct cfg_mailbox *b;
 	size_t	i, j;
-	int	json = argc > 1 && strcmp(argv[1], "--json") == 0, rc;
+	int	json = argc > 1 && strcmp(argv[1], "--json") == 0, rc, global;
 
 	if ((rc = ctl_load(c)) != 0 || (rc = ctl_load_boxes(c, &m)) != 0)
 		return (rc);
@@ -624,6 +631,7 @@ mb_list(struct ctl *c, int argc, char **argv)
 		    "DELIVER-TO", "OPTIONS");
 	for (i = 0; i < m.n; i++) {
 		b = &m.v[i];
+		global = strcmp(b->type, "global") == 0;
 		if (json) {
 			printf("%s{\"name\":", i ? "," : "");
 			json_put(stdout, b->name);
@@ -631,9 +639,12 @@ mb_list(struct ctl *c, int argc, char **argv)
 			json_put(stdout, b->type);
 			printf(",\"url\":");
 			json_put(stdout, b->url);
+			/* A global mailbox's mail is routed, not delivered
+			 * to one address: no placeholder shown. */
 			printf(",\"deliver_to\":");
-			json_put(stdout, b->deliver_to ? b->deliver_to :
-			    b->name);
+			json_put(stdout, global ? "" : b->deliver_to ?
+			    b->deliver_to : b->name);
+			printf(",\"routed\":%s", global ? "true" : "false");
 			printf(",\"options\":{");
 			for (j = 0; j < b->opts->n; j++) {
 				printf("%s", j ? "," : "");
@@ -645,7 +656,8 @@ mb_list(struct ctl *c, int argc, char **argv)
 			continue;
 		}
 		printf("%-16s %-6s %-40s %-20s", b->name, b->type, b->url,
-		    b->deliver_to ? b->deliver_to : b->name);
+		    global ? "(routed by milter)" : b->deliver_to ?
+		    b->deliver_to : b->name);
 		for (j = 0; j < b->opts->n; j++)
 			printf("%s%s=%s", j ? "," : " ", b->opts->v[j].name,
 			    b->opts->v[j].value);

@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "url.h"
 #include "ctl.h"
 #include "ctl_proto.h"
 #include "log.h"
@@ -227,6 +228,38 @@ ctl_find_box(const struct cfg_mailboxes *m, const char *name)
 	for (i = 0; i < m->n; i++)
 		if (strcmp(m->v[i].name, name) == 0)
 			return (&m->v[i]);
+	return (NULL);
+}
+
+/* ctl_same_account - another mailbox among the first n that fetches url */
+
+const struct cfg_mailbox *
+ctl_same_account(const struct cfg_mailboxes *m, size_t n, const char *name,
+    const char *url)
+{
+	struct url u, v;
+	size_t	i;
+	int	same;
+
+	/*
+	 * The same user at the same server and port is one ISP mailbox,
+	 * whatever the name: two entries would deliver every message twice.
+	 */
+	if (url_parse(url, &u, NULL) != PC_OK)
+		return (NULL);
+	for (i = 0; i < n && i < m->n; i++) {
+		if (strcmp(m->v[i].name, name) == 0 ||
+		    url_parse(m->v[i].url, &v, NULL) != PC_OK)
+			continue;
+		same = strcmp(u.user, v.user) == 0 &&
+		    strcasecmp(u.host, v.host) == 0 && u.port == v.port;
+		url_free(&v);
+		if (same) {
+			url_free(&u);
+			return (&m->v[i]);
+		}
+	}
+	url_free(&u);
 	return (NULL);
 }
 
@@ -503,16 +536,24 @@ ctl_ask(const char *prompt, struct strbuf *pw)
 int
 ctl_read_password(const char *name, const char *file, struct strbuf *pw)
 {
-	struct strbuf *again;
+	struct strbuf *again, *why;
 	char	prompt[128];
 	int	fd, rc;
 
 	strbuf_reset(pw);
 	if (file != NULL && strcmp(file, "-") != 0) {
-		if ((fd = safeio_open_read(file, NULL)) < 0) {
-			ctl_errno("password file %s", file);
+		why = strbuf_alloc(CTL_WHY_MAX);
+		if ((fd = safeio_open_read(file, why)) < 0) {
+			/* Not strerror(EINVAL) for /dev/null or a pipe. */
+			ctl_err("--password-file: %s%s", strbuf_str(why),
+			    errno == EINVAL ? " (give a file holding the "
+			    "password, or - to read it from standard "
+			    "input; --no-password with -o "
+			    "password_command=... for none)" : "");
+			strbuf_free(why);
 			return (EX_NOINPUT);
 		}
+		strbuf_free(why);
 		rc = ctl_read_line(fd, pw);
 		close(fd);
 	} else if (file == NULL && isatty(0)) {
@@ -778,6 +819,8 @@ static const struct ctl_verb verbs[] = {
 	{"postfix-setup", ctl_cmd_postfix_setup,
 	"postfix-setup [--apply] [--undo] [--postfix-config DIR]"},
 	{"import", ctl_cmd_import, "import fetchmailrc [--apply] FILE|-"},
+	{"setup", ctl_cmd_setup,
+	"setup [--server HOST --account USER --type user|global ...] [--yes]"},
 };
 
 /* usage - list the verbs */

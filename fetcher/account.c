@@ -841,7 +841,8 @@ classify(const struct pop3 *p, int stage_auth, const char *mech)
 		return (ACCOUNT_ERR_DNS);
 	case NET_FAIL_CONNECT:
 	case NET_FAIL_TIMEOUT:
-		return (p->tls_active || stage_auth ? ACCOUNT_ERR_OTHER :
+		/* Once connected, a timeout is the server's doing, not ours. */
+		return (p->tls_active || stage_auth ? ACCOUNT_ERR_PROTOCOL :
 		    ACCOUNT_ERR_CONNECT);
 	case NET_FAIL_TLS_VERIFY:
 		return (ACCOUNT_ERR_TLS_VERIFY);
@@ -878,6 +879,7 @@ account_test(struct account *a, struct account_probe *pr,
 	    sizeof(pr->tls));
 	pc_strlcpy(pr->sasl, p.caps.sasl, sizeof(pr->sasl));
 	pr->pipelining = (p.caps.flags & POP3_CAP_PIPELINING) != 0;
+	pr->apop = p.apop_ts[0] != 0;
 	stage_auth = 1;
 	if (*a->set.password_command &&
 	    (rc = run_password_command(a, &token, why)) != PC_OK) {

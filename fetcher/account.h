@@ -87,6 +87,7 @@ struct account_probe {
 	char	mech[32];		/* mechanism used */
 	char	sasl[256];		/* mechanisms offered */
 	int	pipelining;
+	int	apop;			/* the greeting offers APOP */
 	int	uidl;
 	unsigned long messages;
 	unsigned long long bytes;

@@ -92,6 +92,7 @@ struct mbox {
 	int	result;
 	int	live;			/* still in the configuration */
 	int	now;			/* "fetch" asked for a poll */
+	int	stop_sent;		/* SIGTERM sent to the worker */
 	pid_t	pid;
 	int	fd;			/* worker's result pipe */
 	unsigned long gen;		/* polls started */
@@ -299,11 +300,22 @@ sync_boxes(struct state *s)
 		if (m->result == RES_FAILED)
 			m->next_poll = now;	/* maybe fixed: try again */
 	}
-	/* Forget removed mailboxes unless a worker still runs for them. */
+	/*
+	 * Forget removed mailboxes unless a worker still runs for them; ask
+	 * such a worker to stop after the message in hand (its copy of the
+	 * configuration is its own, so it may finish safely).
+	 */
 	for (i = 0, k = 0; i < s->nmb; i++) {
 		if (!s->mb[i].live && s->mb[i].state == ST_IDLE) {
 			log_info("mailbox %s removed", s->mb[i].name);
 			continue;
+		}
+		if (!s->mb[i].live && s->mb[i].pid > 0 && !s->mb[i].stop_sent) {
+			log_info("acct=%s: mailbox removed during its session: "
+			    "the session stops after the message in hand",
+			    s->mb[i].name);
+			(void)kill(s->mb[i].pid, SIGTERM);
+			s->mb[i].stop_sent = 1;
 		}
 		s->mb[k++] = s->mb[i];
 	}
@@ -573,15 +585,21 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 	close(m->fd);
 	m->fd = -1;
 	m->pid = 0;
+	m->stop_sent = 0;
 	s->running--;
 	for (idx = 0; idx < s->cfg.boxes.n; idx++)
 		if (strcmp(s->cfg.boxes.v[idx].name, m->name) == 0)
 			break;
+	/*
+	 * The mailbox may have been removed (or its entry made invalid)
+	 * while the session ran: then there are no settings to free.
+	 */
 	if (idx < s->cfg.boxes.n && box_settings(s, idx, &a) == PC_OK)
 		m->next_poll = schedule(s, m, now, &a.set);
 	else
 		m->next_poll = now + (time_t)s->cfg.set.poll_interval;
-	account_free(&a);
+	if (idx < s->cfg.boxes.n)
+		account_free(&a);
 	if (m->now)
 		m->next_poll = now;
 	notify(s, m, "end");
@@ -729,6 +747,9 @@ reload(struct state *s, struct strbuf *why)
 	config_free(&s->cfg);
 	s->cfg = nc;
 	log_set_level(s->verbose ? LOGL_MAXIMUM : s->cfg.log_level);
+	if (log_set_file(s->cfg.set.maillog_file) != 0)
+		log_error("maillog_file %s: %s (logging where it did)",
+		    s->cfg.set.maillog_file, strerror(errno));
 	sync_boxes(s);
 	log_info("reloaded: mailboxes=%zu%s", s->cfg.boxes.n,
 	    s->cfg.boxes.n ? "" : " (disabled: no mailboxes)");
@@ -1110,6 +1131,9 @@ daemon_run(const char *dir, int verbose)
 		return (EX_CONFIG);
 	}
 	log_set_level(verbose ? LOGL_MAXIMUM : s.cfg.log_level);
+	if (log_set_file(s.cfg.set.maillog_file) != 0)
+		log_error("maillog_file %s: %s", s.cfg.set.maillog_file,
+		    strerror(errno));
 	if ((rc = lock_instance(&s, why)) != PC_OK) {
 		log_error("%s%s", strbuf_str(why), rc == PC_PERM ?
 		    "; not starting (its control socket is left alone)" : "");

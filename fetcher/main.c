@@ -25,13 +25,18 @@
  *	EX_USAGE bad arguments.
  * SECURITY
  *	Passwords are read from a file no one else can read and never
- *	logged.
+ *	logged.  Started as root, a one-shot run (-1) becomes daemon_user
+ *	after reading the configuration, as the service does, so that the
+ *	state and spool files stay the service's.
  * LICENSE
  *	MIT; see the LICENSE file.
  */
+#include <sys/types.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +119,34 @@ wanted(const char *name, char **names, int n)
 	for (i = 0; i < n; i++)
 		if (strcmp(names[i], name) == 0)
 			return (1);
+	return (0);
+}
+
+/* become_user - a one-shot run as root works as daemon_user */
+
+static int
+become_user(const struct config *c)
+{
+	const char *user = c->set.daemon_user;
+	struct passwd *pw;
+
+	/*
+	 * Files a root run leaves in state_directory and the spool would be
+	 * root's, and the service (daemon_user) could not replace them:
+	 * run as that user, as the service does.
+	 */
+	if (geteuid() != 0 || user == NULL || *user == 0)
+		return (0);
+	if ((pw = getpwnam(user)) == NULL) {
+		log_warn("daemon_user %s does not exist: staying root", user);
+		return (0);
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		log_error("cannot become %s: %s", user, strerror(errno));
+		return (-1);
+	}
+	log_debug("running as %s (daemon_user)", user);
 	return (0);
 }
 
@@ -228,6 +261,14 @@ main(int argc, char **argv)
 		return (EX_CONFIG);
 	}
 	log_set_level(verbose ? LOGL_MAXIMUM : c.log_level);
+	if (log_set_file(c.set.maillog_file) != 0)
+		log_error("maillog_file %s: %s", c.set.maillog_file,
+		    strerror(errno));
+	if (become_user(&c) != 0) {
+		config_free(&c);
+		strbuf_free(why);
+		return (EX_OSERR);
+	}
 	status = cycle(&c, argv, argc);
 	config_free(&c);
 	strbuf_free(why);

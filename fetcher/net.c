@@ -154,6 +154,7 @@ net_connect(struct net *n, const char *host, int port, int timeout,
 	struct addrinfo hints, *res, *ai;
 	char	portstr[16];
 	time_t	end = time(NULL) + timeout;
+	size_t	why_len = strbuf_len(why);
 	int	rc;
 
 	memset(&hints, 0, sizeof(hints));
@@ -174,6 +175,15 @@ net_connect(struct net *n, const char *host, int port, int timeout,
 			break;
 	}
 	freeaddrinfo(res);
+	/*
+	 * An address refused before one that answered (localhost as ::1,
+	 * then 127.0.0.1) is no failure of this connection: a later
+	 * failure must not be classified as a connect error.
+	 */
+	if (rc == PC_OK) {
+		n->fail = NET_FAIL_NONE;
+		strbuf_truncate(why, why_len);
+	}
 	return (rc);
 }
 
@@ -235,6 +245,7 @@ int
 net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 {
 	time_t	end = time(NULL) + n->timeout;
+	unsigned long e;
 	long	vr;
 	int	rc, err;
 
@@ -314,6 +325,12 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 			ERR_clear_error();
 			return (PC_PERM);
 		}
+		/* A plain-text greeting read as a TLS record header. */
+		e = ERR_peek_error();
+		n->not_tls = ERR_GET_LIB(e) == ERR_LIB_SSL &&
+		    (ERR_GET_REASON(e) == SSL_R_WRONG_VERSION_NUMBER ||
+		    ERR_GET_REASON(e) == SSL_R_PACKET_LENGTH_TOO_LONG ||
+		    ERR_GET_REASON(e) == SSL_R_RECORD_LENGTH_MISMATCH);
 		ssl_error(why, "TLS handshake failed");
 		strbuf_appendf(why, " (%s)", n->peer);
 		return (PC_TEMP);
@@ -547,6 +564,52 @@ net_write(struct net *n, const void *data, size_t len, struct strbuf *why)
 		n->tx_bytes += (unsigned long long)put;
 	}
 	return (PC_OK);
+}
+
+/* net_cert_info - what the peer's certificate says, for a person */
+
+int
+net_cert_info(const struct net *n, struct strbuf *out)
+{
+	X509   *cert;
+	GENERAL_NAMES *gens;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char	subj[256], iss[256], dns[256], pr[256];
+	int	k, len;
+
+	if (n->ssl == NULL || (cert = SSL_get1_peer_certificate(n->ssl)) ==
+	    NULL)
+		return (-1);
+	/* Certificate text is untrusted: bounded, then made printable. */
+	(void)X509_NAME_oneline(X509_get_subject_name(cert), subj,
+	    sizeof(subj));
+	(void)X509_NAME_oneline(X509_get_issuer_name(cert), iss, sizeof(iss));
+	(void)strbuf_appendf(out, "subject %s, ", log_printable(pr,
+	    sizeof(pr), subj, strlen(subj)));
+	(void)strbuf_appendf(out, "issued by %s, for ", log_printable(pr,
+	    sizeof(pr), iss, strlen(iss)));
+	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	for (k = 0, len = 0; gens && k < sk_GENERAL_NAME_num(gens); k++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, k);
+
+		if (g->type != GEN_DNS)
+			continue;
+		(void)log_printable(dns, sizeof(dns),
+		    ASN1_STRING_get0_data(g->d.dNSName),
+		    (size_t)ASN1_STRING_length(g->d.dNSName));
+		(void)strbuf_appendf(out, "%s%s", len++ ? " " : "", dns);
+	}
+	if (len == 0)
+		(void)strbuf_puts(out, "(no DNS name)");
+	GENERAL_NAMES_free(gens);
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1) {
+		(void)strbuf_puts(out, ", sha256:");
+		for (i = 0; i < mdlen; i++)
+			(void)strbuf_appendf(out, "%02x", md[i]);
+	}
+	X509_free(cert);
+	return (0);
 }
 
 /* net_pending - bytes read from the peer and not consumed yet */

@@ -13,6 +13,9 @@
  *	int net_write(struct net *n, const void *data, size_t len,
  *		struct strbuf *why);
  *	size_t net_pending(const struct net *n);
+ *	int net_cert_info(const struct net *n, struct strbuf *out);
+ *		the peer certificate's subject, issuer, DNS names and
+ *		SHA-256, appended (printable); -1 without TLS
  *	void net_close(struct net *n);
  * DESCRIPTION
  *	All I/O is non-blocking underneath and waits with poll() until the
@@ -71,6 +74,7 @@ struct net_tls {
 
 struct net {
 	int	fail;			/* NET_FAIL_*: the last failure */
+	int	not_tls;		/* handshake: the peer spoke plain text */
 	int	fd;
 	SSL_CTX	*ctx;
 	SSL	*ssl;
@@ -95,6 +99,7 @@ int net_getline(struct net *n, struct strbuf *line, struct strbuf *why);
 int net_write(struct net *n, const void *data, size_t len,
     struct strbuf *why);
 size_t net_pending(const struct net *n);
+int net_cert_info(const struct net *n, struct strbuf *out);
 void net_close(struct net *n);
 
 #endif

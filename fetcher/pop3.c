@@ -548,7 +548,7 @@ pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
 	t.host = o->host;
 	t.ca_file = o->ca_file;
 	t.pin = o->pin;
-	t.verify = 1;
+	t.verify = !o->no_verify;
 	if ((rc = net_connect(&p->net, o->host, o->port, o->connect_timeout,
 	    why)) != PC_OK)
 		return (rc);
@@ -556,8 +556,19 @@ pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
 	if (o->session_timeout > 0)
 		p->net.deadline = time(NULL) + o->session_timeout;
 	if (o->tls == POP3_TLS_IMPLICIT) {
-		if ((rc = net_tls_start(&p->net, &t, why)) != PC_OK)
+		if ((rc = net_tls_start(&p->net, &t, why)) != PC_OK) {
+			if (p->net.not_tls) {
+				strbuf_reset(why);
+				strbuf_printf(why, "the server %s did not "
+				    "answer TLS on port %d: is this the POP3 "
+				    "port? try pop3://%s%s%s:110 for STLS (or "
+				    "the POP3S port, 995)", p->net.peer,
+				    o->port, strchr(o->host, ':') ? "[" : "",
+				    o->host, strchr(o->host, ':') ? "]" : "");
+				rc = PC_PERM;
+			}
 			return (rc);
+		}
 		p->tls_active = 1;
 	}
 	if ((rc = greeting(p, why)) != PC_OK)

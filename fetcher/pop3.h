@@ -151,6 +151,7 @@ struct pop3_opts {
 	int	connect_timeout;
 	int	command_timeout;
 	int	session_timeout;
+	int	no_verify;	/* popconnctl setup's look at a bad cert only */
 };
 
 #define POP3_Q_RETR	1

@@ -18,6 +18,7 @@
  *	void log_proto(const char *who, int sent, const char *line,
  *		size_t len);	protocol trace, level maximum, redacted
  *	void log_set_sink(void (*sink)(int prio, const char *line));
+ *	int log_set_file(const char *path);	maillog_file; 0 or -1 (errno)
  * DESCRIPTION
  *	The levels are those the original connector's manager offered:
  *	none, minimum, medium, maximum.  One event is one line, written as
@@ -65,5 +66,6 @@ const char *log_printable(char *buf, size_t size, const void *data,
     size_t len);
 void log_proto(const char *who, int sent, const char *line, size_t len);
 void log_set_sink(void (*sink)(int prio, const char *line));
+int log_set_file(const char *path);
 
 #endif

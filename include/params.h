@@ -31,6 +31,7 @@ struct fetcher_settings {
 	char	*sendmail_path;
 	char	*postfix_config_directory;
 	char	*log_level;
+	char	*maillog_file;
 	char	*undeliverable_mailbox;
 	char	*local_domains;
 	char	*myhostname;
@@ -77,6 +78,7 @@ struct milter_settings {
 	long long marker_max_age;
 	char	*milter_daemon_name;
 	char	*log_level;
+	char	*maillog_file;
 	char	*milter_socket_mode;
 	char	*milter_socket_group;
 	long long max_recipients;

@@ -20,6 +20,7 @@
  *	void log_proto(const char *who, int sent, const char *line,
  *		size_t len);
  *	void log_set_sink(void (*sink)(int prio, const char *line));
+ *	int log_set_file(const char *path);	0 or -1 (errno)
  * DESCRIPTION
  *	log_open() sets the program name and the destination.  With
  *	to_stderr zero it calls openlog(ident, LOG_PID|LOG_NDELAY,
@@ -48,6 +49,17 @@
  *	the verb and whichever direction; when who is "C-SASL" (a SASL
  *	continuation line) the whole line becomes "<redacted>".
  *
+ *	Without a syslog socket (no /dev/log: a container, a chroot, a
+ *	host without rsyslog or journald) lines go to stderr instead of
+ *	being dropped, the first one after a line that says why.
+ *
+ *	log_set_file() sends the lines to a file instead of syslog, as
+ *	Postfix's maillog_file does: "Mon DD HH:MM:SS host ident[pid]:
+ *	text" lines appended with one write() each (workers and threads
+ *	share the descriptor); /dev/stdout works.  An empty path goes back
+ *	to syslog.  On failure the destination is unchanged.  Under -f
+ *	(to_stderr) lines stay on stderr.
+ *
  *	log_set_sink() diverts the text of each line (without ident and
  *	level word) to a function, with its syslog priority; NULL restores
  *	normal output.
@@ -60,12 +72,14 @@
  *	MIT; see the LICENSE file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -78,6 +92,9 @@ static char log_ident[LOG_IDENT_MAX] = "popconn";
 static int log_to_stderr = 1;
 static int log_level = LOGL_MEDIUM;
 static void (*log_sink) (int, const char *);
+static int log_fd = -1;			/* maillog_file */
+static int log_no_syslog;		/* no /dev/log: use stderr */
+static char log_host[256];
 
 static const char *const log_level_names[] = {
 	"none", "minimum", "medium", "maximum",
@@ -93,8 +110,82 @@ log_open(const char *ident, int to_stderr)
 	/* An over-long ident is shortened: it is our own program name. */
 	(void) pc_strlcpy(log_ident, ident, sizeof(log_ident));
 	log_to_stderr = to_stderr;
-	if (!to_stderr)
+	if (!to_stderr) {
 		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+		/* syslog() drops every line silently without the socket. */
+		log_no_syslog = access("/dev/log", F_OK) != 0;
+	}
+}
+
+/* log_no_syslog_note - say once why lines go to stderr */
+
+static void
+log_no_syslog_note(void)
+{
+	static int said;
+
+	/* Said with the first line, so a maillog_file set first wins. */
+	if (said++)
+		return;
+	(void) fprintf(stderr, "%s[%ld]: warning: /dev/log is missing (no "
+	    "syslog daemon or journald): logging to standard error; set "
+	    "maillog_file in popconn.cf (a file, or /dev/stdout)\n",
+	    log_ident, (long) getpid());
+}
+
+/* log_set_file - log to a file (maillog_file), or back to syslog */
+
+int
+log_set_file(const char *path)
+{
+	int     fd;
+
+	if (path == NULL || *path == 0) {
+		if (log_fd >= 0)
+			(void) close(log_fd);
+		log_fd = -1;
+		return (0);
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+	    0640);
+	if (fd < 0)
+		return (-1);
+	if (log_fd >= 0)
+		(void) close(log_fd);
+	log_fd = fd;
+	if (gethostname(log_host, sizeof(log_host)) != 0 || *log_host == 0)
+		(void) pc_strlcpy(log_host, "localhost", sizeof(log_host));
+	log_host[strcspn(log_host, ".")] = 0;
+	return (0);
+}
+
+/* log_file_write - one line to maillog_file, in one write() */
+
+static void
+log_file_write(int prio, const char *word, const char *text)
+{
+	char    line[LOG_LINE_MAX + LOG_IDENT_MAX + 320];
+	char    stamp[32];
+	struct tm tm;
+	time_t  now = time(NULL);
+	int     n;
+
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
+		(void) pc_strlcpy(stamp, "-", sizeof(stamp));
+	n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s%s\n", stamp,
+	    log_host, log_ident, (long) getpid(), word ? word : "",
+	    word ? ": " : "", text);
+	if (n < 0)
+		return;
+	if ((size_t) n >= sizeof(line)) {
+		n = (int) sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	(void) prio;
+	if (write(log_fd, line, (size_t) n) < 0) {
+		/* nowhere left to say it */
+	}
 }
 
 /* log_set_level - choose how much to log */
@@ -176,7 +267,12 @@ log_emit(int prio, char *text)
 			*cp = '?';
 	if (log_sink != NULL) {
 		log_sink(prio, text);
-	} else if (log_to_stderr) {
+	} else if (log_fd >= 0 && !log_to_stderr) {
+		log_file_write(prio, prio == LOG_INFO || prio == LOG_DEBUG ?
+		    NULL : log_prio_word(prio), text);
+	} else if (log_to_stderr || log_no_syslog) {
+		if (!log_to_stderr)
+			log_no_syslog_note();
 		(void) fprintf(stderr, "%s[%ld]: %s: %s\n", log_ident,
 		    (long) getpid(), log_prio_word(prio), text);
 	} else if (prio == LOG_INFO || prio == LOG_DEBUG) {

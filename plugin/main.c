@@ -49,6 +49,7 @@
 
 #include "popconn.h"
 #include "alloc.h"
+#include "cfg.h"
 #include "log.h"
 #include "pidlock.h"
 #include "strbuf.h"
@@ -192,6 +193,29 @@ main_socket_perms(const char *path, const char *mode_s, const char *group)
 	return (0);
 }
 
+/* main_log_file - maillog_file, read before the rest of popconn.cf */
+
+static void
+main_log_file(const char *dir)
+{
+	struct cfg_dict *d = cfg_dict_alloc();
+	struct strbuf *why = strbuf_alloc(1024);
+	const struct cfg_entry *e;
+	char	path[4096];
+
+	/*
+	 * Read first, so that a configuration the milter refuses is
+	 * reported there too.  Read at start only: a reload keeps the file.
+	 */
+	if (snprintf(path, sizeof(path), "%s/popconn.cf", dir) <
+	    (int)sizeof(path) && cfg_parse_main(path, d, why) == PC_OK &&
+	    (e = cfg_dict_find(d, "maillog_file")) != NULL &&
+	    log_set_file(e->value) != 0)
+		log_error("maillog_file %s: %s", e->value, strerror(errno));
+	cfg_dict_free(d);
+	strbuf_free(why);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -229,6 +253,7 @@ main(int argc, char **argv)
 	log_open("popconn-milter", fg);
 	if (verbose)
 		log_set_level(LOGL_MAXIMUM);
+	main_log_file(main_dir);
 	if (milter_config_load(main_dir, 0, &c, why) != PC_OK)
 		log_fatal(EX_CONFIG_, "%s", strbuf_str(why));
 	milter_config_install(c);

@@ -10,6 +10,7 @@ set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
 . "$TOP/tests/lib/popconn.sh"
+. "$TOP/tests/lib/milter.sh"
 CTL=$TOP/$BUILD/popconnctl
 
 h_init
@@ -42,13 +43,43 @@ h_check "test ok: reports 3 messages and their size" \
     grep -Eq '^carol: ok: .* 3 messages, [0-9]+ bytes \(largest [0-9]+\)' "$H_TMP/t.out"
 h_check "test ok: nothing fetched or deleted" [ "$(h_pop_count carol)" -eq 3 ]
 
-add badpw wrong-pw "$url"
+# The same account may not be added twice (it would be fetched twice):
+# the diagnostic entries use the STLS port, one at a time.
+surl="pop3://carol@localhost:$H_POP3_PORT"
+add badpw wrong-pw "$surl"
 t badpw
 h_check "wrong password: exit 67 (got $T_RC)" [ "$T_RC" -eq 67 ]
 h_check "wrong password: says so" grep -q 'wrong password for carol' "$H_TMP/t.err"
 h_check "wrong password: not printed" sh -c "! grep -q wrong-pw '$H_TMP/t.err' '$H_TMP/t.out'"
 
-add badca carol-pw "$url" -o tls_ca_file=
+# A fresh Debian's /etc/hosts maps localhost to ::1 as well, tried first
+# where the host has IPv6; Dovecot listens on 127.0.0.1 only, so the
+# first address is refused and the second answers.  The refused address
+# must not make a wrong password look like an internal error (70).
+if command -v unshare >/dev/null 2>&1 &&
+    printf '::1 localhost\n127.0.0.1 localhost\n' >"$H_TMP/hosts6" &&
+    unshare -m sh -c "mount --bind '$H_TMP/hosts6' /etc/hosts && getent ahosts localhost" 2>/dev/null |
+    head -n 1 | grep -q '^::1 '; then
+	T_RC=0
+	unshare -m sh -c "mount --bind '$H_TMP/hosts6' /etc/hosts &&
+	    exec '$CTL' -c '$E' mailbox test badpw" >"$H_TMP/t.out" \
+	    2>"$H_TMP/t.err" || T_RC=$?
+	h_check "wrong password, localhost also ::1: exit 67 (got $T_RC)" \
+	    [ "$T_RC" -eq 67 ]
+	h_check "wrong password, localhost also ::1: says so" \
+	    grep -q 'wrong password for carol' "$H_TMP/t.err"
+	T_RC=0
+	unshare -m sh -c "mount --bind '$H_TMP/hosts6' /etc/hosts &&
+	    exec '$CTL' -c '$E' mailbox test carol" >"$H_TMP/t.out" \
+	    2>"$H_TMP/t.err" || T_RC=$?
+	h_check "right password, localhost also ::1: exit 0 (got $T_RC)" \
+	    [ "$T_RC" -eq 0 ]
+else
+	h_ok "# SKIP localhost as ::1: no unshare -m here"
+fi
+
+ctl mailbox remove badpw --delete-state >/dev/null 2>&1
+add badca carol-pw "$surl" -o tls_ca_file=
 t badca
 h_check "wrong CA: exit 77 (got $T_RC)" [ "$T_RC" -eq 77 ]
 h_check "wrong CA: says the certificate does not verify" \
@@ -110,6 +141,33 @@ h_check "status: running or idle, exit 0" [ $? -eq 0 ]
 h_check "status: the mailbox row" grep -q '^carol ' "$H_TMP/st.out"
 h_check "status --json: JSON lines" sh -c \
     "'$CTL' -c '$E' status --json | $H_PYTHON -c 'import json,sys; [json.loads(l) for l in sys.stdin]'"
+
+# The milter's line in status: running (a real popconn-milter), stopped.
+ctl status >"$H_TMP/st.out" 2>&1
+h_check "status without milter: milter stopped, no pid file" \
+    grep -q '^milter: stopped (no pid file' "$H_TMP/st.out"
+ctl status --json >"$H_TMP/st.json" 2>&1
+h_check "status --json without milter: a milter line, stopped" \
+    $H_PYTHON -c 'import json,sys; m=[o for o in map(json.loads, open(sys.argv[1])) if "milter" in o]; sys.exit(not (len(m) == 1 and m[0]["milter"] == "stopped" and "pid file" in m[0]["reason"]))' "$H_TMP/st.json"
+M_SOCK=$H_TMP/milter.sock
+m_config
+if m_start; then
+	n=50; while [ ! -s "$H_TMP/milter.pid" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n-1)); done
+	ctl status >"$H_TMP/st.out" 2>&1
+	h_check "status with the milter: running, pid $M_PID ($(grep '^milter' "$H_TMP/st.out"))" \
+	    grep -q "^milter: running, pid $M_PID\$" "$H_TMP/st.out"
+	ctl status --json >"$H_TMP/st.json" 2>&1
+	h_check "status --json with the milter: {\"milter\":\"running\",\"pid\":$M_PID}" \
+	    $H_PYTHON -c 'import json,sys; m=[o for o in map(json.loads, open(sys.argv[1])) if "milter" in o]; sys.exit(not (len(m) == 1 and m[0] == {"milter": "running", "pid": int(sys.argv[2])}))' "$H_TMP/st.json" "$M_PID"
+	m_stop
+else
+	h_check "popconn-milter starts" false
+fi
+printf 'garbage\n' >"$H_TMP/milter.pid"
+ctl status >"$H_TMP/st.out" 2>&1
+h_check "status with a stale milter pid file: stopped, says why" \
+    grep -q '^milter: stopped (.*milter.pid' "$H_TMP/st.out"
+rm -f "$H_TMP/milter.pid"
 
 ctl fetch carol >"$H_TMP/f.out" 2>&1
 rc=$?

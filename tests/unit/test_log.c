@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -318,6 +319,57 @@ test_stderr_format(void **state)
 	assert_string_equal(buf, expect);
 }
 
+/* test_maillog_file - maillog_file lines, in a child process */
+
+static void
+test_maillog_file(void **state)
+{
+	char    path[] = "/tmp/test_log.XXXXXX";
+	char    buf[8192], want[128];
+	FILE   *fp;
+	pid_t   pid;
+	size_t  n;
+	int     fd, status;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		log_set_sink(NULL);
+		log_open("tfile", 0);
+		if (log_set_file(path) != 0)
+			_exit(2);
+		log_info("hello %s", "world\r");
+		log_error("bad %d", 7);
+		if (log_set_file("/nonexistent-dir/x.log") == 0)
+			_exit(3);	/* must fail, keep the file */
+		log_warn("still here");
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	unlink(path);
+	buf[n] = 0;
+	/* "Mon DD HH:MM:SS host tfile[pid]: text", like Postfix */
+	assert_true(snprintf(want, sizeof(want), " tfile[%ld]: hello world?\n",
+	    (long) pid) < (int) sizeof(want));
+	assert_non_null(strstr(buf, want));
+	assert_true(snprintf(want, sizeof(want), " tfile[%ld]: error: bad 7\n",
+	    (long) pid) < (int) sizeof(want));
+	assert_non_null(strstr(buf, want));
+	assert_true(snprintf(want, sizeof(want),
+	    " tfile[%ld]: warning: still here\n", (long) pid) < (int) sizeof(want));
+	assert_non_null(strstr(buf, want));
+	assert_true(buf[3] == ' ' && buf[6] == ' ' && buf[9] == ':');
+}
+
 int
 main(void)
 {
@@ -335,6 +387,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stderr_format, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_maillog_file, setup,
 		    teardown),
 	};
 
