@@ -45,6 +45,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "pidlock.h"
+#include "pollsched.h"
 #include "safeio.h"
 #include "ctl_proto.h"
 #include "spool.h"
@@ -87,6 +88,8 @@ struct worker_msg {
 struct mbox {
 	char	name[PC_NAME_MAX + 1];
 	char	host[256];
+	char	run_host[256];		/* the server of the running poll */
+	size_t	cfg_idx;		/* in cfg.boxes; -1: removed */
 	int	type;
 	int	state;
 	int	result;
@@ -124,6 +127,8 @@ struct state {
 	struct config cfg;
 	struct mbox *mb;
 	size_t	nmb;
+	size_t	*by_name;		/* mb indexes sorted by name */
+	struct sched *sch;		/* pollsched.h */
 	struct client cl[MAX_CLIENTS];
 	int	lfd;			/* control socket */
 	dev_t	ldev;			/* its file, removed at exit if */
@@ -251,17 +256,74 @@ box_settings(const struct state *s, size_t i, struct account *a)
 	return (rc);
 }
 
-/* find_box - runtime state by name */
+/* find_box - runtime state by name (binary search of by_name) */
 
 static struct mbox *
 find_box(struct state *s, const char *name)
 {
+	size_t	lo = 0, hi = s->by_name ? s->nmb : 0, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(s->mb[s->by_name[mid]].name, name);
+		if (c == 0)
+			return (&s->mb[s->by_name[mid]]);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (NULL);
+}
+
+static const struct state *by_name_state;	/* for qsort only */
+
+/* by_name_cmp - order of mb indexes by mailbox name */
+
+static int
+by_name_cmp(const void *a, const void *b)
+{
+	const struct mbox *mb = by_name_state->mb;
+
+	return (strcmp(mb[*(const size_t *)a].name,
+	    mb[*(const size_t *)b].name));
+}
+
+/* index_boxes - by_name again, after mb changed */
+
+static void
+index_boxes(struct state *s)
+{
 	size_t	i;
 
+	free(s->by_name);
+	s->by_name = xcalloc(s->nmb ? s->nmb : 1, sizeof(*s->by_name));
 	for (i = 0; i < s->nmb; i++)
-		if (strcmp(s->mb[i].name, name) == 0)
-			return (&s->mb[i]);
-	return (NULL);
+		s->by_name[i] = i;
+	by_name_state = s;
+	qsort(s->by_name, s->nmb, sizeof(*s->by_name), by_name_cmp);
+	by_name_state = NULL;
+}
+
+/*
+ * plan_boxes - the scheduler learns every idle mailbox again (after mb
+ * was renumbered by a reload): O(n log n), once per reload.
+ */
+
+static void
+plan_boxes(struct state *s)
+{
+	size_t	i;
+
+	sched_reset(s->sch);
+	for (i = 0; i < s->nmb; i++) {
+		const struct mbox *m = &s->mb[i];
+
+		if (m->live && m->state == ST_IDLE)
+			sched_set(s->sch, i, m->now ? 0 : m->next_poll,
+			    m->host);
+	}
 }
 
 /* sync_boxes - runtime entries for the configured mailboxes */
@@ -274,20 +336,38 @@ sync_boxes(struct state *s)
 	time_t	now = time(NULL);
 	size_t	i, k;
 
-	for (i = 0; i < s->nmb; i++)
+	size_t	old = s->nmb;
+	/*
+	 * Mailboxes due at once (a start, a reload that adds many) are
+	 * spread over a window that grows with their number, a second per
+	 * hundred (at most the poll interval), by a stable hash of the name:
+	 * no thundering herd, and a restart does not move a mailbox.
+	 */
+	time_t	window = (time_t)(s->cfg.boxes.n / 100);
+
+	if (window > (time_t)s->cfg.set.poll_interval)
+		window = (time_t)s->cfg.set.poll_interval;
+	index_boxes(s);
+	for (i = 0; i < s->nmb; i++) {
 		s->mb[i].live = 0;
+		s->mb[i].cfg_idx = (size_t)-1;
+	}
 	for (i = 0; i < s->cfg.boxes.n; i++) {
 		const struct cfg_mailbox *c = &s->cfg.boxes.v[i];
 
-		if ((m = find_box(s, c->name)) == NULL) {
+		/* Only the entries that were there before are indexed. */
+		if ((m = find_box(s, c->name)) == NULL ||
+		    (size_t)(m - s->mb) >= old) {
 			s->mb = xrealloc(s->mb, (s->nmb + 1) * sizeof(*s->mb));
 			m = &s->mb[s->nmb++];
 			memset(m, 0, sizeof(*m));
 			pc_strlcpy(m->name, c->name, sizeof(m->name));
 			m->fd = -1;
-			m->next_poll = now;	/* a new mailbox polls now */
+			/* a new mailbox polls now, or soon */
+			m->next_poll = now + sched_spread(c->name, window);
 		}
 		m->live = 1;
+		m->cfg_idx = i;
 		if (box_settings(s, i, &a) == PC_OK) {
 			pc_strlcpy(m->host, a.url.host, sizeof(m->host));
 			m->type = a.type;
@@ -320,6 +400,8 @@ sync_boxes(struct state *s)
 		s->mb[k++] = s->mb[i];
 	}
 	s->nmb = k;
+	index_boxes(s);
+	plan_boxes(s);
 }
 
 /* json_str - append a JSON string */
@@ -527,10 +609,8 @@ start_poll(struct state *s, struct mbox *m)
 	size_t	idx;
 	pid_t	pid;
 
-	for (idx = 0; idx < s->cfg.boxes.n; idx++)
-		if (strcmp(s->cfg.boxes.v[idx].name, m->name) == 0)
-			break;
-	if (idx == s->cfg.boxes.n)
+	idx = m->cfg_idx;
+	if (idx >= s->cfg.boxes.n)
 		return (-1);
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		log_error("pipe: %s", strerror(errno));
@@ -555,6 +635,8 @@ start_poll(struct state *s, struct mbox *m)
 	m->last_poll = time(NULL);
 	memset(&m->last, 0, sizeof(m->last));
 	s->running++;
+	pc_strlcpy(m->run_host, m->host, sizeof(m->run_host));
+	sched_start(s->sch, m->run_host);
 	log_debug("acct=%s: poll started (worker %ld)", m->name, (long)pid);
 	notify(s, m, "start");
 	return (0);
@@ -587,9 +669,8 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 	m->pid = 0;
 	m->stop_sent = 0;
 	s->running--;
-	for (idx = 0; idx < s->cfg.boxes.n; idx++)
-		if (strcmp(s->cfg.boxes.v[idx].name, m->name) == 0)
-			break;
+	sched_end(s->sch, m->run_host);
+	idx = m->cfg_idx;
 	/*
 	 * The mailbox may have been removed (or its entry made invalid)
 	 * while the session ran: then there are no settings to free.
@@ -602,6 +683,9 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 		account_free(&a);
 	if (m->now)
 		m->next_poll = now;
+	if (m->live)
+		sched_set(s->sch, (size_t)(m - s->mb), m->now ? 0 :
+		    m->next_poll, m->host);
 	notify(s, m, "end");
 }
 
@@ -648,45 +732,33 @@ reap(void)
 		;
 }
 
-/* host_count - workers running for a server */
-
-static long long
-host_count(const struct state *s, const char *host)
-{
-	long long n = 0;
-	size_t	i;
-
-	for (i = 0; i < s->nmb; i++)
-		if (s->mb[i].state == ST_POLLING &&
-		    strcasecmp(s->mb[i].host, host) == 0)
-			n++;
-	return (n);
-}
-
-/* start_due - start the polls that are due, within the limits */
+/*
+ * start_due - start the polls that are due, within the limits: the
+ * scheduler hands out the mailbox due first whose server has room
+ * (O(log n) each; it was a scan of every mailbox per start, with a scan
+ * per candidate to count its server's sessions).
+ */
 
 static void
 start_due(struct state *s)
 {
 	time_t	now = time(NULL);
-	struct mbox *best;
-	size_t	i;
+	struct mbox *m;
+	size_t	id;
 
-	while (!s->stopping && s->running < s->cfg.set.max_connections) {
-		best = NULL;
-		for (i = 0; i < s->nmb; i++) {
-			struct mbox *m = &s->mb[i];
-
-			if (!m->live || m->state != ST_IDLE ||
-			    (m->next_poll > now && !m->now) ||
-			    host_count(s, m->host) >=
-			    s->cfg.set.max_connections_per_server)
-				continue;
-			if (best == NULL || m->next_poll < best->next_poll)
-				best = m;
-		}
-		if (best == NULL || start_poll(s, best) != 0)
+	while (!s->stopping && s->running < s->cfg.set.max_connections &&
+	    sched_next(s->sch, now, s->cfg.set.max_connections_per_server,
+	    &id)) {
+		if (id >= s->nmb)
+			continue;
+		m = &s->mb[id];
+		if (!m->live || m->state != ST_IDLE)
+			continue;
+		if (start_poll(s, m) != 0) {
+			/* fork or pipe failed: try again in a second */
+			sched_set(s->sch, id, now + 1, m->host);
 			return;
+		}
 	}
 }
 
@@ -793,6 +865,8 @@ do_fetch(struct state *s, struct client *c, char **names, int n, int wait)
 				continue;
 		}
 		m->now = 1;
+		if (m->state == ST_IDLE)
+			sched_set(s->sch, i, 0, m->host);
 		pc_strlcpy(c->wname[k], m->name, sizeof(c->wname[k]));
 		/* The next poll that starts is the one to wait for. */
 		c->wgen[k++] = m->gen + 1;
@@ -1058,13 +1132,9 @@ drop_privileges(struct state *s, struct strbuf *why)
 static int
 next_wakeup(const struct state *s)
 {
-	time_t	now = time(NULL), t = now + 60;
+	time_t	now = time(NULL), t = sched_wakeup(s->sch, now + 60);
 	size_t	i;
 
-	for (i = 0; i < s->nmb; i++)
-		if (s->mb[i].state == ST_IDLE && s->mb[i].live &&
-		    s->mb[i].next_poll < t)
-			t = s->mb[i].next_poll;
 	for (i = 0; i < MAX_CLIENTS; i++)
 		if (s->cl[i].fd >= 0 && !s->cl[i].waiting && s->cl[i].deadline <
 		    t)
@@ -1120,6 +1190,7 @@ daemon_run(const char *dir, int verbose)
 	s.verbose = verbose;
 	s.lfd = -1;
 	s.pl.fd = -1;
+	s.sch = sched_new();
 	s.started = time(NULL);
 	for (i = 0; i < MAX_CLIENTS; i++)
 		s.cl[i].fd = -1;
@@ -1237,6 +1308,8 @@ daemon_run(const char *dir, int verbose)
 	}
 	free(pfd);
 	free(s.mb);
+	free(s.by_name);
+	sched_free(s.sch);
 	config_free(&s.cfg);
 	strbuf_free(why);
 	return (0);
