@@ -51,6 +51,7 @@
 
 #include "account.h"
 #include "alloc.h"
+#include "pop3.h"
 #include "ctl.h"
 #include "log.h"
 #include "url.h"
@@ -70,6 +71,8 @@ static const int test_status[] = {
 	[ACCOUNT_ERR_LOCKED] = EX_TEMPFAIL,
 	[ACCOUNT_ERR_PROTOCOL] = EX_IOERR,
 	[ACCOUNT_ERR_OTHER] = EX_SOFTWARE,
+	[ACCOUNT_ERR_REFUSED] = EX_UNAVAILABLE,
+	[ACCOUNT_ERR_TEMP] = EX_TEMPFAIL,
 };
 
 /* mb_value_ok - may this -o value go into mailboxes.cf? */
@@ -748,6 +751,15 @@ out:
 	return (rc);
 }
 
+/* mb_is_sasl - is this mechanism name a SASL one (not USER, APOP)? */
+
+static int
+mb_is_sasl(const char *mech)
+{
+	return (*mech && strcasecmp(mech, "user") != 0 &&
+	    strcasecmp(mech, "apop") != 0 && strcasecmp(mech, "auto") != 0);
+}
+
 /* mb_test_line - the one-line diagnosis of a failed test */
 
 static void
@@ -778,17 +790,27 @@ mb_test_line(const struct account *a, const struct account_probe *pr,
 		    a->url.port, why);
 		break;
 	case ACCOUNT_ERR_MECH:
-		ctl_err("%s: server does not offer AUTH %s (offers: %s)",
-		    a->name, a->set.auth, *pr->sasl ? pr->sasl :
-		    "USER/PASS only or nothing");
+		ctl_err("%s: server does not offer %s%s (offers: SASL %s%s%s;"
+		    " %s)", a->name, mb_is_sasl(pr->mech) ? "AUTH " : "",
+		    *pr->mech ? pr->mech : a->set.auth, *pr->sasl ? pr->sasl :
+		    "none", pr->apop ? ", APOP" : "", (pr->caps &
+		    POP3_CAP_USER) || !(pr->caps & POP3_CAP_ANSWERED) ?
+		    ", USER" : "", why);
 		break;
 	case ACCOUNT_ERR_AUTH:
-		ctl_err("%s: wrong password for %s (at %s; %s%s)", a->name,
-		    a->url.user, a->url.host, *pr->mech ? "tried " : "",
-		    *pr->mech ? pr->mech : why);
+		ctl_err("%s: wrong password for %s (at %s; %s)", a->name,
+		    a->url.user, a->url.host, why);
 		break;
 	case ACCOUNT_ERR_LOCKED:
 		ctl_err("%s: mailbox locked (in use): %s", a->name, why);
+		break;
+	case ACCOUNT_ERR_TEMP:
+		ctl_err("%s: server %s cannot log in now, try later: %s",
+		    a->name, a->url.host, why);
+		break;
+	case ACCOUNT_ERR_REFUSED:
+		ctl_err("%s: login refused by %s, not for the password: %s",
+		    a->name, a->url.host, why);
 		break;
 	case ACCOUNT_ERR_PROTOCOL:
 		ctl_err("%s: protocol error from %s: %s", a->name,

@@ -18,6 +18,7 @@
  * LICENSE
  *	MIT; see the LICENSE file.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -751,18 +752,19 @@ run_password_command(const struct account *a, char **secret,
 static int
 offers(const struct pop3 *p, const char *mech)
 {
-	const char *s = p->caps.sasl;
-	size_t	len = strlen(mech);
+	return (pop3_offers(&p->caps, mech));
+}
 
-	while (*s) {
-		size_t	w = strcspn(s, " ");
+/* verdict - say what a refused login means (RFC 3206), after why */
 
-		if (w == len && strncasecmp(s, mech, len) == 0)
-			return (1);
-		s += w;
-		s += strspn(s, " ");
-	}
-	return (0);
+static void
+verdict(const struct pop3 *p, struct strbuf *why)
+{
+	if (p->auth_class == POP3_AUTH_OK || p->auth_class ==
+	    POP3_AUTH_FAILED || !p->err_seen)
+		return;
+	strbuf_appendf(why, " [%s: %s]", pop3_code_str(p->last_code),
+	    pop3_auth_class_str(p->auth_class));
 }
 
 /* authenticate - log in with the chosen or the strongest mechanism */
@@ -776,6 +778,7 @@ authenticate(struct account *a, struct pop3 *p, const char *secret,
 	};
 	const char *mech = a->set.auth;
 	size_t	i;
+	int	rc;
 
 	if (strcasecmp(mech, "auto") == 0) {
 		mech = NULL;
@@ -793,7 +796,8 @@ authenticate(struct account *a, struct pop3 *p, const char *secret,
 		strbuf_printf(why, "server %s does not offer AUTH %s (it "
 		    "offers: %s)", p->net.peer, mech, p->caps.sasl[0] ?
 		    p->caps.sasl : "none");
-		*used = NULL;
+		p->auth_class = POP3_AUTH_NOT_OFFERED;
+		*used = mech;
 		return (PC_PERM);
 	}
 	*used = mech;
@@ -804,11 +808,15 @@ authenticate(struct account *a, struct pop3 *p, const char *secret,
 	}
 	log_debug("acct=%s: authenticating with %s", a->name, mech);
 	if (strcasecmp(mech, "user") == 0)
-		return (pop3_login(p, a->url.user, secret, why));
-	if (strcasecmp(mech, "apop") == 0)
-		return (pop3_apop(p, a->url.user, secret, why));
-	return (pop3_sasl(p, mech, a->url.user, secret, a->url.host,
-	    a->url.port, why));
+		rc = pop3_login(p, a->url.user, secret, why);
+	else if (strcasecmp(mech, "apop") == 0)
+		rc = pop3_apop(p, a->url.user, secret, why);
+	else
+		rc = pop3_sasl(p, mech, a->url.user, secret, a->url.host,
+		    a->url.port, why);
+	if (rc != PC_OK)
+		verdict(p, why);
+	return (rc);
 }
 
 /* make_opts - connection options of a mailbox */
@@ -836,6 +844,20 @@ classify(const struct pop3 *p, int stage_auth, const char *mech)
 	if (p->last_code == POP3_RC_IN_USE ||
 	    p->last_code == POP3_RC_LOGIN_DELAY)
 		return (ACCOUNT_ERR_LOCKED);
+	if (stage_auth) {
+		/* The fetcher's classification (pop3_auth_class()). */
+		switch (p->auth_class) {
+		case POP3_AUTH_CREDENTIALS:
+			return (ACCOUNT_ERR_AUTH);
+		case POP3_AUTH_NOT_OFFERED:
+			return (ACCOUNT_ERR_MECH);
+		case POP3_AUTH_TEMP:
+			return (ACCOUNT_ERR_TEMP);
+		case POP3_AUTH_SYS_PERM:
+		case POP3_AUTH_REFUSED:
+			return (ACCOUNT_ERR_REFUSED);
+		}
+	}
 	switch (p->net.fail) {
 	case NET_FAIL_DNS:
 		return (ACCOUNT_ERR_DNS);
@@ -850,7 +872,7 @@ classify(const struct pop3 *p, int stage_auth, const char *mech)
 		return (ACCOUNT_ERR_TLS);
 	}
 	if (stage_auth)
-		return (mech == NULL ? ACCOUNT_ERR_MECH : ACCOUNT_ERR_AUTH);
+		return (mech == NULL ? ACCOUNT_ERR_MECH : ACCOUNT_ERR_PROTOCOL);
 	if (!p->tls_active)
 		return (ACCOUNT_ERR_TLS);	/* STLS missing or refused */
 	return (ACCOUNT_ERR_PROTOCOL);
@@ -870,6 +892,7 @@ account_test(struct account *a, struct account_probe *pr,
 	int	rc, stage_auth = 0;
 
 	memset(pr, 0, sizeof(*pr));
+	pr->login_delay = pr->expire = -1;
 	make_opts(a, &o);
 	pop3_init(&p, a->name);
 	if ((rc = pop3_open(&p, &o, why)) != PC_OK)
@@ -879,6 +902,9 @@ account_test(struct account *a, struct account_probe *pr,
 	    sizeof(pr->tls));
 	pc_strlcpy(pr->sasl, p.caps.sasl, sizeof(pr->sasl));
 	pr->pipelining = (p.caps.flags & POP3_CAP_PIPELINING) != 0;
+	pr->caps = p.caps.flags;
+	pr->login_delay = p.caps.login_delay;
+	pr->expire = p.caps.expire;
 	pr->apop = p.apop_ts[0] != 0;
 	stage_auth = 1;
 	if (*a->set.password_command &&
@@ -889,10 +915,15 @@ account_test(struct account *a, struct account_probe *pr,
 	rc = authenticate(a, &p, token ? token : a->password, &mech, why);
 	if (token)
 		xfree_secret(token);
-	if (mech)
-		pc_strlcpy(pr->mech, mech, sizeof(pr->mech));
-	if (rc != PC_OK)
+	for (i = 0; mech && mech[i] && i + 1 < sizeof(pr->mech); i++)
+		pr->mech[i] = (char)toupper((unsigned char)mech[i]);
+	pr->auth_class = p.auth_class;
+	if (rc != PC_OK) {
+		pc_strlcpy(pr->code, pop3_code_str(p.last_code),
+		    sizeof(pr->code));
+		pc_strlcpy(pr->said, p.last_text, sizeof(pr->said));
 		goto out;
+	}
 	stage_auth = 0;
 	if ((rc = pop3_scan(&p, why)) != PC_OK)
 		goto out;
@@ -901,9 +932,8 @@ account_test(struct account *a, struct account_probe *pr,
 		pr->bytes += p.msgs[i].size;
 		if (p.msgs[i].size > pr->largest)
 			pr->largest = p.msgs[i].size;
-		if (p.msgs[i].uid[0])
-			pr->uidl = 1;
 	}
+	pr->uidl = p.uidl_ok;	/* also for an empty mailbox */
 	rc = pop3_quit(&p, why);
 out:
 	if (rc != PC_OK && pr->error == ACCOUNT_OK)

@@ -79,16 +79,26 @@ struct account_result {
 #define ACCOUNT_ERR_LOCKED	7	/* [IN-USE], [LOGIN-DELAY] */
 #define ACCOUNT_ERR_PROTOCOL	8
 #define ACCOUNT_ERR_OTHER	9
+#define ACCOUNT_ERR_REFUSED	10	/* [SYS/PERM], or refused without
+					 * [AUTH] by an AUTH-RESP-CODE server */
+#define ACCOUNT_ERR_TEMP	11	/* [SYS/TEMP] */
 
 struct account_probe {
 	int	error;			/* ACCOUNT_ERR_* */
 	char	server[64];		/* numeric address */
 	char	tls[128];		/* protocol and cipher, or "none" */
-	char	mech[32];		/* mechanism used */
+	char	mech[32];		/* mechanism used (or last tried) */
+	char	mech_why[256];		/* why that one; what was tried */
 	char	sasl[256];		/* mechanisms offered */
 	int	pipelining;
 	int	apop;			/* the greeting offers APOP */
 	int	uidl;
+	unsigned caps;			/* POP3_CAP_* */
+	long	login_delay;		/* CAPA LOGIN-DELAY, or -1 */
+	long	expire;			/* CAPA EXPIRE, or -1 (NEVER) */
+	int	auth_class;		/* POP3_AUTH_* of the last login */
+	char	code[24];		/* its response code, in words */
+	char	said[200];		/* the server's words, printable */
 	unsigned long messages;
 	unsigned long long bytes;
 	unsigned long long largest;
