@@ -852,10 +852,10 @@ mb_test(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	if (account_test(&a, &pr, why) == PC_OK) {
-		printf("%s: ok: %s@%s:%d (%s), TLS %s, logged in with %s; "
-		    "%lu message%s, %llu bytes (largest %llu)%s%s\n", a.name,
-		    a.url.user, a.url.host, a.url.port, pr.server, pr.tls,
-		    *pr.mech ? pr.mech : "?", pr.messages,
+		printf("%s: ok: %s@%s:%d (%s), TLS %s, logged in with %s "
+		    "(%s); %lu message%s, %llu bytes (largest %llu)%s%s\n",
+		    a.name, a.url.user, a.url.host, a.url.port, pr.server,
+		    pr.tls, *pr.mech ? pr.mech : "?", pr.mech_why, pr.messages,
 		    pr.messages == 1 ? "" : "s", pr.bytes, pr.largest,
 		    pr.uidl ? ", UIDL" : ", no UIDL",
 		    pr.pipelining ? ", PIPELINING" : "");

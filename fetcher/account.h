@@ -66,6 +66,8 @@ struct account_result {
 	unsigned long failed;
 	unsigned long long bytes;
 	long	login_delay;
+	char	mech[32];		/* mechanism logged in with */
+	char	mech_why[200];		/* why that one (auth = auto) */
 };
 
 /* What went wrong, for "popconnctl mailbox test". */
