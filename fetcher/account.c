@@ -1165,6 +1165,14 @@ account_test(struct account *a, struct account_probe *pr,
 	pc_strlcpy(pr->server, p.net.peer, sizeof(pr->server));
 	pc_strlcpy(pr->tls, p.tls_active ? p.net.tls_info : "none",
 	    sizeof(pr->tls));
+	pc_strlcpy(pr->tls_mode, !p.tls_active ? "none" : o.tls ==
+	    POP3_TLS_IMPLICIT ? "implicit (pop3s)" : "STLS",
+	    sizeof(pr->tls_mode));
+	if (p.tls_active) {
+		pc_strlcpy(pr->tls_subject, p.net.tls_subject,
+		    sizeof(pr->tls_subject));
+		pc_strlcpy(pr->tls_how, p.net.tls_how, sizeof(pr->tls_how));
+	}
 	pc_strlcpy(pr->sasl, p.caps.sasl, sizeof(pr->sasl));
 	pr->pipelining = (p.caps.flags & POP3_CAP_PIPELINING) != 0;
 	pr->caps = p.caps.flags;

@@ -89,6 +89,9 @@ struct account_probe {
 	int	error;			/* ACCOUNT_ERR_* */
 	char	server[64];		/* numeric address */
 	char	tls[128];		/* protocol and cipher, or "none" */
+	char	tls_mode[32];		/* "implicit", "STLS" or "none" */
+	char	tls_subject[256];	/* server certificate subject */
+	char	tls_how[384];		/* how it was verified */
 	char	mech[32];		/* mechanism used (or last tried) */
 	char	mech_why[256];		/* why that one; what was tried */
 	char	sasl[256];		/* mechanisms offered */

@@ -301,9 +301,11 @@ pop3_parse_capa(const char *line, struct pop3_caps *caps)
 		    sizeof(caps->sasl))
 			return (-1);
 	} else if (KW("LOGIN-DELAY")) {
+		caps->flags |= POP3_CAP_LOGIN_DELAY;
 		if (parse_num(arg, 1ULL << 31, &v, &end) == 0)
 			caps->login_delay = (long)v;
 	} else if (KW("EXPIRE")) {
+		caps->flags |= POP3_CAP_EXPIRE;
 		if (parse_num(arg, 1ULL << 31, &v, &end) == 0)
 			caps->expire = (long)v;
 		else if (strncasecmp(arg, "NEVER", 5) == 0)

@@ -140,6 +140,8 @@ struct pop3_status {
 #define POP3_CAP_TOP		(1u << 6)
 #define POP3_CAP_AUTH_RESP	(1u << 7)
 #define POP3_CAP_ANSWERED	(1u << 8)	/* CAPA answered +OK */
+#define POP3_CAP_LOGIN_DELAY	(1u << 9)	/* LOGIN-DELAY announced */
+#define POP3_CAP_EXPIRE		(1u << 10)	/* EXPIRE announced */
 
 /*
  * What a refused login means (RFC 2449 section 8, RFC 3206), one
