@@ -1,0 +1,2 @@
+# courier.sh - the Courier part of tests/interop/run.sh (sourced).
+:
