@@ -859,8 +859,9 @@ mb_test_details(const struct account *a, const struct account_probe *pr)
 		else
 			printf(" EXPIRE %ld days", pr->expire);
 	}
-	printf("%s%s\n", (pr->caps & POP3_CAP_RESP_CODES) ? " RESP-CODES" :
-	    "", (pr->caps & POP3_CAP_AUTH_RESP) ? " AUTH-RESP-CODE" : "");
+	printf("%s%s%s\n", (pr->caps & POP3_CAP_RESP_CODES) ? " RESP-CODES" :
+	    "", (pr->caps & POP3_CAP_AUTH_RESP) ? " AUTH-RESP-CODE" : "",
+	    (pr->caps & POP3_CAP_UTF8) ? " UTF8" : "");
 	if (pr->error == ACCOUNT_OK)
 		printf("  messages: %lu, %llu bytes (largest %llu)%s\n",
 		    pr->messages, pr->bytes, pr->largest, pr->uidl ? "" :

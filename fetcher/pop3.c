@@ -291,6 +291,8 @@ pop3_parse_capa(const char *line, struct pop3_caps *caps)
 		caps->flags |= POP3_CAP_STLS;
 	else if (KW("TOP"))
 		caps->flags |= POP3_CAP_TOP;
+	else if (KW("UTF8"))
+		caps->flags |= POP3_CAP_UTF8;
 	else if (KW("RESP-CODES"))
 		caps->flags |= POP3_CAP_RESP_CODES;
 	else if (KW("AUTH-RESP-CODE"))
@@ -715,6 +717,14 @@ pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
 		p->tls_active = 1;
 		/* RFC 2595 section 4: forget what was learned before TLS. */
 		if ((rc = get_caps(p, why)) != PC_OK)
+			return (rc);
+	}
+	if (p->caps.flags & POP3_CAP_UTF8) {
+		struct pop3_status st;
+
+		/* RFC 6856 section 2: a -ERR changes nothing; go on. */
+		if ((rc = send_cmd(p, "UTF8", why)) != PC_OK ||
+		    (rc = read_status(p, "UTF8", &st, why)) != PC_OK)
 			return (rc);
 	}
 	return (PC_OK);

@@ -76,7 +76,11 @@ int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
  *
  *	pop3_open() connects, runs TLS (implicit, or STLS after CAPA), reads
  *	the greeting and the capabilities (again after TLS).  With TLS
- *	required and no STLS, no credential is ever sent.
+ *	required and no STLS, no credential is ever sent.  Where the server
+ *	announces UTF8 (RFC 6856) it sends "UTF8" before logging in: the
+ *	message bytes are passed on as they are anyway, and a server such
+ *	as Courier otherwise replaces a message whose headers hold UTF-8
+ *	with a notice ("Cannot display Unicode content").
  *	pop3_login() is USER/PASS, pop3_apop() APOP (refused unless the
  *	greeting held a valid RFC 1939 timestamp), pop3_sasl() AUTH (RFC
  *	5034) with any mechanism xsasl.c knows: initial response when the
@@ -142,6 +146,7 @@ struct pop3_status {
 #define POP3_CAP_ANSWERED	(1u << 8)	/* CAPA answered +OK */
 #define POP3_CAP_LOGIN_DELAY	(1u << 9)	/* LOGIN-DELAY announced */
 #define POP3_CAP_EXPIRE		(1u << 10)	/* EXPIRE announced */
+#define POP3_CAP_UTF8		(1u << 11)	/* UTF8 (RFC 6856) */
 
 /*
  * What a refused login means (RFC 2449 section 8, RFC 3206), one

@@ -8,7 +8,7 @@
 # AUTH-RESP-CODE server are not the password, 69; [SYS/TEMP] 75); APOP
 # without a greeting timestamp is "not offered" and nothing is sent; an
 # empty mailbox with UIDL says UIDL; SASL continuation lines are traced
-# under the mailbox's name.
+# under the mailbox's name; UTF8 (RFC 6856) is sent where announced.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -77,6 +77,12 @@ fp_box "$U" "-o tls=none" "-o auth=user"
 fp_ctl co-badpw "{ $BAD \"persona\": \"courier\" }" mailbox test box
 h_check "courier wrong password: exit 67 (got $P_STATUS)" [ "$P_STATUS" -eq 67 ]
 h_check "courier wrong password: the server's words" said 'Login failed'
+# Courier announces UTF8 (RFC 6856) and replaces a message with UTF-8 in
+# its headers by a notice unless the client says UTF8 first.
+fp_ctl co-utf8 "{ $OK \"persona\": \"courier\" }" mailbox test box
+h_check "courier: UTF8 sent before logging in" \
+    [ "$(grep -E ' C (UTF8|USER)' "$FP_TR" | cut -d' ' -f3 | tr '\n' ' ')" = "UTF8 USER " ]
+h_check "courier: UTF8 shown among the capabilities" said 'capabilities:.* UTF8'
 
 # 4. RFC 3206 codes on PASS, from a server that announces AUTH-RESP-CODE.
 CAPS='"capa": ["USER", "UIDL", "RESP-CODES", "AUTH-RESP-CODE"],'

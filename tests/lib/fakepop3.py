@@ -82,7 +82,7 @@ Personas (issue 20; any key of the scenario overrides them):
   courier    Courier 1.0.16 pop3d: "+OK Hello there." (no timestamp),
              CAPA without RESP-CODES, "-ERR Login failed.", APOP unknown.
 
-Commands: CAPA, STLS, USER, PASS, APOP (if the greeting has a
+Commands: CAPA, STLS, UTF8, USER, PASS, APOP (if the greeting has a
 <timestamp>), AUTH PLAIN, STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP,
 QUIT; anything else gets -ERR.  A wrong password gets "-ERR [AUTH]".
 
@@ -602,6 +602,9 @@ class Conn:
             self.log("QUIT-DONE")
             self.close()
             raise Gone()
+        elif verb == "UTF8" and not authed:
+            # RFC 6856 section 2 (Courier announces it).
+            R("+OK UTF8 enabled\r\n")
         elif not authed:
             R("-ERR not authenticated\r\n")
         elif verb == "STAT":
@@ -928,7 +931,7 @@ PERSONAS = {
     "courier": {
         "greeting": "+OK Hello there.",
         "capa": ["TOP", "USER", "LOGIN-DELAY 10", "PIPELINING", "UIDL",
-                 "IMPLEMENTATION Courier Mail Server"],
+                 "UTF8 USER", "IMPLEMENTATION Courier Mail Server"],
         "bad_login": "-ERR Login failed.",
         "replies": {"APOP": "-ERR Invalid command.",
                     "AUTH": "-ERR Invalid command."},

@@ -224,6 +224,14 @@ test_capa(void **state)
 	assert_int_equal(c.login_delay, 900);
 	assert_int_equal(c.expire, 0);
 	assert_false(c.flags & POP3_CAP_USER);
+	assert_true(c.flags & POP3_CAP_LOGIN_DELAY);
+	assert_true(c.flags & POP3_CAP_EXPIRE);
+	assert_false(c.flags & POP3_CAP_UTF8);
+	/* RFC 6856: "UTF8" with or without "USER"; not a prefix match. */
+	assert_int_equal(pop3_parse_capa("UTF8X", &c), 0);
+	assert_false(c.flags & POP3_CAP_UTF8);
+	assert_int_equal(pop3_parse_capa("UTF8 USER", &c), 0);
+	assert_true(c.flags & POP3_CAP_UTF8);
 }
 
 /* decode - run the body decoder over input in chunks of size step */
