@@ -756,7 +756,7 @@ verdict(const struct pop3 *p, struct strbuf *why)
 	if (p->auth_class == POP3_AUTH_OK || p->auth_class ==
 	    POP3_AUTH_FAILED || !p->err_seen)
 		return;
-	strbuf_appendf(why, " [%s: %s]", pop3_code_str(p->last_code),
+	strbuf_appendf(why, "; %s: %s", pop3_code_str(p->last_code),
 	    pop3_auth_class_str(p->auth_class));
 }
 
