@@ -1292,6 +1292,12 @@ account_fetch(struct account *a, struct account_result *r,
 	rc = pop3_quit(&p, why);
 out:
 	r->login_delay = p.login_delay;
+	/*
+	 * RFC 2449 section 6.5: CAPA LOGIN-DELAY is the least time the
+	 * server allows between logins; the scheduler keeps to it.
+	 */
+	if (rc == PC_OK && r->login_delay <= 0 && p.caps.login_delay > 0)
+		r->login_delay = p.caps.login_delay;
 	if (rc == PC_OK)
 		log_info("acct=%s: session=done, server=%s, tls=%s, "
 		    "messages=%lu, delivered=%lu, deleted=%lu, kept=%lu, "

@@ -3,7 +3,8 @@
 # defect 2): it tries what the server offers from strongest to weakest
 # (NTLM included) and falls back when one is refused, remembers per
 # mailbox what worked (state directory) and starts with it next time,
-# stops at once on [LOGIN-DELAY] / [SYS/PERM], calls again when the
+# stops at once on [LOGIN-DELAY] / [SYS/PERM] and keeps to CAPA
+# LOGIN-DELAY between polls, calls again when the
 # server hangs up after a refusal, and calls it a wrong password only
 # when every mechanism was refused for the credentials.  "mailbox test"
 # says which mechanism is in use and why.
@@ -123,4 +124,31 @@ h_check "TLS, NTLM refused: falls back inside TLS (got $P_STATUS)" \
     [ "$P_STATUS" -eq 0 ]
 h_check "TLS, NTLM refused: PLAIN after NTLM" \
     [ "$(grep -E ' C AUTH' "$FP_TR" | cut -d' ' -f4 | tr '\n' ' ')" = "NTLM PLAIN " ]
+
+# 6. LOGIN-DELAY in CAPA (RFC 2449 section 6.5): the service polls no
+#    sooner than the server allows, although poll_interval is 1s.
+sed -i '/^box /d' "$P_ETC/passwords"; p_password box secret
+ld() {
+	fp_box "$U" "-o tls=none" "-o poll_interval=1s"
+	fp_msgs "$M"/msg001.eml
+	printf '%s\n' "{ $OK \"capa\": [\"USER\", \"UIDL\", $1] }" >"$H_TMP/ld.scn"
+	rm -f "$H_TMP/port" "$H_TMP/ld.tr"
+	"$H_PYTHON" "$FP" serve --state "$FP_STATE" --scenario "$H_TMP/ld.scn" \
+	    --port "$FP_PORT" --port-file "$H_TMP/port" --connections 20 \
+	    --transcript "$H_TMP/ld.tr" --timeout 30 >>"$H_TMP/fakepop3.out" 2>&1 &
+	lp=$!
+	h_track_pid "$lp"
+	n=100; while [ ! -s "$H_TMP/port" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n-1)); done
+	p_daemon_start
+	sleep 5
+	kill -TERM "$P_DAEMON_PID"; wait "$P_DAEMON_PID" 2>/dev/null
+	kill -TERM "$lp" 2>/dev/null; wait "$lp" 2>/dev/null
+	LD_N=$(grep -c ' ACCEPT' "$H_TMP/ld.tr")
+}
+ld '"LOGIN-DELAY 60"'
+h_check "CAPA LOGIN-DELAY 60, poll_interval 1s: one login in 5 s (got $LD_N)" \
+    [ "$LD_N" -eq 1 ]
+ld '"TOP"'
+h_check "no LOGIN-DELAY, poll_interval 1s: several logins in 5 s (got $LD_N)" \
+    [ "$LD_N" -ge 2 ]
 h_done
