@@ -45,6 +45,14 @@ else
 		fetch_cell courier "$m" implicit "$I" "-o auth=$lm" "-o keep=yes"
 	done
 	fetch_cell courier auto STLS "$S" "-o keep=yes"
+	fp_box "$S"
+	_t=$H_TMP/co-test.out
+	"$TOP/$BUILD/popconnctl" -c "$P_ETC" mailbox test box >"$_t" 2>&1
+	sed 's/^/    /' "$_t"
+	h_check "courier: mailbox test names the mechanisms offered and chosen" \
+	    sh -c "grep -q 'offered: SASL PLAIN LOGIN CRAM-MD5 CRAM-SHA1 CRAM-SHA256; APOP no' '$_t' &&
+	    grep -q 'chosen: CRAM-MD5 (auto: ' '$_t' &&
+	    grep -q 'capabilities: PIPELINING UIDL TOP LOGIN-DELAY 10s UTF8' '$_t'"
 	if fetch_cell courier auto+delete implicit "$I"; then
 		"$TOP/$BUILD/popconnctl" -c "$P_ETC" mailbox test box \
 		    >"$H_TMP/co-after.out" 2>&1

@@ -91,6 +91,35 @@ else
 			fetch_cell cyrus "$m" implicit "$i" "-o auth=$lm" "-o keep=yes"
 		done
 		fetch_cell cyrus auto STLS "$S" "-o keep=yes"
+		# Clear text (the mailbox says so), and pipelining off.
+		C="pop3://$CY_USER@localhost:$CY_P1"
+		fetch_cell cyrus CRAM-MD5 none "$C" "-o auth=cram-md5" \
+		    "-o tls=none" "-o keep=yes"
+		fetch_cell cyrus auto none "$C" "-o tls=none" "-o keep=yes"
+		fetch_cell cyrus USER,depth=1 STLS "$S" "-o auth=user" \
+		    "-o pipeline_depth=1" "-o keep=yes"
+		# What mailbox test says about Cyrus.
+		fp_box "$S"
+		_t=$H_TMP/cy-test.out
+		"$TOP/$BUILD/popconnctl" -c "$P_ETC" mailbox test box >"$_t" 2>&1
+		sed 's/^/    /' "$_t"
+		h_check "cyrus: mailbox test names the mechanisms offered and chosen" \
+		    sh -c "grep -q 'offered: SASL PLAIN LOGIN CRAM-MD5 .*SCRAM-SHA-256 NTLM; APOP yes' '$_t' &&
+		    grep -q 'chosen: SCRAM-SHA-256 (auto: ' '$_t' &&
+		    grep -q 'capabilities: PIPELINING UIDL TOP LOGIN-DELAY 0s EXPIRE NEVER RESP-CODES AUTH-RESP-CODE' '$_t' &&
+		    grep -q 'messages: 50, ' '$_t'"
+		# Cyrus SASL upper-cases the NTLM domain (mailboxes.cf(5)):
+		# written in lower case, the login is refused.
+		fp_box "pop3://workgroup%5C$CY_USER@localhost:$CY_P1" "-o auth=ntlm"
+		_st=0
+		"$TOP/$BUILD/popconnctl" -c "$P_ETC" mailbox test box >"$_t" 2>&1 || _st=$?
+		if [ "$_st" -eq 67 ]; then
+			cell cyrus "NTLM domain" lower "refused as documented (Cyrus upper-cases the domain)"
+		else
+			cell cyrus "NTLM domain" lower "error: mailboxes.cf(5) says refused; exit $_st"
+		fi
+		h_check "cyrus: NTLM with a lower-case domain refused, as documented (exit $_st)" \
+		    [ "$_st" -eq 67 ]
 		# Leave-on-server above; now delete: fetched once more, then gone.
 		if fetch_cell cyrus auto+delete implicit "$I"; then
 			P_STATUS=0
