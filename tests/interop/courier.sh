@@ -21,11 +21,16 @@ cat "$H_SSL_DIR/server.pem" "$H_SSL_DIR/server.key" >"$CO/cert.pem"
 chmod 0600 "$CO/cert.pem"
 cp "$H_TMP/logshim.so" "$CO/"
 "$H_PYTHON" "$IT/corpus.py" maildir "$CO/home/Maildir" "$CORPUS"
-if [ "$(id -u)" = 0 ]; then
-	co_ns="unshare --mount --propagation private"
-else
-	co_ns="unshare --mount --map-root-user --propagation private"
-fi
+# As root a mount namespace is enough; otherwise (or where a container
+# withholds CAP_SYS_ADMIN from root) a user namespace maps us to root.
+co_ns=
+for o in "--mount" "--mount --map-root-user"; do
+	if unshare $o --propagation private true 2>/dev/null; then
+		co_ns="unshare $o --propagation private"
+		break
+	fi
+done
+[ -n "$co_ns" ] || co_ns="unshare --mount --propagation private"
 # In the namespace we are root (or mapped to it): the mail is ours.
 $co_ns sh "$IT/courier-ns.sh" "$ROOT" "$CO" "$CO_P1" "$CO_P2" "$CO_USER" \
     "$CO_PW" 0 0 >"$CO/ns.out" 2>&1 &
