@@ -6,6 +6,7 @@
 #   make deps       install the Debian packages (root; idempotent)
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make torture    long chaos, fuzz and valgrind runs -> tests/RELIABILITY.md
+#   make interop    against Cyrus and Courier pop3d (unpacked, not installed)
 #   make bench      popconn against fetchmail, getmail6, mpop (bench/)
 #   make lint       cppcheck and clang-tidy
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
@@ -69,7 +70,7 @@ PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
-	run-tests bench torture
+	run-tests bench torture interop
 
 all: $(PROGS)
 
@@ -154,6 +155,13 @@ fuzz: deps $(FUZZ_BIN)
 	        build/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
 	        2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; \
 	done
+
+# popconn against Cyrus and Courier pop3d, unpacked from Debian's packages
+# into the test's directory (tests/interop/run.sh); prints a matrix.
+interop:
+	@sh tests/deps.sh interop
+	@$(MAKE) --no-print-directory tests-build
+	@BUILD=$(BUILD) sh tests/interop/run.sh
 
 # The long reliability and security runs; writes tests/RELIABILITY.md.
 torture: deps

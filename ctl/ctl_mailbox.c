@@ -51,6 +51,7 @@
 
 #include "account.h"
 #include "alloc.h"
+#include "pop3.h"
 #include "ctl.h"
 #include "log.h"
 #include "url.h"
@@ -70,6 +71,8 @@ static const int test_status[] = {
 	[ACCOUNT_ERR_LOCKED] = EX_TEMPFAIL,
 	[ACCOUNT_ERR_PROTOCOL] = EX_IOERR,
 	[ACCOUNT_ERR_OTHER] = EX_SOFTWARE,
+	[ACCOUNT_ERR_REFUSED] = EX_UNAVAILABLE,
+	[ACCOUNT_ERR_TEMP] = EX_TEMPFAIL,
 };
 
 /* mb_value_ok - may this -o value go into mailboxes.cf? */
@@ -748,6 +751,15 @@ out:
 	return (rc);
 }
 
+/* mb_is_sasl - is this mechanism name a SASL one (not USER, APOP)? */
+
+static int
+mb_is_sasl(const char *mech)
+{
+	return (*mech && strcasecmp(mech, "user") != 0 &&
+	    strcasecmp(mech, "apop") != 0 && strcasecmp(mech, "auto") != 0);
+}
+
 /* mb_test_line - the one-line diagnosis of a failed test */
 
 static void
@@ -769,26 +781,37 @@ mb_test_line(const struct account *a, const struct account_probe *pr,
 		break;
 	case ACCOUNT_ERR_TLS_VERIFY:
 		ctl_err("%s: TLS certificate of %s does not verify: %s "
-		    "(CA file: %s)", a->name, a->url.host, why,
-		    *a->set.tls_ca_file ? a->set.tls_ca_file :
-		    "the system store");
+		    "(%s%s)", a->name, a->url.host, why,
+		    *a->set.tls_ca_file ? "CA file: " : *a->set.tls_fingerprint ?
+		    "pinned fingerprint alone, no CA file" : "CA file: the "
+		    "system store", a->set.tls_ca_file);
 		break;
 	case ACCOUNT_ERR_TLS:
 		ctl_err("%s: TLS with %s:%d failed: %s", a->name, a->url.host,
 		    a->url.port, why);
 		break;
 	case ACCOUNT_ERR_MECH:
-		ctl_err("%s: server does not offer AUTH %s (offers: %s)",
-		    a->name, a->set.auth, *pr->sasl ? pr->sasl :
-		    "USER/PASS only or nothing");
+		ctl_err("%s: server does not offer %s%s (offers: SASL %s%s%s;"
+		    " %s)", a->name, mb_is_sasl(pr->mech) ? "AUTH " : "",
+		    *pr->mech ? pr->mech : a->set.auth, *pr->sasl ? pr->sasl :
+		    "none", pr->apop ? ", APOP" : "", (pr->caps &
+		    POP3_CAP_USER) || !(pr->caps & POP3_CAP_ANSWERED) ?
+		    ", USER" : "", why);
 		break;
 	case ACCOUNT_ERR_AUTH:
-		ctl_err("%s: wrong password for %s (at %s; %s%s)", a->name,
-		    a->url.user, a->url.host, *pr->mech ? "tried " : "",
-		    *pr->mech ? pr->mech : why);
+		ctl_err("%s: wrong password for %s (at %s; %s)", a->name,
+		    a->url.user, a->url.host, why);
 		break;
 	case ACCOUNT_ERR_LOCKED:
 		ctl_err("%s: mailbox locked (in use): %s", a->name, why);
+		break;
+	case ACCOUNT_ERR_TEMP:
+		ctl_err("%s: server %s cannot log in now, try later: %s",
+		    a->name, a->url.host, why);
+		break;
+	case ACCOUNT_ERR_REFUSED:
+		ctl_err("%s: login refused by %s, not for the password: %s",
+		    a->name, a->url.host, why);
 		break;
 	case ACCOUNT_ERR_PROTOCOL:
 		ctl_err("%s: protocol error from %s: %s", a->name,
@@ -798,6 +821,54 @@ mb_test_line(const struct account *a, const struct account_probe *pr,
 		ctl_err("%s: %s", a->name, why);
 		break;
 	}
+}
+
+/* mb_test_details - what the test learned, one topic a line */
+
+static void
+mb_test_details(const struct account *a, const struct account_probe *pr)
+{
+	const char *none = "none";
+
+	printf("  tls: %s%s%s\n", pr->tls_mode[0] ? pr->tls_mode : "not "
+	    "started", pr->tls_mode[0] && strcmp(pr->tls_mode, "none") ?
+	    ", " : "", pr->tls_mode[0] && strcmp(pr->tls_mode, "none") ?
+	    pr->tls : "");
+	if (pr->tls_how[0])
+		printf("  certificate: %s; verified by %s\n",
+		    pr->tls_subject[0] ? pr->tls_subject : "(no subject)",
+		    pr->tls_how);
+	if (!(pr->caps & POP3_CAP_ANSWERED) && pr->tls_mode[0] == 0)
+		return;		/* never got as far as the greeting */
+	printf("  offered: SASL %s; APOP %s; USER %s\n", pr->sasl[0] ?
+	    pr->sasl : none, pr->apop ? "yes (timestamp in the greeting)" :
+	    "no", (pr->caps & POP3_CAP_USER) ? "yes" : !(pr->caps &
+	    POP3_CAP_ANSWERED) ? "assumed (no CAPA)" : "no");
+	if (pr->mech[0])
+		printf("  chosen: %s (%s)\n", pr->mech, pr->mech_why[0] ?
+		    pr->mech_why : a->set.auth);
+	printf("  capabilities:%s%s%s%s", (pr->caps & POP3_CAP_ANSWERED) ?
+	    "" : " (no CAPA)", (pr->caps & POP3_CAP_PIPELINING) ?
+	    " PIPELINING" : "", (pr->caps & POP3_CAP_UIDL) ? " UIDL" : "",
+	    (pr->caps & POP3_CAP_TOP) ? " TOP" : "");
+	if (pr->caps & POP3_CAP_LOGIN_DELAY)
+		printf(" LOGIN-DELAY %lds", pr->login_delay);
+	if (pr->caps & POP3_CAP_EXPIRE) {
+		if (pr->expire < 0)
+			printf(" EXPIRE NEVER");
+		else
+			printf(" EXPIRE %ld days", pr->expire);
+	}
+	printf("%s%s%s\n", (pr->caps & POP3_CAP_RESP_CODES) ? " RESP-CODES" :
+	    "", (pr->caps & POP3_CAP_AUTH_RESP) ? " AUTH-RESP-CODE" : "",
+	    (pr->caps & POP3_CAP_UTF8) ? " UTF8" : "");
+	if (pr->error == ACCOUNT_OK)
+		printf("  messages: %lu, %llu bytes (largest %llu)%s\n",
+		    pr->messages, pr->bytes, pr->largest, pr->uidl ? "" :
+		    "; UIDL not answered");
+	else if (pr->said[0] || pr->code[0])
+		printf("  server said: \"%s\" (%s)\n", pr->said, pr->code[0] ?
+		    pr->code : "no code");
 }
 
 /* mb_test - mailbox test NAME */
@@ -830,16 +901,18 @@ mb_test(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	if (account_test(&a, &pr, why) == PC_OK) {
-		printf("%s: ok: %s@%s:%d (%s), TLS %s, logged in with %s; "
-		    "%lu message%s, %llu bytes (largest %llu)%s%s\n", a.name,
-		    a.url.user, a.url.host, a.url.port, pr.server, pr.tls,
-		    *pr.mech ? pr.mech : "?", pr.messages,
+		printf("%s: ok: %s@%s:%d (%s), TLS %s, logged in with %s "
+		    "(%s); %lu message%s, %llu bytes (largest %llu)%s%s\n",
+		    a.name, a.url.user, a.url.host, a.url.port, pr.server,
+		    pr.tls, *pr.mech ? pr.mech : "?", pr.mech_why, pr.messages,
 		    pr.messages == 1 ? "" : "s", pr.bytes, pr.largest,
 		    pr.uidl ? ", UIDL" : ", no UIDL",
 		    pr.pipelining ? ", PIPELINING" : "");
+		mb_test_details(&a, &pr);
 		rc = 0;
 	} else {
 		mb_test_line(&a, &pr, strbuf_str(why));
+		mb_test_details(&a, &pr);
 		rc = pr.error >= 0 && (size_t)pr.error <
 		    PC_ARRAY_LEN(test_status) && pr.error != ACCOUNT_OK ?
 		    test_status[pr.error] : EX_SOFTWARE;

@@ -337,11 +337,13 @@ setup_show(const struct setup_try *t)
 	char	b1[300];
 
 	if (t->rc == PC_OK) {
-		printf("  %s%s%s%s: ok: TLS %s, logged in with %s; %lu "
+		int	fell = strncmp(t->pr.mech_why, "auto: after", 11) == 0;
+
+		printf("  %s%s%s%s: ok: TLS %s, logged in with %s%s%s%s; %lu "
 		    "message%s, %llu bytes; offers SASL %s%s%s%s\n", t->url,
 		    *t->auth ? " (auth " : "", t->auth, *t->auth ? ")" : "",
-		    t->pr.tls,
-		    t->pr.mech, t->pr.messages, t->pr.messages == 1 ? "" :
+		    t->pr.tls, t->pr.mech, fell ? " (" : "", fell ?
+		    t->pr.mech_why : "", fell ? ")" : "", t->pr.messages, t->pr.messages == 1 ? "" :
 		    "s", t->pr.bytes, *t->pr.sasl ? log_printable(b1,
 		    sizeof(b1), t->pr.sasl, strlen(t->pr.sasl)) : "(none)",
 		    t->pr.apop ? ", APOP" : "", t->pr.messages == 0 ? "" :
@@ -389,6 +391,14 @@ setup_find(struct ctl *c, struct setup *s, struct setup_try *best)
 		setup_probe(c, s, &t);
 		setup_show(&t);
 		if (t.rc == PC_OK) {
+			/*
+			 * auth = auto fell back from a stronger mechanism
+			 * (issue 20): write the one that worked, as when
+			 * this wizard found it itself.
+			 */
+			if (!*t.auth && strncmp(t.pr.mech_why, "auto: after",
+			    11) == 0)
+				pc_strlcpy(t.auth, t.pr.mech, sizeof(t.auth));
 			*best = t;
 			break;
 		}

@@ -66,6 +66,8 @@ struct account_result {
 	unsigned long failed;
 	unsigned long long bytes;
 	long	login_delay;
+	char	mech[32];		/* mechanism logged in with */
+	char	mech_why[200];		/* why that one (auth = auto) */
 };
 
 /* What went wrong, for "popconnctl mailbox test". */
@@ -79,16 +81,29 @@ struct account_result {
 #define ACCOUNT_ERR_LOCKED	7	/* [IN-USE], [LOGIN-DELAY] */
 #define ACCOUNT_ERR_PROTOCOL	8
 #define ACCOUNT_ERR_OTHER	9
+#define ACCOUNT_ERR_REFUSED	10	/* [SYS/PERM], or refused without
+					 * [AUTH] by an AUTH-RESP-CODE server */
+#define ACCOUNT_ERR_TEMP	11	/* [SYS/TEMP] */
 
 struct account_probe {
 	int	error;			/* ACCOUNT_ERR_* */
 	char	server[64];		/* numeric address */
 	char	tls[128];		/* protocol and cipher, or "none" */
-	char	mech[32];		/* mechanism used */
+	char	tls_mode[32];		/* "implicit", "STLS" or "none" */
+	char	tls_subject[256];	/* server certificate subject */
+	char	tls_how[384];		/* how it was verified */
+	char	mech[32];		/* mechanism used (or last tried) */
+	char	mech_why[256];		/* why that one; what was tried */
 	char	sasl[256];		/* mechanisms offered */
 	int	pipelining;
 	int	apop;			/* the greeting offers APOP */
 	int	uidl;
+	unsigned caps;			/* POP3_CAP_* */
+	long	login_delay;		/* CAPA LOGIN-DELAY, or -1 */
+	long	expire;			/* CAPA EXPIRE, or -1 (NEVER) */
+	int	auth_class;		/* POP3_AUTH_* of the last login */
+	char	code[24];		/* its response code, in words */
+	char	said[200];		/* the server's words, printable */
 	unsigned long messages;
 	unsigned long long bytes;
 	unsigned long long largest;

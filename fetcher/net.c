@@ -213,8 +213,8 @@ check_pin(struct net *n, const char *pin, struct strbuf *why)
 	X509   *cert = SSL_get1_peer_certificate(n->ssl);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
-	char	hex[2 * EVP_MAX_MD_SIZE + 1];
-	const char *want = pin;
+	char	hex[2 * EVP_MAX_MD_SIZE + 1], want[2 * EVP_MAX_MD_SIZE + 1];
+	size_t	w = 0;
 
 	if (cert == NULL) {
 		strbuf_printf(why, "TLS: server %s sent no certificate",
@@ -229,9 +229,14 @@ check_pin(struct net *n, const char *pin, struct strbuf *why)
 	X509_free(cert);
 	for (i = 0; i < mdlen; i++)
 		(void)snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	if (strncmp(want, "sha256:", 7) == 0)
-		want += 7;
-	if (strcasecmp(want, hex) != 0) {
+	if (strncasecmp(pin, "sha256:", 7) == 0)
+		pin += 7;
+	/* "AB:CD:..." as openssl x509 -fingerprint prints it, or plain. */
+	for (; *pin && w + 1 < sizeof(want); pin++)
+		if (*pin != ':')
+			want[w++] = *pin;
+	want[w] = 0;
+	if (*pin != 0 || strcasecmp(want, hex) != 0) {
 		strbuf_printf(why, "TLS: certificate of %s does not match "
 		    "the pin (its sha256 is %s)", n->peer, hex);
 		return (PC_PERM);
@@ -247,8 +252,16 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 	time_t	end = time(NULL) + n->timeout;
 	unsigned long e;
 	long	vr;
-	int	rc, err;
+	int	rc, err, pin_only;
+	X509   *cert;
 
+	/*
+	 * A pin without a CA file is enough on its own (popconn.cf(5)):
+	 * the chain and the name are not checked, the certificate must be
+	 * the pinned one, byte for byte.  A pin with a CA file: both.
+	 */
+	pin_only = t->verify && t->pin && *t->pin && !(t->ca_file &&
+	    *t->ca_file);
 	if (net_pending(n) > 0) {
 		n->fail = NET_FAIL_TLS;
 		strbuf_printf(why, "server %s sent %zu byte(s) before the TLS "
@@ -264,7 +277,9 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 	(void)SSL_CTX_set_min_proto_version(n->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(n->ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
-	if (t->verify) {
+	if (pin_only) {
+		SSL_CTX_set_verify(n->ctx, SSL_VERIFY_NONE, NULL);
+	} else if (t->verify) {
 		SSL_CTX_set_verify(n->ctx, SSL_VERIFY_PEER, NULL);
 		if (t->ca_file && *t->ca_file) {
 			if (SSL_CTX_load_verify_locations(n->ctx, t->ca_file,
@@ -291,7 +306,7 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 		if (pc_strlcpy(sni, t->host, sizeof(sni)) < sizeof(sni))
 			(void)SSL_set_tlsext_host_name(n->ssl, sni);
 	}
-	if (t->verify) {
+	if (t->verify && !pin_only) {
 		/* No partial wildcards (as Postfix), and no fall-back to the
 		 * subject CN when the certificate has no DNS name (RFC 9525
 		 * section 6.3: CN-IDs are not used). */
@@ -315,7 +330,7 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 				return (PC_TEMP);
 			continue;
 		}
-		vr = SSL_get_verify_result(n->ssl);
+		vr = pin_only ? X509_V_OK : SSL_get_verify_result(n->ssl);
 		n->fail = NET_FAIL_TLS;
 		if (vr != X509_V_OK) {
 			n->fail = NET_FAIL_TLS_VERIFY;
@@ -341,6 +356,32 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 	}
 	(void)snprintf(n->tls_info, sizeof(n->tls_info), "%s %s",
 	    SSL_get_version(n->ssl), SSL_get_cipher_name(n->ssl));
+	n->tls_subject[0] = 0;
+	if ((cert = SSL_get1_peer_certificate(n->ssl)) != NULL) {
+		BIO    *b = BIO_new(BIO_s_mem());
+		char   *d = NULL;
+		long	len;
+
+		/* RFC 2253 form, one line; the server's text: printable. */
+		if (b && X509_NAME_print_ex(b, X509_get_subject_name(cert), 0,
+		    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+		    (len = BIO_get_mem_data(b, &d)) > 0)
+			(void)log_printable(n->tls_subject,
+			    sizeof(n->tls_subject), d, (size_t)len);
+		BIO_free(b);
+		X509_free(cert);
+	}
+	if (!t->verify)
+		pc_strlcpy(n->tls_how, "not verified", sizeof(n->tls_how));
+	else if (pin_only)
+		pc_strlcpy(n->tls_how, "pinned SHA-256 fingerprint alone (no "
+		    "CA file: chain and name not checked)", sizeof(n->tls_how));
+	else
+		(void)snprintf(n->tls_how, sizeof(n->tls_how), "chain to %s%s "
+		    "and host name %s%s", t->ca_file && *t->ca_file ?
+		    "CA file " : "the system store", t->ca_file && *t->ca_file ?
+		    t->ca_file : "", t->host, t->pin && *t->pin ?
+		    ", and the pinned SHA-256 fingerprint" : "");
 	return (PC_OK);
 }
 

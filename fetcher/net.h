@@ -36,7 +36,12 @@
  *	net_tls_start() runs the TLS handshake as a client: TLS 1.2 or
  *	later, SNI, chain verification against t->ca_file (or the system
  *	store), host name check with partial wildcards refused, and an
- *	optional SHA-256 pin of the leaf certificate.  It refuses to start
+ *	optional SHA-256 pin of the leaf certificate ("sha256:" and colons
+ *	optional).  A pin without a CA file stands alone: the chain and the
+ *	name are not checked, the certificate must be the pinned one; with
+ *	a CA file both must hold.  Afterwards n->tls_subject holds the
+ *	server certificate's subject (RFC 2253, printable) and n->tls_how
+ *	says how it was verified.  It refuses to start
  *	when bytes from the server are already buffered: after STLS that
  *	is a response injection attack (RFC 2595; CVE-2021-38371 family).
  * DIAGNOSTICS
@@ -88,6 +93,8 @@ struct net {
 	unsigned long long tx_bytes;
 	char	peer[64];		/* numeric address of the peer */
 	char	tls_info[128];		/* protocol and cipher */
+	char	tls_subject[256];	/* server certificate subject */
+	char	tls_how[384];		/* how it was verified */
 };
 
 void net_init(struct net *n);

@@ -112,6 +112,99 @@ pop3_parse_status(const char *line, struct pop3_status *st)
 	return (0);
 }
 
+/* pop3_auth_class - what a refused login means (RFC 2449, RFC 3206) */
+
+int
+pop3_auth_class(unsigned capflags, int announced, int sent, int code)
+{
+	if (!sent)
+		return (POP3_AUTH_NOT_OFFERED);
+	switch (code) {
+	case POP3_RC_AUTH:
+		return (POP3_AUTH_CREDENTIALS);
+	case POP3_RC_IN_USE:
+	case POP3_RC_LOGIN_DELAY:
+	case POP3_RC_SYS_TEMP:
+		return (POP3_AUTH_TEMP);
+	case POP3_RC_SYS_PERM:
+		return (POP3_AUTH_SYS_PERM);
+	}
+	/* No code (or one RFC 3206 does not define). */
+	if (!announced)
+		return (POP3_AUTH_NOT_OFFERED);
+	/* RFC 3206 section 6: such a server says [AUTH] when it means it. */
+	if (capflags & POP3_CAP_AUTH_RESP)
+		return (POP3_AUTH_REFUSED);
+	return (POP3_AUTH_CREDENTIALS);
+}
+
+/* pop3_auth_class_str - a login class in words */
+
+const char *
+pop3_auth_class_str(int cls)
+{
+	switch (cls) {
+	case POP3_AUTH_OK:
+		return ("logged in");
+	case POP3_AUTH_CREDENTIALS:
+		return ("credentials refused");
+	case POP3_AUTH_NOT_OFFERED:
+		return ("not offered by the server");
+	case POP3_AUTH_TEMP:
+		return ("temporarily refused");
+	case POP3_AUTH_SYS_PERM:
+		return ("refused for the account, not the password");
+	case POP3_AUTH_REFUSED:
+		return ("refused, not for the credentials");
+	default:
+		return ("failed");
+	}
+}
+
+/* pop3_code_str - an RFC 2449/3206 response code as the server wrote it */
+
+const char *
+pop3_code_str(int code)
+{
+	switch (code) {
+	case POP3_RC_IN_USE:
+		return ("[IN-USE]");
+	case POP3_RC_LOGIN_DELAY:
+		return ("[LOGIN-DELAY]");
+	case POP3_RC_SYS_TEMP:
+		return ("[SYS/TEMP]");
+	case POP3_RC_SYS_PERM:
+		return ("[SYS/PERM]");
+	case POP3_RC_AUTH:
+		return ("[AUTH]");
+	case POP3_RC_OTHER:
+		return ("an unknown code");
+	default:
+		return ("no code");
+	}
+}
+
+/* pop3_offers - did CAPA SASL list this mechanism? */
+
+int
+pop3_offers(const struct pop3_caps *caps, const char *mech)
+{
+	const char *s = caps->sasl;
+	size_t	len = strlen(mech);
+
+	if (len == 0)
+		return (0);
+	while (*s) {
+		size_t	w = strcspn(s, " ");
+
+		if (w == len && strncasecmp(s, mech, len) == 0)
+			return (1);
+		s += w;
+		s += strspn(s, " ");
+	}
+	return (0);
+}
+
 /* valid_uid - RFC 1939 section 7: 1..70 characters 0x21..0x7E */
 
 static int
@@ -198,6 +291,8 @@ pop3_parse_capa(const char *line, struct pop3_caps *caps)
 		caps->flags |= POP3_CAP_STLS;
 	else if (KW("TOP"))
 		caps->flags |= POP3_CAP_TOP;
+	else if (KW("UTF8"))
+		caps->flags |= POP3_CAP_UTF8;
 	else if (KW("RESP-CODES"))
 		caps->flags |= POP3_CAP_RESP_CODES;
 	else if (KW("AUTH-RESP-CODE"))
@@ -208,9 +303,11 @@ pop3_parse_capa(const char *line, struct pop3_caps *caps)
 		    sizeof(caps->sasl))
 			return (-1);
 	} else if (KW("LOGIN-DELAY")) {
+		caps->flags |= POP3_CAP_LOGIN_DELAY;
 		if (parse_num(arg, 1ULL << 31, &v, &end) == 0)
 			caps->login_delay = (long)v;
 	} else if (KW("EXPIRE")) {
+		caps->flags |= POP3_CAP_EXPIRE;
 		if (parse_num(arg, 1ULL << 31, &v, &end) == 0)
 			caps->expire = (long)v;
 		else if (strncasecmp(arg, "NEVER", 5) == 0)
@@ -350,6 +447,29 @@ send_line(struct pop3 *p, const char *who, const char *cmd,
 	return (net_write(&p->net, buf, len + 2, why));
 }
 
+/* send_secret - send a SASL continuation line, traced as redacted */
+
+static int
+send_secret(struct pop3 *p, const char *cmd, struct strbuf *why)
+{
+	char	buf[POP3_SASL_LINE_MAX + 3];
+	size_t	len = strlen(cmd);
+
+	if (len > POP3_SASL_LINE_MAX || strpbrk(cmd, "\r\n") != NULL) {
+		strbuf_printf(why, "refusing to send an invalid line");
+		return (PC_PERM);
+	}
+	memcpy(buf, cmd, len);
+	memcpy(buf + len, "\r\n", 2);
+	/* Under the mailbox's name, so parallel sessions can be told
+	 * apart; a cancel "*" is no secret. */
+	if (strcmp(cmd, "*") == 0)
+		log_proto(p->name, 1, cmd, len);
+	else
+		log_debug("%s S: %s", p->name, len ? "<redacted>" : "");
+	return (net_write(&p->net, buf, len + 2, why));
+}
+
 /* send_cmd - send one command line */
 
 static int
@@ -402,6 +522,9 @@ err_status(struct pop3 *p, const char *cmd, const struct pop3_status *st,
 	int	rc = dflt;
 
 	p->last_code = st->code;
+	p->err_seen = 1;
+	(void)log_printable(p->last_text, sizeof(p->last_text), st->text,
+	    strlen(st->text));
 	switch (st->code) {
 	case POP3_RC_IN_USE:
 	case POP3_RC_SYS_TEMP:
@@ -422,7 +545,8 @@ err_status(struct pop3 *p, const char *cmd, const struct pop3_status *st,
 		break;
 	}
 	strbuf_printf(why, "%s refused by %s: %s", cmd, p->net.peer,
-	    log_printable(pr, sizeof(pr), st->text, strlen(st->text)));
+	    st->text[0] ? log_printable(pr, sizeof(pr), st->text,
+	    strlen(st->text)) : "-ERR without text");
 	return (rc);
 }
 
@@ -509,6 +633,7 @@ get_caps(struct pop3 *p, struct strbuf *why)
 		return (rc);
 	if (!st.ok)
 		return (PC_OK);
+	p->caps.flags |= POP3_CAP_ANSWERED;
 	return (read_multiline(p, "CAPA", capa_line, NULL, why));
 }
 
@@ -594,6 +719,14 @@ pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
 		if ((rc = get_caps(p, why)) != PC_OK)
 			return (rc);
 	}
+	if (p->caps.flags & POP3_CAP_UTF8) {
+		struct pop3_status st;
+
+		/* RFC 6856 section 2: a -ERR changes nothing; go on. */
+		if ((rc = send_cmd(p, "UTF8", why)) != PC_OK ||
+		    (rc = read_status(p, "UTF8", &st, why)) != PC_OK)
+			return (rc);
+	}
 	return (PC_OK);
 }
 
@@ -604,8 +737,15 @@ pop3_login(struct pop3 *p, const char *user, const char *pass,
     struct strbuf *why)
 {
 	struct strbuf *cmd = strbuf_alloc(POP3_CMD_MAX);
-	int	rc;
+	int	rc, announced;
 
+	/* RFC 2449: CAPA lists USER; a server without CAPA may have it. */
+	announced = !(p->caps.flags & POP3_CAP_ANSWERED) ||
+	    (p->caps.flags & POP3_CAP_USER);
+	p->auth_class = POP3_AUTH_FAILED;
+	p->last_code = POP3_RC_NONE;
+	p->last_text[0] = 0;
+	p->err_seen = 0;
 	if (!p->tls_active) {
 		/* Callers decide; this is the last line of defence. */
 		log_warn("%s: sending a password without TLS to %s", p->name,
@@ -616,15 +756,26 @@ pop3_login(struct pop3 *p, const char *user, const char *pass,
 		rc = PC_PERM;
 		goto out;
 	}
-	if ((rc = command(p, strbuf_str(cmd), "USER", PC_PERM, why)) != PC_OK)
+	if ((rc = command(p, strbuf_str(cmd), "USER", PC_PERM, why)) != PC_OK) {
+		if (p->err_seen)
+			p->auth_class = pop3_auth_class(p->caps.flags,
+			    announced, 1, p->last_code);
 		goto out;
+	}
 	if (strbuf_printf(cmd, "PASS %s", pass) != 0 ||
 	    strpbrk(pass, "\r\n") != NULL) {
 		strbuf_printf(why, "password too long or has a line break");
 		rc = PC_PERM;
 		goto out;
 	}
+	p->last_text[0] = 0;
 	rc = command(p, strbuf_str(cmd), "PASS", PC_PERM, why);
+	if (rc == PC_OK)
+		p->auth_class = POP3_AUTH_OK;
+	else if (p->err_seen)
+		/* USER was accepted: PASS is about the password. */
+		p->auth_class = pop3_auth_class(p->caps.flags, 1, 1,
+		    p->last_code);
 	if (rc == PC_PERM)
 		strbuf_appendf(why, " (authentication failed for %s)", user);
 out:
@@ -642,9 +793,15 @@ pop3_apop(struct pop3 *p, const char *user, const char *pass,
 	char	hex[33], cmd[POP3_CMD_MAX + 1];
 	int	rc;
 
+	p->auth_class = POP3_AUTH_FAILED;
+	p->last_code = POP3_RC_NONE;
+	p->last_text[0] = 0;
+	p->err_seen = 0;
 	if (p->apop_ts[0] == 0 || xsasl_apop(p->apop_ts, pass, hex) != PC_OK) {
-		strbuf_printf(why, "server %s offers no valid APOP timestamp",
-		    p->net.peer);
+		/* Nothing was sent: APOP was not offered (RFC 1939 7). */
+		strbuf_printf(why, "server %s offers no valid APOP timestamp "
+		    "in its greeting: APOP not offered", p->net.peer);
+		p->auth_class = POP3_AUTH_NOT_OFFERED;
 		return (PC_PERM);
 	}
 	if (snprintf(cmd, sizeof(cmd), "APOP %s %s", user, hex) >=
@@ -654,6 +811,11 @@ pop3_apop(struct pop3 *p, const char *user, const char *pass,
 	}
 	rc = command(p, cmd, "APOP", PC_PERM, why);
 	explicit_bzero(hex, sizeof(hex));
+	if (rc == PC_OK)
+		p->auth_class = POP3_AUTH_OK;
+	else if (p->err_seen)
+		p->auth_class = pop3_auth_class(p->caps.flags, 1, 1,
+		    p->last_code);
 	if (rc == PC_PERM)
 		strbuf_appendf(why, " (authentication failed for %s)", user);
 	return (rc);
@@ -664,7 +826,7 @@ pop3_apop(struct pop3 *p, const char *user, const char *pass,
 static int
 sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
     const struct strbuf *pending, struct strbuf *out, struct strbuf *line,
-    struct strbuf *why)
+    int *challenged, struct strbuf *why)
 {
 	struct pop3_status st;
 	struct strbuf *note = strbuf_alloc(512);
@@ -683,6 +845,7 @@ sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
 		    (line->len == 1 || line->data[1] == ' ') &&
 		    memchr(line->data, 0, line->len) == NULL) {
 			chal = line->len > 2 ? line->data + 2 : "";
+			*challenged = 1;
 			if (steps == POP3_SASL_STEPS) {
 				strbuf_printf(why, "AUTH %s: too many "
 				    "challenges from %s", mech, p->net.peer);
@@ -691,8 +854,7 @@ sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
 			if (pending->len > 0 && !sent_initial) {
 				/* The initial response did not fit in AUTH. */
 				sent_initial = 1;
-				if ((rc = send_line(p, "C-SASL", pending->data,
-				    why)) != PC_OK) {
+				if ((rc = send_secret(p, pending->data, why)) != PC_OK) {
 					strbuf_free(note);
 					return (rc);
 				}
@@ -707,8 +869,7 @@ sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
 			 * (OAuth2 JSON): keep it for the final reply. */
 			if (why->len > 0)
 				(void)strbuf_printf(note, "%s", strbuf_str(why));
-			if ((rc = send_line(p, "C-SASL", strbuf_str(out),
-			    why)) != PC_OK) {
+			if ((rc = send_secret(p, strbuf_str(out), why)) != PC_OK) {
 				strbuf_free(note);
 				return (rc);
 			}
@@ -724,19 +885,26 @@ sasl_exchange(struct pop3 *p, struct xsasl *x, const char *mech,
 		}
 		if (!st.ok) {
 			rc = err_status(p, "AUTH", &st, PC_PERM, why);
+			/* A challenge proves the mechanism is there. */
+			p->auth_class = pop3_auth_class(p->caps.flags,
+			    *challenged || pop3_offers(&p->caps, mech), 1,
+			    st.code);
 			if (note->len > 0)
 				strbuf_appendf(why, " (%s)", strbuf_str(note));
 			strbuf_free(note);
 			return (rc);
 		}
 		strbuf_free(note);
-		return (xsasl_success_ok(x, why) == PC_OK ? PC_OK : PC_PERM);
+		if (xsasl_success_ok(x, why) != PC_OK)
+			return (PC_PERM);
+		p->auth_class = POP3_AUTH_OK;
+		return (PC_OK);
 	}
 	strbuf_printf(why, "AUTH %s: too many challenges", mech);
 cancel:
 	strbuf_free(note);
 	/* RFC 5034 section 4: "*" cancels; the server answers -ERR. */
-	(void)send_line(p, "C-SASL", "*", NULL);
+	(void)send_secret(p, "*", NULL);
 	(void)net_getline(&p->net, line, NULL);
 	return (PC_PERM);
 }
@@ -753,8 +921,12 @@ pop3_sasl(struct pop3 *p, const char *mech, const char *user,
 	struct strbuf *cmd = strbuf_alloc(POP3_SASL_LINE_MAX);
 	struct xsasl *x;
 	size_t	i;
-	int	rc;
+	int	rc, challenged = 0;
 
+	p->auth_class = POP3_AUTH_FAILED;
+	p->last_code = POP3_RC_NONE;
+	p->last_text[0] = 0;
+	p->err_seen = 0;
 	if ((x = xsasl_new(mech, user, secret, host, port, why)) == NULL) {
 		rc = PC_PERM;
 		goto out;
@@ -778,7 +950,7 @@ pop3_sasl(struct pop3 *p, const char *mech, const char *user,
 	strbuf_wipe(out);
 	if ((rc = send_line(p, p->name, strbuf_str(cmd), why)) != PC_OK)
 		goto out;
-	rc = sasl_exchange(p, x, mech, pending, out, line, why);
+	rc = sasl_exchange(p, x, mech, pending, out, line, &challenged, why);
 	if (rc == PC_PERM)
 		strbuf_appendf(why, " (authentication with %s failed for %s)",
 		    mech, user);
@@ -881,9 +1053,11 @@ pop3_scan(struct pop3 *p, struct strbuf *why)
 	free(p->msgs);
 	p->msgs = NULL;
 	p->nmsgs = 0;
+	p->uidl_ok = 0;
 	if ((rc = send_cmd(p, "UIDL", why)) != PC_OK ||
 	    (rc = read_status(p, "UIDL", &st, why)) != PC_OK)
 		goto out;
+	p->uidl_ok = st.ok;	/* an empty list is a working UIDL */
 	if (st.ok && (rc = read_multiline(p, "UIDL", uidl_line, &u, why)) !=
 	    PC_OK)
 		goto out;
@@ -926,6 +1100,7 @@ pop3_scan(struct pop3 *p, struct strbuf *why)
 		for (i = 0; i < l.n; i++)
 			l.v[i].uid[0] = 0;
 		p->uidl_broken = 1;
+		p->uidl_ok = 0;
 	}
 	p->msgs = l.v;
 	p->nmsgs = l.n;

@@ -9,6 +9,11 @@
  *	int pop3_parse_list(const char *line, unsigned long *num,
  *		unsigned long long *size);
  *	int pop3_parse_capa(const char *line, struct pop3_caps *caps);
+ *	int pop3_auth_class(unsigned capflags, int announced, int sent,
+ *		int code);
+ *	const char *pop3_auth_class_str(int cls);	static text
+ *	const char *pop3_code_str(int code);		static text
+ *	int pop3_offers(const struct pop3_caps *caps, const char *mech);
  *	void pop3_body_init(struct pop3_body *b);
  *	size_t pop3_body_feed(struct pop3_body *b, const char *in,
  *		size_t len, char *out, size_t *outlen);
@@ -45,6 +50,21 @@ int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
  *	pop3_parse_status() classifies a status line: +OK, -ERR (with the
  *	RFC 2449/3206 response code, if any), or neither.
  *
+ *	pop3_auth_class() says what a refused login means (POP3_AUTH_*),
+ *	from the capabilities (AUTH-RESP-CODE), whether the method was
+ *	announced (USER in CAPA or no CAPA at all; a greeting timestamp
+ *	for APOP; the mechanism in CAPA SASL), whether the command went
+ *	out at all, and the response code of the -ERR: [AUTH] is the
+ *	credentials; [IN-USE], [LOGIN-DELAY] and [SYS/TEMP] are temporary;
+ *	[SYS/PERM] is the account, not the password (RFC 3206 section 4);
+ *	without a code, a method the server did not announce was not
+ *	offered, and from a server that announced AUTH-RESP-CODE the
+ *	refusal is not about the credentials (RFC 3206 section 6); only
+ *	then is a bare -ERR taken for a wrong password.
+ *	pop3_auth_class_str() and pop3_code_str() name a class and a code
+ *	("[SYS/PERM]", "no code").  pop3_offers() says whether CAPA SASL
+ *	listed mech (case-insensitive).
+ *
  *	pop3_body_*() is the RETR data decoder: it turns the server's
  *	dot-stuffed CR LF text into the message with LF line ends, and
  *	sees the terminating "." line.  It is a byte state machine, so lines
@@ -56,14 +76,20 @@ int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
  *
  *	pop3_open() connects, runs TLS (implicit, or STLS after CAPA), reads
  *	the greeting and the capabilities (again after TLS).  With TLS
- *	required and no STLS, no credential is ever sent.
+ *	required and no STLS, no credential is ever sent.  Where the server
+ *	announces UTF8 (RFC 6856) it sends "UTF8" before logging in: the
+ *	message bytes are passed on as they are anyway, and a server such
+ *	as Courier otherwise replaces a message whose headers hold UTF-8
+ *	with a notice ("Cannot display Unicode content").
  *	pop3_login() is USER/PASS, pop3_apop() APOP (refused unless the
  *	greeting held a valid RFC 1939 timestamp), pop3_sasl() AUTH (RFC
  *	5034) with any mechanism xsasl.c knows: initial response when the
  *	command fits in 255 octets, "*" to cancel when a challenge is bad,
  *	at most POP3_SASL_STEPS round trips, challenges up to
  *	POP3_SASL_LINE_MAX octets.  A failed login is PC_PERM unless the
- *	server's response code says it is temporary.
+ *	server's response code says it is temporary.  Each login sets
+ *	p->auth_class, and on -ERR p->last_code and p->last_text (the
+ *	server's own words, printable).
  *
  *	pop3_scan() fills p->msgs from UIDL and LIST.
  *	pop3_retr() streams message num into sink (LF line ends); a message
@@ -117,6 +143,26 @@ struct pop3_status {
 #define POP3_CAP_RESP_CODES	(1u << 5)
 #define POP3_CAP_TOP		(1u << 6)
 #define POP3_CAP_AUTH_RESP	(1u << 7)
+#define POP3_CAP_ANSWERED	(1u << 8)	/* CAPA answered +OK */
+#define POP3_CAP_LOGIN_DELAY	(1u << 9)	/* LOGIN-DELAY announced */
+#define POP3_CAP_EXPIRE		(1u << 10)	/* EXPIRE announced */
+#define POP3_CAP_UTF8		(1u << 11)	/* UTF8 (RFC 6856) */
+
+/*
+ * What a refused login means (RFC 2449 section 8, RFC 3206), one
+ * classification for the fetcher and "popconnctl mailbox test".
+ */
+#define POP3_AUTH_OK		0
+#define POP3_AUTH_CREDENTIALS	1	/* [AUTH], or a bare -ERR that
+					 * nothing says is anything else */
+#define POP3_AUTH_NOT_OFFERED	2	/* not announced, and refused
+					 * without [AUTH]; or not tried */
+#define POP3_AUTH_TEMP		3	/* [IN-USE] [LOGIN-DELAY] [SYS/TEMP] */
+#define POP3_AUTH_SYS_PERM	4	/* [SYS/PERM]: the account, not the
+					 * password */
+#define POP3_AUTH_REFUSED	5	/* no [AUTH] from an AUTH-RESP-CODE
+					 * server: not the credentials */
+#define POP3_AUTH_FAILED	6	/* network, TLS, protocol, local */
 
 struct pop3_caps {
 	unsigned flags;
@@ -159,6 +205,7 @@ struct pop3_opts {
 #define POP3_QMAX	256	/* commands in flight, at most */
 #define POP3_SASL_STEPS	10	/* AUTH round trips, at most */
 #define POP3_SASL_LINE_MAX (24 * 1024)	/* base64 of 16 KiB and more */
+#define POP3_TEXT_MAX	200	/* a server's -ERR text, as shown */
 
 struct pop3_cmdq {
 	int	kind;		/* POP3_Q_* */
@@ -180,6 +227,10 @@ struct pop3 {
 	int	tls_active;
 	long	login_delay;	/* from [LOGIN-DELAY], or -1 */
 	int	last_code;	/* POP3_RC_* of the last -ERR */
+	char	last_text[POP3_TEXT_MAX];	/* its words, printable */
+	int	err_seen;	/* an -ERR since the login began */
+	int	auth_class;	/* POP3_AUTH_* of the last login */
+	int	uidl_ok;	/* UIDL answered +OK (maybe empty) */
 	int	uidl_broken;	/* invalid or duplicate UIDs: ignored */
 	struct pop3_msg *msgs;
 	size_t	nmsgs;
@@ -196,6 +247,10 @@ int pop3_parse_uidl(const char *line, unsigned long *num,
 int pop3_parse_list(const char *line, unsigned long *num,
     unsigned long long *size);
 int pop3_parse_capa(const char *line, struct pop3_caps *caps);
+int pop3_auth_class(unsigned capflags, int announced, int sent, int code);
+const char *pop3_auth_class_str(int cls);
+const char *pop3_code_str(int code);
+int pop3_offers(const struct pop3_caps *caps, const char *mech);
 void pop3_body_init(struct pop3_body *b);
 size_t pop3_body_feed(struct pop3_body *b, const char *in, size_t len,
     char *out, size_t *outlen);

@@ -162,11 +162,12 @@ xsasl_test_md4(const void *data, size_t len, unsigned char md[16])
 }
 
 /*
- * xsasl_utf16le - append UTF-8 text as UTF-16LE, optionally with ASCII
- * letters upper-cased; -1 on invalid UTF-8.  NTOWFv2 wants Uppercase()
- * of the user name; we upper-case ASCII only, which is what every
- * deployment we know of uses (full Unicode case mapping would need a
- * table far larger than this module).
+ * xsasl_utf16le - append UTF-8 text as UTF-16LE, optionally upper-cased;
+ * -1 on invalid UTF-8.  NTOWFv2 wants Uppercase() of the user name
+ * ([MS-NLMP] 3.3.2): Windows upper-cases it in Unicode, one code point
+ * for one, so "eleve" with accents becomes "ELEVE" with accents, and
+ * "s sharp" stays itself (the simple mapping, xsasl_ucase.c; a full
+ * mapping such as "SS" would change the length).
  */
 static int
 xsasl_utf16le(struct xbuf *b, const char *s, int upper)
@@ -198,8 +199,8 @@ xsasl_utf16le(struct xbuf *b, const char *s, int upper)
 		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
 		    (cp >= 0xd800 && cp <= 0xdfff))
 			return (-1);
-		if (upper && cp >= 'a' && cp <= 'z')
-			cp -= 'a' - 'A';
+		if (upper)
+			cp = xsasl_ucase(cp);
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
 			xbuf_le16(b, 0xd800 | (unsigned) (cp >> 10));

@@ -17,6 +17,13 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
 if [ "${1:-}" = bench ]; then
 	PKGS="$PKGS fetchmail getmail6 mpop time"
 fi
+# "deps.sh interop" adds what the interop suite needs installed: Cyrus
+# SASL's mechanism plugins and sasldb (libsasl2 loads them from its
+# compiled-in directory only) and dpkg-dev's tools; the servers themselves
+# are downloaded and unpacked, never installed (tests/interop/unpack.sh).
+if [ "${1:-}" = interop ]; then
+	PKGS="$PKGS libsasl2-modules libsasl2-modules-db"
+fi
 
 missing=""
 for p in $PKGS; do

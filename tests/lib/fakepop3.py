@@ -65,9 +65,24 @@ names), e.g.
                                              # delete first (UPDATE done,
                                              # reply lost)
     "read_timeout": 20,                      # idle client: drop it
+    "bad_login": "-ERR [AUTH] invalid credentials",  # the refusal of a
+                                             # wrong password
+    "persona": "mailutils" | "popa3d" | "courier",
+                                             # defaults taken from these
+                                             # servers' transcripts
   }
 
-Commands: CAPA, STLS, USER, PASS, APOP (if the greeting has a
+Personas (issue 20; any key of the scenario overrides them):
+  mailutils  GNU Mailutils 3.15 pop3d: an APOP timestamp in every
+             greeting but no APOP secret (APOP -> "-ERR [AUTH] Bad
+             login"), CAPA with RESP-CODES, AUTH-RESP-CODE, LOGIN-DELAY,
+             EXPIRE and no SASL, "AUTH ..." -> "-ERR Not implemented".
+  popa3d     popa3d 1.0.3: "+OK" greeting, no CAPA, no APOP, no AUTH:
+             every refusal a bare "-ERR".
+  courier    Courier 1.0.16 pop3d: "+OK Hello there." (no timestamp),
+             CAPA without RESP-CODES, "-ERR Login failed.", APOP unknown.
+
+Commands: CAPA, STLS, UTF8, USER, PASS, APOP (if the greeting has a
 <timestamp>), AUTH PLAIN, STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP,
 QUIT; anything else gets -ERR.  A wrong password gets "-ERR [AUTH]".
 
@@ -558,7 +573,7 @@ class Conn:
                 if R("+OK logged in\r\n"):
                     self.authed = True
             else:
-                R("-ERR [AUTH] invalid credentials\r\n")
+                R(self.bad_login())
         elif verb == "AUTH":
             self.auth(verb, arg, nth, R)
         elif verb == "APOP":
@@ -571,9 +586,10 @@ class Conn:
             good = (not authed and lt >= 0 and gt > lt and len(a) == 2 and
                     (want_u is None or a[0] == want_u) and
                     (want_p is None or a[1] == hashlib.md5(
-                        g[lt:gt + 1] + enc(want_p)).hexdigest()))
+                        g[lt:gt + 1] + enc(want_p)).hexdigest()) and
+                    self.sc.get("apop_secret", True))
             if not good:
-                R("-ERR [AUTH] invalid credentials\r\n")
+                R(self.bad_login())
             elif R("+OK logged in\r\n"):
                 self.authed = True
         elif verb == "QUIT":
@@ -586,6 +602,9 @@ class Conn:
             self.log("QUIT-DONE")
             self.close()
             raise Gone()
+        elif verb == "UTF8" and not authed:
+            # RFC 6856 section 2 (Courier announces it).
+            R("+OK UTF8 enabled\r\n")
         elif not authed:
             R("-ERR not authenticated\r\n")
         elif verb == "STAT":
@@ -692,9 +711,13 @@ class Conn:
                 (want_u is None or parts[1].decode("latin-1") == want_u) and
                 (want_p is None or parts[2].decode("latin-1") == want_p))
         if not good:
-            R("-ERR [AUTH] invalid credentials\r\n")
+            R(self.bad_login())
         elif R("+OK logged in\r\n"):
             self.authed = True
+
+    def bad_login(self):
+        return self.sc.get("bad_login",
+                           "-ERR [AUTH] invalid credentials") + "\r\n"
 
     def auth_oauth(self, mech, initial, R):
         """XOAUTH2 (Google, Microsoft 365) and OAUTHBEARER (RFC 7628):
@@ -889,6 +912,33 @@ class Server:
         return 0
 
 
+PERSONAS = {
+    "mailutils": {
+        "greeting": "+OK POP3 Ready <4242.1765100000@mailutils.test>",
+        "capa": ["TOP", "USER", "UIDL", "RESP-CODES", "PIPELINING",
+                 "LOGIN-DELAY 0", "AUTH-RESP-CODE", "EXPIRE NEVER",
+                 "IMPLEMENTATION GNU Mailutils 3.15"],
+        "bad_login": "-ERR [AUTH] Bad login",
+        "apop_secret": False,
+        "replies": {"AUTH": "-ERR Not implemented"},
+    },
+    "popa3d": {
+        "greeting": "+OK",
+        "bad_login": "-ERR",
+        "replies": {"CAPA": "-ERR", "AUTH": "-ERR", "APOP": "-ERR",
+                    "STLS": "-ERR"},
+    },
+    "courier": {
+        "greeting": "+OK Hello there.",
+        "capa": ["TOP", "USER", "LOGIN-DELAY 10", "PIPELINING", "UIDL",
+                 "UTF8 USER", "IMPLEMENTATION Courier Mail Server"],
+        "bad_login": "-ERR Login failed.",
+        "replies": {"APOP": "-ERR Invalid command.",
+                    "AUTH": "-ERR Invalid command."},
+    },
+}
+
+
 def load_scenario(path):
     if not path:
         return {}
@@ -897,6 +947,13 @@ def load_scenario(path):
     names = {"__builtins__": {}, "true": True, "false": False,
              "null": None}
     sc = eval(text, names, {})  # trusted: written by the test itself
+    if sc.get("persona"):
+        base = dict(PERSONAS[sc["persona"]])
+        replies = dict(base.get("replies", {}))
+        replies.update(sc.get("replies", {}))
+        base.update(sc)
+        base["replies"] = replies
+        sc = base
     if not isinstance(sc, dict):
         raise SystemExit("fakepop3: scenario must be a dict")
     return sc

@@ -10,6 +10,8 @@
 # fp_run NAME 'SCENARIO': serve one connection with SCENARIO, run one
 #     fetch cycle (bounded); sets P_STATUS, FP_TR (transcript), FP_LOG
 #     (fetcher log), FP_SECS.
+# fp_serve NAME 'SCENARIO' / fp_reap NAME: the server alone, around a
+#     client of the caller's; fp_ctl NAME 'SCENARIO' ARGS...: popconnctl.
 # fp_count: messages left on the server; cap_count: messages captured;
 # captured FILE...: see below;
 # tr_count PATTERN: transcript lines matching the extended regex.
@@ -41,7 +43,7 @@ fp_msgs() {
 	"$H_PYTHON" "$FP" init "$FP_STATE" "$@"
 	rm -rf "$H_TMP/state" "$CAP"/[0-9]* "$CAP/status"
 }
-fp_run() {
+fp_serve() {
 	FP_TR=$H_TMP/$1.tr
 	FP_LOG=$H_TMP/$1.log
 	printf '%s\n' "$2" >"$H_TMP/$1.scn"
@@ -61,12 +63,9 @@ fp_run() {
 		cat "$H_TMP/fakepop3.out" >&2
 		exit 1
 	fi
-	_t0=$(date +%s)
-	P_STATUS=0
-	timeout 60 "$P_FETCHER" -f -1 -c "$P_ETC" >"$FP_LOG" 2>&1 ||
-	    P_STATUS=$?
-	FP_SECS=$(($(date +%s) - _t0))
-	# The server ends once the fetcher has closed the connection.
+}
+fp_reap() {
+	# The server ends once the client has closed the connection.
 	_n=100
 	while _h_alive "$_fp_pid" && [ "$_n" -gt 0 ]; do
 		sleep 0.05; _n=$((_n - 1))
@@ -76,6 +75,27 @@ fp_run() {
 	if [ "${FP_VERBOSE:-0}" = 1 ]; then
 		echo "--- $1: exit $P_STATUS"; cat "$FP_LOG"; cat "$FP_TR"
 	fi
+}
+fp_run() {
+	fp_serve "$1" "$2"
+	_t0=$(date +%s)
+	P_STATUS=0
+	timeout 60 "$P_FETCHER" -f -1 -c "$P_ETC" >"$FP_LOG" 2>&1 ||
+	    P_STATUS=$?
+	FP_SECS=$(($(date +%s) - _t0))
+	fp_reap "$1"
+	return 0
+}
+# fp_ctl NAME 'SCENARIO' ARGS...: serve one connection, run popconnctl
+# ARGS (e.g. mailbox test box); output in $FP_LOG, exit in $P_STATUS.
+fp_ctl() {
+	_name=$1 _scn=$2
+	shift 2
+	fp_serve "$_name" "$_scn"
+	P_STATUS=0
+	timeout 60 "$TOP/$BUILD/popconnctl" -c "$P_ETC" "$@" >"$FP_LOG" 2>&1 ||
+	    P_STATUS=$?
+	fp_reap "$_name"
 	return 0
 }
 fp_count() { cat "$FP_STATE.count"; }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "popconn.h"
+#include "alloc.h"
 #include "pop3.h"
 
 struct status_case {
@@ -66,6 +67,62 @@ test_status(void **state)
 		assert_int_equal(st.code, c->code);
 		assert_string_equal(st.text, c->text);
 	}
+}
+
+/* RFC 2449 section 8, RFC 3206: what a refused login means (issue 20). */
+static void
+test_auth_class(void **state)
+{
+	static const struct {
+		unsigned flags;
+		int	announced, sent, code, want;
+	} c[] = {
+		/* nothing sent (APOP without a timestamp) */
+		{0, 0, 0, POP3_RC_AUTH, POP3_AUTH_NOT_OFFERED},
+		/* [AUTH] is the credentials, announced or not */
+		{0, 1, 1, POP3_RC_AUTH, POP3_AUTH_CREDENTIALS},
+		{POP3_CAP_AUTH_RESP, 0, 1, POP3_RC_AUTH,
+		    POP3_AUTH_CREDENTIALS},
+		{0, 1, 1, POP3_RC_IN_USE, POP3_AUTH_TEMP},
+		{0, 1, 1, POP3_RC_LOGIN_DELAY, POP3_AUTH_TEMP},
+		{0, 1, 1, POP3_RC_SYS_TEMP, POP3_AUTH_TEMP},
+		{0, 1, 1, POP3_RC_SYS_PERM, POP3_AUTH_SYS_PERM},
+		/* Mailutils: AUTH PLAIN not announced -> -ERR Not implemented */
+		{POP3_CAP_AUTH_RESP, 0, 1, POP3_RC_NONE,
+		    POP3_AUTH_NOT_OFFERED},
+		/* popa3d: no CAPA, bare -ERR to AUTH */
+		{0, 0, 1, POP3_RC_NONE, POP3_AUTH_NOT_OFFERED},
+		/* popa3d, Courier: bare -ERR to PASS */
+		{0, 1, 1, POP3_RC_NONE, POP3_AUTH_CREDENTIALS},
+		/* AUTH-RESP-CODE and no [AUTH]: not the credentials */
+		{POP3_CAP_AUTH_RESP, 1, 1, POP3_RC_NONE, POP3_AUTH_REFUSED},
+		{POP3_CAP_AUTH_RESP, 1, 1, POP3_RC_OTHER, POP3_AUTH_REFUSED},
+		{0, 1, 1, POP3_RC_OTHER, POP3_AUTH_CREDENTIALS},
+	};
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < PC_ARRAY_LEN(c); i++)
+		assert_int_equal(pop3_auth_class(c[i].flags, c[i].announced,
+		    c[i].sent, c[i].code), c[i].want);
+}
+
+/* pop3_offers - exact, case-insensitive words only */
+static void
+test_offers(void **state)
+{
+	struct pop3_caps caps;
+
+	(void)state;
+	memset(&caps, 0, sizeof(caps));
+	assert_int_equal(pop3_offers(&caps, "PLAIN"), 0);
+	(void)pc_strlcpy(caps.sasl, "SCRAM-SHA-256 plain  NTLM",
+	    sizeof(caps.sasl));
+	assert_int_equal(pop3_offers(&caps, "PLAIN"), 1);
+	assert_int_equal(pop3_offers(&caps, "ntlm"), 1);
+	assert_int_equal(pop3_offers(&caps, "SCRAM-SHA-1"), 0);
+	assert_int_equal(pop3_offers(&caps, "SCRAM"), 0);
+	assert_int_equal(pop3_offers(&caps, ""), 0);
 }
 
 static void
@@ -167,6 +224,14 @@ test_capa(void **state)
 	assert_int_equal(c.login_delay, 900);
 	assert_int_equal(c.expire, 0);
 	assert_false(c.flags & POP3_CAP_USER);
+	assert_true(c.flags & POP3_CAP_LOGIN_DELAY);
+	assert_true(c.flags & POP3_CAP_EXPIRE);
+	assert_false(c.flags & POP3_CAP_UTF8);
+	/* RFC 6856: "UTF8" with or without "USER"; not a prefix match. */
+	assert_int_equal(pop3_parse_capa("UTF8X", &c), 0);
+	assert_false(c.flags & POP3_CAP_UTF8);
+	assert_int_equal(pop3_parse_capa("UTF8 USER", &c), 0);
+	assert_true(c.flags & POP3_CAP_UTF8);
 }
 
 /* decode - run the body decoder over input in chunks of size step */
@@ -296,6 +361,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_login_delay),
+		cmocka_unit_test(test_auth_class),
+		cmocka_unit_test(test_offers),
 		cmocka_unit_test(test_uidl),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_capa),

@@ -670,6 +670,51 @@ test_ntlm_vectors(void **state)
 	strbuf_free(dec);
 }
 
+/*
+ * test_ntlm_unicode - NTOWFv2 upper-cases the user name in Unicode
+ * ([MS-NLMP] 3.3.2), one code point for one (issue 20 defect 4).  The
+ * expected keys come from python3-ntlm-auth's _ntowfv2 (Debian), an
+ * independent implementation; for "Straße" (where Python's full mapping
+ * gives "SS") from HMAC-MD5 over "STRAßE" computed in Python.
+ */
+
+static void
+test_ntlm_unicode(void **state)
+{
+	static const struct {
+		const char *user;
+		const char *hex;
+	} v[] = {
+		/* MS-NLMP 4.2.4.1.3: ASCII, as before */
+		{"User", "0c868a403bfd7a93a3001ef22ef02e3f"},
+		{"USER", "0c868a403bfd7a93a3001ef22ef02e3f"},
+		/* e acute, e grave: Latin-1 */
+		{"\xc3\xa9l\xc3\xa8ve", "cb37209474095f88e9abf89091e2dc1e"},
+		{"\xc3\x89L\xc3\x88VE", "cb37209474095f88e9abf89091e2dc1e"},
+		/* dz digraph, sigma, final sigma, y diaeresis (U+0178) */
+		{"\xc7\x86\xcf\x83\xcf\x82\xc3\xbf",
+		    "e9dcfd83f47ba3200c89c7492182ace6"},
+		/* Deseret small long I (U+10428): a surrogate pair */
+		{"\xf0\x90\x90\xa8x", "bc380a03b03943358a206194f30e15fb"},
+		/* sharp s has no simple uppercase: it stays */
+		{"stra\xc3\x9f" "e", "d63cd23eda76b551cec5780aa8f94b13"},
+	};
+	unsigned char key[16];
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < PC_ARRAY_LEN(v); i++) {
+		assert_int_equal(xsasl_test_ntowfv2(v[i].user, "Domain",
+		    "Password", key), 0);
+		assert_string_equal(tohex(key, 16), v[i].hex);
+	}
+	/* The domain is not upper-cased (MS-NLMP; Cyrus SASL does). */
+	assert_int_equal(xsasl_test_ntowfv2("User", "DOMAIN", "Password",
+	    key), 0);
+	assert_string_not_equal(tohex(key, 16),
+	    "0c868a403bfd7a93a3001ef22ef02e3f");
+}
+
 /* test_ntlm_timestamp - MsvAvTimestamp is used, LMv2 becomes Z(24) */
 
 static void
@@ -919,6 +964,7 @@ main(void)
 		cmocka_unit_test(test_scram_hostile_first),
 		cmocka_unit_test(test_scram_hostile_final),
 		cmocka_unit_test(test_ntlm_vectors),
+		cmocka_unit_test(test_ntlm_unicode),
 		cmocka_unit_test(test_ntlm_timestamp),
 		cmocka_unit_test(test_ntlm_hostile),
 		cmocka_unit_test(test_xoauth2),

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""authdaemon.py - a stand-in for Courier's authdaemond, for the interop
+suite (tests/interop/courier.sh).
+
+  authdaemon.py SOCKET USER PASSWORD HOME UID GID LOG
+
+Courier's courierpop3login asks authdaemond over a unix socket whose path
+is compiled into libcourierauth (/run/courier/...), and authdaemond reads
+its configuration and modules from compiled-in paths too, so the real
+one cannot run from a test directory.  This one speaks the same client
+protocol (authlib's authdaemon.c: "KEY=VALUE" lines such as
+TCPREMOTEIP, then "AUTH <n>\\n" and n octets holding
+"service\\nauthtype\\ndata", or "PRE . service user\\n"; the answer is
+KEY=VALUE lines ending with ".", or "FAIL") for one user, and checks
+the credentials as authlib's modules do: "login" (USER/PASS, AUTH PLAIN
+and LOGIN: user and password) and "cram-md5", "cram-sha1",
+"cram-sha256" (base64 challenge and response "user hexdigest", an
+HMAC keyed with the password).  Every request and verdict goes to LOG
+(never the password).
+"""
+import base64
+import hashlib
+import hmac
+import os
+import socket
+import sys
+
+
+def main():
+    path, user, pw, home, uid, gid, logf = sys.argv[1:8]
+    log = open(logf, "a", buffering=1)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    os.chmod(path, 0o777)
+    s.listen(16)
+    # No USERNAME=: authlib would look that up with getpwnam().
+    record = ("UID=%s\nGID=%s\nHOME=%s\nADDRESS=%s\n"
+              "MAILDIR=%s/Maildir\nOPTIONS=\n.\n" %
+              (uid, gid, home, user, home)).encode()
+    while True:
+        c, _ = s.accept()
+        with c:
+            f = c.makefile("rb")
+            # Newer authlib sends "TCPREMOTEIP=..." lines first.
+            first = f.readline().decode("latin-1")
+            while "=" in first.split(" ", 1)[0]:
+                first = f.readline().decode("latin-1")
+            if first.startswith("PRE "):
+                w = first.split()
+                ok = len(w) >= 4 and w[3] == user
+                log.write("PRE %s -> %s\n" % (w[3:4], ok))
+                c.sendall(record if ok else b"FAIL\n")
+                continue
+            if not first.startswith("AUTH "):
+                log.write("unknown request %r\n" % first[:40])
+                c.sendall(b"FAIL\n")
+                continue
+            n = int(first.split()[1])
+            data = f.read(n).decode("latin-1")
+            parts = data.split("\n")
+            service, atype, rest = parts[0], parts[1], parts[2:]
+            ok = False
+            if atype == "login" and len(rest) >= 2:
+                ok = rest[0] == user and rest[1] == pw
+                who = rest[0]
+            elif atype.startswith("cram-") and len(rest) >= 2:
+                dig = {"cram-md5": "md5", "cram-sha1": "sha1",
+                       "cram-sha256": "sha256"}.get(atype)
+                try:
+                    chal = base64.b64decode(rest[0])
+                    who, got = base64.b64decode(rest[1]).decode(
+                        "latin-1").rsplit(" ", 1)
+                    ok = dig is not None and who == user and \
+                        hmac.compare_digest(got, hmac.new(
+                            pw.encode(), chal, dig).hexdigest())
+                except (ValueError, TypeError):
+                    who = "?"
+            else:
+                who = "?"
+            log.write("AUTH service=%s type=%s user=%s -> %s\n" %
+                      (service, atype, who, "ok" if ok else "FAIL"))
+            c.sendall(record if ok else b"FAIL\n")
+
+
+if __name__ == "__main__":
+    main()
