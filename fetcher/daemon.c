@@ -128,6 +128,7 @@ struct state {
 	struct mbox *mb;
 	size_t	nmb;
 	size_t	*by_name;		/* mb indexes sorted by name */
+	size_t	nby;			/* how many (mb may have grown) */
 	struct sched *sch;		/* pollsched.h */
 	struct client cl[MAX_CLIENTS];
 	int	lfd;			/* control socket */
@@ -261,7 +262,7 @@ box_settings(const struct state *s, size_t i, struct account *a)
 static struct mbox *
 find_box(struct state *s, const char *name)
 {
-	size_t	lo = 0, hi = s->by_name ? s->nmb : 0, mid;
+	size_t	lo = 0, hi = s->nby, mid;
 	int	c;
 
 	while (lo < hi) {
@@ -301,6 +302,7 @@ index_boxes(struct state *s)
 	s->by_name = xcalloc(s->nmb ? s->nmb : 1, sizeof(*s->by_name));
 	for (i = 0; i < s->nmb; i++)
 		s->by_name[i] = i;
+	s->nby = s->nmb;
 	by_name_state = s;
 	qsort(s->by_name, s->nmb, sizeof(*s->by_name), by_name_cmp);
 	by_name_state = NULL;
