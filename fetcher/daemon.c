@@ -114,6 +114,8 @@ struct client {
 	size_t	inlen;
 	struct strbuf *out;
 	int	closing;		/* close once out is written */
+	int	streaming;		/* a status answer in progress */
+	size_t	status_next;		/* its next mailbox */
 	int	waiting;		/* fetch-wait in progress */
 	int	all_ok;
 	size_t	nwait;
@@ -764,23 +766,22 @@ start_due(struct state *s)
 	}
 }
 
-/* do_status - answer "status" */
+/*
+ * status_fill - the next mailbox lines of a status answer, while the
+ * client's queue is short: the answer streams at the client's pace, so
+ * its size has no limit (10,000 mailboxes are about 3 MB).
+ */
+
+#define STATUS_CHUNK	(128 * 1024)
 
 static void
-do_status(struct state *s, struct client *c)
+status_fill(struct state *s, struct client *c)
 {
 	struct strbuf *b = strbuf_alloc(8192);
-	size_t	i;
 
-	(void)strbuf_printf(b, "{\"service\":\"%s\",\"reason\":",
-	    s->cfg.boxes.n ? "running" : "idle");
-	json_str(b, s->cfg.boxes.n ? "" : "disabled: no mailboxes");
-	(void)strbuf_appendf(b, ",\"pid\":%ld,\"mailboxes\":%zu,"
-	    "\"started\":%lld,\"running\":%d}\n", (long)getpid(),
-	    s->cfg.boxes.n, (long long)s->started, s->running);
-	client_send(c, b->data, b->len);
-	for (i = 0; i < s->nmb; i++) {
-		const struct mbox *m = &s->mb[i];
+	while (c->fd >= 0 && c->out->len < STATUS_CHUNK &&
+	    c->status_next < s->nmb) {
+		const struct mbox *m = &s->mb[c->status_next++];
 
 		if (!m->live)
 			continue;
@@ -802,7 +803,30 @@ do_status(struct state *s, struct client *c)
 		client_send(c, b->data, b->len);
 	}
 	strbuf_free(b);
-	client_final(c, NULL);
+	if (c->fd >= 0 && c->status_next >= s->nmb) {
+		c->streaming = 0;
+		client_final(c, NULL);
+	}
+}
+
+/* do_status - answer "status": a summary line, then one per mailbox */
+
+static void
+do_status(struct state *s, struct client *c)
+{
+	struct strbuf *b = strbuf_alloc(8192);
+
+	(void)strbuf_printf(b, "{\"service\":\"%s\",\"reason\":",
+	    s->cfg.boxes.n ? "running" : "idle");
+	json_str(b, s->cfg.boxes.n ? "" : "disabled: no mailboxes");
+	(void)strbuf_appendf(b, ",\"pid\":%ld,\"mailboxes\":%zu,"
+	    "\"started\":%lld,\"running\":%d}\n", (long)getpid(),
+	    s->cfg.boxes.n, (long long)s->started, s->running);
+	client_send(c, b->data, b->len);
+	strbuf_free(b);
+	c->streaming = 1;
+	c->status_next = 0;
+	status_fill(s, c);
 }
 
 /* reload - read the configuration again, keep the old one if broken */
@@ -1279,9 +1303,11 @@ daemon_run(const char *dir, int verbose)
 
 			if (c->fd < 0 || pfd[2 + i].fd != c->fd)
 				continue;
-			if (ev & POLLOUT)
+			if (ev & POLLOUT) {
 				write_client(c);
-			else if (ev & (POLLIN | POLLHUP | POLLERR))
+				if (c->fd >= 0 && c->streaming)
+					status_fill(&s, c);
+			} else if (ev & (POLLIN | POLLHUP | POLLERR))
 				read_client(&s, c);
 			if (c->fd >= 0 && !c->waiting && c->out->len == 0 &&
 			    !c->closing && time(NULL) > c->deadline) {
