@@ -30,6 +30,7 @@ marker_secret_file = $H_TMP/etc/marker.key
 control_socket = $H_TMP/fetcher.sock
 pid_file = $H_TMP/fetcher.pid
 milter_pid_file = $H_TMP/milter.pid
+milter_state_directory = $H_TMP/milter-state
 daemon_user =
 undeliverable_mailbox = postmaster@${H_POSTFIX_DOMAIN:-example.test}
 log_level = medium
