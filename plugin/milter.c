@@ -663,8 +663,11 @@ milter_header(SMFICTX *ctx, char *name, char *value)
 			break;
 	if (i == PC_ARRAY_LEN(milter_keep) || mc->hoverflow)
 		return (milter_reply(mc, SMFIP_NR_HDR));
-	/* Received: only counts; its text is not needed. */
-	len = strcasecmp(name, "Received") == 0 ? 0 : strlen(value);
+	/* Received: only counts, and marks the fetcher's (route.c). */
+	if (strcasecmp(name, "Received") == 0)
+		value = strstr(value, ROUTE_FETCHER_TOKEN) ?
+		    (char *)(uintptr_t)ROUTE_FETCHER_TOKEN : (char *)(uintptr_t)"";
+	len = strlen(value);
 	if (mc->hbytes + len + strlen(name) > MILTER_HEADERS_MAX) {
 		mc->hoverflow = 1;
 		return (milter_reply(mc, SMFIP_NR_HDR));
@@ -869,8 +872,9 @@ milter_eom(SMFICTX *ctx)
 		r.undeliverable = 1;
 		strbuf_printf(r.reason, "headers over %d bytes",
 		    MILTER_HEADERS_MAX);
-	} else if (route_message(&mc->cfg->route, mc->hdrs, mc->nhdrs,
-	    m.trust_env, &r, why) != PC_OK) {
+	} else if (route_message_env(&mc->cfg->route, mc->hdrs, mc->nhdrs,
+	    &(struct route_env){m.trust_env, m.env_header, m.env_skip}, &r,
+	    why) != PC_OK) {
 		log_error("%s: mailbox=%s: %s; tempfail", qid, m.mailbox,
 		    strbuf_str(why));
 		st = SMFIS_TEMPFAIL;

@@ -17,6 +17,8 @@
 #    a duplicate copy dropped against it in between;
 #  - the store deleted (while running, and between runs) or corrupt: the
 #    milter starts empty, logs it, never crashes, loses nothing;
+#  - envelope headers count only in the ISP's block: a sender's
+#    X-Original-To below the first Received: is ignored;
 #  - a marker moved to another message and a marker replayed onto other
 #    recipients are refused (the envelope decides: the undeliverable
 #    mailbox) and logged; a marker header arriving from the ISP is
@@ -199,5 +201,15 @@ h_check "replayed marker: refused and logged" grep -q 'replayed marker' "$M_LOG"
 h_check "the first use of a marker routed (kim 15)" m_has kim "1 7 8 8 15"
 h_check "the moved and the replayed marker: the envelope decides" \
     m_has postmaster "13 15"
+
+# 14. envelope headers only where the ISP writes them (issue 18, row 3)
+d_copy domain 14 14 "Delivered-To: chris@example.test" "Received: from sender.test by isp.test
+X-Original-To: kim@example.test
+To: list@outside.test"
+run
+h_check "the ISP's Delivered-To counts: chris 14" m_has chris "1 3 9 14"
+h_check "the sender's X-Original-To below Received: does not: no kim 14" \
+    m_has kim "1 7 8 8 15"
+h_check "and it is noted in the log" grep -q 'X-Original-To: below the ISP' "$M_LOG"
 h_check "nothing bounced" sh -c "! grep -E 'status=bounced' '$H_MAILLOG'"
 h_done

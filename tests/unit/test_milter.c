@@ -237,7 +237,8 @@ test_route(void **state)
 	(void)state;
 	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker(1));
 	assert_int_equal(MSG(&f, "<postmaster@popconn-test.localdomain>", 1,
-	    m, "Received: from isp", "Delivered-To: kim@example.test",
+	    m, "Received: from isp by mx (popconn-fetcher) with POP3S",
+	    "Delivered-To: kim@example.test",
 	    "To: list@lists.example", "Cc: Pat <pat@example.test>",
 	    "Delivered-To: domain@isp.test"), SMFIS_CONTINUE);
 	snprintf(want, sizeof(want),
