@@ -52,7 +52,8 @@
  *	1 when a copy with another nonce was recorded less than window
  *	seconds ago (first says which), else 0, after recording this copy
  *	when record is set and none was there.  A copy recorded under the
- *	same nonce is this injection, not a duplicate.
+ *	same nonce is this injection, not a duplicate.  A window < 0 uses
+ *	the window the first copy was recorded with (a read-only preview).
  *	dupdb_count() adds to a counter and returns its total.
  *	In a read-only transaction nothing is recorded.
  * DIAGNOSTICS

@@ -594,7 +594,8 @@ dupdb_copy(struct dupdb_txn *t, const char *id, const char *rcpt,
 		memcpy(first->qid, rec.qid, sizeof(first->qid));
 		if (strcmp(rec.nonce, nonce) == 0)
 			return (0);		/* this injection, again */
-		if ((long long)now - rec.t < window)
+		if (window < 0 ? rec.expires > (int64_t)now :
+		    (long long)now - rec.t < window)
 			return (1);
 		old = rec.expires;		/* expired: a new first copy */
 	} else if (rc != 0 && rc != MDB_NOTFOUND) {

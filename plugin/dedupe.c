@@ -216,7 +216,7 @@ dedupe_preview(const char *dir, const struct marker *m, const char *addr,
 	int	rc;
 
 	memset(first, 0, sizeof(*first));
-	if (m->window <= 0)
+	if (m->window == 0)
 		return (0);
 	if ((rc = dupdb_open(dir, 0, 1, &db, why)) != PC_OK)
 		return (rc);
@@ -227,6 +227,32 @@ dedupe_preview(const char *dir, const struct marker *m, const char *addr,
 	rc = dupdb_copy(t, m->id, addr, m->nonce, "", time(NULL), m->window, 0,
 	    first);
 	dupdb_abort(t);
+	dupdb_close(db);
+	return (rc);
+}
+
+/* dedupe_stats - dropped copies per mailbox, entries; read-only */
+
+int
+dedupe_stats(const char *dir, const char *const *names, size_t n,
+    unsigned long long *dropped, unsigned long long *entries,
+    struct strbuf *why)
+{
+	struct dupdb *db;
+	struct dupdb_txn *t;
+	size_t	i;
+	int	rc;
+
+	memset(dropped, 0, n * sizeof(*dropped));
+	*entries = 0;
+	if ((rc = dupdb_open(dir, 0, 1, &db, why)) != PC_OK)
+		return (rc);
+	if ((rc = dupdb_entries(db, entries)) == PC_OK &&
+	    (rc = dupdb_begin(db, 0, &t, why)) == PC_OK) {
+		for (i = 0; i < n && rc == PC_OK; i++)
+			rc = dupdb_count(t, names[i], 0, &dropped[i]);
+		dupdb_abort(t);
+	}
 	dupdb_close(db);
 	return (rc);
 }

@@ -9,7 +9,13 @@
  *	int dedupe_preview(const char *dir, const struct marker *m,
  *		const char *addr, struct dupdb_copy *first,
  *		struct strbuf *why);
- *	void dedupe_shutdown(void);
+ *	int dedupe_stats(const char *dir, const char *const *names,
+ *		size_t n, unsigned long long *dropped,
+ *		unsigned long long *entries, struct strbuf *why);
+ *	int dedupe_stats(const char *dir, const char *const *names, size_t n,
+    unsigned long long *dropped, unsigned long long *entries,
+    struct strbuf *why);
+void dedupe_shutdown(void);
  * DESCRIPTION
  *	dedupe_filter() runs at end of message for a message whose marker
  *	verified and that was routed to r, in one store transaction:
@@ -35,7 +41,11 @@
  *	dedupe_preview() opens the store in dir read-only and says whether
  *	addr would be dropped as a duplicate of m->id (1, first filled),
  *	0 if not; PC_TEMP/PC_PERM with why when the store cannot be read
- *	(popconnctl route test).
+ *	(popconnctl route test).  A window < 0 takes the first copy's.
+ *
+ *	dedupe_stats() reads, read-only, how many copies were dropped for
+ *	each mailbox in names (into dropped[0..n)) and how many markers and
+ *	copies the store holds (popconnctl status).
  * DIAGNOSTICS
  *	See above.
  */
@@ -56,6 +66,9 @@ int dedupe_filter(const struct milter_settings *s, const struct marker *m,
     struct route_result *r, struct strbuf *why);
 int dedupe_preview(const char *dir, const struct marker *m, const char *addr,
     struct dupdb_copy *first, struct strbuf *why);
+int dedupe_stats(const char *dir, const char *const *names, size_t n,
+    unsigned long long *dropped, unsigned long long *entries,
+    struct strbuf *why);
 void dedupe_shutdown(void);
 
 #endif

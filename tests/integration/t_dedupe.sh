@@ -111,8 +111,33 @@ h_check "one id joins the fetcher's and the milter's lines (every message)" sh -
     ids=\$(sed -n 's/.*acct=catchall: uidl=[^,]*, marker=\\([0-9a-f]*\\),.*/\\1/p' '$H_TMP/fetcher.log')
     [ \$(echo \"\$ids\" | wc -w) -eq 13 ] || exit 1
     for n in \$ids; do grep -q \"marker=\$n[,:]\" '$M_LOG' || exit 1; done"
+cat "$H_TMP/fetcher.log" "$M_LOG" >"$H_TMP/both.log"
+"$TOP/$BUILD/popconnctl" -c "$P_ETC" log --file "$H_TMP/both.log" -n 500 catchall \
+    >"$H_TMP/ctl-log.out" 2>&1 || true
+h_check "popconnctl log NAME: each delivery line followed by the milter's final recipients" \
+    sh -c "grep -A3 'acct=catchall: uidl=.*marker=' '$H_TMP/ctl-log.out' |
+        grep -q '^    -> .*mailbox=catchall, marker=[0-9a-f]*, to=<.*chris@example.test'"
 h_check "nothing bounced or deferred" \
     sh -c "! grep -E 'status=(bounced|deferred)' '$H_MAILLOG'"
+
+# route test: says which recipients would be dropped, records nothing
+CTL="$TOP/$BUILD/popconnctl -c $P_ETC"
+$CTL status >"$H_TMP/st1" 2>&1 || true
+m_msg 1 "To: chris@example.test
+Cc: kim@example.test" "Delivered-To: chris@example.test" >"$H_TMP/rt1"
+$CTL route test --trust-env "$H_TMP/rt1" >"$H_TMP/rt1.out" 2>&1 || true
+m_msg 99 "To: chris@example.test" >"$H_TMP/rt2"
+$CTL route test "$H_TMP/rt2" >"$H_TMP/rt2.out" 2>&1 || true
+$CTL status >"$H_TMP/st2" 2>&1 || true
+h_check "route test: a delivered message's recipients would be dropped" \
+    sh -c "grep -q '^duplicate: chris@example.test would be dropped' '$H_TMP/rt1.out' &&
+        grep -q '^duplicate: kim@example.test would be dropped' '$H_TMP/rt1.out'"
+h_check "route test: a new message's would not" \
+    sh -c "grep -q '^recipient: chris@example.test' '$H_TMP/rt2.out' && ! grep -q '^duplicate:' '$H_TMP/rt2.out'"
+h_check "status: dropped copies per mailbox" \
+    grep -q '^duplicates dropped: catchall 6, short 0 (store ' "$H_TMP/st2"
+h_check "route test recorded nothing (same entries before and after)" \
+    sh -c "[ \"\$(grep '^duplicates' '$H_TMP/st1')\" = \"\$(grep '^duplicates' '$H_TMP/st2')\" ]"
 
 # 8. window: 3 s for mailbox "short"
 d_copy dom2 8a 8 "" "To: kim@example.test"
