@@ -194,6 +194,7 @@ control_socket = $RUN/fetcher.sock
 pid_file = $RUN/fetcher.pid
 milter_socket = unix:$RUN/milter.sock
 milter_pid_file = $RUN/milter.pid
+milter_state_directory = $R/var/lib/popconn-milter
 marker_secret_file = $E/marker.key
 postfix_config_directory = $H_POSTFIX_CONF
 tls_ca_file = $H_CA
