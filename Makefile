@@ -8,6 +8,7 @@
 #   make torture    long chaos, fuzz and valgrind runs -> tests/RELIABILITY.md
 #   make interop    against Cyrus and Courier pop3d (unpacked, not installed)
 #   make bench      popconn against fetchmail, getmail6, mpop (bench/)
+#   make bench-dupdb what the milter's duplicate store costs per message
 #   make lint       cppcheck and clang-tidy
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
 #   SANITIZE=1      build and test with ASan+UBSan (in build/san)
@@ -70,7 +71,7 @@ PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
-	run-tests bench torture interop
+	run-tests bench torture interop bench-dupdb
 
 all: $(PROGS)
 
@@ -113,7 +114,19 @@ $(BUILD)/tests/%: tests/tools/%.c $(TEST_LIBS)
 	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
 	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
-tests-build: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
+# The duplicate store's own benchmark (bench/dupdb_bench.c); built with
+# the tests so that it keeps compiling, run by "make bench-dupdb".
+DUPDB_BENCH = $(BUILD)/bench/dupdb_bench
+
+$(DUPDB_BENCH): bench/dupdb_bench.c $(LIBPC)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBPC) $(PKG_LIBS) \
+	    -lpthread
+
+bench-dupdb: $(DUPDB_BENCH)
+	@$(DUPDB_BENCH)
+
+tests-build: $(PROGS) $(UNIT_BIN) $(TOOL_BIN) $(DUPDB_BENCH)
 
 deps:
 	@sh tests/deps.sh
