@@ -15,6 +15,8 @@
 #    tempfails): Postfix retries the same maildrop file, the milter knows
 #    its marker as the same injection and it is delivered once, even with
 #    a duplicate copy dropped against it in between;
+#  - sendmail exits non-zero after postdrop queued the message: the
+#    fetcher injects it again, the milter drops that copy;
 #  - the store deleted (while running, and between runs) or corrupt: the
 #    milter starts empty, logs it, never crashes, loses nothing;
 #  - envelope headers count only in the ISP's block: a sender's
@@ -199,6 +201,25 @@ run
 h_check "deleted between runs: the copy is delivered again (memory gone, mail not lost)" \
     m_has lee "4 5 11 11"
 
+# 16. sendmail fails after postdrop queued the message (invariant 2's
+# window): the fetcher leaves it on the server and injects it again with
+# a new marker; the milter drops that copy: one copy, nothing lost.
+printf '#!/bin/sh\n/usr/sbin/sendmail "$@"; exit 75\n' >"$H_TMP/sendmail-75"
+chmod 755 "$H_TMP/sendmail-75"
+cp "$P_ETC/popconn.cf" "$H_TMP/popconn.cf.saved"
+echo "sendmail_path = $H_TMP/sendmail-75" >>"$P_ETC/popconn.cf"
+d_copy domain 16 16 "" "To: kim@example.test"
+run
+h_check "sendmail said 75 after queueing: left on the server" \
+    [ "$(h_pop_count domain)" -eq 1 ]
+cp "$H_TMP/popconn.cf.saved" "$P_ETC/popconn.cf"
+d0=$(dropped)
+run
+h_check "fetched again: the second injection is dropped, kim 16 once" \
+    m_has kim "1 7 8 8 16"
+h_check "and the ISP's copy is gone" [ "$(h_pop_count domain)" -eq 0 ]
+h_check "the drop is logged" [ "$(dropped)" -eq $((d0 + 1)) ]
+
 # 12. corrupt store
 m_stop
 head -c 65536 /dev/urandom >"$STATE/data.mdb"
@@ -223,7 +244,7 @@ m_msg 15 "To: pat@example.test" "X-Popconn-Marker: $mk" |
 h_postfix_wait_idle 30
 h_check "moved marker: refused and logged" grep -q 'made for another message' "$M_LOG"
 h_check "replayed marker: refused and logged" grep -q 'replayed marker' "$M_LOG"
-h_check "the first use of a marker routed (kim 15)" m_has kim "1 7 8 8 15"
+h_check "the first use of a marker routed (kim 15)" m_has kim "1 7 8 8 15 16"
 h_check "the moved and the replayed marker: the envelope decides" \
     m_has postmaster "13 15"
 
@@ -234,7 +255,7 @@ To: list@outside.test"
 run
 h_check "the ISP's Delivered-To counts: chris 14" m_has chris "1 3 9 14"
 h_check "the sender's X-Original-To below Received: does not: no kim 14" \
-    m_has kim "1 7 8 8 15"
+    m_has kim "1 7 8 8 15 16"
 h_check "and it is noted in the log" grep -q 'X-Original-To: below the ISP' "$M_LOG"
 h_check "nothing bounced" sh -c "! grep -E 'status=bounced' '$H_MAILLOG'"
 h_done
