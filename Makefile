@@ -207,6 +207,8 @@ UNITS		= popconn-fetcher.service popconn-milter.service
 P_CONF		= $(DESTDIR)$(sysconfdir)/popconn
 P_STATE		= $(DESTDIR)$(localstatedir)/lib/popconn
 P_SPOOL		= $(DESTDIR)$(localstatedir)/spool/popconn
+# the milter's duplicate store (milter_state_directory)
+P_MSTATE	= $(DESTDIR)$(localstatedir)/lib/popconn-milter
 P_RUN		= $(DESTDIR)$(runstatedir)/popconn
 # 1 when this is a real install by root (chown, user, secret).
 P_REAL		= $$( [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && echo 1)
@@ -276,12 +278,12 @@ install: all
 	for u in $(UNITS); do $(UNIT_SED) conf/$$u >$(DESTDIR)$(unitdir)/$$u.tmp && \
 	    chmod 0644 $(DESTDIR)$(unitdir)/$$u.tmp && \
 	    mv $(DESTDIR)$(unitdir)/$$u.tmp $(DESTDIR)$(unitdir)/$$u || exit 1; done
-	install -d -m 0700 $(P_STATE) $(P_SPOOL)
+	install -d -m 0700 $(P_STATE) $(P_SPOOL) $(P_MSTATE)
 	@if [ "$(P_REAL)" = 1 ] && getent passwd $(POPCONN_USER) >/dev/null; then \
 	    install -d -m 0755 $(P_RUN) && \
-	    chown $(POPCONN_USER): $(P_STATE) $(P_SPOOL) $(P_RUN) && \
-	    echo "directories: $(P_STATE) $(P_SPOOL) (0700) $(P_RUN) (0755), owner $(POPCONN_USER)"; \
-	else echo "note: $(P_STATE) and $(P_SPOOL) are not owned by $(POPCONN_USER) (DESTDIR or not root)"; fi
+	    chown $(POPCONN_USER): $(P_STATE) $(P_SPOOL) $(P_MSTATE) $(P_RUN) && \
+	    echo "directories: $(P_STATE) $(P_SPOOL) $(P_MSTATE) (0700) $(P_RUN) (0755), owner $(POPCONN_USER)"; \
+	else echo "note: $(P_STATE), $(P_SPOOL) and $(P_MSTATE) are not owned by $(POPCONN_USER) (DESTDIR or not root)"; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
 	    [ "$(unitdir)" = /lib/systemd/system -o "$(unitdir)" = /etc/systemd/system -o "$(unitdir)" = /usr/lib/systemd/system ]; then \
 	    systemctl daemon-reload; fi
@@ -296,7 +298,7 @@ uninstall:
 	    rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$${m##*/}; done
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 	    systemctl daemon-reload; fi
-	@echo "uninstalled; kept $(P_CONF), $(P_STATE), $(P_SPOOL) and user $(POPCONN_USER)"
+	@echo "uninstalled; kept $(P_CONF), $(P_STATE), $(P_SPOOL), $(P_MSTATE) and user $(POPCONN_USER)"
 
 clean:
 	rm -rf build
