@@ -248,7 +248,8 @@ marker_bind_free(struct marker_bind *b)
 /*
  * marker_bind_header - record the first occurrence of a field we use,
  * normalized: no CR or LF (unfolded), runs of space and tab one space,
- * no white space around, at most MARKER_FIELD_MAX octets.
+ * no white space around, at most MARKER_FIELD_MAX octets, nothing from a
+ * NUL on (libmilter hands the milter a C string).
  */
 
 void
@@ -270,6 +271,8 @@ marker_bind_header(struct marker_bind *b, const char *name,
 	for (n = 0, sp = 0, j = 0; j < len && n < MARKER_FIELD_MAX; j++) {
 		char	c = value[j];
 
+		if (c == 0)
+			break;		/* the milter gets a C string */
 		if (c == '\r' || c == '\n')
 			continue;
 		if (c == ' ' || c == '\t') {

@@ -138,6 +138,15 @@ test_bound(void **state)
 		    why), PC_PERM);
 		assert_non_null(strstr(strbuf_str(why), "another message"));
 	}
+	/* A NUL ends a value, for the fetcher as for the milter. */
+	{
+		struct marker_bind nb;
+
+		marker_bind_init(&nb);
+		marker_bind_block(&nb, "Subject: a\0b\n\n", 14);
+		assert_string_equal(nb.v[MARKER_F_SUBJECT], "a");
+		marker_bind_free(&nb);
+	}
 	assert_int_equal(make("catchall", "0", 0, 1000, bare, v, NULL), PC_OK);
 	assert_non_null(strstr(strbuf_str(v), "b=--s;"));
 	assert_int_equal(verify(key, strbuf_str(v), 1000, added, &m, why),
