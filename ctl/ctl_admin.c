@@ -681,6 +681,8 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{"trust-env", no_argument, NULL, 't'},
+		{"envelope-header", required_argument, NULL, 'e'},
+		{"envelope-skip", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
 	struct strbuf *msg = strbuf_alloc(ADM_HEADERS_MAX);
@@ -702,6 +704,7 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned int mdlen = 0;
 	const char *sep;
+	struct route_env env = {0, NULL, 0};
 
 	memset(&routing, 0, sizeof(routing));
 	memset(&recips, 0, sizeof(recips));
@@ -712,11 +715,19 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 't')
 			trust = 1;
+		else if (ch == 'e')
+			env.header = optarg;
+		else if (ch == 's' && (env.skip = atoi(optarg)) >= 0 &&
+		    env.skip <= 99 && strspn(optarg, "0123456789") ==
+		    strlen(optarg))
+			continue;
 		else
 			rc = EX_USAGE;
 	}
+	env.trust = trust;
 	if (rc != 0 || optind + 1 != argc) {
-		ctl_err("usage: route test [--trust-env] FILE|-");
+		ctl_err("usage: route test [--trust-env [--envelope-header "
+		    "NAME] [--envelope-skip N]] FILE|-");
 		rc = EX_USAGE;
 		goto out;
 	}
@@ -800,7 +811,7 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 		ctl_note("local_domains is empty and Postfix names no local "
 		    "domain: every global message goes to %s",
 		    c->ms.undeliverable_mailbox);
-	if (route_message(&rc_, h, nh, trust, &r, why) != PC_OK) {
+	if (route_message_env(&rc_, h, nh, &env, &r, why) != PC_OK) {
 		ctl_err("a table lookup failed (the milter would tempfail): "
 		    "%s", strbuf_str(why));
 		rc = EX_TEMPFAIL;

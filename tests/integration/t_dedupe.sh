@@ -20,7 +20,8 @@
 #  - the store deleted (while running, and between runs) or corrupt: the
 #    milter starts empty, logs it, never crashes, loses nothing;
 #  - envelope headers count only in the ISP's block: a sender's
-#    X-Original-To below the first Received: is ignored;
+#    X-Original-To below the first Received: is ignored; a mailbox may
+#    name the one header its ISP writes and how many to skip;
 #  - a marker moved to another message and a marker replayed onto other
 #    recipients are refused (the envelope decides: the undeliverable
 #    mailbox) and logged; a marker header arriving from the ISP is
@@ -47,7 +48,8 @@ m_config
 p_mailbox "catchall global pop3s://domain@localhost:$H_POP3S_PORT" \
     "  -o trust_envelope_headers=yes" \
     "short global pop3s://dom2@localhost:$H_POP3S_PORT" \
-    "  -o duplicate_window=3s"
+    "  -o duplicate_window=3s -o trust_envelope_headers=yes" \
+    "  -o envelope_header=X-Envelope-To -o envelope_header_skip=1"
 p_password catchall domain-pw
 p_password short dom2-pw
 STATE=$H_TMP/milter-state
@@ -257,5 +259,24 @@ h_check "the ISP's Delivered-To counts: chris 14" m_has chris "1 3 9 14"
 h_check "the sender's X-Original-To below Received: does not: no kim 14" \
     m_has kim "1 7 8 8 15 16"
 h_check "and it is noted in the log" grep -q 'X-Original-To: below the ISP' "$M_LOG"
+
+# 17. an ISP that writes X-Envelope-To, the catch-all's own address first
+# (mailbox "short": envelope_header=X-Envelope-To, envelope_header_skip=1)
+d_copy dom2 17 17 "X-Envelope-To: all@example.test" "X-Envelope-To: dave@example.test
+Delivered-To: chris@example.test
+To: list@outside.test"
+run
+h_check "envelope_header: the second X-Envelope-To counts (dave 17)" \
+    m_has dave "3 12 17"
+h_check "envelope_header: the skipped one and Delivered-To do not" \
+    sh -c "! grep -q 'milter test 17\$' '$H_MAIL_ROOT'/chris/new/* '$H_MAIL_ROOT'/postmaster/new/* 2>/dev/null"
+m_msg 17 "X-Envelope-To: dave@example.test
+Delivered-To: chris@example.test
+To: list@outside.test" "X-Envelope-To: all@example.test" >"$H_TMP/rt17"
+$CTL route test --trust-env --envelope-header X-Envelope-To --envelope-skip 1 \
+    "$H_TMP/rt17" >"$H_TMP/rt17.out" 2>&1 || true
+h_check "route test --envelope-header/--envelope-skip agrees" \
+    sh -c "grep -q '^recipient: dave@example.test' '$H_TMP/rt17.out' &&
+        [ \$(grep -c '^recipient:' '$H_TMP/rt17.out') -eq 1 ]"
 h_check "nothing bounced" sh -c "! grep -E 'status=bounced' '$H_MAILLOG'"
 h_done
