@@ -40,7 +40,10 @@
  *
  *	A store LMDB cannot read (not an LMDB file, damaged, another
  *	version) is moved aside (data.mdb.broken-UNIXTIME) and a new, empty
- *	one made, with a log line.  A store deleted or replaced while open
+ *	one made, with a log line.  LMDB checks only its meta pages; a page
+ *	damaged below them makes it read out of bounds or abort, so before
+ *	a read-write open every page in use is read once in a child
+ *	process, and a store that kills the child is moved aside too.  A store deleted or replaced while open
  *	is noticed at the next dupdb_begin() and opened again (empty).
  *
  *	dupdb_nonce() records a marker nonce and says what it was:
@@ -55,7 +58,10 @@
  *	same nonce is this injection, not a duplicate.  A window < 0 uses
  *	the window the first copy was recorded with (a read-only preview).
  *	dupdb_count() adds to a counter and returns its total.
- *	In a read-only transaction nothing is recorded.
+ *	In a read-only transaction nothing is recorded.  Opened read-only
+ *	(rdonly), a store whose data or lock file is missing is "no store"
+ *	(PC_PERM): a reader never creates a file the milter's user would
+ *	then not own.
  * DIAGNOSTICS
  *	PC_OK (or the DUPDB_* / 0 / 1 answers), PC_TEMP with the reason in
  *	why (or logged) when the store cannot be used: the caller goes on

@@ -29,7 +29,9 @@
  *	MIT; see the LICENSE file.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -98,7 +100,7 @@ dupdb_damage(int rc)
 {
 	return (rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_PANIC ||
 	    rc == MDB_VERSION_MISMATCH || rc == MDB_PAGE_NOTFOUND ||
-	    rc == MDB_INCOMPATIBLE || rc == MDB_BAD_TXN);
+	    rc == MDB_INCOMPATIBLE);
 }
 
 /* dupdb_env_close - close the environment, if any */
@@ -111,6 +113,16 @@ dupdb_env_close(struct dupdb *db)
 	db->env = NULL;
 }
 
+/* dupdb_mapsize - the map size for a cap of max entries */
+
+static size_t
+dupdb_mapsize(long long max)
+{
+	size_t	mapsize = (size_t)(max > 0 ? max : 1) * 2048;
+
+	return (mapsize < 16UL * 1024 * 1024 ? 16UL * 1024 * 1024 : mapsize);
+}
+
 /* dupdb_try - one attempt to open dir; LMDB's code or an errno */
 
 static int
@@ -118,14 +130,11 @@ dupdb_try(struct dupdb *db, struct strbuf *why)
 {
 	MDB_txn	*txn = NULL;
 	struct stat st;
-	size_t	mapsize;
+	size_t	mapsize = dupdb_mapsize(db->max);
 	int	rc;
 
 	if ((rc = mdb_env_create(&db->env)) != 0)
 		goto fail;
-	mapsize = (size_t)(db->max > 0 ? db->max : 1) * 2048;
-	if (mapsize < 16UL * 1024 * 1024)
-		mapsize = 16UL * 1024 * 1024;
 	if ((rc = mdb_env_set_maxdbs(db->env, 2)) != 0 ||
 	    (rc = mdb_env_set_mapsize(db->env, mapsize)) != 0)
 		goto fail;
@@ -155,30 +164,124 @@ fail:
 	return (rc);
 }
 
+/*
+ * dupdb_walk - read every page in use (child process): 0, or 2 when LMDB
+ * says the store is damaged, 3 when it cannot be opened at all.
+ */
+
+static int
+dupdb_walk(const char *dir, size_t mapsize)
+{
+	MDB_env	*env;
+	MDB_txn	*txn;
+	MDB_cursor *cur;
+	MDB_dbi	dbi[4] = {0, 1, 0, 0};
+	MDB_val	k, v;
+	size_t	i;
+	int	rc;
+
+	if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 2) != 0 ||
+	    mdb_env_set_mapsize(env, mapsize) != 0)
+		return (3);
+	if ((rc = mdb_env_open(env, dir, MDB_RDONLY | MDB_NOTLS, 0600)) != 0)
+		return (dupdb_damage(rc) ? 2 : 3);
+	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0)
+		return (dupdb_damage(rc) ? 2 : 3);
+	if ((rc = mdb_dbi_open(txn, "main", 0, &dbi[2])) != 0 ||
+	    (rc = mdb_dbi_open(txn, "age", 0, &dbi[3])) != 0)
+		return (rc == MDB_NOTFOUND ? 0 : 2);
+	for (i = 0; i < PC_ARRAY_LEN(dbi); i++) {
+		if (mdb_cursor_open(txn, dbi[i], &cur) != 0)
+			return (2);
+		while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
+			if (v.mv_size > 0)	/* touch overflow pages too */
+				(void)((volatile const char *)v.mv_data)[
+				    v.mv_size - 1];
+		if (rc != MDB_NOTFOUND)
+			return (2);
+		mdb_cursor_close(cur);
+	}
+	return (0);
+}
+
+/*
+ * dupdb_verify - is an existing store sound?  LMDB checks its meta pages
+ * when it opens a file, not the pages below them: a store damaged on
+ * disk can make it read out of bounds or fail an assertion, which would
+ * take the milter down at every message.  So every page in use is read
+ * once, in a child process, before the store is used: 1 when the child
+ * found damage or died, else 0.
+ */
+
+static int
+dupdb_verify(struct dupdb *db, size_t mapsize)
+{
+	pid_t	pid;
+	int	status;
+
+	if (access(db->file, F_OK) != 0)
+		return (0);
+	if ((pid = fork()) < 0)
+		return (0);			/* cannot check: go on */
+	if (pid == 0) {
+		/* Die of what LMDB does on a bad page, whatever the parent
+		 * (or a sanitizer) installed. */
+		static const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL,
+		SIGFPE, SIGALRM};
+		size_t	i;
+
+		for (i = 0; i < PC_ARRAY_LEN(sigs); i++)
+			(void)signal(sigs[i], SIG_DFL);
+		(void)alarm(60);
+		_exit(dupdb_walk(db->dir, mapsize));
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return (0);
+	/* 0: sound; 3: could not look (the open that follows says why). */
+	if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 ||
+	    WEXITSTATUS(status) == 3))
+		return (0);
+	return (1);
+}
+
 /* dupdb_env_open - open, moving a damaged store aside once */
 
 static int
 dupdb_env_open(struct dupdb *db, struct strbuf *why)
 {
 	char	aside[PATH_MAX], lock[PATH_MAX];
-	int	rc;
+	int	rc = 0, was_broken = db->broken && !db->rdonly;
 
 	if (!db->rdonly && mkdir(db->dir, 0700) != 0 && errno != EEXIST) {
 		strbuf_printf(why, "mkdir %s: %s", db->dir, strerror(errno));
 		return (PC_TEMP);
 	}
-	if (db->rdonly && access(db->file, F_OK) != 0) {
+	/*
+	 * A reader (popconnctl, often root) never makes a file: a lock
+	 * file it created would belong to it, and the milter's user could
+	 * not open the store any more.
+	 */
+	(void)snprintf(lock, sizeof(lock), "%s/lock.mdb", db->dir);
+	if (db->rdonly && (access(db->file, F_OK) != 0 || access(lock, F_OK)
+	    != 0)) {
 		strbuf_printf(why, "%s: no store (nothing recorded yet)",
 		    db->dir);
 		return (PC_PERM);
 	}
-	if ((rc = dupdb_try(db, why)) == 0)
+	/* Damage LMDB found inside a store it could open: move it aside. */
+	if (!was_broken && !db->rdonly && dupdb_verify(db, dupdb_mapsize(
+	    db->max))) {
+		was_broken = 1;
+		strbuf_printf(why, "pages that cannot be read");
+	} else if (!was_broken && (rc = dupdb_try(db, why)) == 0)
 		return (PC_OK);
-	if (db->rdonly || !(dupdb_damage(rc) || db->broken))
+	if (db->rdonly || !(was_broken || dupdb_damage(rc)))
 		return (PC_TEMP);
+	if (was_broken && why->len == 0)
+		strbuf_printf(why, "LMDB reported damage");
 	(void)snprintf(aside, sizeof(aside), "%s.broken-%lld", db->file,
 	    (long long)time(NULL));
-	(void)snprintf(lock, sizeof(lock), "%s/lock.mdb", db->dir);
 	if (rename(db->file, aside) != 0) {
 		strbuf_appendf(why, "; cannot move it aside: %s",
 		    strerror(errno));
