@@ -400,6 +400,7 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 		}
 		rc = EX_UNAVAILABLE;
 	}
+	status_dups(c, s.json);
 	strbuf_reset(why);
 	if (ctl_milter_pid(c, &pid, why) == PC_OK) {
 		if (s.json)
@@ -413,7 +414,6 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 	} else {
 		printf("milter: stopped (%s)\n", strbuf_str(why));
 	}
-	status_dups(c, s.json);
 	strbuf_free(why);
 	return (rc);
 }
