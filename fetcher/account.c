@@ -475,8 +475,8 @@ struct pending {
 	unsigned long num;
 	char	uid[PC_UID_MAX + 1];
 	char	sender[256];
-	unsigned long long octets;
 	char	nonce[MARKER_NONCE_HEX + 1];	/* global: the marker's */
+	unsigned long long octets;
 };
 
 #define MAX_PARALLEL	16

@@ -310,7 +310,8 @@ dupdb_open(const char *dir, long long max_entries, int rdonly,
 	pthread_mutex_init(&db->reopen, NULL);
 	db->dir = xstrdup(dir);
 	db->file = xmalloc(strlen(dir) + sizeof("/data.mdb"));
-	(void)sprintf(db->file, "%s/data.mdb", dir);
+	(void)snprintf(db->file, strlen(dir) + sizeof("/data.mdb"),
+	    "%s/data.mdb", dir);
 	db->max = max_entries;
 	db->rdonly = rdonly;
 	db->last_try = time(NULL);
