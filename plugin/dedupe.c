@@ -16,7 +16,8 @@
  *	its own copies are not duplicates of themselves.  A nonce that
  *	comes back with other routing headers is a replay and is refused.
  *	What is left, the same bytes injected again by someone who holds a
- *	delivered marker, can only reach the recipients it reached before.
+ *	delivered marker, can only reach the recipients it reached before,
+ *	and at most DEDUPE_RETRY_MAX times.
  * DIAGNOSTICS
  *	One log line per dropped copy, naming the first copy (marker nonce,
  *	queue id, age); store failures are logged and routing goes on.
@@ -42,6 +43,14 @@
 #include "log.h"
 #include "strbuf.h"
 #include "dedupe.h"
+
+/*
+ * Sights of one nonce that still count as Postfix retrying the same
+ * injection: cleanup failing after the milter answered is rare and
+ * pickup tries once a minute, so this is hours of it; more is someone
+ * submitting the same bytes again (refused; the envelope decides).
+ */
+#define DEDUPE_RETRY_MAX	100
 
 static pthread_mutex_t dedupe_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dupdb *dedupe_db;
@@ -152,6 +161,14 @@ dedupe_filter(const struct milter_settings *s, const struct marker *m,
 		    "id %s) on a message with other recipient headers: "
 		    "replayed marker", m->nonce, (long long)now - prev.t,
 		    prev.qid[0] ? prev.qid : "unknown");
+		ans = DEDUPE_REPLAY;
+		goto out;
+	}
+	if (rc == DUPDB_RETRY && prev.uses >= DEDUPE_RETRY_MAX) {
+		strbuf_printf(why, "marker n=%s seen %u times (first queue id "
+		    "%s): more than Postfix retries one injection; replayed "
+		    "marker", m->nonce, prev.uses, prev.qid[0] ? prev.qid :
+		    "unknown");
 		ans = DEDUPE_REPLAY;
 		goto out;
 	}

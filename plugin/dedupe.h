@@ -25,7 +25,7 @@ void dedupe_shutdown(void);
  *	   it is a replay: DEDUPE_REPLAY, the reason in why; seen before
  *	   with the same, it is the same injection tried again (Postfix's
  *	   pickup retries a maildrop file whose cleanup failed), and goes
- *	   on as if new;
+ *	   on as if new (up to DEDUPE_RETRY_MAX sights, dedupe.c);
  *	2. with m->window > 0, each recipient in r that already received
  *	   m->id under another nonce less than m->window seconds ago is
  *	   taken out of r and logged with the copy it duplicates; the

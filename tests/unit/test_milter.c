@@ -366,6 +366,21 @@ test_replay_retry(void **state)
 	    "Message-ID: <r1@isp.test>", "Subject: one",
 	    "To: kim@example.test"), SMFIS_CONTINUE);
 	assert_string_equal(strbuf_str(f.ops), first);
+	/* retries are bounded: the 101st sight is a replay */
+	{
+		int	i;
+
+		for (i = 2; i < 100; i++)
+			assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+			    "Message-ID: <r1@isp.test>", "Subject: one",
+			    "To: kim@example.test"), SMFIS_CONTINUE);
+		assert_string_equal(strbuf_str(f.ops), first);
+		assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+		    "Message-ID: <r1@isp.test>", "Subject: one",
+		    "To: kim@example.test"), SMFIS_CONTINUE);
+		assert_string_equal(strbuf_str(f.ops),
+		    "chg X-Popconn-Marker 1 NULL\n");
+	}
 	/* replay onto other recipients */
 	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
 	    "Message-ID: <r1@isp.test>", "Subject: one",
