@@ -14,7 +14,7 @@
 #  - cleanup fails after the milter routed a message (a second milter
 #    tempfails): Postfix retries the same maildrop file, the milter knows
 #    its marker as the same injection and it is delivered once, even with
-#    a duplicate copy dropped against it in between;
+#    a duplicate copy dropped against it and Postfix restarted in between;
 #  - sendmail exits non-zero after postdrop queued the message: the
 #    fetcher injects it again, the milter drops that copy;
 #  - the store deleted (while running, and between runs) or corrupt: the
@@ -183,6 +183,12 @@ postkick -c "$H_POSTFIX_CONF" public pickup W >/dev/null 2>&1 || true
 n=100; while [ "$n" -gt 0 ] && [ "$(dropped)" -eq "$d0" ]; do sleep 0.1; n=$((n - 1)); done
 h_check "the second copy was dropped against the held one" \
     [ "$(dropped)" -eq $((d0 + 1)) ]
+# Postfix stopped and started while the injection waits: nothing of it
+# lives in the milter's memory but the marker and the copies.
+/usr/sbin/postfix -c "$H_POSTFIX_CONF" stop >/dev/null 2>&1 || true
+/usr/sbin/postfix -c "$H_POSTFIX_CONF" start >/dev/null 2>&1 || true
+h_check "Postfix restarted, the injection still in maildrop" \
+    [ -n "$(find "$H_POSTFIX_SPOOL/maildrop" -type f | head -n 1)" ]
 rm -f "$G_FILE"
 h_postfix_wait_idle 90
 h_check "the retried injection is delivered once: pat 10" m_has pat "2 6 6 10"
