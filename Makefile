@@ -8,6 +8,7 @@
 #   make torture    long chaos, fuzz and valgrind runs -> tests/RELIABILITY.md
 #   make interop    against Cyrus and Courier pop3d (unpacked, not installed)
 #   make bench      popconn against fetchmail, getmail6, mpop (bench/)
+#   make bench-dupdb what the milter's duplicate store costs per message
 #   make lint       cppcheck and clang-tidy
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
 #   SANITIZE=1      build and test with ASan+UBSan (in build/san)
@@ -39,7 +40,7 @@ SANLD	=
 endif
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 2>/dev/null) -llmdb
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
 	      $(HARDEN) -fno-common -Iinclude $(PKG_CFLAGS) $(CFLAGS)
@@ -70,7 +71,7 @@ PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
-	run-tests bench torture interop
+	run-tests bench torture interop bench-dupdb
 
 all: $(PROGS)
 
@@ -113,7 +114,19 @@ $(BUILD)/tests/%: tests/tools/%.c $(TEST_LIBS)
 	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
 	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
-tests-build: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
+# The duplicate store's own benchmark (bench/dupdb_bench.c); built with
+# the tests so that it keeps compiling, run by "make bench-dupdb".
+DUPDB_BENCH = $(BUILD)/bench/dupdb_bench
+
+$(DUPDB_BENCH): bench/dupdb_bench.c $(LIBPC)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBPC) $(PKG_LIBS) \
+	    -lpthread
+
+bench-dupdb: $(DUPDB_BENCH)
+	@$(DUPDB_BENCH)
+
+tests-build: $(PROGS) $(UNIT_BIN) $(TOOL_BIN) $(DUPDB_BENCH)
 
 deps:
 	@sh tests/deps.sh
@@ -194,6 +207,8 @@ UNITS		= popconn-fetcher.service popconn-milter.service
 P_CONF		= $(DESTDIR)$(sysconfdir)/popconn
 P_STATE		= $(DESTDIR)$(localstatedir)/lib/popconn
 P_SPOOL		= $(DESTDIR)$(localstatedir)/spool/popconn
+# the milter's duplicate store (milter_state_directory)
+P_MSTATE	= $(DESTDIR)$(localstatedir)/lib/popconn-milter
 P_RUN		= $(DESTDIR)$(runstatedir)/popconn
 # 1 when this is a real install by root (chown, user, secret).
 P_REAL		= $$( [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && echo 1)
@@ -263,12 +278,12 @@ install: all
 	for u in $(UNITS); do $(UNIT_SED) conf/$$u >$(DESTDIR)$(unitdir)/$$u.tmp && \
 	    chmod 0644 $(DESTDIR)$(unitdir)/$$u.tmp && \
 	    mv $(DESTDIR)$(unitdir)/$$u.tmp $(DESTDIR)$(unitdir)/$$u || exit 1; done
-	install -d -m 0700 $(P_STATE) $(P_SPOOL)
+	install -d -m 0700 $(P_STATE) $(P_SPOOL) $(P_MSTATE)
 	@if [ "$(P_REAL)" = 1 ] && getent passwd $(POPCONN_USER) >/dev/null; then \
 	    install -d -m 0755 $(P_RUN) && \
-	    chown $(POPCONN_USER): $(P_STATE) $(P_SPOOL) $(P_RUN) && \
-	    echo "directories: $(P_STATE) $(P_SPOOL) (0700) $(P_RUN) (0755), owner $(POPCONN_USER)"; \
-	else echo "note: $(P_STATE) and $(P_SPOOL) are not owned by $(POPCONN_USER) (DESTDIR or not root)"; fi
+	    chown $(POPCONN_USER): $(P_STATE) $(P_SPOOL) $(P_MSTATE) $(P_RUN) && \
+	    echo "directories: $(P_STATE) $(P_SPOOL) $(P_MSTATE) (0700) $(P_RUN) (0755), owner $(POPCONN_USER)"; \
+	else echo "note: $(P_STATE), $(P_SPOOL) and $(P_MSTATE) are not owned by $(POPCONN_USER) (DESTDIR or not root)"; fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
 	    [ "$(unitdir)" = /lib/systemd/system -o "$(unitdir)" = /etc/systemd/system -o "$(unitdir)" = /usr/lib/systemd/system ]; then \
 	    systemctl daemon-reload; fi
@@ -283,7 +298,7 @@ uninstall:
 	    rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$${m##*/}; done
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 	    systemctl daemon-reload; fi
-	@echo "uninstalled; kept $(P_CONF), $(P_STATE), $(P_SPOOL) and user $(POPCONN_USER)"
+	@echo "uninstalled; kept $(P_CONF), $(P_STATE), $(P_SPOOL), $(P_MSTATE) and user $(POPCONN_USER)"
 
 clean:
 	rm -rf build

@@ -770,7 +770,9 @@ def milter_scenario():
     sock = os.path.join(W, "milter.sock")
     with open(os.path.join(etc, "popconn.cf"), "a") as f:
         f.write("milter_socket = unix:%s\nlocal_domains = %s\n"
-                "milter_pid_file = %s/milter.pid\n" % (sock, DOMAIN, etc))
+                "milter_pid_file = %s/milter.pid\n"
+                "milter_state_directory = %s/milter-state\n"
+                % (sock, DOMAIN, etc, etc))
     master = os.path.join(PFCONF, "master.cf")
     saved = open(master).read()
     # 1. pickup off: popconn fills the maildrop; keep a copy of it

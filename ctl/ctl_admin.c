@@ -65,6 +65,8 @@
 #include "table.h"
 #include "pfparams.h"
 #include "route.h"
+#include "dedupe.h"
+#include <openssl/evp.h>
 
 #define ADM_HEADERS_MAX	(1024 * 1024)	/* header bytes route test reads */
 #define ADM_TEXT_MAX	512
@@ -633,6 +635,45 @@ static const char *const adm_keep[] = {
 	ROUTE_TRACE_HEADER,
 };
 
+/*
+ * adm_route_dups - for each recipient, would the milter drop it as a
+ * duplicate?  The message's identity as the fetcher computes it; the
+ * milter's store read only (nothing is recorded).
+ */
+
+static void
+adm_route_dups(struct ctl *c, const struct marker_bind *b,
+    const unsigned char body_md[32], const struct route_result *r)
+{
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	struct dupdb_copy first;
+	struct marker m;
+	char	pb[ADM_TEXT_MAX];
+	size_t	i;
+	int	rc;
+
+	memset(&m, 0, sizeof(m));
+	marker_identity(b, body_md, m.id);
+	m.window = -1;			/* each first copy's own window */
+	for (i = 0; i < r->n; i++) {
+		rc = dedupe_preview(c->ms.milter_state_directory, &m,
+		    r->v[i].addr, &first, why);
+		if (rc == PC_PERM)
+			break;		/* no store: nothing recorded yet */
+		if (rc < 0) {
+			ctl_note("duplicates not checked: %s", strbuf_str(why));
+			break;
+		}
+		if (rc == 1)
+			printf("duplicate: %s would be dropped (already "
+			    "delivered: marker %s, queue id %s, %lld s ago)\n",
+			    log_printable(pb, sizeof(pb), r->v[i].addr,
+			    strlen(r->v[i].addr)), first.nonce, first.qid,
+			    (long long)time(NULL) - first.t);
+	}
+	strbuf_free(why);
+}
+
 /* adm_route_test - route test FILE|- [--mailbox NAME] [--trust-env] */
 
 static int
@@ -640,6 +681,8 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{"trust-env", no_argument, NULL, 't'},
+		{"envelope-header", required_argument, NULL, 'e'},
+		{"envelope-skip", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
 	struct strbuf *msg = strbuf_alloc(ADM_HEADERS_MAX);
@@ -656,20 +699,35 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	size_t	nh = 0, nd = 0, i;
 	int	ch, fd, rc = 0, trust = 0;
 	ssize_t	got;
+	struct marker_bind bind;
+	unsigned char body_md[32];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int mdlen = 0;
+	const char *sep;
+	struct route_env env = {0, NULL, 0};
 
 	memset(&routing, 0, sizeof(routing));
 	memset(&recips, 0, sizeof(recips));
 	memset(&pf, 0, sizeof(pf));
 	memset(&pfcheck, 0, sizeof(pfcheck));
 	route_result_init(&r);
+	marker_bind_init(&bind);
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 't')
 			trust = 1;
+		else if (ch == 'e')
+			env.header = optarg;
+		else if (ch == 's' && (env.skip = atoi(optarg)) >= 0 &&
+		    env.skip <= 99 && strspn(optarg, "0123456789") ==
+		    strlen(optarg))
+			continue;
 		else
 			rc = EX_USAGE;
 	}
+	env.trust = trust;
 	if (rc != 0 || optind + 1 != argc) {
-		ctl_err("usage: route test [--trust-env] FILE|-");
+		ctl_err("usage: route test [--trust-env [--envelope-header "
+		    "NAME] [--envelope-skip N]] FILE|-");
 		rc = EX_USAGE;
 		goto out;
 	}
@@ -688,8 +746,19 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 		    "\r\n\r\n"))
 			break;
 	}
+	/* The body, for the identity of a message without Message-ID. */
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		log_fatal(EX_SOFTWARE, "cannot initialise SHA-256");
+	if ((sep = strstr(msg->data, "\n\n")) != NULL)
+		(void)EVP_DigestUpdate(md, sep + 2, msg->len - (size_t)(sep + 2 -
+		    msg->data));
+	while (sep != NULL && (got = read(fd, buf, sizeof(buf))) > 0)
+		(void)EVP_DigestUpdate(md, buf, (size_t)got);
+	if (EVP_DigestFinal_ex(md, body_md, &mdlen) != 1)
+		memset(body_md, 0, sizeof(body_md));
 	if (fd != 0)
 		close(fd);
+	marker_bind_block(&bind, msg->data, msg->len);
 	if ((rc = ctl_load(c)) != 0)
 		goto out;
 	/*
@@ -742,7 +811,7 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 		ctl_note("local_domains is empty and Postfix names no local "
 		    "domain: every global message goes to %s",
 		    c->ms.undeliverable_mailbox);
-	if (route_message(&rc_, h, nh, trust, &r, why) != PC_OK) {
+	if (route_message_env(&rc_, h, nh, &env, &r, why) != PC_OK) {
 		ctl_err("a table lookup failed (the milter would tempfail): "
 		    "%s", strbuf_str(why));
 		rc = EX_TEMPFAIL;
@@ -759,7 +828,11 @@ adm_route_test(struct ctl *c, int argc, char **argv)
 	if (strbuf_len(r.notes) > 0)
 		printf("notes: %s\n", log_printable(pb, sizeof(pb),
 		    strbuf_str(r.notes), strbuf_len(r.notes)));
+	if (!r.undeliverable)
+		adm_route_dups(c, &bind, body_md, &r);
 out:
+	marker_bind_free(&bind);
+	EVP_MD_CTX_free(md);
 	route_result_free(&r);
 	route_domains_free(domains, nd);
 	table_list_free(&routing);

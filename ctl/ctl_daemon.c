@@ -50,6 +50,7 @@
 #include "ctl.h"
 #include "exec.h"
 #include "log.h"
+#include "dedupe.h"
 #include "safeio.h"
 
 #define CTL_LOG_MAX	(8 * 1024 * 1024)	/* log text read */
@@ -294,6 +295,68 @@ status_line(void *ctx, const char *line)
 	return (0);
 }
 
+/*
+ * status_dups - copies the milter dropped as duplicates, per global
+ * mailbox, from its store (read-only): the milter counts, because only
+ * it knows; the fetcher's status cannot.
+ */
+
+static void
+status_dups(struct ctl *c, int json)
+{
+	struct cfg_mailboxes m;
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	const char **names = NULL;
+	unsigned long long *dropped = NULL, entries = 0;
+	char	nb[CTL_TEXT_MAX];
+	size_t	i, n = 0;
+	int	rc;
+
+	memset(&m, 0, sizeof(m));
+	if (ctl_load_boxes(c, &m) != 0)
+		goto out;
+	for (i = 0; i < m.n; i++) {
+		if (strcmp(m.v[i].type, "global") != 0)
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = m.v[i].name;
+	}
+	if (n == 0)
+		goto out;
+	dropped = xcalloc(n, sizeof(*dropped));
+	rc = dedupe_stats(c->ms.milter_state_directory, names, n, dropped,
+	    &entries, why);
+	if (rc == PC_TEMP) {
+		if (!json)
+			printf("duplicates: store not readable (%s)\n",
+			    pr(nb, sizeof(nb), strbuf_str(why)));
+		goto out;
+	}
+	if (json) {
+		printf("{\"duplicate_store\":");
+		json_put(stdout, c->ms.milter_state_directory);
+		printf(",\"entries\":%llu,\"dropped\":{", entries);
+		for (i = 0; i < n; i++) {
+			printf("%s", i ? "," : "");
+			json_put(stdout, names[i]);
+			printf(":%llu", dropped[i]);
+		}
+		printf("}}\n");
+		goto out;
+	}
+	printf("duplicates dropped:");
+	for (i = 0; i < n; i++)
+		printf("%s %s %llu", i ? "," : "", pr(nb, sizeof(nb),
+		    names[i]), dropped[i]);
+	printf(" (store %s, %llu entries)\n", c->ms.milter_state_directory,
+	    entries);
+out:
+	free(names);
+	free(dropped);
+	cfg_mailboxes_free(&m);
+	strbuf_free(why);
+}
+
 /* ctl_cmd_status - status [--json] */
 
 int
@@ -337,6 +400,7 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 		}
 		rc = EX_UNAVAILABLE;
 	}
+	status_dups(c, s.json);
 	strbuf_reset(why);
 	if (ctl_milter_pid(c, &pid, why) == PC_OK) {
 		if (s.json)
@@ -456,6 +520,44 @@ log_wordmatch(const char *line, const char *name)
 	return (0);
 }
 
+/*
+ * log_marker - the marker nonce a fetcher delivery line names
+ * ("acct=NAME: uidl=U, marker=N, ..."), into n; 0 if none.
+ */
+
+static int
+log_marker(const char *line, char n[17])
+{
+	const char *p = strstr(line, "acct=");
+
+	if (p == NULL || (p = strstr(p, ", marker=")) == NULL)
+		return (0);
+	p += sizeof(", marker=") - 1;
+	if (strspn(p, "0123456789abcdef") != 16 || p[16] != ',')
+		return (0);
+	memcpy(n, p, 16);
+	n[16] = 0;
+	return (1);
+}
+
+/* log_names - does a milter line name marker n ("marker=N," or ":")? */
+
+static int
+log_names(const char *line, const char *n)
+{
+	const char *p;
+
+	if (strstr(line, "acct=") != NULL)
+		return (0);
+	/* "QID: marker=N:" or ", marker=N," -- not "duplicate of marker=" */
+	for (p = line; (p = strstr(p, "marker=")) != NULL; p++)
+		if (p - line >= 2 && p[-1] == ' ' && (p[-2] == ',' ||
+		    p[-2] == ':') && strncmp(p + 7, n, 16) == 0 &&
+		    (p[23] == ',' || p[23] == ':'))
+			return (1);
+	return (0);
+}
+
 /* log_read_file - the last CTL_LOG_MAX bytes of a file into out */
 
 static int
@@ -501,7 +603,10 @@ ctl_cmd_log(struct ctl *c, int argc, char **argv)
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
 	const char *file = NULL, *name = NULL, *src = NULL;
 	char	*p, *nl, **keep = NULL, pb[CTL_TEXT_MAX];
-	size_t	nkeep = 0, i, start;
+	size_t	nkeep = 0, i, j, start, nall = 0, nids = 0;
+	char  **all = NULL, (*ids)[17] = NULL;
+	unsigned char *joined;
+	char	nonce[17];
 	long	lines = 50;
 	int	ch, status, rc = 0;
 
@@ -556,18 +661,55 @@ ctl_cmd_log(struct ctl *c, int argc, char **argv)
 		*nl = 0;
 		if (file == NULL && strstr(p, "popconn") == NULL)
 			continue;
-		if (name != NULL && !log_wordmatch(p, name))
+		all = xrealloc(all, (nall + 1) * sizeof(*all));
+		all[nall++] = p;
+		if (name != NULL && log_wordmatch(p, name) &&
+		    log_marker(p, nonce)) {
+			ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
+			memcpy(ids[nids++], nonce, sizeof(nonce));
+		}
+	}
+	/* NAME's lines, and the milter's lines for NAME's markers */
+	for (i = 0; i < nall; i++) {
+		int	want = name == NULL || log_wordmatch(all[i], name);
+
+		for (j = 0; !want && j < nids; j++)
+			want = log_names(all[i], ids[j]);
+		if (!want)
 			continue;
 		keep = xrealloc(keep, (nkeep + 1) * sizeof(*keep));
-		keep[nkeep++] = p;
+		keep[nkeep++] = all[i];
 	}
+	/*
+	 * A global mailbox's delivery line names the marker; the milter's
+	 * lines for that marker (final recipients, dropped copies) follow
+	 * it, indented (issue 15: one id joins the two).
+	 */
+	joined = xcalloc(nkeep ? nkeep : 1, 1);
 	start = nkeep > (size_t)lines ? nkeep - (size_t)lines : 0;
 	for (i = start; i < nkeep; i++)
+		if (log_marker(keep[i], nonce))
+			for (j = 0; j < nkeep; j++)
+				if (j != i && log_names(keep[j], nonce))
+					joined[j] = 1;
+	for (i = start; i < nkeep; i++) {
+		if (joined[i])
+			continue;
 		printf("%s\n", pr(pb, sizeof(pb), keep[i]));
+		if (!log_marker(keep[i], nonce))
+			continue;
+		for (j = 0; j < nkeep; j++)
+			if (j != i && log_names(keep[j], nonce))
+				printf("    -> %s\n", pr(pb, sizeof(pb),
+				    keep[j]));
+	}
+	free(joined);
 	if (nkeep == 0)
 		ctl_note("no matching lines in %s", src);
 out:
 	free(keep);
+	free(all);
+	free(ids);
 	strbuf_free(out);
 	strbuf_free(why);
 	return (rc);

@@ -51,6 +51,42 @@ volatile int account_stop;
 #define OVERSIZE	(-4)	/* larger than size_limit after all */
 #define ALREADY		(-5)	/* no UIDL: its digest says delivered */
 
+/*
+ * account_env - the marker's env= field: "0", "1", or "1:N:HEADER" when
+ * the mailbox names its own envelope header (fetchmail's "envelope N
+ * header").
+ */
+
+static int
+account_env(struct account *a, const struct cfg_mailbox *m,
+    struct strbuf *why)
+{
+	const char *h = a->set.envelope_header;
+	size_t	i, len = strlen(h);
+	int	n;
+
+	if (!a->set.trust_envelope_headers) {
+		pc_strlcpy(a->env, "0", sizeof(a->env));
+		return (PC_OK);
+	}
+	if (len == 0) {
+		pc_strlcpy(a->env, "1", sizeof(a->env));
+		return (PC_OK);
+	}
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)h[i]) && h[i] != '-')
+			break;
+	n = snprintf(a->env, sizeof(a->env), "1:%lld:%s",
+	    a->set.envelope_header_skip, h);
+	if (i < len || len > 64 || n < 0 || (size_t)n >= sizeof(a->env)) {
+		strbuf_printf(why, "%s, line %d: mailbox %s: envelope_header = "
+		    "%s: a header name (letters, digits, '-'), at most 64",
+		    m->file, m->line, m->name, h);
+		return (PC_PERM);
+	}
+	return (PC_OK);
+}
+
 /* account_load - settings, URL and password of one mailbox */
 
 int
@@ -106,6 +142,8 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 	}
 	a->rcpt = a->type == ACCOUNT_GLOBAL ? a->set.undeliverable_mailbox :
 	    a->deliver_to;
+	if ((rc = account_env(a, m, why)) != PC_OK)
+		goto out;
 	if (a->type == ACCOUNT_GLOBAL && (rc = marker_load_key(
 	    a->set.marker_secret_file, a->marker_key, w2)) != PC_OK) {
 		strbuf_printf(why, "mailbox %s (global): marker key: %s",
@@ -161,7 +199,95 @@ struct sink_ctx {
 	struct strbuf *hdr;	/* the header section, for Return-Path */
 	int	hdr_done;
 	EVP_MD_CTX *md;		/* digest, for servers without UIDL */
+	EVP_MD_CTX *body;	/* digest of the body (message identity) */
+	int	in_body;
+	int	hstate;		/* SINK_* below */
+	int	dropping;	/* the current field is an incoming marker */
+	char	pfx[80];	/* start of a header line, to name it */
+	size_t	npfx;
+	unsigned stripped;	/* incoming marker headers removed */
 };
+
+#define SINK_BOL	0	/* at the start of a header line */
+#define SINK_NAME	1	/* reading a field name into pfx */
+#define SINK_PASS	2	/* copying the rest of the line */
+#define SINK_DROP	3	/* dropping the rest of the line */
+
+/*
+ * sink_header - copy header-section data to the spool, without any
+ * MARKER_HEADER field that came from the ISP (issue 19: only the marker
+ * this fetcher signs may reach the milter); *used says where the body
+ * starts when the empty line is seen.
+ */
+
+static int
+sink_header(struct sink_ctx *c, const char *data, size_t len, size_t *used)
+{
+	size_t	i = 0, n;
+	const char *nl;
+	char	ch;
+
+	while (i < len && !c->in_body) {
+		ch = data[i];
+		switch (c->hstate) {
+		case SINK_BOL:
+			if (ch == '\n') {
+				c->in_body = 1;
+				if (spool_write(c->spool, "\n", 1) != PC_OK)
+					return (PC_TEMP);
+			} else if (ch == ' ' || ch == '\t') {
+				c->hstate = c->dropping ? SINK_DROP : SINK_PASS;
+				continue;
+			} else {
+				c->dropping = 0;
+				c->hstate = SINK_NAME;
+				c->npfx = 0;
+				continue;
+			}
+			i++;
+			break;
+		case SINK_NAME:
+			c->pfx[c->npfx++] = ch;
+			i++;
+			if (ch != ':' && ch != '\n' && c->npfx < sizeof(c->pfx))
+				break;
+			n = c->npfx - 1;
+			while (n > 0 && (c->pfx[n - 1] == ' ' ||
+			    c->pfx[n - 1] == '\t'))
+				n--;
+			if (ch == ':' && n == sizeof(MARKER_HEADER) - 1 &&
+			    strncasecmp(c->pfx, MARKER_HEADER, n) == 0) {
+				c->dropping = 1;
+				c->stripped++;
+				c->hstate = SINK_DROP;
+				break;
+			}
+			if (ch == '\n' && c->npfx == 2 && c->pfx[0] == '\r')
+				c->in_body = 1;		/* CR LF: the end */
+			if (spool_write(c->spool, c->pfx, c->npfx) != PC_OK)
+				return (PC_TEMP);
+			c->hstate = ch == '\n' ? SINK_BOL : SINK_PASS;
+			break;
+		case SINK_PASS:
+			nl = memchr(data + i, '\n', len - i);
+			n = nl ? (size_t)(nl - (data + i)) + 1 : len - i;
+			if (spool_write(c->spool, data + i, n) != PC_OK)
+				return (PC_TEMP);
+			i += n;
+			if (nl)
+				c->hstate = SINK_BOL;
+			break;
+		default:			/* SINK_DROP */
+			nl = memchr(data + i, '\n', len - i);
+			i = nl ? (size_t)(nl - data) + 1 : len;
+			if (nl)
+				c->hstate = SINK_BOL;
+			break;
+		}
+	}
+	*used = i;
+	return (PC_OK);
+}
 
 /* sink - receive decoded message data */
 
@@ -169,7 +295,7 @@ static int
 sink(void *ctx, const char *data, size_t len)
 {
 	struct sink_ctx *c = ctx;
-	size_t	room;
+	size_t	room, used;
 
 	/* LIST may understate the size: enforce size_limit on the data. */
 	c->got += len;
@@ -187,7 +313,15 @@ sink(void *ctx, const char *data, size_t len)
 		    c->hdr->len == c->hdr->max)
 			c->hdr_done = 1;
 	}
-	return (spool_write(c->spool, data, len));
+	if (!c->in_body) {
+		if (sink_header(c, data, len, &used) != PC_OK)
+			return (PC_TEMP);
+		data += used;
+		len -= used;
+	}
+	if (len > 0 && c->body && EVP_DigestUpdate(c->body, data, len) != 1)
+		return (PC_TEMP);
+	return (len > 0 ? spool_write(c->spool, data, len) : PC_OK);
 }
 
 /* comment_safe - copy text for a header comment */
@@ -202,15 +336,66 @@ comment_safe(char *out, size_t size, const char *in)
 	out[i] = 0;
 }
 
+/* account_marker_in - what the marker of a message signs, but its fields */
+
+static void
+account_marker_in(const struct account *a, time_t now, struct marker_in *in,
+    const char *id)
+{
+	in->mailbox = a->name;
+	in->t = now;
+	in->env = a->env;
+	in->window = a->set.duplicate_window;
+	in->id = id;
+}
+
+/*
+ * marker_seal - overwrite the stand-in marker at the top of the spool
+ * file with the real one, bound to the message's Message-ID, Date and
+ * Subject as spooled, carrying its identity (marker.h).
+ */
+
+static int
+marker_seal(const struct account *a, struct spool_file *f, time_t now,
+    size_t mlen, const struct strbuf *hdr, EVP_MD_CTX *body,
+    char nonce[MARKER_NONCE_HEX + 1], struct strbuf *why)
+{
+	struct strbuf *v = strbuf_alloc(MARKER_VALUE_MAX);
+	struct marker_bind b;
+	struct marker_in in;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char	id[MARKER_ID_HEX + 1];
+	int	rc;
+
+	if (body == NULL || EVP_DigestFinal_ex(body, md, &mdlen) != 1 ||
+	    mdlen != 32)
+		log_fatal(EX_SOFTWARE, "cannot compute SHA-256");
+	marker_bind_init(&b);
+	marker_bind_block(&b, hdr->data, hdr->len);
+	marker_identity(&b, md, id);
+	account_marker_in(a, now, &in, id);
+	rc = marker_make(a->marker_key, &in, &b, v, nonce);
+	marker_bind_free(&b);
+	if (rc == PC_OK && v->len != mlen)
+		log_panic("marker length changed: %zu, then %zu", mlen, v->len);
+	if (rc == PC_OK && (rc = spool_rewrite(f, sizeof(MARKER_HEADER ": ") -
+	    1, v->data, v->len)) != PC_OK)
+		strbuf_printf(why, "spool %s: %s", f->tmp, strerror(f->error));
+	else if (rc != PC_OK)
+		strbuf_printf(why, "cannot make the marker");
+	strbuf_free(v);
+	return (rc);
+}
+
 /* received - the trace header this fetcher adds to every message */
 
 static int
 received(const struct account *a, const struct pop3 *p, const char *uid,
-    struct spool_file *f)
+    struct spool_file *f, time_t now, size_t *mlen)
 {
 	char	date[64], host[256], cuid[PC_UID_MAX + 1];
 	char	buf[1024];
-	time_t	now = time(NULL);
 	struct tm tm;
 	int	n;
 
@@ -230,14 +415,23 @@ received(const struct account *a, const struct pop3 *p, const char *uid,
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return (PC_PERM);
 	if (a->type == ACCOUNT_GLOBAL) {
+		/*
+		 * A stand-in of the final length: the marker is bound to
+		 * the message, which is not read yet (marker_seal()).
+		 */
 		struct strbuf *v = strbuf_alloc(MARKER_VALUE_MAX);
+		struct marker_bind b;
+		struct marker_in in;
+		char	nonce[MARKER_NONCE_HEX + 1];
 		int	rc;
 
-		rc = marker_make(a->marker_key, a->name,
-		    a->set.trust_envelope_headers, now, v);
+		marker_bind_init(&b);
+		account_marker_in(a, now, &in, "00000000000000000000000000000000");
+		rc = marker_make(a->marker_key, &in, &b, v, nonce);
 		if (rc == PC_OK)
 			rc = spool_write(f, MARKER_HEADER ": ",
 			    sizeof(MARKER_HEADER ": ") - 1);
+		*mlen = v->len;
 		if (rc == PC_OK)
 			rc = spool_write(f, v->data, v->len);
 		if (rc == PC_OK)
@@ -281,6 +475,7 @@ struct pending {
 	unsigned long num;
 	char	uid[PC_UID_MAX + 1];
 	char	sender[256];
+	char	nonce[MARKER_NONCE_HEX + 1];	/* global: the marker's */
 	unsigned long long octets;
 };
 
@@ -317,6 +512,8 @@ fetch_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 	unsigned long num;
+	time_t	now = time(NULL);
+	size_t	mlen = 0;
 	int	rc, kind, hops, n;
 
 	memset(d, 0, sizeof(*d));
@@ -339,7 +536,10 @@ fetch_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 	if ((rc = spool_create(d->f, a->set.spool_directory, a->name, why)) !=
 	    PC_OK)
 		goto out;
-	if ((rc = received(a, p, m->uid, d->f)) != PC_OK) {
+	if (a->type == ACCOUNT_GLOBAL && ((c.body = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c.body, EVP_sha256(), NULL) != 1))
+		log_fatal(EX_SOFTWARE, "cannot initialise SHA-256");
+	if ((rc = received(a, p, m->uid, d->f, now, &mlen)) != PC_OK) {
 		strbuf_printf(why, "cannot write trace header");
 		goto out;
 	}
@@ -372,6 +572,12 @@ fetch_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 			goto out;
 		}
 	}
+	if (c.stripped > 0)
+		log_warn("acct=%s: uidl=%s: %u %s header(s) from the server "
+		    "removed", a->name, d->uid, c.stripped, MARKER_HEADER);
+	if (a->type == ACCOUNT_GLOBAL && (rc = marker_seal(a, d->f, now, mlen,
+	    c.hdr, c.body, d->nonce, why)) != PC_OK)
+		goto out;
 	if ((rc = spool_finish(d->f, why)) != PC_OK)
 		goto out;
 	r->fetched++;
@@ -422,6 +628,7 @@ fetch_one(struct account *a, struct pop3 *p, const struct pop3_msg *m,
 out:
 	strbuf_free(c.hdr);
 	EVP_MD_CTX_free(c.md);
+	EVP_MD_CTX_free(c.body);
 	if (rc != PC_OK) {
 		spool_discard(d->f);
 		free(d->f);
@@ -464,9 +671,14 @@ finish_one(struct account *a, struct uidl_state *st, struct pending *d,
 		return (rc);
 	}
 	r->delivered++;
-	log_info("acct=%s: uidl=%s, size=%llu, from=<%s>, to=<%s>, "
-	    "status=delivered (sendmail 0)", a->name, d->uid, d->octets,
-	    d->sender, a->rcpt);
+	if (d->nonce[0])
+		log_info("acct=%s: uidl=%s, marker=%s, size=%llu, from=<%s>, "
+		    "to=<%s>, status=delivered (sendmail 0)", a->name, d->uid,
+		    d->nonce, d->octets, d->sender, a->rcpt);
+	else
+		log_info("acct=%s: uidl=%s, size=%llu, from=<%s>, to=<%s>, "
+		    "status=delivered (sendmail 0)", a->name, d->uid,
+		    d->octets, d->sender, a->rcpt);
 	return (PC_OK);
 }
 

@@ -41,6 +41,7 @@
 #include "cfg.h"
 #include "url.h"
 #include "params.h"
+#include "marker.h"
 
 #define ACCOUNT_USER	0
 #define ACCOUNT_GLOBAL	1
@@ -53,6 +54,7 @@ struct account {
 	char	*password;		/* wiped on free */
 	unsigned char marker_key[32];	/* global mailboxes; wiped */
 	const char *rcpt;		/* envelope recipient */
+	char	env[MARKER_ENV_MAX];	/* the marker's env= (global) */
 	struct fetcher_settings set;
 	int	no_password;		/* load failed for that alone */
 };

@@ -188,6 +188,22 @@ spool_finish(struct spool_file *f, struct strbuf *why)
 	return (PC_OK);
 }
 
+/* spool_rewrite - overwrite len octets at off (before spool_finish) */
+
+int
+spool_rewrite(struct spool_file *f, unsigned long long off, const void *data,
+    size_t len)
+{
+	if (flush(f) != PC_OK)
+		return (PC_TEMP);
+	if (off + len > f->bytes || pwrite(f->fd, data, len, (off_t)off) !=
+	    (ssize_t)len) {
+		f->error = errno ? errno : EIO;
+		return (PC_TEMP);
+	}
+	return (PC_OK);
+}
+
 /* spool_discard - remove the file, wherever it is */
 
 void

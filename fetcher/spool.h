@@ -6,7 +6,11 @@
  *	int spool_create(struct spool_file *f, const char *dir,
  *		const char *name, struct strbuf *why);
  *	int spool_write(struct spool_file *f, const void *data, size_t len);
- *	int spool_finish(struct spool_file *f, struct strbuf *why);
+ *	int spool_rewrite(struct spool_file *f, unsigned long long off,
+ *		const void *data, size_t len);
+ *	int spool_rewrite(struct spool_file *f, unsigned long long off,
+    const void *data, size_t len);
+int spool_finish(struct spool_file *f, struct strbuf *why);
  *	void spool_discard(struct spool_file *f);
  * DESCRIPTION
  *	Like Maildir: a message is written under DIR/tmp and renamed into
@@ -14,7 +18,9 @@
  *	3), and removed once Postfix has it.  spool_init() creates the
  *	directories (0700) and removes what a crash left behind: those
  *	messages were never recorded as delivered, so they are still on the
- *	server and will be fetched again.
+ *	server and will be fetched again.  spool_rewrite() overwrites
+ *	octets already written (the fetcher's marker, once the message is
+ *	read).
  * DIAGNOSTICS
  *	PC_OK, or PC_TEMP with the reason in why (disk full, permissions).
  */
@@ -39,6 +45,8 @@ int spool_init(const char *dir, struct strbuf *why);
 int spool_create(struct spool_file *f, const char *dir, const char *name,
     struct strbuf *why);
 int spool_write(struct spool_file *f, const void *data, size_t len);
+int spool_rewrite(struct spool_file *f, unsigned long long off,
+    const void *data, size_t len);
 int spool_finish(struct spool_file *f, struct strbuf *why);
 void spool_discard(struct spool_file *f);
 

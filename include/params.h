@@ -65,6 +65,10 @@ struct fetcher_settings {
 	char	*sender;
 	char	*password_command;
 	int	trust_envelope_headers;
+	/* global mailboxes: dedupe and envelope headers (dedupe.c) */
+	long long duplicate_window;
+	char	*envelope_header;
+	long long envelope_header_skip;
 };
 
 /* popconn-milter (plugin/): global-mailbox routing. */
@@ -87,6 +91,9 @@ struct milter_settings {
 	char	*milter_pid_file;
 	long long config_check_interval;
 	char	*recipient_delimiter;	/* "": Postfix's */
+	/* the duplicate and marker memory (dupdb.h) */
+	char	*milter_state_directory;
+	long long duplicate_store_size;
 };
 
 extern const struct cfg_param params_fetcher[];

@@ -80,6 +80,11 @@ const struct cfg_param params_fetcher[] = {
 	{"password_command", CFG_STR, "", 0, 0, OFF(password_command), MB},
 	{"trust_envelope_headers", CFG_BOOL, "no", 0, 0,
 	OFF(trust_envelope_headers), MB},
+	{"duplicate_window", CFG_TIME, "7d", 0, 365 * DAY,
+	OFF(duplicate_window), MB},
+	{"envelope_header", CFG_STR, "", 0, 0, OFF(envelope_header), MB},
+	{"envelope_header_skip", CFG_INT, "0", 0, 99,
+	OFF(envelope_header_skip), MB},
 	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
 };
 
@@ -116,6 +121,10 @@ const struct cfg_param params_milter[] = {
 	OFF(config_check_interval), M},
 	{"recipient_delimiter", CFG_STR, "", 0, 0, OFF(recipient_delimiter),
 	M},
+	{"milter_state_directory", CFG_STR, "/var/lib/popconn-milter", 0, 0,
+	OFF(milter_state_directory), M},
+	{"duplicate_store_size", CFG_INT, "100000", 100, 10000000,
+	OFF(duplicate_store_size), M},
 	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
 };
 

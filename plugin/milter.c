@@ -70,6 +70,7 @@
 #include "strbuf.h"
 #include "table.h"
 #include "route.h"
+#include "dedupe.h"
 #include "milter.h"
 
 /* A file a configuration was loaded from, as it was then. */
@@ -116,6 +117,7 @@ struct milter_ctx {
 	size_t	hcap;
 	size_t	hbytes;
 	int	hoverflow;
+	struct marker_bind bind;	/* what the marker is bound to */
 };
 
 static pthread_mutex_t milter_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -509,6 +511,7 @@ milter_reset(struct milter_ctx *mc)
 	mc->nrcpt = mc->nmarker = mc->ndt = mc->nhdrs = mc->hcap = 0;
 	mc->hbytes = 0;
 	mc->hoverflow = 0;
+	marker_bind_free(&mc->bind);
 }
 
 /* milter_qid - the queue id, printable */
@@ -652,6 +655,7 @@ milter_header(SMFICTX *ctx, char *name, char *value)
 			mc->marker = xstrndup(value, MARKER_VALUE_MAX + 1);
 		return (milter_reply(mc, SMFIP_NR_HDR));
 	}
+	marker_bind_header(&mc->bind, name, value, strlen(value));
 	if (strcasecmp(name, "Delivered-To") == 0)
 		mc->ndt++;
 	for (i = 0; i < PC_ARRAY_LEN(milter_keep); i++)
@@ -659,8 +663,11 @@ milter_header(SMFICTX *ctx, char *name, char *value)
 			break;
 	if (i == PC_ARRAY_LEN(milter_keep) || mc->hoverflow)
 		return (milter_reply(mc, SMFIP_NR_HDR));
-	/* Received: only counts; its text is not needed. */
-	len = strcasecmp(name, "Received") == 0 ? 0 : strlen(value);
+	/* Received: only counts, and marks the fetcher's (route.c). */
+	if (strcasecmp(name, "Received") == 0)
+		value = strstr(value, ROUTE_FETCHER_TOKEN) ?
+		    (char *)(uintptr_t)ROUTE_FETCHER_TOKEN : (char *)(uintptr_t)"";
+	len = strlen(value);
 	if (mc->hbytes + len + strlen(name) > MILTER_HEADERS_MAX) {
 		mc->hoverflow = 1;
 		return (milter_reply(mc, SMFIP_NR_HDR));
@@ -695,7 +702,7 @@ milter_trusted(SMFICTX *ctx, struct milter_ctx *mc, struct marker *m,
 		return (0);
 	}
 	if (marker_verify(mc->cfg->key, mc->marker, time(NULL),
-	    s->marker_max_age, m, why) != PC_OK)
+	    s->marker_max_age, &mc->bind, m, why) != PC_OK)
 		return (0);
 	if (s->milter_daemon_name && *s->milter_daemon_name &&
 	    (mc->daemon == NULL || strcmp(mc->daemon,
@@ -738,8 +745,8 @@ milter_log_route(const char *qid, const struct marker *m,
 		    c->set.undeliverable_mailbox, strbuf_str(r->reason));
 	for (i = 0; i < r->n; i++) {
 		if (b->len > MILTER_LOG_CHUNK) {
-			log_info("%s: mailbox=%s, part %zu, %s", qid,
-			    m->mailbox, part++, strbuf_str(b));
+			log_info("%s: mailbox=%s, marker=%s, part %zu, %s",
+			    qid, m->mailbox, m->nonce, part++, strbuf_str(b));
 			strbuf_reset(b);
 		}
 		(void)strbuf_appendf(b, "%sto=<%s> (%.200s)", b->len ? ", " :
@@ -750,10 +757,11 @@ milter_log_route(const char *qid, const struct marker *m,
 	if (r->notes->len > 0)
 		(void)strbuf_appendf(b, ", notes: %.400s", strbuf_str(r->notes));
 	if (part > 1)
-		log_info("%s: mailbox=%s, part %zu, %s", qid, m->mailbox, part,
-		    strbuf_str(b));
+		log_info("%s: mailbox=%s, marker=%s, part %zu, %s", qid,
+		    m->mailbox, m->nonce, part, strbuf_str(b));
 	else
-		log_info("%s: mailbox=%s, %s", qid, m->mailbox, strbuf_str(b));
+		log_info("%s: mailbox=%s, marker=%s, %s", qid, m->mailbox,
+		    m->nonce, strbuf_str(b));
 	strbuf_free(b);
 }
 
@@ -864,12 +872,29 @@ milter_eom(SMFICTX *ctx)
 		r.undeliverable = 1;
 		strbuf_printf(r.reason, "headers over %d bytes",
 		    MILTER_HEADERS_MAX);
-	} else if (route_message(&mc->cfg->route, mc->hdrs, mc->nhdrs,
-	    m.trust_env, &r, why) != PC_OK) {
+	} else if (route_message_env(&mc->cfg->route, mc->hdrs, mc->nhdrs,
+	    &(struct route_env){m.trust_env, m.env_header, m.env_skip}, &r,
+	    why) != PC_OK) {
 		log_error("%s: mailbox=%s: %s; tempfail", qid, m.mailbox,
 		    strbuf_str(why));
 		st = SMFIS_TEMPFAIL;
 		goto out;
+	}
+	switch (dedupe_filter(&mc->cfg->set, &m, qid, mc->hdrs, mc->nhdrs, &r,
+	    why)) {
+	case DEDUPE_REPLAY:
+		log_warn("%s: marker refused: %s; message left to its envelope",
+		    qid, strbuf_str(why));
+		goto out;
+	case DEDUPE_DISCARD:
+		/* Every recipient has the copy Postfix accepted first. */
+		log_info("%s: mailbox=%s, marker=%s: every recipient already "
+		    "received this message (id=%s): discarded", qid,
+		    m.mailbox, m.nonce, m.id);
+		st = SMFIS_DISCARD;
+		goto out;
+	default:
+		break;
 	}
 	if (milter_apply(ctx, mc, &m, &r) != MI_SUCCESS) {
 		log_error("%s: mailbox=%s: cannot change the message; tempfail",

@@ -602,12 +602,69 @@ route_cut(const struct route_config *cfg, const struct route_header *h,
 	return (0);
 }
 
+/*
+ * route_env_block - where envelope headers count: the block the ISP's
+ * delivery agent prepended, from just below the fetcher's own Received:
+ * (or the top, in a message as the ISP stored it) to the next Received:.
+ * Sets ok[i] for each envelope header that counts; notes the others.
+ */
+
+static void
+route_env_block(const struct route_header *h, size_t nh,
+    const struct route_env *env, unsigned char *ok, struct route_result *r)
+{
+	size_t	i, start = 0, end, seen = 0;
+	int	named;
+
+	for (i = 0; i < nh; i++) {
+		if (strcasecmp(h[i].name, "Received") == 0 && h[i].len >=
+		    sizeof(ROUTE_FETCHER_TOKEN) - 1 && memmem(h[i].value,
+		    h[i].len, ROUTE_FETCHER_TOKEN, sizeof(ROUTE_FETCHER_TOKEN)
+		    - 1) != NULL) {
+			start = i + 1;
+			break;
+		}
+	}
+	for (end = start; end < nh; end++)
+		if (strcasecmp(h[end].name, "Received") == 0)
+			break;
+	for (i = 0; i < nh; i++) {
+		ok[i] = 0;
+		named = env->header && *env->header ? strcasecmp(h[i].name,
+		    env->header) == 0 : route_name_in(h[i].name,
+		    route_env_headers, PC_ARRAY_LEN(route_env_headers));
+		if (!named || !env->trust)
+			continue;
+		if (i < start || i >= end) {
+			route_note(r, "%s: below the ISP's header block "
+			    "(after a Received:): ignored", h[i].name);
+			continue;
+		}
+		if (seen++ < (size_t)env->skip)
+			continue;
+		ok[i] = 1;
+	}
+}
+
 /* route_message - decide the recipients of one message */
 
 int
 route_message(const struct route_config *cfg, const struct route_header *h,
     size_t nh, int trust_env, struct route_result *r, struct strbuf *why)
 {
+	struct route_env env = {trust_env, NULL, 0};
+
+	return (route_message_env(cfg, h, nh, &env, r, why));
+}
+
+/* route_message_env - the same, with the mailbox's envelope settings */
+
+int
+route_message_env(const struct route_config *cfg,
+    const struct route_header *h, size_t nh, const struct route_env *env,
+    struct route_result *r, struct strbuf *why)
+{
+	unsigned char *envok = NULL;
 	struct route_state st;
 	struct strbuf *w = strbuf_alloc(256);
 	size_t	i, j, k, total = 0;
@@ -626,13 +683,13 @@ route_message(const struct route_config *cfg, const struct route_header *h,
 		r->undeliverable = 1;
 		goto out;
 	}
+	envok = xcalloc(nh ? nh : 1, 1);
+	route_env_block(h, nh, env, envok, r);
 	for (i = 0; i < nh && rc == PC_OK && !st.overflow; i++) {
 		struct addr_list l;
 
 		if (!route_name_in(h[i].name, route_addr_headers,
-		    PC_ARRAY_LEN(route_addr_headers)) && !(trust_env &&
-		    route_name_in(h[i].name, route_env_headers,
-		    PC_ARRAY_LEN(route_env_headers))))
+		    PC_ARRAY_LEN(route_addr_headers)) && !envok[i])
 			continue;
 		if (route_cut(cfg, &h[i], r)) {
 			r->undeliverable = 1;
@@ -685,6 +742,7 @@ out:
 	free(st.seen);
 	table_hit_free(st.hit);
 	strbuf_free(w);
+	free(envok);
 	if (rc != PC_OK)
 		route_result_clear(r);
 	return (rc);

@@ -7,6 +7,10 @@
  *	int route_message(const struct route_config *cfg,
  *		const struct route_header *h, size_t nh, int trust_env,
  *		struct route_result *r, struct strbuf *why);
+ *	int route_message_env(const struct route_config *cfg,
+ *		const struct route_header *h, size_t nh,
+ *		const struct route_env *env, struct route_result *r,
+ *		struct strbuf *why);
  *	int route_trace(const struct route_config *cfg, const char *mailbox,
  *		const struct route_result *r, struct strbuf *out);
  *	int route_is_local(const struct route_config *cfg, const char *addr);
@@ -32,7 +36,15 @@
  *	   message to the undeliverable mailbox.
  *	2. Candidates: the addresses of To, Cc, Resent-To, Resent-Cc and,
  *	   with trust_env, Delivered-To, X-Original-To, Envelope-To,
- *	   X-Envelope-To (addr.h parser; duplicates count once).
+ *	   X-Envelope-To (addr.h parser; duplicates count once).  An
+ *	   envelope header counts only in the block the ISP's delivery
+ *	   agent prepended: below the fetcher's own Received: (the first
+ *	   one holding ROUTE_FETCHER_TOKEN; the top of a message without
+ *	   one) and above the next Received:.  Others are noted and
+ *	   ignored.  route_message_env() takes the mailbox's settings: with
+ *	   env->header set, only that header is an envelope header, and its
+ *	   first env->skip occurrences in the block are skipped (fetchmail's
+ *	   "envelope N header").
  *	3. Each address is looked up in cfg->routing (in order, first hit
  *	   wins; table_get_addr() order).  A result lists one or more
  *	   recipients (commas or white space); an unqualified one gets the
@@ -131,6 +143,16 @@ struct route_rcpt {
 	char	*reason;
 };
 
+/* Envelope headers: trust_envelope_headers, envelope_header(_skip). */
+struct route_env {
+	int	trust;
+	const char *header;		/* NULL or "": the usual four */
+	int	skip;
+};
+
+/* How route.c knows the fetcher's own Received: field. */
+#define ROUTE_FETCHER_TOKEN	"(popconn-fetcher)"
+
 struct route_result {
 	struct route_rcpt *v;
 	size_t	n;
@@ -144,6 +166,9 @@ void route_result_init(struct route_result *r);
 void route_result_free(struct route_result *r);
 int route_message(const struct route_config *cfg,
     const struct route_header *h, size_t nh, int trust_env,
+    struct route_result *r, struct strbuf *why);
+int route_message_env(const struct route_config *cfg,
+    const struct route_header *h, size_t nh, const struct route_env *env,
     struct route_result *r, struct strbuf *why);
 int route_trace(const struct route_config *cfg, const char *mailbox,
     const struct route_result *r, struct strbuf *out);

@@ -31,5 +31,5 @@ H_COMPARE_TRACE=X-Popconn-Marker; export H_COMPARE_TRACE
 h_check "all 4 in the undeliverable mailbox, content intact" \
     h_compare postmaster "$H_TMP/orig/domain" "$H_MAIL_ROOT/postmaster"
 h_check "each carries exactly one marker" \
-    sh -c "for f in '$H_MAIL_ROOT'/postmaster/new/*; do [ \$(grep -c '^X-Popconn-Marker: v=1; mb=catchall; ' \"\$f\") -eq 1 ] || exit 1; done"
+    sh -c "for f in '$H_MAIL_ROOT'/postmaster/new/*; do [ \$(grep -c '^X-Popconn-Marker: v=2; mb=catchall; ' \"\$f\") -eq 1 ] || exit 1; done"
 h_done

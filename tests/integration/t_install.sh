@@ -94,6 +94,7 @@ drwxr-xr-x root:root ./usr/share/man/man8
 drwxr-xr-x root:root ./var
 drwxr-xr-x root:root ./var/lib
 drwx------ root:root ./var/lib/popconn
+drwx------ root:root ./var/lib/popconn-milter
 drwxr-xr-x root:root ./var/spool
 drwx------ root:root ./var/spool/popconn
 EOF
@@ -156,8 +157,8 @@ h_check "mailboxes.cf 0640 root:$U (accounts and servers)" \
 h_check "marker.key 0640 root:$U, 64 hex digits" \
     sh -c "[ \"\$(stat -c '%a %U:%G' '$E/marker.key')\" = '640 root:$U' ] &&
     grep -Eqx '[0-9a-f]{64}' '$E/marker.key'"
-h_check "state and spool 0700 $U, run 0755 $U" \
-    sh -c "[ \"\$(stat -c '%a %U' '$R/var/lib/popconn' '$R/var/spool/popconn' '$R/run/popconn' | tr '\n' ' ')\" = '700 $U 700 $U 755 $U ' ]"
+h_check "state, spool and the milter's store 0700 $U, run 0755 $U" \
+    sh -c "[ \"\$(stat -c '%a %U' '$R/var/lib/popconn' '$R/var/spool/popconn' '$R/var/lib/popconn-milter' '$R/run/popconn' | tr '\n' ' ')\" = '700 $U 700 $U 700 $U 755 $U ' ]"
 cp "$E/marker.key" "$H_TMP/marker.key.1"
 # shellcheck disable=SC2086
 mk install $IV >"$H_TMP/install-real2.log" 2>&1
@@ -194,6 +195,7 @@ control_socket = $RUN/fetcher.sock
 pid_file = $RUN/fetcher.pid
 milter_socket = unix:$RUN/milter.sock
 milter_pid_file = $RUN/milter.pid
+milter_state_directory = $R/var/lib/popconn-milter
 marker_secret_file = $E/marker.key
 postfix_config_directory = $H_POSTFIX_CONF
 tls_ca_file = $H_CA

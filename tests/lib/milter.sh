@@ -12,7 +12,9 @@
 #   m_config                  milter settings and routing tables (after
 #                             p_config): $P_ETC/routing, routing.pcre
 #   m_start / m_stop          run / stop popconn-milter (log in $M_LOG)
-#   m_marker ENV              a valid marker value (env=0|1) for "catchall"
+#   m_marker ENV [N [WINDOW]] a valid marker value (env=0|1) for "catchall";
+#                             with N, bound to m_msg N's Message-ID and
+#                             Subject and carrying its identity (marker.h)
 #   m_msg N "HEADERS" [FIRST] a test message (Subject "milter test N") on
 #                             stdout; FIRST is a header put on top
 #   m_pop USER N "HEADERS"    the same message into USER's Dovecot Maildir
@@ -88,10 +90,24 @@ m_stop() {
 m_marker() {
 	_mk_t=$(date +%s)
 	_mk_n=$(openssl rand -hex 8)
-	_mk_mac=$(printf 'v=1;mb=catchall;t=%s;n=%s;env=%s' "$_mk_t" "$_mk_n" "$1" |
+	_mk_w=${3:-0}
+	if [ -n "${2:-}" ]; then
+		# bound to m_msg N's Message-ID and Subject (marker.h, v=2)
+		_mk_mid="<milter-test-$2.$$@isp.test>"
+		_mk_b=m-s
+		_mk_id=$(printf 'message-id:%s\n' "$_mk_mid" | sha256sum | cut -c1-32)
+		_mk_h=$(printf 'message-id:%s\nsubject:milter test %s\n' "$_mk_mid" "$2" |
+		    sha256sum | cut -c1-32)
+	else
+		_mk_b=---
+		_mk_id=$(openssl rand -hex 16)
+		_mk_h=$(printf '' | sha256sum | cut -c1-32)
+	fi
+	_mk_text="v=2;mb=catchall;t=$_mk_t;n=$_mk_n;env=$1;w=$_mk_w;id=$_mk_id;b=$_mk_b;h=$_mk_h"
+	_mk_mac=$(printf '%s' "$_mk_text" |
 	    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(cat "$P_ETC/marker.key")" |
 	    awk '{print $NF}')
-	echo "v=1; mb=catchall; t=$_mk_t; n=$_mk_n; env=$1; mac=$_mk_mac"
+	echo "v=2; mb=catchall; t=$_mk_t; n=$_mk_n; env=$1; w=$_mk_w; id=$_mk_id; b=$_mk_b; h=$_mk_h; mac=$_mk_mac"
 }
 
 m_msg() {

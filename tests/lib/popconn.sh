@@ -30,6 +30,7 @@ marker_secret_file = $H_TMP/etc/marker.key
 control_socket = $H_TMP/fetcher.sock
 pid_file = $H_TMP/fetcher.pid
 milter_pid_file = $H_TMP/milter.pid
+milter_state_directory = $H_TMP/milter-state
 daemon_user =
 undeliverable_mailbox = postmaster@${H_POSTFIX_DOMAIN:-example.test}
 log_level = medium
@@ -47,7 +48,7 @@ EOT
 # instance: the only ones p_config_sample may change in the sample.
 P_PATH_SETTINGS="state_directory spool_directory control_socket pid_file
 milter_pid_file milter_socket marker_secret_file postfix_config_directory
-tls_ca_file"
+tls_ca_file milter_state_directory"
 
 # _p_path_value KEY: the test's value of path setting KEY.
 _p_path_value() {
@@ -61,6 +62,7 @@ _p_path_value() {
 	marker_secret_file) echo "$P_ETC/marker.key" ;;
 	postfix_config_directory) echo "${H_POSTFIX_CONF:-}" ;;
 	tls_ca_file) echo "${H_CA:-}" ;;
+	milter_state_directory) echo "$H_TMP/milter-state" ;;
 	*) return 1 ;;
 	esac
 }

@@ -22,6 +22,7 @@
 #include "popconn.h"
 #include "strbuf.h"
 #include "marker.h"
+#include "dedupe.h"
 #include "milter.h"
 
 static char tmpdir[] = "/tmp/test_milter.XXXXXX";
@@ -118,27 +119,42 @@ config(const char *extra)
 	char	buf[4096];
 
 	snprintf(buf, sizeof(buf), "marker_secret_file = %s/marker.key\n"
+	    "milter_state_directory = %s/state\n"
 	    "local_domains = example.test\n"
 	    "undeliverable_mailbox = postmaster\n"
 	    "myhostname = mx.example.test\n"
 	    "routing_maps = texthash:%s/routing\n"
-	    "log_level = maximum\n%s\n", tmpdir, tmpdir, extra);
+	    "log_level = maximum\n%s\n", tmpdir, tmpdir, tmpdir, extra);
 	writef("popconn.cf", buf, 0644);
 }
 
-/* marker - a valid marker value */
+/* marker_for - a valid marker value for a message with these fields */
+
+static const char *
+marker_for(int trust, long long window, const char *id, const char *hdr)
+{
+	static char buf[MARKER_VALUE_MAX + 1];
+	struct strbuf *v = strbuf_alloc(MARKER_VALUE_MAX);
+	struct marker_in in = {"catchall", 0, trust ? "1" : "0", window, id};
+	struct marker_bind b;
+	char	nonce[MARKER_NONCE_HEX + 1];
+
+	in.t = time(NULL);
+	marker_bind_init(&b);
+	marker_bind_block(&b, hdr, strlen(hdr));
+	assert_int_equal(marker_make(key, &in, &b, v, nonce), PC_OK);
+	marker_bind_free(&b);
+	snprintf(buf, sizeof(buf), "%s", strbuf_str(v));
+	strbuf_free(v);
+	return (buf);
+}
+
+/* marker - a valid marker, bound to no field, no dedupe */
 
 static const char *
 marker(int trust)
 {
-	static char buf[MARKER_VALUE_MAX + 1];
-	struct strbuf *v = strbuf_alloc(MARKER_VALUE_MAX);
-
-	assert_int_equal(marker_make(key, "catchall", trust, time(NULL), v),
-	    PC_OK);
-	snprintf(buf, sizeof(buf), "%s", strbuf_str(v));
-	strbuf_free(v);
-	return (buf);
+	return (marker_for(trust, 0, "0123456789abcdef0123456789abcdef", ""));
 }
 
 /* message - run one connection with one message; returns eom's status */
@@ -221,7 +237,8 @@ test_route(void **state)
 	(void)state;
 	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker(1));
 	assert_int_equal(MSG(&f, "<postmaster@popconn-test.localdomain>", 1,
-	    m, "Received: from isp", "Delivered-To: kim@example.test",
+	    m, "Received: from isp by mx (popconn-fetcher) with POP3S",
+	    "Delivered-To: kim@example.test",
 	    "To: list@lists.example", "Cc: Pat <pat@example.test>",
 	    "Delivered-To: domain@isp.test"), SMFIS_CONTINUE);
 	snprintf(want, sizeof(want),
@@ -260,7 +277,16 @@ test_refused(void **state)
 	assert_string_equal(strbuf_str(f.ops), "chg X-Popconn-Marker 2 NULL\n"
 	    "chg X-Popconn-Marker 1 NULL\n");
 	/* forged (another key) */
-	marker_make(other, "catchall", 1, time(NULL), v);
+	{
+		struct marker_in in = {"catchall", 0, "1", 0,
+		"0123456789abcdef0123456789abcdef"};
+		struct marker_bind b;
+		char	nonce[MARKER_NONCE_HEX + 1];
+
+		in.t = time(NULL);
+		marker_bind_init(&b);
+		marker_make(other, &in, &b, v, nonce);
+	}
 	snprintf(m2, sizeof(m2), "x-popconn-marker: %s", strbuf_str(v));
 	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m2,
 	    "To: kim@example.test"), SMFIS_CONTINUE);
@@ -308,8 +334,111 @@ test_undeliverable(void **state)
 	    "\t<postmaster> (undeliverable: no routable recipient);\n");
 	/* a failing smfi call: tempfail */
 	f.fail_addrcpt = 1;
+	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker(0));
 	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
 	    "To: kim@example.test"), SMFIS_TEMPFAIL);
+	strbuf_free(f.ops);
+}
+
+/*
+ * Single use: the same marker on a message with other recipient headers
+ * is a replay (refused: the message keeps its envelope); on the same
+ * message again it is Postfix retrying the injection (routed again).
+ * A marker moved to another message is refused.
+ */
+static void
+test_replay_retry(void **state)
+{
+	struct fake f = {NULL, "local-submit", strbuf_alloc(65536), 0};
+	char	m[600], first[4096];
+
+	(void)state;
+	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker_for(0, 3600,
+	    "00000000000000000000000000000001",
+	    "Message-ID: <r1@isp.test>\nSubject: one\n\n"));
+	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+	    "Message-ID: <r1@isp.test>", "Subject: one",
+	    "To: kim@example.test"), SMFIS_CONTINUE);
+	assert_non_null(strstr(strbuf_str(f.ops), "addrcpt <kim@example.test>"));
+	snprintf(first, sizeof(first), "%s", strbuf_str(f.ops));
+	/* retry: same headers, same marker: the same envelope changes */
+	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+	    "Message-ID: <r1@isp.test>", "Subject: one",
+	    "To: kim@example.test"), SMFIS_CONTINUE);
+	assert_string_equal(strbuf_str(f.ops), first);
+	/* retries are bounded: the 101st sight is a replay */
+	{
+		int	i;
+
+		for (i = 2; i < 100; i++)
+			assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+			    "Message-ID: <r1@isp.test>", "Subject: one",
+			    "To: kim@example.test"), SMFIS_CONTINUE);
+		assert_string_equal(strbuf_str(f.ops), first);
+		assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+		    "Message-ID: <r1@isp.test>", "Subject: one",
+		    "To: kim@example.test"), SMFIS_CONTINUE);
+		assert_string_equal(strbuf_str(f.ops),
+		    "chg X-Popconn-Marker 1 NULL\n");
+	}
+	/* replay onto other recipients */
+	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+	    "Message-ID: <r1@isp.test>", "Subject: one",
+	    "To: pat@example.test"), SMFIS_CONTINUE);
+	assert_string_equal(strbuf_str(f.ops), "chg X-Popconn-Marker 1 NULL\n");
+	/* moved to another message (another Subject) */
+	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker_for(0, 3600,
+	    "00000000000000000000000000000002",
+	    "Message-ID: <r2@isp.test>\nSubject: two\n\n"));
+	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+	    "Message-ID: <r2@isp.test>", "Subject: evil",
+	    "To: pat@example.test"), SMFIS_CONTINUE);
+	assert_string_equal(strbuf_str(f.ops), "chg X-Popconn-Marker 1 NULL\n");
+	strbuf_free(f.ops);
+}
+
+/*
+ * One copy per recipient: a second copy (another marker, same identity)
+ * reaches only the recipients who did not have it; with none left it is
+ * discarded; with window 0 nothing is remembered.
+ */
+static void
+test_duplicate(void **state)
+{
+	struct fake f = {NULL, "local-submit", strbuf_alloc(65536), 0};
+	const char *id = "000000000000000000000000000000d1";
+	char	m[600];
+
+	(void)state;
+	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker_for(1, 3600, id,
+	    ""));
+	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+	    "Delivered-To: chris@example.test", "To: chris@example.test"),
+	    SMFIS_CONTINUE);
+	assert_non_null(strstr(strbuf_str(f.ops),
+	    "addrcpt <chris@example.test>"));
+	/* the Bcc copy: chris had it, dave did not */
+	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker_for(1, 3600, id,
+	    ""));
+	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+	    "Delivered-To: dave@example.test", "To: chris@example.test"),
+	    SMFIS_CONTINUE);
+	assert_null(strstr(strbuf_str(f.ops), "addrcpt <chris@example.test>"));
+	assert_non_null(strstr(strbuf_str(f.ops),
+	    "addrcpt <dave@example.test>"));
+	/* the same message stored twice: nobody left */
+	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker_for(1, 3600, id,
+	    ""));
+	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+	    "Delivered-To: chris@example.test", "To: chris@example.test"),
+	    SMFIS_DISCARD);
+	assert_null(strstr(strbuf_str(f.ops), "addrcpt"));
+	/* window 0: delivered again */
+	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker_for(1, 0, id, ""));
+	assert_int_equal(MSG(&f, "<postmaster@x.test>", 1, m,
+	    "To: chris@example.test"), SMFIS_CONTINUE);
+	assert_non_null(strstr(strbuf_str(f.ops),
+	    "addrcpt <chris@example.test>"));
 	strbuf_free(f.ops);
 }
 
@@ -436,6 +565,7 @@ teardown(void **state)
 
 	(void)state;
 	milter_config_shutdown();
+	dedupe_shutdown();
 	milter_shim_set(NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	return (system(cmd) == 0 ? 0 : -1);
@@ -449,6 +579,8 @@ main(void)
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_undeliverable),
+		cmocka_unit_test(test_replay_retry),
+		cmocka_unit_test(test_duplicate),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_changed),
 	};

@@ -45,9 +45,13 @@ put(const char *name, const char *text)
 /* run - route headers given as "Name: value" strings; returns a summary
  * "a@x,b@y" or "U:reason" */
 
+static const char *env_header;	/* envelope_header for run() */
+static int env_skip;
+
 static const char *
 run(int trust, const char *const *lines, size_t n)
 {
+	struct route_env env = {trust, env_header, env_skip};
 	static char out[8192];
 	struct route_header h[64];
 	struct route_result r;
@@ -65,7 +69,7 @@ run(int trust, const char *const *lines, size_t n)
 		h[i].len = strlen(h[i].value);
 	}
 	route_result_init(&r);
-	rc = route_message(&cfg, h, n, trust, &r, why);
+	rc = route_message_env(&cfg, h, n, &env, &r, why);
 	if (rc != PC_OK)
 		snprintf(out, sizeof(out), "TEMP:%s", strbuf_str(why));
 	else if (r.undeliverable)
@@ -139,6 +143,47 @@ test_envelope_headers(void **state)
 	assert_string_equal(RUN(1, "X-Original-To: a@example.test",
 	    "Envelope-To: b@example.test", "X-Envelope-To: <c@example.test>"),
 	    "a@example.test,b@example.test,c@example.test");
+}
+
+/*
+ * Envelope headers count only in the ISP's block: below the fetcher's
+ * Received: (or the top), above the next Received:.  envelope_header
+ * names the only one to trust, envelope_header_skip skips occurrences.
+ */
+static void
+test_envelope_block(void **state)
+{
+	(void)state;
+	/* issue 18, row 3: the sender's X-Original-To lower down */
+	assert_string_equal(RUN(1, "Received: by pf (Postfix)",
+	    "Received: from isp by mx (popconn-fetcher) with POP3S",
+	    "Delivered-To: chris@example.test",
+	    "Received: from a by isp", "X-Original-To: kim@example.test",
+	    "To: list@outside.test"), "chris@example.test");
+	/* no fetcher Received (a message as the ISP stored it) */
+	assert_string_equal(RUN(1, "Delivered-To: chris@example.test",
+	    "Received: from a by isp", "Delivered-To: kim@example.test"),
+	    "chris@example.test");
+	/* a forged fetcher Received lower down does not move the block */
+	assert_string_equal(RUN(1,
+	    "Received: from isp by mx (popconn-fetcher) with POP3S",
+	    "Received: from a by isp", "Received: x (popconn-fetcher)",
+	    "Delivered-To: kim@example.test", "To: chris@example.test"),
+	    "chris@example.test");
+	/* To/Cc count anywhere */
+	assert_string_equal(RUN(1, "Received: from a by isp",
+	    "To: pat@example.test"), "pat@example.test");
+	/* a named header, skipping the first (the catch-all's own) */
+	env_header = "X-Envelope-To";
+	env_skip = 1;
+	assert_string_equal(RUN(1, "X-Envelope-To: all@example.test",
+	    "X-Envelope-To: dave@example.test",
+	    "Delivered-To: kim@example.test", "To: list@outside.test"),
+	    "dave@example.test");
+	assert_string_equal(RUN(0, "X-Envelope-To: all@example.test",
+	    "X-Envelope-To: dave@example.test"), "U:no routable recipient");
+	env_header = NULL;
+	env_skip = 0;
 }
 
 static void
@@ -663,6 +708,7 @@ main(void)
 		cmocka_unit_test(test_default_rule),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_envelope_headers),
+		cmocka_unit_test(test_envelope_block),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_recipient_maps),
 		cmocka_unit_test(test_loops),
