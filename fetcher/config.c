@@ -54,6 +54,18 @@ config_load(const char *dir, struct config *c, struct strbuf *why)
 		    "minimum, medium or maximum", dir, c->set.log_level);
 		return (PC_PERM);
 	}
+	if (*c->set.shard) {
+		char	tail;
+
+		if (sscanf(c->set.shard, "%u/%u%c", &c->shard_k, &c->shard_n,
+		    &tail) != 2 || c->shard_n < 1 || c->shard_n > 1000 ||
+		    c->shard_k < 1 || c->shard_k > c->shard_n) {
+			strbuf_printf(why, "%s/popconn.cf: shard = %s: use k/n "
+			    "with 1 <= k <= n <= 1000 (this fetcher takes the "
+			    "k-th of n parts)", dir, c->set.shard);
+			return (PC_PERM);
+		}
+	}
 	if (snprintf(path, sizeof(path), "%s/mailboxes.cf", dir) >=
 	    (int)sizeof(path) ||
 	    cfg_parse_mailboxes(path, &c->boxes, why) != PC_OK)

@@ -29,6 +29,8 @@ struct config {
 	struct cfg_mailboxes boxes;
 	struct cfg_dict *pw;
 	int	log_level;
+	unsigned shard_k;		/* shard = k/n; 0: all */
+	unsigned shard_n;
 };
 
 int config_load(const char *dir, struct config *c, struct strbuf *why);

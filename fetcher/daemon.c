@@ -359,6 +359,9 @@ sync_boxes(struct state *s)
 	for (i = 0; i < s->cfg.boxes.n; i++) {
 		const struct cfg_mailbox *c = &s->cfg.boxes.v[i];
 
+		/* shard = k/n: another fetcher polls the other parts. */
+		if (!sched_in_shard(c->name, s->cfg.shard_k, s->cfg.shard_n))
+			continue;
 		/* Only the entries that were there before are indexed. */
 		if ((m = find_box(s, c->name)) == NULL ||
 		    (size_t)(m - s->mb) >= old) {
@@ -820,8 +823,9 @@ do_status(struct state *s, struct client *c)
 	    s->cfg.boxes.n ? "running" : "idle");
 	json_str(b, s->cfg.boxes.n ? "" : "disabled: no mailboxes");
 	(void)strbuf_appendf(b, ",\"pid\":%ld,\"mailboxes\":%zu,"
-	    "\"started\":%lld,\"running\":%d}\n", (long)getpid(),
-	    s->cfg.boxes.n, (long long)s->started, s->running);
+	    "\"started\":%lld,\"running\":%d,\"shard\":\"%s\"}\n",
+	    (long)getpid(), s->cfg.boxes.n, (long long)s->started, s->running,
+	    *s->cfg.set.shard ? s->cfg.set.shard : "");
 	client_send(c, b->data, b->len);
 	strbuf_free(b);
 	c->streaming = 1;

@@ -81,6 +81,16 @@ sched_spread(const char *name, time_t window)
 	return ((time_t)(sched_fnv(name) % (uint64_t)window));
 }
 
+/* sched_in_shard - is name in part k (1..n) of n? */
+
+int
+sched_in_shard(const char *name, unsigned k, unsigned n)
+{
+	if (n == 0)
+		return (1);
+	return (sched_fnv(name) % n == (uint64_t)(k - 1));
+}
+
 /* sched_host_find - the index of host (made when add is set) */
 
 static size_t

@@ -15,6 +15,7 @@
  *	time_t sched_wakeup(const struct sched *s, time_t dflt);
  *	long long sched_running(const struct sched *s, const char *host);
  *	time_t sched_spread(const char *name, time_t window);
+ *	int sched_in_shard(const char *name, unsigned k, unsigned n);
  * DESCRIPTION
  *	The daemon's mailboxes are numbered 0..n-1 (id); the scheduler
  *	knows when each idle one is due and how many sessions run per
@@ -33,7 +34,9 @@
  *
  *	sched_spread() is a stable offset in [0, window) for a mailbox
  *	name (FNV-1a), so that mailboxes due at once at start are spread
- *	and a restart does not move them.
+ *	and a restart does not move them.  sched_in_shard() says whether
+ *	a mailbox belongs to part k of n (shard = k/n; n = 0: all): the same
+ *	stable hash, so every fetcher of a configuration agrees.
  * COMPLEXITY
  *	O(log n) per sched_set() and per mailbox sched_next() returns or
  *	sets aside; O(k log n) for sched_end() with k waiting mailboxes;
@@ -59,5 +62,6 @@ int sched_next(struct sched *s, time_t now, long long per_host, size_t *id);
 time_t sched_wakeup(const struct sched *s, time_t dflt);
 long long sched_running(const struct sched *s, const char *host);
 time_t sched_spread(const char *name, time_t window);
+int sched_in_shard(const char *name, unsigned k, unsigned n);
 
 #endif

@@ -38,6 +38,7 @@ struct fetcher_settings {
 	char	*marker_secret_file;
 	long long max_connections;
 	long long max_connections_per_server;
+	char	*shard;			/* "k/n", "": all mailboxes */
 	long long delivery_timeout;
 	long long delivery_parallelism;
 	long long hopcount_limit;

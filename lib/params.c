@@ -42,6 +42,7 @@ const struct cfg_param params_fetcher[] = {
 	{"marker_secret_file", CFG_STR, "/etc/popconn/marker.key", 0, 0,
 	OFF(marker_secret_file), M},
 	{"max_connections", CFG_INT, "10", 1, 1000, OFF(max_connections), M},
+	{"shard", CFG_STR, "", 0, 0, OFF(shard), M},
 	{"max_connections_per_server", CFG_INT, "4", 1, 1000,
 	OFF(max_connections_per_server), M},
 	{"control_socket", CFG_STR, "/run/popconn/fetcher.sock", 0, 0,

@@ -102,6 +102,28 @@ test_spread(void **state)
 }
 
 static void
+test_shard(void **state)
+{
+	char	name[32];
+	unsigned parts[3] = {0, 0, 0}, k, in;
+	int	i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "box%d", i);
+		assert_true(sched_in_shard(name, 0, 0));
+		for (in = 0, k = 1; k <= 3; k++)
+			if (sched_in_shard(name, k, 3)) {
+				in++;
+				parts[k - 1]++;
+			}
+		assert_int_equal(in, 1);	/* exactly one part */
+	}
+	for (k = 0; k < 3; k++)
+		assert_true(parts[k] > 800 && parts[k] < 1200);
+}
+
+static void
 test_many(void **state)
 {
 	enum { N = 50000, HOSTS = 100, PER = 4, MAXC = 10 };
@@ -149,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_per_server),
 		cmocka_unit_test(test_spread),
+		cmocka_unit_test(test_shard),
 		cmocka_unit_test(test_many),
 	};
 
