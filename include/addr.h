@@ -7,6 +7,8 @@
  *	void addr_list_free(struct addr_list *l);
  *	size_t addr_split(const char *addr, const char **at);
  *	size_t addr_tok822_count(const char *text, size_t len, size_t limit);
+ *	const char *addr_tok822_next(const char *p, const char *end,
+ *		const char **start, int *type);
  * DESCRIPTION
  *	addr_parse() parses the value of an address header (To, Cc,
  *	Resent-To, Delivered-To, ...; RFC 5322 section 3.4 with the
@@ -36,7 +38,8 @@
  *	quoted strings and domain literals are one token each, and so is each
  *	of the operators "|%!()<>@,;:\\\".[]"; it stops counting at limit
  *	(0: no limit).  A count at the limit means Postfix may have cut the
- *	header there.
+ *	header there.  addr_tok822_next() is its tokenizer (one token at a
+ *	time; see addr.c), which route test's emulation of cleanup shares.
  *
  *	Ownership: entries belong to out; addr_list_free() frees them and
  *	leaves an empty list (the struct itself is the caller's).
@@ -77,5 +80,7 @@ int addr_parse(const char *text, size_t len, size_t max_addrs,
 void addr_list_free(struct addr_list *l);
 size_t addr_split(const char *addr, const char **at);
 size_t addr_tok822_count(const char *text, size_t len, size_t limit);
+const char *addr_tok822_next(const char *p, const char *end,
+    const char **start, int *type);
 
 #endif

@@ -683,59 +683,80 @@ addr_split(const char *addr, const char **at)
 }
 
 /*
- * addr_tok822_count - tokens as Postfix's tok822_scan() counts them: white
+ * addr_tok822_next - one token as Postfix's tok822_scan() makes it: white
  * space separates, a comment (nested), a quoted string or a domain
  * literal is one token, each of "|%!()<>@,;:\\\".[]" outside them is one,
- * a run of anything else is one atom.  A backslash quotes the next byte.
- * Counting stops at limit (0: no limit).
+ * a run of anything else is one atom; a backslash quotes the next byte.
+ * Returns the end of the token at or after p (its start in *start, its
+ * kind in *type: 'a' atom, 'q' quoted string, 'd' domain literal, 'c'
+ * comment, or the operator itself), or NULL when only white space is
+ * left.
  */
+
+const char *
+addr_tok822_next(const char *p, const char *end, const char **start,
+    int *type)
+{
+	static const char ops[] = "|%!()<>@,;:\\\".[]";
+	unsigned char c;
+	int	depth;
+	char	close;
+
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+	    *p == '\n'))
+		p++;
+	if (p >= end)
+		return (NULL);
+	*start = p;
+	c = (unsigned char)*p++;
+	if (c == '(') {
+		*type = 'c';
+		for (depth = 1; p < end && depth > 0; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '(')
+				depth++;
+			else if (*p == ')')
+				depth--;
+		}
+	} else if (c == '"' || c == '[') {
+		*type = c == '"' ? 'q' : 'd';
+		close = c == '"' ? '"' : ']';
+		for (; p < end && *p != close; p++)
+			if (*p == '\\' && p + 1 < end)
+				p++;
+		if (p < end)
+			p++;
+	} else if (c != '\\' && c != 0 && strchr(ops, c) != NULL) {
+		*type = c;
+	} else {
+		*type = 'a';
+		for (p--; p < end; p++) {
+			c = (unsigned char)*p;
+			if (c == '\\') {
+				if (p + 1 < end)
+					p++;
+				continue;
+			}
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+			    (c != 0 && strchr(ops, c)))
+				break;
+		}
+	}
+	return (p);
+}
+
+/* addr_tok822_count - tokens up to limit (0: no limit) */
 
 size_t
 addr_tok822_count(const char *text, size_t len, size_t limit)
 {
-	static const char ops[] = "|%!()<>@,;:\\\".[]";
-	const char *p = text, *end = text + len;
+	const char *p = text, *end = text + len, *start;
 	size_t	n = 0;
-	int	depth;
-	char	close;
+	int	type;
 
-	while (p < end && (limit == 0 || n < limit)) {
-		unsigned char c = (unsigned char)*p++;
-
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
+	while ((limit == 0 || n < limit) &&
+	    (p = addr_tok822_next(p, end, &start, &type)) != NULL)
 		n++;
-		if (c == '(') {
-			for (depth = 1; p < end && depth > 0; p++) {
-				if (*p == '\\' && p + 1 < end)
-					p++;
-				else if (*p == '(')
-					depth++;
-				else if (*p == ')')
-					depth--;
-			}
-		} else if (c == '"' || c == '[') {
-			close = c == '"' ? '"' : ']';
-			for (; p < end && *p != close; p++)
-				if (*p == '\\' && p + 1 < end)
-					p++;
-			if (p < end)
-				p++;
-		} else if (c != '\\' && c != 0 && strchr(ops, c) != NULL) {
-			/* one operator */
-		} else {
-			for (p--; p < end; p++) {
-				c = (unsigned char)*p;
-				if (c == '\\') {
-					if (p + 1 < end)
-						p++;
-					continue;
-				}
-				if (c == ' ' || c == '\t' || c == '\r' ||
-				    c == '\n' || (c != 0 && strchr(ops, c)))
-					break;
-			}
-		}
-	}
 	return (n);
 }

@@ -49,6 +49,7 @@
 
 #include "popconn.h"
 #include "alloc.h"
+#include "addr.h"
 #include "pfparams.h"
 #include "strbuf.h"
 #include "route.h"
@@ -57,8 +58,6 @@
 static const char *const rc_rewritten[] = {
 	"To", "Cc", "Resent-To", "Resent-Cc",
 };
-
-#define RC_OPS	"|%!()<>@,;:\\\".[]"
 
 enum rc_type {
 	RC_ATOM, RC_QSTR, RC_DLIT, RC_COMMENT, RC_OP,
@@ -100,54 +99,15 @@ static int
 rc_scan(const char *text, size_t len, size_t limit, struct rc_toks *t)
 {
 	const char *p = text, *end = text + len, *start;
-	int	depth;
-	char	close;
+	int	type;
 
-	while (p < end) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-			p++;
-			continue;
-		}
+	while ((p = addr_tok822_next(p, end, &start, &type)) != NULL) {
 		if (limit > 0 && t->n >= limit)
 			return (1);
-		start = p++;
-		if (c == '(') {
-			for (depth = 1; p < end && depth > 0; p++) {
-				if (*p == '\\' && p + 1 < end)
-					p++;
-				else if (*p == '(')
-					depth++;
-				else if (*p == ')')
-					depth--;
-			}
-			rc_push(t, RC_COMMENT, 0, start, (size_t)(p - start));
-		} else if (c == '"' || c == '[') {
-			close = c == '"' ? '"' : ']';
-			for (; p < end && *p != close; p++)
-				if (*p == '\\' && p + 1 < end)
-					p++;
-			if (p < end)
-				p++;
-			rc_push(t, c == '"' ? RC_QSTR : RC_DLIT, 0, start,
-			    (size_t)(p - start));
-		} else if (c != '\\' && c != 0 && strchr(RC_OPS, c) != NULL) {
-			rc_push(t, RC_OP, (char)c, start, 1);
-		} else {
-			for (p = start; p < end; p++) {
-				c = (unsigned char)*p;
-				if (c == '\\') {
-					if (p + 1 < end)
-						p++;
-					continue;
-				}
-				if (c == ' ' || c == '\t' || c == '\r' ||
-				    c == '\n' || (c != 0 && strchr(RC_OPS, c)))
-					break;
-			}
-			rc_push(t, RC_ATOM, 0, start, (size_t)(p - start));
-		}
+		rc_push(t, type == 'a' ? RC_ATOM : type == 'q' ? RC_QSTR :
+		    type == 'd' ? RC_DLIT : type == 'c' ? RC_COMMENT : RC_OP,
+		    type == 'a' || type == 'q' || type == 'd' || type == 'c' ?
+		    0 : (char)type, start, (size_t)(p - start));
 	}
 	return (0);
 }
