@@ -58,6 +58,10 @@ bad=0
 while IFS= read -r line; do
 	k=$(printf '%s\n' "$line" | sed -n 's/^\([a-z_0-9]*\) = .*/\1/p')
 	v=$(printf '%s\n' "$line" | sed -n 's/^[a-z_0-9]* = //p')
+	case " $P_RUNAS_SETTINGS " in
+	*" $k "*) [ -z "$v" ] || { echo "  $k is set to '$v', not empty"; bad=1; }
+		continue ;;
+	esac
 	case " $PATHS " in
 	*" $k "*) ;;
 	*) echo "  changed line is not a path setting: $line"; bad=1; continue ;;
@@ -69,14 +73,14 @@ while IFS= read -r line; do
 done <"$H_TMP/added"
 while IFS= read -r line; do
 	k=$(printf '%s\n' "$line" | sed -n 's/^#\{0,1\}\([a-z_0-9]*\)[ \t]*=.*/\1/p')
-	case " $PATHS " in
+	case " $PATHS $P_RUNAS_SETTINGS " in
 	*" $k "*) ;;
 	*) echo "  sample line dropped or changed: $line"; bad=1 ;;
 	esac
 done <"$H_TMP/removed"
-h_check "the installed sample differs from conf/popconn.cf only in path settings" [ "$bad" = 0 ]
+h_check "the installed sample differs from conf/popconn.cf only in path settings (and daemon_user, empty: tests run as root)" [ "$bad" = 0 ]
 h_check "every path setting was found in the sample" \
-    [ "$(wc -l <"$H_TMP/added")" -eq "$(echo "$PATHS" | wc -w)" ]
+    [ "$(wc -l <"$H_TMP/added")" -eq "$(echo "$PATHS $P_RUNAS_SETTINGS" | wc -w)" ]
 h_check "mailboxes.cf and passwords are the samples" \
     sh -c "cmp -s '$TOP/conf/mailboxes.cf' '$P_ETC/mailboxes.cf' && cmp -s '$TOP/conf/passwords' '$P_ETC/passwords'"
 

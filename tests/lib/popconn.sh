@@ -49,6 +49,10 @@ EOT
 P_PATH_SETTINGS="state_directory spool_directory control_socket pid_file
 milter_pid_file milter_socket marker_secret_file postfix_config_directory
 tls_ca_file milter_state_directory"
+# And the user the service switches to: the tests run as root in a
+# temporary directory, so the one-shot fetcher must not switch to the
+# system's popconn user (which may exist: make install makes it).
+P_RUNAS_SETTINGS="daemon_user"
 
 # _p_path_value KEY: the test's value of path setting KEY.
 _p_path_value() {
@@ -63,6 +67,7 @@ _p_path_value() {
 	postfix_config_directory) echo "${H_POSTFIX_CONF:-}" ;;
 	tls_ca_file) echo "${H_CA:-}" ;;
 	milter_state_directory) echo "$H_TMP/milter-state" ;;
+	daemon_user) echo "" ;;
 	*) return 1 ;;
 	esac
 }
@@ -78,7 +83,7 @@ p_config_sample() {
 	P_ETC=$H_TMP/etc
 	mkdir -p "$P_ETC" || return 1
 	_pcs_map=
-	for _pcs_k in $P_PATH_SETTINGS; do
+	for _pcs_k in $P_PATH_SETTINGS $P_RUNAS_SETTINGS; do
 		_pcs_map="$_pcs_map$_pcs_k=$(_p_path_value "$_pcs_k")
 "
 	done
