@@ -259,6 +259,7 @@ status_line(void *ctx, const char *line)
 	struct status_ctx *s = ctx;
 	struct json_obj o;
 	char	t1[32], t2[32], nb[CTL_TEXT_MAX], eb[CTL_TEXT_MAX], hb[32];
+	char	mb[64];
 
 	if (s->json) {
 		printf("%s\n", line);
@@ -278,14 +279,17 @@ status_line(void *ctx, const char *line)
 		    fmt_time(t1, sizeof(t1), json_num(&o, "started")));
 	} else if (*json_str(&o, "mailbox")) {
 		if (s->rows++ == 0)
-			printf("%-16s %-6s %-8s %-19s %-8s %6s %9s %-19s %s\n",
-			    "MAILBOX", "TYPE", "STATE", "LAST POLL", "RESULT",
-			    "MSGS", "BYTES", "NEXT POLL", "LAST ERROR");
-		printf("%-16s %-6s %-8s %-19s %-8s %6lld %9s %-19s %s\n",
+			printf("%-16s %-6s %-8s %-19s %-8s %-13s %6s %9s %-19s "
+			    "%s\n", "MAILBOX", "TYPE", "STATE", "LAST POLL",
+			    "RESULT", "AUTH", "MSGS", "BYTES", "NEXT POLL",
+			    "LAST ERROR");
+		printf("%-16s %-6s %-8s %-19s %-8s %-13s %6lld %9s %-19s %s\n",
 		    pr(nb, sizeof(nb), json_str(&o, "mailbox")),
 		    json_str(&o, "type"), json_str(&o, "state"),
 		    fmt_time(t1, sizeof(t1), json_num(&o, "last_poll")),
-		    json_str(&o, "result"), json_num(&o, "delivered"),
+		    json_str(&o, "result"), *json_str(&o, "mechanism") ?
+		    pr(mb, sizeof(mb), json_str(&o, "mechanism")) : "-",
+		    json_num(&o, "delivered"),
 		    human_bytes(hb, sizeof(hb), (double)json_num(&o,
 		    "bytes")), fmt_time(t2, sizeof(t2), json_num(&o,
 		    "next_poll")), *json_str(&o, "last_error") ?

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -83,7 +84,13 @@ struct worker_msg {
 	unsigned long failed;
 	unsigned long long bytes;
 	char	error[ERR_MAX];
+	char	mech[32];		/* logged in with (auth = auto: */
+	char	mech_why[200];		/* and why that one) */
 };
+
+/* One write of a worker_msg must be atomic on the pipe. */
+typedef char worker_msg_fits_pipe_buf[sizeof(struct worker_msg) <=
+    PIPE_BUF ? 1 : -1];
 
 struct mbox {
 	char	name[PC_NAME_MAX + 1];
@@ -105,6 +112,8 @@ struct mbox {
 	int	failures;		/* consecutive */
 	struct worker_msg last;		/* last progress or end */
 	char	last_error[ERR_MAX];
+	char	auth_mech[32];		/* last login's mechanism, and why */
+	char	auth_why[200];
 };
 
 struct client {
@@ -603,6 +612,8 @@ worker(struct state *s, size_t idx, int wfd)
 	w.bytes = r.bytes;
 	if (rc != PC_OK)
 		pc_strlcpy(w.error, strbuf_str(why), sizeof(w.error));
+	pc_strlcpy(w.mech, r.mech, sizeof(w.mech));
+	pc_strlcpy(w.mech_why, r.mech_why, sizeof(w.mech_why));
 	(void)safeio_write_all(wfd, &w, sizeof(w));
 	_exit(0);
 }
@@ -659,6 +670,10 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 	size_t	idx;
 
 	m->last = *w;
+	if (w->mech[0]) {
+		pc_strlcpy(m->auth_mech, w->mech, sizeof(m->auth_mech));
+		pc_strlcpy(m->auth_why, w->mech_why, sizeof(m->auth_why));
+	}
 	if (w->rc == PC_OK) {
 		m->result = RES_OK;
 		m->failures = 0;
@@ -800,6 +815,10 @@ status_fill(struct state *s, struct client *c)
 		    m->last.messages, m->last.delivered, m->last.bytes,
 		    m->last.failed);
 		json_str(b, m->last_error);
+		(void)strbuf_puts(b, ",\"mechanism\":");
+		json_str(b, m->auth_mech);
+		(void)strbuf_puts(b, ",\"mechanism_why\":");
+		json_str(b, m->auth_why);
 		(void)strbuf_appendf(b, ",\"next_poll\":%lld,\"failures\":%d}\n",
 		    (long long)(m->state == ST_POLLING ? 0 : m->next_poll),
 		    m->failures);

@@ -141,6 +141,8 @@ ld() {
 	n=100; while [ ! -s "$H_TMP/port" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n-1)); done
 	p_daemon_start
 	sleep 5
+	"$TOP/$BUILD/popconnctl" -c "$P_ETC" status --json >"$H_TMP/ld.status" 2>&1 || true
+	"$TOP/$BUILD/popconnctl" -c "$P_ETC" status >"$H_TMP/ld.table" 2>&1 || true
 	kill -TERM "$P_DAEMON_PID"; wait "$P_DAEMON_PID" 2>/dev/null
 	kill -TERM "$lp" 2>/dev/null; wait "$lp" 2>/dev/null
 	LD_N=$(grep -c ' ACCEPT' "$H_TMP/ld.tr")
@@ -148,6 +150,12 @@ ld() {
 ld '"LOGIN-DELAY 60"'
 h_check "CAPA LOGIN-DELAY 60, poll_interval 1s: one login in 5 s (got $LD_N)" \
     [ "$LD_N" -eq 1 ]
+h_check "status --json says which mechanism is in use and why" \
+    grep -Eq '"mechanism":"[A-Z0-9-]+","mechanism_why":"[^"]+"' "$H_TMP/ld.status" ||
+    cat "$H_TMP/ld.status"
+h_check "the status table has it in its AUTH column" \
+    sh -c "grep -q ' AUTH ' '$H_TMP/ld.table' && ! grep -q '^box .* - *[0-9]* ' '$H_TMP/ld.table'" ||
+    cat "$H_TMP/ld.table"
 ld '"TOP"'
 h_check "no LOGIN-DELAY, poll_interval 1s: several logins in 5 s (got $LD_N)" \
     [ "$LD_N" -ge 2 ]
