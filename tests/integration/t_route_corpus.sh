@@ -128,4 +128,52 @@ while read -r b mid; do
 	done
 done <"$W/list"
 [ -z "$bad_list" ] || echo "# $MODE: failing:$bad_list"
+
+# ---- Phase 2: duplicates (issue 18).  tests/corpus/route-dup: copy 1 of
+# each case fetched first, then copy 2 (the same Message-ID); every
+# expected recipient receives the message exactly once over both copies,
+# and route test on copy 2 names the copies the milter drops.
+DUP=$TOP/tests/corpus/route-dup
+if [ -z "${CORPUS:-}" ] && [ -d "$DUP" ]; then
+	for k in 1 2; do
+		for f in "$DUP"/*.$k.eml; do
+			b=$(basename "$f" .$k.eml)
+			cp "$f" "$md/tmp/dup.$b.$k"
+			chown "$H_VUID:$H_VGID" "$md/tmp/dup.$b.$k"
+			mv "$md/tmp/dup.$b.$k" "$md/new/dup.$b.$k"
+			"$CTL" -c "$P_ETC" route test "$f" >"$W/dup.$b.$k.route" 2>&1
+		done
+		p_fetch
+		h_check "$MODE: duplicates, copy $k: fetch exits 0 (status $P_STATUS)" [ "$P_STATUS" -eq 0 ]
+		h_postfix_wait_idle 60 || true
+	done
+	h_check "$MODE: duplicates: nothing left at the ISP" [ "$(h_pop_count domain)" -eq 0 ]
+	for e in "$DUP"/*.expect; do
+		b=$(basename "$e" .expect)
+		mid=$(sed -n 's/^Message-ID: <\(.*\)>$/\1/p' "$DUP/$b.1.eml")
+		want=$(norm <"$e")
+		# deliveries, with repeats: each recipient must appear once
+		got=$(grep -F "message-id=<$mid>" "$H_MAILLOG" |
+		    sed -n 's/.*: \([0-9A-F]*\): message-id=.*/\1/p' | while read -r q; do
+			grep -F " $q: to=<" "$H_MAILLOG" | grep 'status=sent' |
+			    sed -n 's/.*orig_to=<\([^>]*\)>.*/\1/p; t; s/.* to=<\([^>]*\)>.*/\1/p'
+		done | tr 'A-Z' 'a-z' | sort)
+		once=$(printf '%s\n' "$got" | sed '/^$/d' | uniq -d)
+		did=$(printf '%s\n' "$got" | norm)
+		r1=$(sed -n 's/^recipient: \([^ ]*\) (.*$/\1/p' "$W/dup.$b.1.route" | norm)
+		drop=$(sed -n 's/^duplicate: \([^ ]*\) would be dropped.*/\1/p' "$W/dup.$b.2.route" | norm)
+		r2=$(sed -n 's/^recipient: \([^ ]*\) (.*$/\1/p' "$W/dup.$b.2.route" | norm)
+		keep2=$(diffset "$drop" "$r2" | tr ' ' '\n' | sed -n 's/^+//p' | norm)
+		said=$(printf '%s\n' $r1 $keep2 | norm)
+		twice=$(printf '%s\n' $r1 $keep2 | sort | uniq -d | tr '\n' ' ')
+		if [ "$did" = "$want" ] && [ -z "$once" ] && [ "$said" = "$want" ] && [ -z "$twice" ]; then
+			h_ok "$MODE: duplicates: $b: [$want] once each"
+		else
+			h_not_ok "$MODE: duplicates: $b"
+			echo "#   expected once each: [$want]"
+			echo "#   real path: [$did]${once:+, more than once: $once}"
+			echo "#   route test: copy 1 [$r1], copy 2 [$r2] dropping [$drop]${twice:+, twice: $twice}"
+		fi
+	done
+fi
 h_done
