@@ -1248,6 +1248,7 @@ daemon_run(const char *dir, int verbose)
 		log_error("%s", strbuf_str(why));
 		config_free(&s.cfg);
 		strbuf_free(why);
+		sched_free(s.sch);
 		return (EX_CONFIG);
 	}
 	log_set_level(verbose ? LOGL_MAXIMUM : s.cfg.log_level);
@@ -1257,6 +1258,7 @@ daemon_run(const char *dir, int verbose)
 	if ((rc = lock_instance(&s, why)) != PC_OK) {
 		log_error("%s%s", strbuf_str(why), rc == PC_PERM ?
 		    "; not starting (its control socket is left alone)" : "");
+		sched_free(s.sch);
 		config_free(&s.cfg);
 		strbuf_free(why);
 		return (rc == PC_PERM ? EX_UNAVAILABLE : EX_OSERR);

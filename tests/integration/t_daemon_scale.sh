@@ -66,8 +66,11 @@ echo "scale: mailboxes=$N, first round ${secs}s, parent CPU ${cpu_ms} ms" \
 h_check "every mailbox polled in the first round (${secs}s)" polled
 h_check "status --json lists all $N mailboxes ($lines)" [ "$lines" -eq "$N" ]
 h_check "status answered in under 10 s (${status_ms} ms)" [ "$status_ms" -lt 10000 ]
-h_check "parent CPU per session start under 2 ms ($cpu_ms ms for $N)" \
-    [ "$cpu_ms" -lt $(( 2 * N )) ]
+case $BUILD in
+*/san)	echo "ok - # SKIP parent CPU per session start: ASan makes every fork slow" ;;
+*)	h_check "parent CPU per session start under 2 ms ($cpu_ms ms for $N)" \
+	    [ "$cpu_ms" -lt $(( 2 * N )) ] ;;
+esac
 h_check "the table form answers too" sh -c "'$CTL' -c '$P_ETC' status >/dev/null 2>&1 || [ \$? -ne 69 ]"
 d_stop 30 || true
 h_check "daemon exited 0" [ "${D_EXIT:-1}" = 0 ]
