@@ -37,8 +37,13 @@ cat "$H_TMP/many.out"
 set -- $(sed -n 's/^rss //p' "$H_TMP/many.out")
 h_check "10,000 messages on one connection answered" [ $# -eq 2 ]
 if [ $# -eq 2 ]; then
-	h_check "RSS $1 kB -> $2 kB: grows by less than 1 MB" \
-	    [ $(( $2 - $1 )) -lt 1024 ]
+	case $BUILD in
+	*/san)	# ASan's quarantine holds freed memory; LeakSanitizer at
+		# exit is the check there.
+		echo "ok - # SKIP RSS under ASan ($1 kB -> $2 kB)" ;;
+	*)	h_check "RSS $1 kB -> $2 kB: grows by less than 1 MB" \
+		    [ $(( $2 - $1 )) -lt 1024 ] ;;
+	esac
 fi
 h_check "forged markers were refused and logged" \
     grep -q 'marker refused' "$M_LOG"
