@@ -1143,8 +1143,10 @@ lock_instance(struct state *s, struct strbuf *why)
 	if (pf != NULL && *pf)
 		path = xstrdup(pf);
 	else {
-		path = xmalloc(strlen(s->cfg.set.control_socket) + 6);
-		(void)sprintf(path, "%s.lock", s->cfg.set.control_socket);
+		size_t	n = strlen(s->cfg.set.control_socket) + 6;
+
+		path = xmalloc(n);
+		(void)snprintf(path, n, "%s.lock", s->cfg.set.control_socket);
 	}
 	rc = pidlock_take(path, &s->pl, &holder, why);
 	free(path);

@@ -292,8 +292,10 @@ main(int argc, char **argv)
 	if (pidfile != NULL && *pidfile)
 		lockpath = xstrdup(pidfile);
 	else if (path != NULL) {
-		lockpath = xmalloc(strlen(path) + 6);
-		(void)sprintf(lockpath, "%s.lock", path);
+		size_t	n = strlen(path) + 6;
+
+		lockpath = xmalloc(n);
+		(void)snprintf(lockpath, n, "%s.lock", path);
 	}
 	pl.fd = -1;
 	if (lockpath != NULL) {
