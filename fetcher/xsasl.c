@@ -53,6 +53,7 @@
 #include "base64.h"
 #include "log.h"
 #include "strbuf.h"
+#include "hex.h"
 #include "xsasl.h"
 #include "xsasl_int.h"
 
@@ -291,21 +292,6 @@ xsasl_hmac(const char *digest, const void *key, size_t klen,
 		return (-1);
 	*mlen = n;
 	return (0);
-}
-
-/* xsasl_hex - lowercase hex of len octets into buf (2 * len + 1) */
-
-static void
-xsasl_hex(char *buf, const unsigned char *p, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t	i;
-
-	for (i = 0; i < len; i++) {
-		buf[2 * i] = hex[p[i] >> 4];
-		buf[2 * i + 1] = hex[p[i] & 15];
-	}
-	buf[2 * len] = 0;
 }
 
 /* xsasl_has_ctl - does s hold a control character? */
@@ -930,7 +916,7 @@ xsasl_step(struct xsasl *x, const char *challenge_b64, struct strbuf *out,
 			    "failed");
 			break;
 		}
-		xsasl_hex(hex, mac, 16);
+		hex_encode(hex, mac, 16);
 		xbuf_puts(&b, x->authcid);
 		xbuf_putc(&b, ' ');
 		xbuf_puts(&b, hex);
@@ -1043,7 +1029,7 @@ xsasl_apop(const char *timestamp, const char *secret, char hex[33])
 	    && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 16;
 	EVP_MD_CTX_free(ctx);
 	if (ok)
-		xsasl_hex(hex, md, 16);
+		hex_encode(hex, md, 16);
 	explicit_bzero(md, sizeof(md));
 	return (ok ? PC_OK : PC_TEMP);
 }

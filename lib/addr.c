@@ -43,6 +43,7 @@
 #include "popconn.h"
 #include "alloc.h"
 #include "base64.h"
+#include "hex.h"
 #include "strbuf.h"
 #include "addr.h"
 
@@ -368,19 +369,6 @@ out:
 	return (rc);
 }
 
-/* addr_hex - value of a hex digit, or -1 */
-
-static int
-addr_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
-}
-
 /* addr_ew_decode - decode an RFC 2047 encoded word; 0, or -1 if not one */
 
 static int
@@ -412,11 +400,11 @@ addr_ew_decode(const char *s, size_t len, struct strbuf *out)
 			else if (c == '=') {
 				if (i + 2 >= tlen)
 					return (-1);
-				if (addr_hex(text[i + 1]) < 0 ||
-				    addr_hex(text[i + 2]) < 0)
+				if (hex_digit(text[i + 1]) < 0 ||
+				    hex_digit(text[i + 2]) < 0)
 					return (-1);
-				c = addr_hex(text[i + 1]) << 4 |
-				    addr_hex(text[i + 2]);
+				c = hex_digit(text[i + 1]) << 4 |
+				    hex_digit(text[i + 2]);
 				i += 2;
 			}
 			if (strbuf_putc(out, c < 0x20 || c == 0x7f ? '?' :

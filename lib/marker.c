@@ -34,24 +34,11 @@
 #include "popconn.h"
 #include "log.h"
 #include "safeio.h"
+#include "hex.h"
 #include "marker.h"
 
 /* One field of a raw header section: longer ones are cut (hashing only). */
 #define MARKER_BLOCK_FIELD_MAX	(64 * 1024)
-
-/* hexval - one hex digit, or -1 */
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
 
 /* marker_load_key - read the secret */
 
@@ -89,7 +76,7 @@ marker_load_key(const char *path, unsigned char key[MARKER_KEY_LEN],
 		goto out;
 	}
 	for (i = 0; i < MARKER_KEY_LEN; i++) {
-		int	hi = hexval(buf->data[2 * i]), lo = hexval(buf->data[2 *
+		int	hi = hex_digit(buf->data[2 * i]), lo = hex_digit(buf->data[2 *
 		    i + 1]);
 
 		if (hi < 0 || lo < 0) {

@@ -61,6 +61,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "hex.h"
 #include "popconn.h"
 #include "url.h"
 
@@ -92,20 +93,6 @@ url_why(struct strbuf *why, const char *fmt, ...)
 	return (PC_PERM);
 }
 
-/* url_hexval - value of a hex digit, or -1 */
-
-static int
-url_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* url_decode_user - percent-decode and check the account name */
 
 static int
@@ -130,8 +117,8 @@ url_decode_user(const char *cp, size_t len, char **user, struct strbuf *why)
 			return (url_why(why, "account name: character 0x%02x "
 			    "must be percent-encoded", c));
 		if (c == '%') {
-			if (len - i < 3 || (hi = url_hexval(cp[i + 1])) < 0
-			    || (lo = url_hexval(cp[i + 2])) < 0)
+			if (len - i < 3 || (hi = hex_digit(cp[i + 1])) < 0
+			    || (lo = hex_digit(cp[i + 2])) < 0)
 				return (url_why(why, "account name: bad "
 				    "percent-encoding"));
 			c = (unsigned char) (hi * 16 + lo);

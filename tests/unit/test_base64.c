@@ -18,6 +18,7 @@
 
 #include "popconn.h"
 #include "base64.h"
+#include "hex.h"
 
 /* RFC 4648 section 4, Table 1: the character at index v has value v. */
 static const char alphabet[] =
@@ -71,10 +72,36 @@ test_every_octet(void **state)
 		assert_int_equal(seen[v], 1);
 }
 
+/* the one hex helper (lib/hex.c) */
+static void
+test_hex(void **state)
+{
+	const unsigned char in[] = {0x00, 0x7f, 0xab, 0xff};
+	char	out[9];
+	int	c;
+
+	(void)state;
+	hex_encode(out, in, sizeof(in));
+	assert_string_equal(out, "007fabff");
+	for (c = 0; c < 256; c++) {
+		int	v = hex_digit(c);
+
+		if (c >= '0' && c <= '9')
+			assert_int_equal(v, c - '0');
+		else if (c >= 'a' && c <= 'f')
+			assert_int_equal(v, c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			assert_int_equal(v, c - 'A' + 10);
+		else
+			assert_int_equal(v, -1);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_every_octet),
 	};
