@@ -27,15 +27,7 @@ max_connections_per_server = 10
 connect_timeout = 5s"
 p_config
 port=$(h_free_port)		# nothing listens there
-"$H_PYTHON" - "$P_ETC" "$N" "$port" <<'PY'
-import sys
-etc, n, port = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-with open(etc + "/mailboxes.cf", "w") as f, open(etc + "/passwords", "w") as p:
-    for i in range(n):
-        f.write("m%05d user pop3s://u%05d@127.0.0.1:%s m%05d@example.test\n"
-                % (i, i, port, i))
-        p.write("m%05d pw%05d\n" % (i, i))
-PY
+p_dead_mailboxes "$N" "$port"
 p_daemon_start
 t0=$(date +%s)
 polled() {

@@ -17,15 +17,7 @@ port=$(h_free_port)
 P_EXTRA_CF="poll_interval = 1h
 retry_min = 1h"
 p_config
-"$H_PYTHON" - "$P_ETC" "$N" "$port" <<'PY'
-import sys
-etc, n, port = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-with open(etc + "/mailboxes.cf", "w") as f, open(etc + "/passwords", "w") as p:
-    for i in range(n):
-        f.write("m%03d user pop3s://u%03d@127.0.0.1:%s m%03d@example.test\n"
-                % (i, i, port, i))
-        p.write("m%03d pw%03d\n" % (i, i))
-PY
+p_dead_mailboxes "$N" "$port"
 # Two configuration directories: the same mailboxes, passwords and
 # settings; each its own part, control socket, pid file and state.
 for k in 1 2; do

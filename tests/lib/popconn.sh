@@ -179,3 +179,18 @@ p_fake_sendmail() {
 	chmod 755 "$_f"
 	echo "$_f"
 }
+
+# p_dead_mailboxes N PORT: mailboxes.cf and passwords with N user
+# mailboxes m00000.. on 127.0.0.1:PORT, where nothing listens (each poll
+# fails fast): for tests of the service's scale and sharing.
+p_dead_mailboxes() {
+	"$H_PYTHON" - "$P_ETC" "$1" "$2" <<'PY'
+import sys
+etc, n, port = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(etc + "/mailboxes.cf", "w") as f, open(etc + "/passwords", "w") as p:
+    for i in range(n):
+        f.write("m%05d user pop3s://u%05d@127.0.0.1:%s m%05d@example.test\n"
+                % (i, i, port, i))
+        p.write("m%05d pw%05d\n" % (i, i))
+PY
+}
