@@ -65,7 +65,11 @@ FETCHER     = $(BUILD)/popconn-fetcher
 MILTER      = $(BUILD)/popconn-milter
 CTL         = $(BUILD)/popconnctl
 CTL_SRC     = $(wildcard ctl/*.c)
-CTL_OBJ     = $(CTL_SRC:%.c=$(BUILD)/%.o)
+# Everything of popconnctl but its main(): build/libctl.a, which the unit
+# tests and fuzz targets of ctl/'s parsers (fetchmailrc, cfgedit) link.
+CTL_LIB_SRC = $(filter-out ctl/popconnctl.c,$(CTL_SRC))
+CTL_LIB_OBJ = $(CTL_LIB_SRC:%.c=$(BUILD)/%.o)
+LIBCTL      = $(BUILD)/libctl.a
 PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 	      $(if $(CTL_SRC),$(CTL))
 MILTER_LIBS = -lmilter -lpthread
@@ -77,7 +81,7 @@ all: $(PROGS)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h lib/*.h fetcher/*.h plugin/*.h ctl/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -Ictl -c -o $@ $<
 
 $(LIBPC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -90,7 +94,12 @@ $(LIBFETCH): $(FETCHER_OBJ)
 $(FETCHER): $(BUILD)/fetcher/main.o $(LIBFETCH) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(CTL): $(CTL_OBJ) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+$(LIBCTL): $(CTL_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(CTL): $(BUILD)/ctl/popconnctl.o $(LIBCTL) $(LIBFETCH) \
+	    $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) \
 	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
@@ -102,16 +111,16 @@ $(MILTER): $(BUILD)/plugin/main.o $(LIBPLUGIN) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(MILTER_LIBS)
 
 # Unit tests link every library; the linker takes only what they use.
-TEST_LIBS = $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+TEST_LIBS = $(LIBCTL) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -Ictl $(ALL_LDFLAGS) -o $@ $< \
 	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS)) -lcmocka
 
 $(BUILD)/tests/%: tests/tools/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -Ictl $(ALL_LDFLAGS) -o $@ $< \
 	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 # The duplicate store's own benchmark (bench/dupdb_bench.c); built with
@@ -152,13 +161,15 @@ bench:
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
-	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher -Iplugin \
+	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher -Iplugin -Ictl \
 	$(PKG_CFLAGS)
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
+	    $(CTL_LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(FETCHER_SRC) \
-	    $(PLUGIN_SRC) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
+	    $(PLUGIN_SRC) $(CTL_LIB_SRC) $(PKG_LIBS) \
+	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
@@ -183,7 +194,7 @@ torture: deps
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -Iinclude -Ifetcher -Iplugin lib fetcher plugin \
+	    --inline-suppr -Iinclude -Ifetcher -Iplugin -Ictl lib fetcher plugin \
 	    $(wildcard ctl)
 	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
 	    $(wildcard fetcher/main.c plugin/main.c) -- -std=c11 \

@@ -15,7 +15,7 @@
  *	The Mailboxes tab.  add and edit build the mailbox's entry
  *	("name type url [deliver-to]" and one "  -o name=value" line per
  *	option, in the order the options were first set) and put it into
- *	mailboxes.cf with lib/cfgedit.c, which keeps every other byte of
+ *	mailboxes.cf with ctl/cfgedit.c, which keeps every other byte of
  *	the file.  The password goes into the passwords file (mode 0600)
  *	before the entry goes into mailboxes.cf, so the fetcher never sees
  *	a mailbox without its password.  Then the fetcher is told to

@@ -18,7 +18,7 @@
  *	json_parse(), json_free(), json_str(), json_num(), json_put()
  * DESCRIPTION
  *	popconnctl is shaped like postconf/postqueue/smtpctl: short verbs,
- *	files edited in place (lib/cfgedit.c: every unrelated byte stays),
+ *	files edited in place (ctl/cfgedit.c: every unrelated byte stays),
  *	and a reload it triggers itself.  Everything it does can be done
  *	by editing the files by hand.  See popconnctl(8) for the verbs.
  *
