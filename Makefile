@@ -39,8 +39,8 @@ OPT	= -O2 -g
 SANLD	=
 endif
 
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 2>/dev/null) -llmdb
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 jansson 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 jansson 2>/dev/null) -llmdb
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
 	      $(HARDEN) -fno-common -Iinclude $(PKG_CFLAGS) $(CFLAGS)
@@ -164,11 +164,14 @@ FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
 	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher -Iplugin -Ictl \
 	$(PKG_CFLAGS)
 
+# ctl/'s parsers, without the verbs (they need popconnctl.c's main file).
+CTL_FUZZ_SRC = $(wildcard ctl/fetchmailrc*.c ctl/cfgedit.c)
+
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
-	    $(CTL_LIB_SRC)
+	    $(CTL_FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(FETCHER_SRC) \
-	    $(PLUGIN_SRC) $(CTL_LIB_SRC) $(PKG_LIBS) \
+	    $(PLUGIN_SRC) $(CTL_FUZZ_SRC) $(PKG_LIBS) \
 	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 fuzz: deps $(FUZZ_BIN)

@@ -38,11 +38,7 @@
  *	int ctl_mailbox_put(struct ctl *c, const struct ctl_put *v,
  *		size_t n);	passwords, then entries, then a reload
  *
- *	JSON (the control protocol's flat objects):
- *	int json_parse(const char *s, struct json_obj *o);	free: json_free
- *	void json_free(struct json_obj *o);
- *	const char *json_str(const struct json_obj *o, const char *key);
- *	long long json_num(const struct json_obj *o, const char *key);
+ *	JSON output (--json; the control protocol's codec is lib/ctlproto.c):
  *	void json_put(FILE *fp, const char *s);	quoted, escaped
  *
  *	Verbs: ctl_cmd_*(struct ctl *c, int argc, char **argv), argv[0] the
@@ -80,17 +76,6 @@ struct ctl_put {
 	const char *secret;		/* the password */
 };
 
-struct json_kv {
-	char	*key;
-	char	*val;			/* unescaped; raw text for non-strings */
-	int	is_str;
-};
-
-struct json_obj {
-	struct json_kv *v;
-	size_t	n;
-};
-
 int	ctl_load(struct ctl *c);
 void	ctl_unload(struct ctl *c);
 int	ctl_load_boxes(struct ctl *c, struct cfg_mailboxes *m);
@@ -120,10 +105,6 @@ struct strbuf *ctl_mailbox_entry(const char *name, const char *type,
 	    const struct cfg_dict *opts);
 int	ctl_mailbox_put(struct ctl *c, const struct ctl_put *v, size_t n);
 
-int	json_parse(const char *s, struct json_obj *o);
-void	json_free(struct json_obj *o);
-const char *json_str(const struct json_obj *o, const char *key);
-long long json_num(const struct json_obj *o, const char *key);
 void	json_put(FILE *fp, const char *s);
 
 int	ctl_cmd_mailbox(struct ctl *c, int argc, char **argv);

@@ -420,23 +420,6 @@ sync_boxes(struct state *s)
 	plan_boxes(s);
 }
 
-/* json_str - append a JSON string */
-
-static void
-json_str(struct strbuf *out, const char *s)
-{
-	char	pr[ERR_MAX * 4 + 8];
-
-	(void)log_printable(pr, sizeof(pr), s, strlen(s));
-	(void)strbuf_putc(out, '"');
-	for (s = pr; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			(void)strbuf_putc(out, '\\');
-		(void)strbuf_putc(out, *s);
-	}
-	(void)strbuf_putc(out, '"');
-}
-
 /* client_send - queue output for a client; drop a client that lags */
 
 static void
@@ -474,24 +457,24 @@ static void
 event_line(struct strbuf *b, const char *event, const struct mbox *m)
 {
 	const struct worker_msg *w = &m->last;
+	struct ctlproto_msg e;
 
+	memset(&e, 0, sizeof(e));
+	e.kind = CTLPROTO_EVENT;
+	e.event = event;
+	e.mailbox = m->name;
+	e.messages = (long long)w->messages;
+	e.done = (long long)w->done;
+	e.bytes = (long long)w->bytes;
+	e.delivered = (long long)w->delivered;
+	e.failed = (long long)w->failed;
+	e.result = res_name[m->result];
+	e.deleted = (long long)w->deleted;
+	e.kept = (long long)(w->messages >= w->deleted ?
+	    w->messages - w->deleted : 0);
+	e.error = m->result == RES_OK ? "" : m->last_error;
 	strbuf_reset(b);
-	(void)strbuf_appendf(b, "{\"event\":\"%s\",\"mailbox\":", event);
-	json_str(b, m->name);
-	if (strcmp(event, "progress") == 0)
-		(void)strbuf_appendf(b, ",\"messages\":%lu,\"done\":%lu,"
-		    "\"bytes\":%llu,\"delivered\":%lu,\"failed\":%lu",
-		    w->messages, w->done, w->bytes, w->delivered, w->failed);
-	else if (strcmp(event, "end") == 0) {
-		(void)strbuf_appendf(b, ",\"result\":\"%s\",\"messages\":%lu,"
-		    "\"delivered\":%lu,\"deleted\":%lu,\"kept\":%lu,"
-		    "\"failed\":%lu,\"bytes\":%llu,\"error\":",
-		    res_name[m->result], w->messages, w->delivered, w->deleted,
-		    w->messages >= w->deleted ? w->messages - w->deleted : 0,
-		    w->failed, w->bytes);
-		json_str(b, m->result == RES_OK ? "" : m->last_error);
-	}
-	(void)strbuf_puts(b, "}\n");
+	(void)ctlproto_encode(b, &e);
 }
 
 /* notify - pass an event to the clients waiting on this mailbox */
@@ -796,6 +779,7 @@ static void
 status_fill(struct state *s, struct client *c)
 {
 	struct strbuf *b = strbuf_alloc(8192);
+	struct ctlproto_msg e;
 
 	while (c->fd >= 0 && c->out->len < STATUS_CHUNK &&
 	    c->status_next < s->nmb) {
@@ -803,25 +787,25 @@ status_fill(struct state *s, struct client *c)
 
 		if (!m->live)
 			continue;
+		memset(&e, 0, sizeof(e));
+		e.kind = CTLPROTO_MAILBOX;
+		e.mailbox = m->name;
+		e.type = m->type == ACCOUNT_GLOBAL ? "global" : "user";
+		e.state = m->state == ST_POLLING ? "polling" : "idle";
+		e.last_poll = (long long)m->last_poll;
+		e.result = res_name[m->result];
+		e.messages = (long long)m->last.messages;
+		e.delivered = (long long)m->last.delivered;
+		e.bytes = (long long)m->last.bytes;
+		e.failed = (long long)m->last.failed;
+		e.last_error = m->last_error;
+		e.mechanism = m->auth_mech;
+		e.mechanism_why = m->auth_why;
+		e.next_poll = (long long)(m->state == ST_POLLING ? 0 :
+		    m->next_poll);
+		e.failures = m->failures;
 		strbuf_reset(b);
-		(void)strbuf_puts(b, "{\"mailbox\":");
-		json_str(b, m->name);
-		(void)strbuf_appendf(b, ",\"type\":\"%s\",\"state\":\"%s\","
-		    "\"last_poll\":%lld,\"result\":\"%s\",\"messages\":%lu,"
-		    "\"delivered\":%lu,\"bytes\":%llu,\"failed\":%lu,"
-		    "\"last_error\":", m->type == ACCOUNT_GLOBAL ? "global" :
-		    "user", m->state == ST_POLLING ? "polling" : "idle",
-		    (long long)m->last_poll, res_name[m->result],
-		    m->last.messages, m->last.delivered, m->last.bytes,
-		    m->last.failed);
-		json_str(b, m->last_error);
-		(void)strbuf_puts(b, ",\"mechanism\":");
-		json_str(b, m->auth_mech);
-		(void)strbuf_puts(b, ",\"mechanism_why\":");
-		json_str(b, m->auth_why);
-		(void)strbuf_appendf(b, ",\"next_poll\":%lld,\"failures\":%d}\n",
-		    (long long)(m->state == ST_POLLING ? 0 : m->next_poll),
-		    m->failures);
+		(void)ctlproto_encode(b, &e);
 		client_send(c, b->data, b->len);
 	}
 	strbuf_free(b);
@@ -837,14 +821,18 @@ static void
 do_status(struct state *s, struct client *c)
 {
 	struct strbuf *b = strbuf_alloc(8192);
+	struct ctlproto_msg e;
 
-	(void)strbuf_printf(b, "{\"service\":\"%s\",\"reason\":",
-	    s->cfg.boxes.n ? "running" : "idle");
-	json_str(b, s->cfg.boxes.n ? "" : "disabled: no mailboxes");
-	(void)strbuf_appendf(b, ",\"pid\":%ld,\"mailboxes\":%zu,"
-	    "\"started\":%lld,\"running\":%d,\"shard\":\"%s\"}\n",
-	    (long)getpid(), s->cfg.boxes.n, (long long)s->started, s->running,
-	    *s->cfg.set.shard ? s->cfg.set.shard : "");
+	memset(&e, 0, sizeof(e));
+	e.kind = CTLPROTO_SERVICE;
+	e.service = s->cfg.boxes.n ? "running" : "idle";
+	e.reason = s->cfg.boxes.n ? "" : "disabled: no mailboxes";
+	e.pid = (long long)getpid();
+	e.mailboxes = (long long)s->cfg.boxes.n;
+	e.started = (long long)s->started;
+	e.running = s->running;
+	e.shard = s->cfg.set.shard;
+	(void)ctlproto_encode(b, &e);
 	client_send(c, b->data, b->len);
 	strbuf_free(b);
 	c->streaming = 1;
@@ -937,20 +925,13 @@ static void
 handle_request(struct state *s, struct client *c, char *line)
 {
 	char   *words[64];
-	int	n = 0, level;
-	char   *p = line;
+	int	n, level;
 	struct strbuf *why;
 
-	while (*p && n < 64) {
-		p += strspn(p, " \t");
-		if (*p == 0)
-			break;
-		words[n++] = p;
-		p += strcspn(p, " \t");
-		if (*p)
-			*p++ = 0;
-	}
-	if (n == 0) {
+	n = ctlproto_split(line, words, (int)PC_ARRAY_LEN(words));
+	if (n < 0) {
+		client_final(c, "too many words in the request");
+	} else if (n == 0) {
 		client_final(c, "empty request");
 	} else if (strcmp(words[0], "status") == 0 && n == 1) {
 		do_status(s, c);
