@@ -50,6 +50,8 @@
 #include <stdio.h>
 #include <limits.h>
 
+#include <jansson.h>
+
 #include "popconn.h"
 #include "cfg.h"
 #include "cfgedit.h"
@@ -63,6 +65,8 @@
 struct ctl {
 	const char *dir;		/* configuration directory */
 	int	verbose;
+	int	json;			/* --json: one JSON answer (ops.h) */
+	json_t *result;			/* what a verb answers with --json */
 	struct cfg_dict *main;		/* raw popconn.cf */
 	struct fetcher_settings fs;
 	struct milter_settings ms;
@@ -108,6 +112,7 @@ int	ctl_mailbox_put(struct ctl *c, const struct ctl_put *v, size_t n);
 void	json_put(FILE *fp, const char *s);
 
 int	ctl_cmd_mailbox(struct ctl *c, int argc, char **argv);
+int	ctl_mailbox_test(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_passwd(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_schedule(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_fetch(struct ctl *c, int argc, char **argv);

@@ -89,6 +89,7 @@ struct fetch_box {
 
 struct fetch_ctx {
 	int	tty;
+	int	json;		/* --json: the event lines as they come */
 	int	worst;		/* exit status so far */
 	int	ended;
 	struct fetch_box *v;
@@ -131,6 +132,8 @@ fetch_event(void *ctx, const char *line)
 		return (0);			/* unknown line: ignore */
 	}
 	strbuf_free(why);
+	if (f->json)
+		printf("%s\n", line);
 	ev = o.event;
 	b = fetch_box(f, o.mailbox);
 	pr(nb, sizeof(nb), b->name);
@@ -141,27 +144,26 @@ fetch_event(void *ctx, const char *line)
 	} else if (strcmp(ev, "progress") == 0 && f->tty) {
 		secs = difftime(time(NULL), b->start);
 		printf("\r\033[K%s: %lld of %lld messages, %s, %s/s, "
-		    "delivered %lld, failed %lld", nb, o.done,
-		    o.messages, human_bytes(hb, sizeof(hb),
-		    (double)o.bytes), human_bytes(rb,
-		    sizeof(rb), (double)o.bytes /
-		    (secs > 0 ? secs : 1)), o.delivered,
-		    o.failed);
+		    "delivered %lld, failed %lld", nb, o.done, o.messages,
+		    human_bytes(hb, sizeof(hb), (double)o.bytes),
+		    human_bytes(rb, sizeof(rb), (double)o.bytes /
+		    (secs > 0 ? secs : 1)), o.delivered, o.failed);
 	} else if (strcmp(ev, "end") == 0) {
 		res = o.result;
 		f->ended++;
-		printf("%s%s: %s: %lld messages, %lld delivered, %lld deleted, "
-		    "%lld kept, %lld failed, %s", f->tty ? "\r\033[K" : "",
-		    nb, pr(eb, sizeof(eb), res), o.messages,
-		    o.delivered, o.deleted,
-		    o.kept, o.failed,
-		    human_bytes(hb, sizeof(hb), (double)o.bytes));
-		if (*o.error)
-			printf(" (%s)", pr(eb, sizeof(eb), o.error));
-		printf("\n");
+		if (!f->json) {
+			printf("%s%s: %s: %lld messages, %lld delivered, "
+			    "%lld deleted, %lld kept, %lld failed, %s",
+			    f->tty ? "\r\033[K" : "", nb, pr(eb, sizeof(eb),
+			    res), o.messages, o.delivered, o.deleted, o.kept,
+			    o.failed, human_bytes(hb, sizeof(hb),
+			    (double)o.bytes));
+			if (*o.error)
+				printf(" (%s)", pr(eb, sizeof(eb), o.error));
+			printf("\n");
+		}
 		if (strcmp(res, "ok") != 0 || o.failed > 0) {
-			if (strcmp(res, "deferred") == 0 &&
-			    o.failed == 0) {
+			if (strcmp(res, "deferred") == 0 && o.failed == 0) {
 				if (f->worst == 0)
 					f->worst = EX_TEMPFAIL;
 			} else {
@@ -210,7 +212,8 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 			goto out;
 		}
 	}
-	f.tty = !quiet && isatty(1);
+	f.json = c->json;
+	f.tty = !quiet && !f.json && isatty(1);
 	rc = ctl_request(c, strbuf_str(req), fetch_event, &f, 0, why);
 	if (f.tty)
 		printf("\r\033[K");
@@ -219,7 +222,7 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 		rc = EX_UNAVAILABLE;
 	} else if (rc == PC_OK) {
 		rc = f.worst;
-		if (f.ended == 0)
+		if (f.ended == 0 && !f.json)
 			printf("nothing to fetch: no mailboxes\n");
 	} else {
 		ctl_err("fetch: %s", pr(eb, sizeof(eb), strbuf_str(why)));
@@ -381,10 +384,12 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.json = argc > 1 && strcmp(argv[1], "--json") == 0;
 	if (argc > 1 + s.json) {
+		s.json = 1;	/* the usage error only */
 		ctl_err("usage: status [--json]");
 		strbuf_free(why);
 		return (EX_USAGE);
 	}
+	s.json |= c->json;
 	if ((rc = ctl_load(c)) != 0) {
 		strbuf_free(why);
 		return (rc);

@@ -74,6 +74,7 @@
 #include "url.h"
 #include "ctl.h"
 #include "ctl_proto.h"
+#include "ops.h"
 #include "log.h"
 #include "pidlock.h"
 #include "safeio.h"
@@ -83,15 +84,19 @@
 /* ctl_vmsg - print "popconnctl: " and a message to stderr */
 
 static void PC_PRINTF(1, 0)
-ctl_vmsg(const char *fmt, va_list ap, int err)
+ctl_vmsg(const char *fmt, va_list ap, int err, int note)
 {
-	char	buf[CTL_WHY_MAX];
+	char	buf[CTL_WHY_MAX], full[CTL_WHY_MAX + 256];
 
 	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (err)
-		fprintf(stderr, "popconnctl: %s: %s\n", buf, strerror(err));
+		(void)snprintf(full, sizeof(full), "%s: %s", buf,
+		    strerror(err));
 	else
-		fprintf(stderr, "popconnctl: %s\n", buf);
+		(void)pc_strlcpy(full, buf, sizeof(full));
+	/* --json: collected into the answer (ctl/ops.c) */
+	if (!ops_captured(note, full))
+		fprintf(stderr, "popconnctl: %s\n", full);
 }
 
 /* ctl_err - an error, on stderr */
@@ -102,7 +107,7 @@ ctl_err(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	ctl_vmsg(fmt, ap, 0);
+	ctl_vmsg(fmt, ap, 0, 0);
 	va_end(ap);
 }
 
@@ -115,7 +120,7 @@ ctl_errno(const char *fmt, ...)
 	int	err = errno;
 
 	va_start(ap, fmt);
-	ctl_vmsg(fmt, ap, err);
+	ctl_vmsg(fmt, ap, err, 0);
 	va_end(ap);
 }
 
@@ -127,7 +132,7 @@ ctl_note(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	ctl_vmsg(fmt, ap, 0);
+	ctl_vmsg(fmt, ap, 0, 1);
 	va_end(ap);
 }
 
@@ -603,33 +608,41 @@ json_put(FILE *fp, const char *s)
 	putc('"', fp);
 }
 
-/* The verbs. */
+/* The verbs; json: what --json gives (ops.h). */
+#define J_NONE		0		/* no JSON form */
+#define J_ANSWER	1		/* one answer from c->result */
+#define J_STREAM	2		/* JSON lines as they come */
+
 struct ctl_verb {
 	const char *name;
 	int	(*fn)(struct ctl *, int, char **);
+	int	json;
 	const char *usage;
 };
 
 static const struct ctl_verb verbs[] = {
-	{"mailbox", ctl_cmd_mailbox,
+	{"mailbox", ctl_cmd_mailbox, J_ANSWER,
 	"mailbox add|edit|remove|list|show|test ..."},
-	{"passwd", ctl_cmd_passwd, "passwd NAME [--password-file FILE]"},
-	{"schedule", ctl_cmd_schedule,
+	{"passwd", ctl_cmd_passwd, J_ANSWER,
+	"passwd NAME [--password-file FILE]"},
+	{"schedule", ctl_cmd_schedule, J_ANSWER,
 	"schedule show | set INTERVAL | set --at HH:MM,... [--mailbox NAME]"},
-	{"fetch", ctl_cmd_fetch, "fetch [--quiet] [NAME ...]"},
-	{"status", ctl_cmd_status, "status [--json]"},
-	{"reload", ctl_cmd_reload, "reload"},
-	{"log-level", ctl_cmd_log_level,
+	{"fetch", ctl_cmd_fetch, J_STREAM, "fetch [--quiet] [NAME ...]"},
+	{"status", ctl_cmd_status, J_STREAM, "status [--json]"},
+	{"reload", ctl_cmd_reload, J_ANSWER, "reload"},
+	{"log-level", ctl_cmd_log_level, J_NONE,
 	"log-level [none|minimum|medium|maximum]"},
-	{"log", ctl_cmd_log, "log [--file FILE] [-n LINES] [NAME]"},
-	{"undeliverable", ctl_cmd_undeliverable, "undeliverable [ADDRESS]"},
-	{"route", ctl_cmd_route,
+	{"log", ctl_cmd_log, J_NONE, "log [--file FILE] [-n LINES] [NAME]"},
+	{"undeliverable", ctl_cmd_undeliverable, J_ANSWER,
+	"undeliverable [ADDRESS]"},
+	{"route", ctl_cmd_route, J_ANSWER,
 	"route add|remove PATTERN [RECIPIENT] [--pcre] | list | test FILE|-"},
-	{"check", ctl_cmd_check, "check"},
-	{"postfix-setup", ctl_cmd_postfix_setup,
+	{"check", ctl_cmd_check, J_ANSWER, "check"},
+	{"postfix-setup", ctl_cmd_postfix_setup, J_NONE,
 	"postfix-setup [--apply] [--undo] [--postfix-config DIR]"},
-	{"import", ctl_cmd_import, "import fetchmailrc [--apply] FILE|-"},
-	{"setup", ctl_cmd_setup,
+	{"import", ctl_cmd_import, J_NONE,
+	"import fetchmailrc [--apply] FILE|-"},
+	{"setup", ctl_cmd_setup, J_NONE,
 	"setup [--server HOST --account USER --type user|global ...] [--yes]"},
 };
 
@@ -640,7 +653,8 @@ usage(void)
 {
 	size_t	i;
 
-	fprintf(stderr, "usage: popconnctl [-v] [-c config_dir] VERB ...\n");
+	fprintf(stderr, "usage: popconnctl [-v] [-c config_dir] [--json] VERB "
+	    "...\n");
 	for (i = 0; i < PC_ARRAY_LEN(verbs); i++)
 		fprintf(stderr, "       popconnctl %s\n", verbs[i].usage);
 	return (EX_USAGE);
@@ -649,19 +663,26 @@ usage(void)
 int
 main(int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
 	struct ctl c;
 	size_t	i;
 	int	ch, rc;
 
 	memset(&c, 0, sizeof(c));
 	c.dir = "/etc/popconn";
-	while ((ch = getopt(argc, argv, "+c:vh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			c.dir = optarg;
 			break;
 		case 'v':
 			c.verbose = 1;
+			break;
+		case 'j':
+			c.json = 1;
 			break;
 		default:
 			return (usage());
@@ -676,8 +697,15 @@ main(int argc, char **argv)
 	(void)signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < PC_ARRAY_LEN(verbs); i++) {
 		if (strcmp(argv[0], verbs[i].name) == 0) {
+			if (c.json && verbs[i].json == J_NONE) {
+				ctl_err("%s: no --json form", argv[0]);
+				return (EX_USAGE);
+			}
+			if (c.json && verbs[i].json == J_ANSWER)
+				ops_capture();
 			optind = 0;	/* glibc: start over for the verb */
 			rc = verbs[i].fn(&c, argc, argv);
+			rc = ops_finish(&c, rc);
 			ctl_unload(&c);
 			if (fflush(stdout) != 0 && rc == 0) {
 				ctl_errno("standard output");
