@@ -15,8 +15,7 @@
  *	uses it as the placeholder recipient, the milter as the
  *	fallback), schedule the fetcher, route the milter.
  *
- *	route test reads a message and routes it with the milter's own
- *	module (plugin/route.c) and the live tables.
+ *	route test is ctl/ctl_route.c.
  *
  *	check prints each problem with its file (and line, where there is
  *	one), like postfix check, and a count.
@@ -24,45 +23,20 @@
  *	check exits 0 when it found no error (warnings allowed), else
  *	EX_CONFIG.
  * SECURITY
- *	Messages given to route test are untrusted: headers are bounded
- *	(ADM_HEADERS_MAX) and printed through log_printable().
+ *	Table entries are printed through log_printable().
  * LICENSE
  *	MIT; see the LICENSE file.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
-#include <pcre2.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sysexits.h>
-#include <unistd.h>
 
-#include "account.h"
-#include "alloc.h"
 #include "ctl.h"
-#include "ops.h"
-#include "exec.h"
 #include "log.h"
-#include "marker.h"
-#include "safeio.h"
-#include "table.h"
-#include "pfparams.h"
-#include "route.h"
-#include "dedupe.h"
-#include <openssl/evp.h>
+#include "ops.h"
 
-#define ADM_HEADERS_MAX	(1024 * 1024)	/* header bytes route test reads */
 #define ADM_TEXT_MAX	512
 
 #define STR(o, k)	json_string_value(json_object_get((o), (k)))
@@ -260,224 +234,6 @@ adm_route_edit(struct ctl *c, int add, int pcre, const char *pat,
 	return (0);
 }
 
-/* Headers the milter stores for route_message() (plugin/milter.c). */
-static const char *const adm_keep[] = {
-	"To", "Cc", "Resent-To", "Resent-Cc", "Delivered-To",
-	"X-Original-To", "Envelope-To", "X-Envelope-To", "Received",
-	ROUTE_TRACE_HEADER,
-};
-
-/*
- * adm_route_dups - for each recipient, would the milter drop it as a
- * duplicate?  The message's identity as the fetcher computes it; the
- * milter's store read only (nothing is recorded).
- */
-
-static void
-adm_route_dups(struct ctl *c, const struct marker_bind *b,
-    const unsigned char body_md[32], const struct route_result *r)
-{
-	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
-	struct dupdb_copy first;
-	struct marker m;
-	char	pb[ADM_TEXT_MAX];
-	size_t	i;
-	int	rc;
-
-	memset(&m, 0, sizeof(m));
-	marker_identity(b, body_md, m.id);
-	m.window = -1;			/* each first copy's own window */
-	for (i = 0; i < r->n; i++) {
-		rc = dedupe_preview(c->ms.milter_state_directory, &m,
-		    r->v[i].addr, &first, why);
-		if (rc == PC_PERM)
-			break;		/* no store: nothing recorded yet */
-		if (rc < 0) {
-			ctl_note("duplicates not checked: %s", strbuf_str(why));
-			break;
-		}
-		if (rc == 1)
-			printf("duplicate: %s would be dropped (already "
-			    "delivered: marker %s, queue id %s, %lld s ago)\n",
-			    log_printable(pb, sizeof(pb), r->v[i].addr,
-			    strlen(r->v[i].addr)), first.nonce, first.qid,
-			    (long long)time(NULL) - first.t);
-	}
-	strbuf_free(why);
-}
-
-/* adm_route_test - route test FILE|- [--mailbox NAME] [--trust-env] */
-
-static int
-adm_route_test(struct ctl *c, int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{"trust-env", no_argument, NULL, 't'},
-		{"envelope-header", required_argument, NULL, 'e'},
-		{"envelope-skip", required_argument, NULL, 's'},
-		{NULL, 0, NULL, 0},
-	};
-	struct strbuf *msg = strbuf_alloc(ADM_HEADERS_MAX);
-	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
-	struct strbuf *notes = strbuf_alloc(ROUTE_NOTES_MAX);
-	struct route_header *h = NULL;
-	struct pf_params pf;
-	struct route_pfcheck pfcheck;
-	struct route_config rc_;
-	struct route_result r;
-	struct table_list routing, recips;
-	char  **domains = NULL;
-	char	buf[8192], pb[ADM_TEXT_MAX], pb2[ADM_TEXT_MAX];
-	size_t	nh = 0, nd = 0, i;
-	int	ch, fd, rc = 0, trust = 0;
-	ssize_t	got;
-	struct marker_bind bind;
-	unsigned char body_md[32];
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned int mdlen = 0;
-	const char *sep;
-	struct route_env env = {0, NULL, 0};
-
-	memset(&routing, 0, sizeof(routing));
-	memset(&recips, 0, sizeof(recips));
-	memset(&pf, 0, sizeof(pf));
-	memset(&pfcheck, 0, sizeof(pfcheck));
-	route_result_init(&r);
-	marker_bind_init(&bind);
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (ch == 't')
-			trust = 1;
-		else if (ch == 'e')
-			env.header = optarg;
-		else if (ch == 's' && (env.skip = atoi(optarg)) >= 0 &&
-		    env.skip <= 99 && strspn(optarg, "0123456789") ==
-		    strlen(optarg))
-			continue;
-		else
-			rc = EX_USAGE;
-	}
-	env.trust = trust;
-	if (rc != 0 || optind + 1 != argc) {
-		ctl_err("usage: route test [--trust-env [--envelope-header "
-		    "NAME] [--envelope-skip N]] FILE|-");
-		rc = EX_USAGE;
-		goto out;
-	}
-	fd = strcmp(argv[optind], "-") == 0 ? 0 :
-	    safeio_open_read(argv[optind], NULL);
-	if (fd < 0) {
-		ctl_errno("%s", argv[optind]);
-		rc = EX_NOINPUT;
-		goto out;
-	}
-	/* The header: up to the first empty line, at most the limit. */
-	while ((got = read(fd, buf, sizeof(buf))) > 0) {
-		if (strbuf_append(msg, buf, (size_t)got) < 0)
-			break;
-		if (strstr(msg->data, "\n\n") || strstr(msg->data,
-		    "\r\n\r\n"))
-			break;
-	}
-	/* The body, for the identity of a message without Message-ID. */
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		log_fatal(EX_SOFTWARE, "cannot initialise SHA-256");
-	if ((sep = strstr(msg->data, "\n\n")) != NULL)
-		(void)EVP_DigestUpdate(md, sep + 2, msg->len - (size_t)(sep + 2 -
-		    msg->data));
-	while (sep != NULL && (got = read(fd, buf, sizeof(buf))) > 0)
-		(void)EVP_DigestUpdate(md, buf, (size_t)got);
-	if (EVP_DigestFinal_ex(md, body_md, &mdlen) != 1)
-		memset(body_md, 0, sizeof(body_md));
-	if (fd != 0)
-		close(fd);
-	marker_bind_block(&bind, msg->data, msg->len);
-	if ((rc = ctl_load(c)) != 0)
-		goto out;
-	/*
-	 * Invariant 8: the milter's decision on what the milter sees.  The
-	 * milter gets the headers as cleanup rewrote them, with this site's
-	 * Postfix parameters; do the same here, then call route_message().
-	 */
-	if (pf_params_load(c->ms.postfix_config_directory, &pf, why) !=
-	    PC_OK)
-		ctl_note("%s", strbuf_str(why));
-	if (route_cleanup_headers(&pf, msg->data, msg->len, adm_keep,
-	    PC_ARRAY_LEN(adm_keep), &h, &nh, notes) != PC_OK) {
-		ctl_err("cannot read the header");
-		rc = EX_DATAERR;
-		goto out;
-	}
-	if (strbuf_len(notes) > 0)
-		printf("cleanup: %s\n", log_printable(pb, sizeof(pb),
-		    strbuf_str(notes), strbuf_len(notes)));
-	nd = route_domains_parse(*c->ms.local_domains ? c->ms.local_domains :
-	    pf.local_domains, &domains);
-	if (table_list_open(c->ms.routing_maps,
-	    c->ms.postfix_config_directory, &routing, why) != PC_OK ||
-	    table_list_open(c->ms.recipient_maps,
-	    c->ms.postfix_config_directory, &recips, why) != PC_OK) {
-		ctl_err("%s", strbuf_str(why));
-		rc = EX_CONFIG;
-		goto out;
-	}
-	memset(&rc_, 0, sizeof(rc_));
-	rc_.domains = domains;
-	rc_.ndomains = nd;
-	rc_.undeliverable = c->ms.undeliverable_mailbox;
-	rc_.routing = &routing;
-	rc_.recipients = &recips;
-	rc_.max_recipients = (size_t)c->ms.max_recipients;
-	rc_.hop_limit = ROUTE_HOP_LIMIT;
-	rc_.site = *c->ms.myhostname ? c->ms.myhostname : "localhost";
-	rc_.delim = *c->ms.recipient_delimiter ? c->ms.recipient_delimiter :
-	    pf.recipient_delimiter;
-	rc_.token_limit = (size_t)pf.header_address_token_limit;
-	rc_.size_limit = (size_t)pf.header_size_limit;
-	if (recips.n == 0 && pf.from_postconf) {
-		if (route_pfcheck_open(&pf, c->ms.postfix_config_directory,
-		    &pfcheck, why) != PC_OK)
-			ctl_note("%s", strbuf_str(why));
-		rc_.pfcheck = &pfcheck;
-	}
-	if (nd == 0)
-		ctl_note("local_domains is empty and Postfix names no local "
-		    "domain: every global message goes to %s",
-		    c->ms.undeliverable_mailbox);
-	if (route_message_env(&rc_, h, nh, &env, &r, why) != PC_OK) {
-		ctl_err("a table lookup failed (the milter would tempfail): "
-		    "%s", strbuf_str(why));
-		rc = EX_TEMPFAIL;
-		goto out;
-	}
-	if (r.undeliverable)
-		printf("undeliverable: %s (%s)\n", c->ms.undeliverable_mailbox,
-		    log_printable(pb, sizeof(pb), strbuf_str(r.reason),
-		    strbuf_len(r.reason)));
-	for (i = 0; i < r.n; i++)
-		printf("recipient: %s (%s)\n", log_printable(pb, sizeof(pb),
-		    r.v[i].addr, strlen(r.v[i].addr)), log_printable(pb2,
-		    sizeof(pb2), r.v[i].reason, strlen(r.v[i].reason)));
-	if (strbuf_len(r.notes) > 0)
-		printf("notes: %s\n", log_printable(pb, sizeof(pb),
-		    strbuf_str(r.notes), strbuf_len(r.notes)));
-	if (!r.undeliverable)
-		adm_route_dups(c, &bind, body_md, &r);
-out:
-	marker_bind_free(&bind);
-	EVP_MD_CTX_free(md);
-	route_result_free(&r);
-	route_domains_free(domains, nd);
-	table_list_free(&routing);
-	table_list_free(&recips);
-	route_cleanup_free(h, nh);
-	route_pfcheck_free(&pfcheck);
-	pf_params_free(&pf);
-	strbuf_free(notes);
-	strbuf_free(msg);
-	strbuf_free(why);
-	return (rc);
-}
-
 /* ctl_cmd_route - route add|remove|list|test */
 
 int
@@ -490,7 +246,7 @@ ctl_cmd_route(struct ctl *c, int argc, char **argv)
 	int	ch, pcre = 0, add, rc;
 
 	if (argc >= 2 && strcmp(argv[1], "test") == 0)
-		return (adm_route_test(c, argc - 1, argv + 1));
+		return (ctl_route_test(c, argc - 1, argv + 1));
 	if ((rc = ctl_load(c)) != 0)
 		return (rc);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)

@@ -121,6 +121,10 @@ h_check "route add of a bad regex: exit 65, field pattern" \
 ctl route list >"$O" 2>"$R"
 h_check "route list: the entry with its line" \
     j "$O" 'd["result"][0]["pattern"] == "@sales.test" and d["result"][0]["recipient"] == "carol@example.test" and d["result"][0]["line"] >= 1'
+printf 'To: x@sales.test\nSubject: hi\n\nbody\n' >"$H_TMP/msg"
+ctl route test "$H_TMP/msg" >"$O" 2>/dev/null
+h_check "route test: each recipient with the rule behind it" \
+    j "$O" 'd["result"]["recipients"][0]["address"] == "carol@example.test" and "sales.test" in d["result"]["recipients"][0]["reason"] and d["result"]["undeliverable"] is False'
 
 # --- check: every problem with its file and line.
 echo "colour = blue" >>"$E/popconn.cf"
