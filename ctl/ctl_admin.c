@@ -60,7 +60,8 @@ adm_schedule_show(struct ctl *c)
 	printf("%-16s %-10s %s\n", "MAILBOX", "INTERVAL", "TIMES");
 	printf("%-16s %-10s %s\n", "(popconn.cf)", STR(s, "poll_interval"),
 	    *STR(s, "poll_times") ? STR(s, "poll_times") : "-");
-	json_array_foreach(json_object_get(s, "mailboxes"), i, b) {
+	for (i = 0; (b = json_array_get(json_object_get(s, "mailboxes"),
+	    i)) != NULL; i++) {
 		v = STR(b, "poll_times");
 		printf("%-16s %-10s %s\n", STR(b, "name"),
 		    STR(b, "poll_interval") ? STR(b, "poll_interval") :
@@ -182,7 +183,7 @@ adm_route_list(struct ctl *c)
 		c->result = l;
 		return (0);
 	}
-	json_array_foreach(l, i, r) {
+	for (i = 0; (r = json_array_get(l, i)) != NULL; i++) {
 		spec = STR(r, "table");
 		if (json_is_true(json_object_get(r, "indexed"))) {
 			printf("%-40s (indexed table: see postmap -s %s)\n",
