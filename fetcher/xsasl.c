@@ -52,6 +52,7 @@
 #include "alloc.h"
 #include "base64.h"
 #include "log.h"
+#include "reason.h"
 #include "strbuf.h"
 #include "hex.h"
 #include "xsasl.h"
@@ -123,23 +124,6 @@ xbuf_done(struct xbuf *b)
 	}
 }
 
-/* xsasl_vreason - put a reason into why */
-
-static void PC_PRINTF(2, 0)
-xsasl_vreason(struct strbuf *why, const char *fmt, va_list ap)
-{
-	char	buf[XSASL_WHY_MAX];
-
-	if (why == NULL)
-		return;
-	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
-		pc_strlcpy(buf, "xsasl: cannot format reason", sizeof(buf));
-	/* A diagnostic longer than why->max is cut, never lost. */
-	strbuf_reset(why);
-	if (strbuf_puts(why, buf) < 0)
-		(void) strbuf_append(why, buf, why->max);
-}
-
 /* xsasl_fail - put a reason into why, return PC_PERM */
 
 int
@@ -148,7 +132,7 @@ xsasl_fail(struct strbuf *why, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	xsasl_vreason(why, fmt, ap);
+	(void) reason_vset(why, fmt, ap);
 	va_end(ap);
 	return (PC_PERM);
 }
@@ -161,7 +145,7 @@ xsasl_temp(struct strbuf *why, const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	xsasl_vreason(why, fmt, ap);
+	(void) reason_vset(why, fmt, ap);
 	va_end(ap);
 	return (PC_TEMP);
 }

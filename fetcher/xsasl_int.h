@@ -66,7 +66,6 @@ uint32_t xsasl_ucase(uint32_t cp);
 #define XSASL_NONCE_MAX		64	/* our SCRAM nonce */
 #define XSASL_NONCE_RAW		24	/* random octets in it */
 #define XSASL_SALT_MAX		1024	/* decoded SCRAM salt */
-#define XSASL_WHY_MAX		512	/* one diagnostic */
 #define XSASL_ECHO_MAX		80	/* server text quoted in why */
 
 enum xsasl_mech {

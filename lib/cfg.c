@@ -113,6 +113,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "popconn.h"
+#include "reason.h"
 #include "safeio.h"
 #include "url.h"
 
@@ -147,24 +148,16 @@ struct cfg_reader {
 static int PC_PRINTF(4, 5)
 cfg_why(struct strbuf *why, const char *file, int line, const char *fmt, ...)
 {
-	char    buf[CFG_WHY_MAX];
 	va_list ap;
-	int     n;
 
 	if (why == NULL)
 		return (PC_PERM);
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		buf[0] = 0;
-	else if ((size_t) n >= sizeof(buf))
-		memcpy(buf + sizeof(buf) - 4, "...", 4);
 	strbuf_reset(why);
 	if (file != NULL)
 		(void) strbuf_printf(why, "%s, line %d: ", file, line);
-	if (strbuf_puts(why, buf) < 0)
-		(void) strbuf_append(why, buf, why->max - strbuf_len(why));
+	va_start(ap, fmt);
+	(void) reason_vappend(why, fmt, ap);
+	va_end(ap);
 	return (PC_PERM);
 }
 
@@ -518,23 +511,20 @@ static int PC_PRINTF(5, 6)
 cfg_xwhy(const struct cfg_xctx *x, const char *name, const char *file,
     int line, const char *fmt, ...)
 {
-	char    buf[CFG_WHY_MAX];
 	va_list ap;
-	int     n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		buf[0] = 0;
-	else if ((size_t) n >= sizeof(buf))
-		memcpy(buf + sizeof(buf) - 4, "...", 4);
+	if (x->why == NULL)
+		return (PC_PERM);
+	strbuf_reset(x->why);
 	if (file != NULL)
-		return (cfg_why(x->why, file, line, "%s: %s", name, buf));
-	if (name != NULL)
-		return (cfg_why(x->why, NULL, 0, "default for %s: %s", name,
-		    buf));
-	return (cfg_why(x->why, NULL, 0, "%s", buf));
+		(void) strbuf_printf(x->why, "%s, line %d: %s: ", file, line,
+		    name);
+	else if (name != NULL)
+		(void) strbuf_printf(x->why, "default for %s: ", name);
+	va_start(ap, fmt);
+	(void) reason_vappend(x->why, fmt, ap);
+	va_end(ap);
+	return (PC_PERM);
 }
 
 /* cfg_expand_text - expand value into x->out */
