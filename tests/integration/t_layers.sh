@@ -68,6 +68,7 @@ for o in $objs; do
 	nm -u "$o" | awk '{print $2}' | sort -u | join - "$tmp/defs" |
 	    awk -v n="$n" '$2 != n {print n, $2}' >>"$tmp/edges"
 done
+sort -u -o "$tmp/edges" "$tmp/edges"
 if loops=$(tsort "$tmp/edges" 2>&1 >/dev/null) && [ -z "$loops" ]; then
 	echo "ok - lib/ and the SASL objects call each other in no circle"
 else
