@@ -197,7 +197,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude -Ifetcher -Iplugin lib fetcher plugin \
 	    $(wildcard ctl)
-	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
+	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) $(HOOK_SRC) \
 	    $(wildcard fetcher/main.c plugin/main.c) -- -std=c11 \
 	    -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ifetcher -Iplugin \
 	    $(PKG_CFLAGS)
