@@ -532,7 +532,7 @@ finish_one(struct account *a, struct uidl_state *st, struct pending *d,
 		r->failed++;
 		return (REFUSED);
 	}
-	if ((rc = uidl_state_commit(st, d->uid, why)) != PC_OK) {
+	if ((rc = uidl_state_record(st, d->uid, why)) != PC_OK) {
 		log_error("acct=%s: uidl=%s: delivered but not recorded (%s); "
 		    "it may be delivered again", a->name, d->uid,
 		    strbuf_str(why));
@@ -566,32 +566,68 @@ struct dele_queue {
 	size_t	cap;
 };
 
+/* dele_push - one more message number */
+
+static void
+dele_push(struct dele_queue *q, unsigned long num)
+{
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 16;
+		q->v = xrealloc(q->v, q->cap * sizeof(*q->v));
+	}
+	q->v[q->n++] = num;
+}
+
 /*
- * reap - collect the transport's results (block: wait for at least one);
- * queue DELEs for delivered messages
+ * group_close - sync the journal's open group when it is due (or force),
+ * and release the DELEs of its messages (held) into dq
+ */
+
+static int
+group_close(struct account *a, struct uidl_state *st, struct dele_queue *held,
+    struct dele_queue *dq, int force, struct strbuf *why)
+{
+	size_t	n = uidl_state_unsynced(st), i;
+	long	wait_ms;
+	int	rc;
+
+	if (n > 0 && (force || uidl_state_due(st, &wait_ms))) {
+		if ((rc = uidl_state_sync(st, why)) != PC_OK) {
+			log_error("acct=%s: %zu delivered message(s) not "
+			    "recorded (%s); they may be delivered again",
+			    a->name, n, strbuf_str(why));
+			return (rc);
+		}
+	}
+	if (uidl_state_unsynced(st) == 0) {
+		for (i = 0; i < held->n; i++)
+			dele_push(dq, held->v[i]);
+		held->n = 0;
+	}
+	return (PC_OK);
+}
+
+/*
+ * reap - collect the transport's results, waiting at most wait_ms for
+ * the first (0: not at all); the DELEs of delivered messages wait in held
+ * until their journal group is on disk
  */
 
 static int
 reap(struct account *a, struct deliver *dv, struct uidl_state *st,
-    int block, struct dele_queue *dq, struct account_result *r,
+    int wait_ms, struct dele_queue *held, struct account_result *r,
     struct strbuf *why)
 {
 	struct deliver_result res;
 	struct pending *d;
-	int	rc, worst = PC_OK, wait = block ? DELIVER_WAIT : 0;
+	int	rc, worst = PC_OK, wait = wait_ms;
 
 	while (deliver_poll(dv, wait, &res) == 1) {
 		wait = 0;
 		d = res.cookie;
 		rc = finish_one(a, st, d, &res, r, why);
-		if (rc == PC_OK && !a->set.keep) {
-			if (dq->n == dq->cap) {
-				dq->cap = dq->cap ? 2 * dq->cap : 16;
-				dq->v = xrealloc(dq->v, dq->cap *
-				    sizeof(*dq->v));
-			}
-			dq->v[dq->n++] = d->num;
-		}
+		if (rc == PC_OK && !a->set.keep)
+			dele_push(held, d->num);
 		free(d);
 		if (rc != PC_OK && rc != REFUSED && worst == PC_OK)
 			worst = rc;
@@ -675,15 +711,35 @@ queue_due(struct account *a, struct pop3 *p, struct uidl_state *st,
 }
 
 /*
+ * block_ms - how long a blocking reap may wait: until a result, or until
+ * the journal's open group is due
+ */
+
+static int
+block_ms(const struct uidl_state *st)
+{
+	long	wait_ms;
+
+	if (uidl_state_due(st, &wait_ms))
+		return (0);
+	return (wait_ms < 0 ? DELIVER_WAIT : (int)wait_ms);
+}
+
+/*
  * account_run_pipeline - RETR, deliver, DELE every message, pipelined if
  * we may
  *
  * Commands go out in a window (RFC 2449 PIPELINING), messages stream into
  * the spool in order and go to the mailbox's transport (deliver.h), which
- * keeps as many in flight as it allows, and each DELE is queued only once
- * its message's UIDL is on disk.  On a failure no new message is taken,
- * the deliveries in flight are waited for (and recorded), and the error
- * is returned: the caller then drops the connection without QUIT.
+ * keeps as many in flight as it allows.  A delivered message's UIDL joins
+ * the journal's open group (uidl_state.h, group commit) and its DELE is
+ * queued only once that group is on disk.  A record waiting in the open
+ * group keeps its delivery slot, so that a crash can duplicate no more
+ * messages than the transport has slots (uidl_state.h, CRASH WINDOW): the
+ * group closes early when the slots are full or nothing is in flight.  On
+ * a failure no new message is taken, the deliveries in flight are waited
+ * for (and recorded), and the error is returned: the caller then drops
+ * the connection without QUIT.
  */
 
 int
@@ -694,19 +750,25 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 	const struct pop3_msg *m;
 	struct deliver *dv;
 	struct strbuf *why2;
-	struct dele_queue dq = {NULL, 0, 0};
+	struct dele_queue dq = {NULL, 0, 0}, held = {NULL, 0, 0};
 	unsigned long num, done = 0;
 	size_t	next = 0, window;
-	int	pipelined, rc = PC_OK, kind;
+	int	pipelined, rc = PC_OK, kind, full;
 
 	if ((dv = deliver_open(&a->set, a->name, why)) == NULL)
 		return (PC_PERM);
+	uidl_state_group(st, a->set.journal_group_size,
+	    a->set.journal_group_delay);
 	why2 = strbuf_alloc(1024);
 	pipelined = (p->caps.flags & POP3_CAP_PIPELINING) != 0;
 	window = pipelined ? (size_t)a->set.pipeline_depth : 1;
 	for (;;) {
-		if (deliver_inflight(dv) > 0 && (rc = reap(a, dv, st, 0, &dq,
-		    r, why)) != PC_OK)
+		if (deliver_inflight(dv) > 0 && (rc = reap(a, dv, st, 0,
+		    &held, r, why)) != PC_OK)
+			break;
+		full = deliver_room(dv) <= uidl_state_unsynced(st);
+		if ((rc = group_close(a, st, &held, &dq, full ||
+		    deliver_inflight(dv) == 0, why)) != PC_OK)
 			break;
 		/* DELEs first: with PIPELINING all, else one at a time. */
 		while (dq.n > 0 && (pipelined ? p->qlen + 2 < POP3_QMAX :
@@ -719,9 +781,11 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 		    &next, window, pipelined, r, why)) != PC_OK))
 			break;
 		if (p->qlen == 0) {
-			if (deliver_inflight(dv) == 0 && dq.n == 0)
+			if (deliver_inflight(dv) == 0 && dq.n == 0 &&
+			    held.n == 0)
 				break;
-			if ((rc = reap(a, dv, st, 1, &dq, r, why)) != PC_OK)
+			if ((rc = reap(a, dv, st, block_ms(st), &held, r,
+			    why)) != PC_OK)
 				break;
 			continue;
 		}
@@ -732,8 +796,10 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 			r->deleted++;
 			continue;
 		}
-		if (deliver_room(dv) == 0) {
-			if ((rc = reap(a, dv, st, 1, &dq, r, why)) != PC_OK)
+		if (deliver_room(dv) <= uidl_state_unsynced(st)) {
+			/* No slot (the group was synced above if it held one). */
+			if ((rc = reap(a, dv, st, block_ms(st), &held, r,
+			    why)) != PC_OK)
 				break;
 			continue;
 		}
@@ -754,7 +820,10 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 			continue;
 		}
 		if (rc == ALREADY) {
-			rc = PC_OK;
+			/* Known by its digest, maybe from the open group. */
+			if ((rc = group_close(a, st, &held, &dq, 1, why)) !=
+			    PC_OK)
+				break;
 			if (!a->set.keep && (rc = pop3_queue(p, POP3_Q_DELE,
 			    m->num, why)) != PC_OK)
 				break;
@@ -764,10 +833,15 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 	}
 	/* Stopped by an error: record what is still in flight. */
 	while (deliver_inflight(dv) > 0)
-		(void)reap(a, dv, st, 1, &dq, r, why2);
+		(void)reap(a, dv, st, DELIVER_WAIT, &held, r, why2);
+	if (group_close(a, st, &held, &dq, 1, why2) != PC_OK && rc == PC_OK) {
+		strbuf_printf(why, "%s", strbuf_str(why2));
+		rc = PC_TEMP;
+	}
 	dv = deliver_close(dv);
 	strbuf_free(why2);
 	free(dq.v);
+	free(held.v);
 	if (account_progress)
 		account_progress(r, done);
 	return (rc);
