@@ -678,9 +678,10 @@ queue_due(struct account *a, struct pop3 *p, struct uidl_state *st,
 		}
 		if (m->uid[0] && uidl_state_fails(st, m->uid) >=
 		    a->set.max_delivery_attempts) {
-			log_warn("acct=%s: uidl=%s: refused by sendmail %d "
-			    "times; left on the server", a->name, m->uid,
-			    uidl_state_fails(st, m->uid));
+			log_warn("acct=%s: uidl=%s: refused by %s %d times; "
+			    "left on the server", a->name, m->uid,
+			    a->set.delivery_method, uidl_state_fails(st,
+			    m->uid));
 			r->skipped++;
 			continue;
 		}
