@@ -7,9 +7,11 @@
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make torture    long chaos, fuzz and valgrind runs -> tests/RELIABILITY.md
 #   make interop    against Cyrus and Courier pop3d (unpacked, not installed)
-#   make bench      popconn against fetchmail, getmail6, mpop (bench/)
+#   make bench      popconn against fetchmail, getmail6, mpop, and the
+#                   scheduler at 1k/10k/50k mailboxes -> bench/RESULTS.md
+#                   and bench/results/ (BENCH_QUICK=1: build/bench-quick/)
 #   make bench-dupdb what the milter's duplicate store costs per message
-#   make lint       cppcheck and clang-tidy
+#   make lint       cppcheck and clang-tidy (.clang-tidy); any finding fails
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
 #   SANITIZE=1      build and test with ASan+UBSan (in build/san)
 
