@@ -7,6 +7,7 @@
 # before its pass line, which stays last (issue 16).
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+command -v git >/dev/null 2>&1 || { echo "git not installed"; exit 77; }
 tmp=$(mktemp -d /tmp/popconn-age.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM HUP
 fail=0
