@@ -554,7 +554,7 @@ handle_reply(struct smtpc *c, struct smtpc_event *ev)
 			hello(c, SMTPC_K_HELO);
 			return (0);
 		}
-		if (cls != 2)
+		if (code != 250)
 			break;
 		c->caps = kind == SMTPC_K_EHLO ? c->rcaps : 0;
 		c->size_max = kind == SMTPC_K_EHLO ? c->rsize : 0;
@@ -568,10 +568,12 @@ handle_reply(struct smtpc *c, struct smtpc_event *ev)
 		c->txn_why[0] = 0;
 		/* FALLTHROUGH */
 	case SMTPC_K_RCPT:
-		if (cls != 2 && cls != 4 && cls != 5)
+		/* RFC 5321 4.3.2: 250 (and 251 for RCPT) or a refusal */
+		if (code == 250 || (code == 251 && kind == SMTPC_K_RCPT))
+			return (0);
+		if (cls != 4 && cls != 5)
 			break;
-		if (cls != 2)
-			txn_fail(c, kind);
+		txn_fail(c, kind);
 		return (0);
 	case SMTPC_K_DATA:
 		if (code == 354 && c->txn_status == PC_OK) {
@@ -600,18 +602,18 @@ handle_reply(struct smtpc *c, struct smtpc_event *ev)
 		release(c);
 		return (1);
 	case SMTPC_K_DOT:
-		if (cls != 2 && cls != 4 && cls != 5)
+		if (code != 250 && cls != 4 && cls != 5)
 			break;
 		ev_done(c, ev, tag, cls == 2 ? PC_OK : reply_class(code), code,
 		    why);
 		return (1);
 	case SMTPC_K_EMPTY:
-		if (cls != 2 && cls != 4 && cls != 5)
+		if (code != 250 && cls != 4 && cls != 5)
 			break;
 		ev_done(c, ev, tag, c->txn_status, c->txn_code, c->txn_why);
 		return (1);
 	case SMTPC_K_RSET:
-		if (cls != 2)
+		if (code != 250)
 			break;
 		return (0);
 	case SMTPC_K_QUIT:
@@ -689,7 +691,10 @@ line_done(struct smtpc *c, struct smtpc_event *ev)
 	if (more)
 		return (0);
 	c->rlines = 0;
-	return (handle_reply(c, ev));
+	if (handle_reply(c, ev))
+		return (1);
+	release(c);
+	return (0);
 }
 
 /* smtpc_feed - parse server octets up to the next event */
