@@ -246,6 +246,29 @@ fly_has(const struct smtpc *c, int kind)
 	return (0);
 }
 
+/*
+ * mail_put - MAIL FROM with the parameters the server offered (known
+ * only after EHLO, which may come after the command was queued)
+ */
+static int
+mail_put(struct smtpc *c, const struct smtpc_cmd *h)
+{
+	char	cmd[SMTPC_CMD_MAX + 80];
+	int	n;
+
+	n = snprintf(cmd, sizeof(cmd), "%.*s%s%s", (int)(h->len - 2),
+	    h->text, (c->caps & SMTPC_CAP_8BITMIME) ? " BODY=8BITMIME" : "",
+	    h->utf8 && (c->caps & SMTPC_CAP_SMTPUTF8) ? " SMTPUTF8" : "");
+	if (n > 0 && (size_t)n < sizeof(cmd) && h->size > 0 &&
+	    (c->caps & SMTPC_CAP_SIZE))
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " SIZE=%llu",
+		    h->size);
+	if (n < 0 || (size_t)n + 2 >= sizeof(cmd))
+		log_panic("smtpc: MAIL parameters do not fit");
+	memcpy(cmd + n, "\r\n", 2);
+	return (out_put(c, cmd, (size_t)n + 2));
+}
+
 /* release - move held commands out as far as the protocol allows */
 
 static void
@@ -264,8 +287,12 @@ release(struct smtpc *c)
 			break;
 		if (!(c->caps & SMTPC_CAP_PIPELINING) && c->fly_n > 0)
 			break;
-		if (out_put(c, h->text, h->len) != 0)
+		if (h->kind == SMTPC_K_MAIL) {
+			if (mail_put(c, h) != 0)
+				break;
+		} else if (out_put(c, h->text, h->len) != 0) {
 			break;
+		}
 		fly_push(c, h->kind, h->tag);
 		c->held_head = (c->held_head + 1) % SMTPC_HELD;
 		c->held_n--;
@@ -292,6 +319,8 @@ hold(struct smtpc *c, int front, int kind, unsigned long tag,
 	c->held_n++;
 	h->kind = kind;
 	h->tag = tag;
+	h->size = 0;
+	h->utf8 = 0;
 	memcpy(h->text, text, len);
 	memcpy(h->text + len, "\r\n", 2);
 	h->len = len + 2;
@@ -345,6 +374,7 @@ smtpc_send_mail(struct smtpc *c, unsigned long tag, const char *sender,
 {
 	char	cmd[SMTPC_CMD_MAX + 1];
 	int	utf8 = 0, n;
+	size_t	held_n = c->held_n;
 
 	if (!addr_ok(sender, &utf8) || !addr_ok(rcpt, &utf8) || !*rcpt) {
 		strbuf_printf(why, "envelope address not usable in SMTP");
@@ -359,20 +389,12 @@ smtpc_send_mail(struct smtpc *c, unsigned long tag, const char *sender,
 		strbuf_printf(why, "non-ASCII address and no SMTPUTF8");
 		return (PC_PERM);
 	}
-	n = snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>%s%s", sender,
-	    (c->caps & SMTPC_CAP_8BITMIME) ? " BODY=8BITMIME" : "",
-	    utf8 && (c->caps & SMTPC_CAP_SMTPUTF8) ? " SMTPUTF8" : "");
-	if (n < 0 || (size_t)n >= sizeof(cmd))
+	n = snprintf(cmd, sizeof(cmd), "MAIL FROM:<%s>", sender);
+	if (n < 0 || (size_t)n >= sizeof(cmd) ||
+	    hold(c, 0, SMTPC_K_MAIL, tag, cmd) != 0)
 		goto toolong;
-	if ((c->caps & SMTPC_CAP_SIZE) && size > 0) {
-		size_t	l = (size_t)n;
-
-		n = snprintf(cmd + l, sizeof(cmd) - l, " SIZE=%llu", size);
-		if (n < 0 || (size_t)n >= sizeof(cmd) - l)
-			goto toolong;
-	}
-	if (hold(c, 0, SMTPC_K_MAIL, tag, cmd) != 0)
-		goto toolong;
+	c->held[(c->held_head + c->held_n - 1) % SMTPC_HELD].size = size;
+	c->held[(c->held_head + c->held_n - 1) % SMTPC_HELD].utf8 = utf8;
 	n = snprintf(cmd, sizeof(cmd), "RCPT TO:<%s>", rcpt);
 	if (n < 0 || (size_t)n >= sizeof(cmd) ||
 	    hold(c, 0, SMTPC_K_RCPT, tag, cmd) != 0)
@@ -383,6 +405,7 @@ smtpc_send_mail(struct smtpc *c, unsigned long tag, const char *sender,
 	return (PC_OK);
 toolong:
 	strbuf_printf(why, "envelope too long for SMTP");
+	c->held_n = held_n;	/* nothing of it stays queued */
 	return (PC_PERM);
 }
 
@@ -650,7 +673,7 @@ static int
 line_done(struct smtpc *c, struct smtpc_event *ev)
 {
 	const char *text;
-	int	code, more, kind;
+	int	code, more, kind, n;
 
 	if (c->overlong) {
 		ev_fatal(c, ev, "reply line longer than %d octets",
@@ -691,10 +714,9 @@ line_done(struct smtpc *c, struct smtpc_event *ev)
 	if (more)
 		return (0);
 	c->rlines = 0;
-	if (handle_reply(c, ev))
-		return (1);
-	release(c);
-	return (0);
+	n = handle_reply(c, ev);
+	release(c);	/* without PIPELINING: the next command */
+	return (n);
 }
 
 /* smtpc_feed - parse server octets up to the next event */

@@ -140,6 +140,8 @@ struct smtpc_cmd {
 	int	kind;			/* SMTPC_K_* in smtpc.c */
 	unsigned long tag;
 	size_t	len;
+	unsigned long long size;	/* MAIL: SIZE= estimate, or 0 */
+	int	utf8;			/* MAIL: non-ASCII envelope */
 	char	text[SMTPC_CMD_MAX + 3];	/* held commands only */
 };
 

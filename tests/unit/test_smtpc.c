@@ -364,8 +364,13 @@ test_no_pipelining(void **state)
 	feed(&c, "354 ok\r\n", 100, "m\n");
 	assert_string_equal(take(&c), ".\r\n");
 	assert_string_equal(take(&c), "");
+	assert_int_equal(smtpc_send_mail(&c, 8, "", "b@x.test", 0, why),
+	    PC_OK);
+	assert_string_equal(take(&c), "");
+	/* the next command goes out once the dot's reply is in */
 	feed(&c, "250 ok\r\n", 100, "");
 	assert_string_equal(evlog, "R B7 D7:ok:250: ");
+	assert_string_equal(take(&c), "MAIL FROM:<> BODY=8BITMIME\r\n");
 	strbuf_free(why);
 }
 
