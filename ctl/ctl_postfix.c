@@ -21,6 +21,18 @@
  *	cleanup service, so that the milter can tell mail submitted with
  *	sendmail from mail that came in over SMTP.
  *
+ *	master.cf, when popconn.cf or a mailbox sets delivery_method =
+ *	smtp: the injection listener at smtp_injection_address (loopback
+ *	only) as "127.0.0.1:10027 inet n - n - - smtpd" (postconf -M) with
+ *	-o overrides (postconf -P): smtpd_milters = the popconn milter
+ *	alone, milter_macro_daemon_name = milter_smtp_daemon_name (which
+ *	the milter trusts for markers like the sendmail path's name),
+ *	smtpd_client_restrictions = permit_mynetworks,reject, mynetworks =
+ *	loopback, no content_filter or receive_override_options.  When no
+ *	mailbox uses sendmail, the milter leaves non_smtpd_milters: then
+ *	it sees fetched mail only, not every local submission.  --undo
+ *	removes the listener (postconf -MX).
+ *
  *	Without --apply the verb prints the postconf commands that make
  *	these changes (nothing is written); with --apply it runs them
  *	(postconf -e, postconf -P) and then "postfix reload" when that
