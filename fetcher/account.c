@@ -118,6 +118,14 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 	}
 	a->set.size_limit_delete = strcmp(a->set.size_limit_action,
 	    "delete") == 0;
+	if (strcmp(a->set.delivery_method, "sendmail") != 0 &&
+	    strcmp(a->set.delivery_method, "smtp") != 0) {
+		strbuf_printf(why, "%s, line %d: mailbox %s: delivery_method "
+		    "= %s: use sendmail or smtp", m->file, m->line, m->name,
+		    a->set.delivery_method);
+		rc = PC_PERM;
+		goto out;
+	}
 	if (strcmp(a->set.tls, "required") != 0 &&
 	    strcmp(a->set.tls, "none") != 0) {
 		strbuf_printf(why, "%s, line %d: mailbox %s: tls = %s: use "

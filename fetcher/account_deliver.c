@@ -810,14 +810,13 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 			account_progress(r, ++done);
 		if (rc == PC_OK)
 			continue;
+		/* (rc is set again at the top of the loop.) */
 		if (rc == REFUSED) {
 			r->failed++;	/* could not even start: keep it */
-			rc = PC_OK;
 			continue;
 		}
 		if (rc == OVERSIZE) {
 			r->skipped++;
-			rc = PC_OK;
 			continue;
 		}
 		if (rc == ALREADY) {
@@ -839,7 +838,7 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 		strbuf_printf(why, "%s", strbuf_str(why2));
 		rc = PC_TEMP;
 	}
-	dv = deliver_close(dv);
+	(void)deliver_close(dv);
 	strbuf_free(why2);
 	free(dq.v);
 	free(held.v);

@@ -40,6 +40,7 @@
 #include "deliver.h"
 
 #define SENDMAIL_MAX	16	/* delivery_parallelism's maximum */
+#define SM_TIMED_OUT	(-1)	/* status: killed after delivery_timeout */
 
 struct sendmail_job {
 	struct exec_child child;
@@ -109,15 +110,15 @@ sm_status(const struct deliver_sendmail *sm, int status,
 		(void)snprintf(res->reason, sizeof(res->reason), "sendmail 0");
 		return;
 	}
-	if (status == 128 + 9 + 1000)	/* our own timeout kill */
+	if (status == SM_TIMED_OUT)
 		(void)snprintf(res->reason, sizeof(res->reason),
 		    "%s timed out after %llds", sm->s->sendmail_path,
 		    sm->s->delivery_timeout);
 	else
 		(void)snprintf(res->reason, sizeof(res->reason),
 		    "%s exited with status %d", sm->s->sendmail_path, status);
-	res->status = (status == EX_TEMPFAIL || status == EX_OSERR ||
-	    status >= 128) ? PC_TEMP : PC_PERM;
+	res->status = (status == SM_TIMED_OUT || status == EX_TEMPFAIL ||
+	    status == EX_OSERR || status >= 128) ? PC_TEMP : PC_PERM;
 }
 
 /* sm_poll - reap one finished sendmail, waiting at most wait_ms */
@@ -141,7 +142,7 @@ sm_poll(struct deliver *dp, int wait_ms, struct deliver_result *res)
 				/* exited */
 			} else if (time(NULL) >= j->deadline) {
 				exec_kill(&j->child);
-				status = 128 + 9 + 1000;
+				status = SM_TIMED_OUT;
 			} else {
 				continue;
 			}
