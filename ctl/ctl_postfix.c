@@ -28,7 +28,8 @@
  *	alone, milter_macro_daemon_name = milter_smtp_daemon_name (which
  *	the milter trusts for markers like the sendmail path's name),
  *	smtpd_client_restrictions = permit_mynetworks,reject, mynetworks =
- *	loopback, no content_filter or receive_override_options.  When no
+ *	loopback, no HELO, sender, data or TLS requirements, no
+ *	content_filter, proxy filter or receive_override_options.  When no
  *	mailbox uses sendmail, the milter leaves non_smtpd_milters: then
  *	it sees fetched mail only, not every local submission.  --undo
  *	removes the listener (postconf -MX).
@@ -463,10 +464,30 @@ pfx_listener(struct pfx *x)
 	struct strbuf *out = strbuf_alloc(PFX_OUT_MAX);
 	struct strbuf *arg = strbuf_alloc(CTL_WHY_MAX);
 	struct strbuf *val = strbuf_alloc(CTL_WHY_MAX);
+	/*
+	 * Fetched mail is already accepted mail: none of the site's checks
+	 * for strangers (sender, HELO, TLS, proxies, filters) may refuse or
+	 * divert it here; only loopback may connect at all.
+	 */
+	static const char *const fixed[][2] = {
+		{"smtpd_client_restrictions", "permit_mynetworks,reject"},
+		{"mynetworks", "127.0.0.0/8,[::1]/128"},
+		{"smtpd_helo_restrictions", ""},
+		{"smtpd_sender_restrictions", ""},
+		{"smtpd_relay_restrictions", "permit_mynetworks,reject"},
+		{"smtpd_recipient_restrictions", "permit_mynetworks,reject"},
+		{"smtpd_data_restrictions", ""},
+		{"smtpd_end_of_data_restrictions", ""},
+		{"smtpd_tls_security_level", "none"},
+		{"smtpd_proxy_filter", ""},
+		{"smtpd_milter_maps", ""},
+		{"content_filter", ""},
+		{"receive_override_options", ""},
+	};
 	struct {
 		const char *name;
 		char	value[512];
-	} o[6];
+	} o[2 + PC_ARRAY_LEN(fixed)];
 	char	key[300], pkey[400];
 	size_t	i, n = 0;
 	int	exists;
@@ -517,16 +538,11 @@ pfx_listener(struct pfx *x)
 	    "command_timeout=10s");
 	o[n].name = "milter_macro_daemon_name";
 	(void)snprintf(o[n++].value, sizeof(o[0].value), "%s", x->sdname);
-	o[n].name = "smtpd_client_restrictions";
-	(void)snprintf(o[n++].value, sizeof(o[0].value),
-	    "permit_mynetworks,reject");
-	o[n].name = "mynetworks";
-	(void)snprintf(o[n++].value, sizeof(o[0].value),
-	    "127.0.0.0/8,[::1]/128");
-	o[n].name = "content_filter";
-	o[n++].value[0] = 0;
-	o[n].name = "receive_override_options";
-	o[n++].value[0] = 0;
+	for (i = 0; i < PC_ARRAY_LEN(fixed); i++) {
+		o[n].name = fixed[i][0];
+		(void)snprintf(o[n++].value, sizeof(o[0].value), "%s",
+		    fixed[i][1]);
+	}
 	strbuf_reset(out);
 	if (exists && pfx_postconf(x, "-P", NULL, out) != 0) {
 		x->rc = EX_UNAVAILABLE;
