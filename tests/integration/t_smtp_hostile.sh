@@ -127,4 +127,16 @@ run "{'replies': {'DOT': '250 2.0.0 Ok: queued as ../../x\r\n'}}" 1
 h_check "a queue id with odd characters: delivered, no queue id taken" \
     want "1 ok -"
 
+run "{'close_after': {'DOT#1': True}}" 1 --drain --sleep 2
+h_check "the server closed the idle connection: the next message goes over a new one" \
+    want "1 ok FAKE0001
+2 ok FAKE0002"
+h_check "idle close: two connections" \
+    test "$(grep -c '^# connection' "$D/transcript")" = 2
+
+run "{'replies': {'DOT#1': '250 2.0.0 Ok: queued as A1\r\n421 4.4.2 fake.test Error: timeout exceeded\r\n'}, 'close_after': {'DOT#1': True}}" 1 --drain --sleep 2
+h_check "a 421 on the idle connection: the delivered message stays delivered, the next one goes over a new connection" \
+    want "1 ok A1
+2 ok FAKE0002"
+
 h_done

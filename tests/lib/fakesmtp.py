@@ -23,6 +23,8 @@ n-th time that command is seen across all connections (1-based):
                                       was read, before the reply; the
                                       message is stored and noted as cut)
   "silent": {KEY: True}               never reply (the client times out)
+  "close_after": {KEY: True}          reply, then close the connection (a
+                                      server ending an idle session)
 """
 import argparse
 import ast
@@ -76,6 +78,9 @@ class Server:
             r = default
         self.note("S: " + r.replace("\r\n", "\\r\\n"))
         conn.sendall(r.encode("latin-1"))
+        if self.lookup("close_after", cmd):
+            self.note("# closed after %s#%d" % (cmd, self.seen[cmd]))
+            return False
         return True
 
     def serve(self, conn):

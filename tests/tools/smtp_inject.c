@@ -2,7 +2,7 @@
  * NAME
  *	smtp_inject - drive the SMTP transport (deliver_smtp.c) by hand
  * SYNOPSIS
- *	smtp_inject [-t SECONDS] [-s SENDER] ADDRESS RCPT FILE|--drain ...
+ *	smtp_inject [-t SECONDS] [-s SENDER] ADDRESS RCPT FILE|--drain|--sleep ...
  * DESCRIPTION
  *	Opens the "smtp" transport of deliver.h towards ADDRESS
  *	("host:port" or "unix:PATH") and submits every FILE (a spool file:
@@ -10,7 +10,7 @@
  *	the null sender) and recipient RCPT, as many at once as
  *	deliver_room() allows.  "--drain" waits for every result before
  *	going on (so a later file is submitted on a new connection when the
- *	old one failed).  Prints one line per message, in the order the
+ *	old one failed); "--sleep" waits half a second (an idle connection).  Prints one line per message, in the order the
  *	results come:
  *		FILE ok|temp|perm QUEUE_ID|- REASON
  *	and, for a submission that was refused at once:
@@ -75,7 +75,7 @@ main(int argc, char **argv)
 	}
 	if (argc - optind < 3) {
 		fprintf(stderr, "usage: smtp_inject [-t s] [-s sender] "
-		    "ADDRESS RCPT FILE|--drain ...\n");
+		    "ADDRESS RCPT FILE|--drain|--sleep ...\n");
 		return (2);
 	}
 	log_open("smtp_inject", 1);
@@ -86,6 +86,10 @@ main(int argc, char **argv)
 		return (1);
 	}
 	for (i = optind + 2; i < argc; i++) {
+		if (strcmp(argv[i], "--sleep") == 0) {
+			usleep(500000);
+			continue;
+		}
 		if (strcmp(argv[i], "--drain") == 0) {
 			while (deliver_poll(d, DELIVER_WAIT, &r) == 1)
 				bad |= show(&r);
