@@ -254,19 +254,17 @@ static int
 mail_put(struct smtpc *c, const struct smtpc_cmd *h)
 {
 	char	cmd[SMTPC_CMD_MAX + 80];
-	int	n;
+	char	size[32] = "";
 
-	n = snprintf(cmd, sizeof(cmd), "%.*s%s%s", (int)(h->len - 2),
+	/* The held text fits SMTPC_CMD_MAX; the parameters take < 80. */
+	if ((c->caps & SMTPC_CAP_SIZE) && h->size > 0)
+		(void)snprintf(size, sizeof(size), " SIZE=%llu", h->size);
+	if (snprintf(cmd, sizeof(cmd), "%.*s%s%s%s\r\n", (int)(h->len - 2),
 	    h->text, (c->caps & SMTPC_CAP_8BITMIME) ? " BODY=8BITMIME" : "",
-	    h->utf8 && (c->caps & SMTPC_CAP_SMTPUTF8) ? " SMTPUTF8" : "");
-	if (n > 0 && (size_t)n < sizeof(cmd) && h->size > 0 &&
-	    (c->caps & SMTPC_CAP_SIZE))
-		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " SIZE=%llu",
-		    h->size);
-	if (n < 0 || (size_t)n + 2 >= sizeof(cmd))
+	    h->utf8 && (c->caps & SMTPC_CAP_SMTPUTF8) ? " SMTPUTF8" : "",
+	    size) >= (int)sizeof(cmd))
 		log_panic("smtpc: MAIL parameters do not fit");
-	memcpy(cmd + n, "\r\n", 2);
-	return (out_put(c, cmd, (size_t)n + 2));
+	return (out_put(c, cmd, strlen(cmd)));
 }
 
 /* release - move held commands out as far as the protocol allows */
