@@ -40,7 +40,9 @@ CTL=$TOP/$BUILD/popconnctl
 PC="postconf -c $H_POSTFIX_CONF"
 KEY="127.0.0.1:$SMTP_PORT/inet"
 
-# --- postfix-setup
+# --- postfix-setup (the milter is in non_smtpd_milters from an earlier
+# sendmail set-up, next to another milter)
+$PC -e "non_smtpd_milters = inet:127.0.0.1:1, { unix:$M_SOCK, default_action=tempfail }"
 "$CTL" -c "$P_ETC" postfix-setup >"$H_TMP/setup.out" 2>&1
 h_check "postfix-setup prints the listener (postconf -M)" \
     grep -q "^postconf -c .* -M '$KEY=127.0.0.1:$SMTP_PORT inet n - n - - smtpd'" "$H_TMP/setup.out"
@@ -50,8 +52,8 @@ h_check "postfix-setup prints its smtpd_milters and daemon name" \
            grep -q \"$KEY/smtpd_client_restrictions=permit_mynetworks,reject'\" '$H_TMP/setup.out' &&
            grep -q \"$KEY/mynetworks=127.0.0.0/8\" '$H_TMP/setup.out' &&
            grep -q \"$KEY/content_filter='\" '$H_TMP/setup.out'"
-h_check "no mailbox uses sendmail: no non_smtpd_milters added" \
-    sh -c "! grep -q 'non_smtpd_milters = ' '$H_TMP/setup.out'"
+h_check "no mailbox uses sendmail: the milter leaves non_smtpd_milters, the other stays" \
+    grep -q "^postconf -c .* -e 'non_smtpd_milters = inet:127.0.0.1:1'\$" "$H_TMP/setup.out"
 h_check "printing changed nothing" sh -c "[ -z \"\$($PC -M $KEY 2>/dev/null)\" ]"
 "$CTL" -c "$P_ETC" postfix-setup --apply >"$H_TMP/apply.out" 2>&1
 h_check "postfix-setup --apply: the listener is in master.cf" \
@@ -59,6 +61,9 @@ h_check "postfix-setup --apply: the listener is in master.cf" \
 h_check "--apply: -o milter_macro_daemon_name=popconn-smtp" \
     sh -c "$PC -P | grep -q '^$KEY/milter_macro_daemon_name = popconn-smtp\$'"
 h_check "--apply: postfix reloaded" grep -q 'done: postfix .* reload' "$H_TMP/apply.out"
+h_check "--apply: non_smtpd_milters keeps only the other milter" \
+    sh -c "[ \"\$($PC -h non_smtpd_milters)\" = 'inet:127.0.0.1:1' ]"
+$PC -X non_smtpd_milters
 "$CTL" -c "$P_ETC" postfix-setup --apply >"$H_TMP/apply2.out" 2>&1
 h_check "--apply again changes nothing" \
     sh -c "grep -q 'listener $KEY is in place' '$H_TMP/apply2.out' && ! grep -q 'done: postconf' '$H_TMP/apply2.out'"
@@ -133,4 +138,21 @@ h_check "another smtpd: it went by its envelope" m_has postmaster "2"
 "$CTL" -c "$P_ETC" postfix-setup --undo --apply >"$H_TMP/undo.out" 2>&1
 h_check "postfix-setup --undo --apply removes the listener" \
     sh -c "[ -z \"\$($PC -M $KEY 2>/dev/null)\" ]"
+# one mailbox on sendmail, one on smtp: both sides are set up
+printf 'alice user pop3s://alice@localhost:%s alice@example.test\n  -o delivery_method=sendmail\ncatchall global pop3s://domain@localhost:%s\n' \
+    "$H_POP3S_PORT" "$H_POP3S_PORT" >"$P_ETC/mailboxes.cf"
+"$CTL" -c "$P_ETC" postfix-setup >"$H_TMP/mixed.out" 2>&1
+h_check "mixed methods: non_smtpd_milters gets the milter and the listener is printed" \
+    sh -c "grep -q 'non_smtpd_milters = { unix:$M_SOCK' '$H_TMP/mixed.out' && grep -q -- \"-M '$KEY=\" '$H_TMP/mixed.out'"
+sed -i 's/^  -o delivery_method=sendmail/  -o delivery_method=smtp/; s/^catchall .*//' "$P_ETC/mailboxes.cf"
+printf 'delivery_method = sendmail\n' >>"$P_ETC/popconn.cf"
+"$CTL" -c "$P_ETC" postfix-setup >"$H_TMP/mixed2.out" 2>&1
+h_check "a mailbox's -o delivery_method=smtp alone asks for the listener" \
+    grep -q -- "-M '$KEY=" "$H_TMP/mixed2.out"
+sed -i 's/^  -o delivery_method=smtp//' "$P_ETC/mailboxes.cf"
+"$CTL" -c "$P_ETC" postfix-setup >"$H_TMP/mixed3.out" 2>&1
+h_check "all on sendmail: no listener" sh -c "! grep -q -- '-M ' '$H_TMP/mixed3.out'"
+printf 'smtp_injection_address = 192.0.2.1:25\ndelivery_method = smtp\n' >>"$P_ETC/popconn.cf"
+"$CTL" -c "$P_ETC" postfix-setup >"$H_TMP/remote.out" 2>&1
+h_check "a listener off loopback is refused (exit 78)" [ $? -eq 78 ]
 h_done
