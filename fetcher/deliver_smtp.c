@@ -120,9 +120,10 @@ parse_addr(struct deliver_smtp *sp, const char *a, struct strbuf *why)
 		h = a + 1;
 		hl -= 2;
 	}
-	if (hl >= sizeof(sp->host) || strlen(colon + 1) >= sizeof(sp->port) ||
+	if (hl >= sizeof(sp->host) || strlen(colon + 1) > 5 ||
 	    colon[1] == 0 || strspn(colon + 1, "0123456789") !=
-	    strlen(colon + 1) || atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
+	    strlen(colon + 1) || strtol(colon + 1, NULL, 10) < 1 ||
+	    strtol(colon + 1, NULL, 10) > 65535)
 		goto bad;
 	memcpy(sp->host, h, hl);
 	sp->host[hl] = 0;

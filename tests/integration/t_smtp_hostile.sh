@@ -139,4 +139,27 @@ h_check "a 421 on the idle connection: the delivered message stays delivered, th
     want "1 ok A1
 2 ok FAKE0002"
 
+# unix:PATH (smtp_injection_address = unix:/path)
+N=$((N + 1)); D=$H_TMP/s$N; mkdir -p "$D"
+h_spawn "fake$N" "$H_PYTHON" "$TOP/tests/lib/fakesmtp.py" \
+    --port-file "$D/port" --outdir "$D" --unix "$D/smtp.sock" --timeout 30
+_i=0
+while [ ! -s "$D/port" ] && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
+(cd "$M" && "$INJ" -t 2 "unix:$D/smtp.sock" rcpt@example.test 1 2) >"$D/out" 2>"$D/err"
+OUT=$(cat "$D/out")
+h_check "unix:PATH: both delivered over a unix socket" want "1 ok FAKE0001
+2 ok FAKE0002"
+(cd "$M" && "$INJ" -t 2 "unix:$H_TMP/nonexistent.sock" rcpt@example.test 1) >"$D/out" 2>"$D/err"
+OUT=$(cat "$D/out")
+h_check "unix:PATH that nobody listens on: refused at submission, temp" \
+    want "1 refused temp"
+(cd "$M" && "$INJ" -t 2 "127.0.0.1:$(h_free_port)" rcpt@example.test 1) >"$D/out" 2>"$D/err"
+OUT=$(cat "$D/out")
+h_check "a TCP port nobody listens on: refused at submission, temp" \
+    want "1 refused temp"
+for bad in "unix:relative" "127.0.0.1" "127.0.0.1:0" "127.0.0.1:99999" ":25" "[::1:25"; do
+	h_check "smtp_injection_address = $bad is refused as malformed" \
+	    sh -c "'$INJ' '$bad' r@x 1 2>&1 | grep -q 'not host:port or unix:/path'"
+done
+
 h_done

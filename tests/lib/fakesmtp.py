@@ -2,9 +2,10 @@
 """fakesmtp.py - a scripted SMTP stand-in that answers badly (stdlib only).
 
   fakesmtp.py --port-file F --outdir D [--scenario PYLITERAL]
-              [--connections N] [--timeout SECS]
+              [--connections N] [--timeout SECS] [--unix PATH]
 
-Listens on 127.0.0.1 (a free port, written to F once listening), serves
+Listens on 127.0.0.1 (a free port, written to F once listening; or on the
+unix socket PATH, whose name is written to F), serves
 up to N connections (default 10) one after the other, exits after SECS
 (default 60).  Every message whose final dot it read is stored as
 D/NNNN.eml (dot-unstuffed, CR LF turned into LF) and noted in
@@ -148,15 +149,20 @@ def main():
     ap.add_argument("--scenario")
     ap.add_argument("--connections", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--unix", help="listen on this unix socket instead")
     args = ap.parse_args()
     srv = Server(args)
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", 0))
+    if args.unix:
+        ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        ls.bind(args.unix)
+    else:
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", 0))
     ls.listen(5)
     ls.settimeout(args.timeout)
     with open(args.port_file + ".tmp", "w") as pf:
-        pf.write("%d\n" % ls.getsockname()[1])
+        pf.write("%s\n" % (args.unix or ls.getsockname()[1]))
     os.rename(args.port_file + ".tmp", args.port_file)
     end = time.time() + args.timeout
     for _ in range(args.connections):

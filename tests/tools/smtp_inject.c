@@ -66,7 +66,9 @@ main(int argc, char **argv)
 			sender = optarg;
 			break;
 		case 't':
-			s.command_timeout = atoi(optarg);
+			s.command_timeout = strtol(optarg, NULL, 10);
+			if (s.command_timeout < 1)
+				return (2);
 			s.delivery_timeout = 3 * s.command_timeout;
 			break;
 		default:

@@ -592,8 +592,8 @@ test_limits(void **state)
 
 		many[0] = 0;
 		for (n = 0; n + 1 < lines; n++)
-			strcat(many, "250-X\r\n");
-		strcat(many, "250 X\r\n");
+			pc_strlcat(many, "250-X\r\n", 65536);
+		pc_strlcat(many, "250 X\r\n", 65536);
 		start(&c, many, 50);
 		assert_string_equal(evlog, i ? "F " : "R ");
 	}
