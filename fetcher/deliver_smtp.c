@@ -341,6 +341,26 @@ put(struct deliver_smtp *sp, const char *data, size_t len,
 	return (0);
 }
 
+/* trace - protocol lines at log_level maximum (never the message) */
+
+static void
+trace(int sent, const char *buf, size_t len)
+{
+	const char *nl;
+	size_t	n;
+
+	if (log_get_level() < LOGL_MAXIMUM)
+		return;
+	while (len > 0) {
+		nl = memchr(buf, '\n', len);
+		n = nl ? (size_t)(nl - buf) + 1 : len;
+		if (!(sent && n == 2 && buf[0] == '\r'))	/* data's end */
+			log_proto("smtp", sent, buf, n);
+		buf += n;
+		len -= n;
+	}
+}
+
 /* take_out - move the engine's pending commands into the write buffer */
 
 static int
@@ -352,6 +372,7 @@ take_out(struct deliver_smtp *sp, struct strbuf *why)
 	o = smtpc_out(sp->c, &len);
 	if (len == 0)
 		return (0);
+	trace(1, o, len);
 	if (put(sp, o, len, why) != 0)
 		return (-1);
 	smtpc_out_done(sp->c, len);
@@ -489,6 +510,7 @@ pump(struct deliver_smtp *sp, long long deadline)
 			goto fail;
 		}
 		sp->progress = now_ms();
+		trace(0, sp->rbuf, (size_t)n);
 		off = 0;
 		while (off < (size_t)n) {
 			used = smtpc_feed(sp->c, sp->rbuf + off,

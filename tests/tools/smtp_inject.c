@@ -2,7 +2,7 @@
  * NAME
  *	smtp_inject - drive the SMTP transport (deliver_smtp.c) by hand
  * SYNOPSIS
- *	smtp_inject [-t SECONDS] [-s SENDER] ADDRESS RCPT FILE|--drain|--sleep ...
+ *	smtp_inject [-v] [-t SECONDS] [-s SENDER] ADDRESS RCPT FILE|--drain|--sleep ...
  * DESCRIPTION
  *	Opens the "smtp" transport of deliver.h towards ADDRESS
  *	("host:port" or "unix:PATH") and submits every FILE (a spool file:
@@ -53,17 +53,20 @@ main(int argc, char **argv)
 	struct deliver_result r;
 	struct strbuf *why = strbuf_alloc(1024);
 	const char *sender = "";
-	int	ch, i, bad = 0, rc;
+	int	ch, i, bad = 0, rc, verbose = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.delivery_timeout = 60;
 	s.connect_timeout = 10;
 	s.command_timeout = 10;
 	s.myhostname = helo;
-	while ((ch = getopt(argc, argv, "+s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "+s:t:v")) != -1) {
 		switch (ch) {
 		case 's':
 			sender = optarg;
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		case 't':
 			s.command_timeout = strtol(optarg, NULL, 10);
@@ -76,11 +79,13 @@ main(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 3) {
-		fprintf(stderr, "usage: smtp_inject [-t s] [-s sender] "
+		fprintf(stderr, "usage: smtp_inject [-v] [-t s] [-s sender] "
 		    "ADDRESS RCPT FILE|--drain|--sleep ...\n");
 		return (2);
 	}
 	log_open("smtp_inject", 1);
+	if (verbose)
+		log_set_level(LOGL_MAXIMUM);	/* the protocol trace */
 	s.delivery_method = method;
 	s.smtp_injection_address = argv[optind];
 	if ((d = deliver_open(&s, "test", why)) == NULL) {
