@@ -20,7 +20,7 @@ BUILD=${BUILD:-build}
 
 h_init
 h_ca
-h_dovecot_start "alice:alice-pw domain:domain-pw"
+h_dovecot_start "alice:alice-pw domain:domain-pw carol:carol-pw"
 SMTP_PORT=$(h_free_port)
 OTHER_PORT=$(h_free_port)
 M_SOCK=$H_TMP/milter.sock
@@ -114,6 +114,21 @@ h_check "milter back: the next cycle delivers them" h_postfix_wait_idle 60
 h_check "35 delivered, none lost or duplicated" \
     h_compare alice "$H_TMP/orig/alice" "$H_MAIL_ROOT/alice"
 h_check "POP3 mailbox empty again" [ "$(h_pop_count alice)" -eq 0 ]
+
+# --- a 5xx: refused at RCPT (no such local user), kept on the server,
+# counted against max_delivery_attempts; Postfix made no bounce
+p_mailbox "carol user pop3s://carol@localhost:$H_POP3S_PORT ghost@example.test"
+p_password carol carol-pw
+h_seed carol 1 3
+p_fetch
+h_check "5xx: the 550 from the listener is in the log" \
+    grep -q "127.0.0.1:$SMTP_PORT said: RCPT TO: 550 " "$H_TMP/fetcher.log"
+h_check "5xx: the message stays on the server" [ "$(h_pop_count carol)" -eq 1 ]
+h_check "5xx: smtpd refused it before queueing (NOQUEUE: reject)" \
+    grep -q 'NOQUEUE: reject: RCPT .* to=<ghost@example.test>' "$H_MAILLOG"
+h_check "5xx: nothing queued or bounced for it (no backscatter)" \
+    sh -c "! grep -E -q 'postfix/(qmgr|virtual|error|bounce)\[[0-9]*\]: .*ghost@example.test' '$H_MAILLOG' && ! grep -q 'postfix/bounce' '$H_MAILLOG'"
+sed -i '/^carol /d' "$P_ETC/mailboxes.cf"
 
 # --- a global mailbox: the marker is trusted from the listener only
 p_mailbox "catchall global pop3s://domain@localhost:$H_POP3S_PORT"
