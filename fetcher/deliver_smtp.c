@@ -177,7 +177,9 @@ conn_open(struct deliver_smtp *sp, struct strbuf *why)
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
 		pc_strlcpy(sun.sun_path, sp->unix_path, sizeof(sun.sun_path));
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/* non-blocking: a full backlog fails at once (PC_TEMP) */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&sun,
 		    sizeof(sun)) != 0) {
 			strbuf_printf(why, "connect to %s: %s", sp->addr,
@@ -546,7 +548,11 @@ smtp_submit(struct deliver *dp, const char *path, const char *sender,
 	if (sp->mn + sp->rn >= SMTP_WINDOW)
 		log_panic("deliver_submit: no room (%zu in flight)",
 		    sp->mn + sp->rn);
-	if (strlen(path) >= sizeof(m->path) || stat(path, &st) != 0) {
+	if (strlen(path) >= sizeof(m->path)) {
+		strbuf_printf(why, "spool path too long");
+		return (PC_TEMP);
+	}
+	if (stat(path, &st) != 0) {
 		strbuf_printf(why, "%s: %s", path, strerror(errno));
 		return (PC_TEMP);
 	}
