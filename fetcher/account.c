@@ -426,7 +426,9 @@ auth_upper(char *out, size_t size, const char *in)
  * stops at once: no weaker mechanism after a possible impostor.  A
  * server that hangs up after a refusal is called again.  Only when every
  * mechanism tried was refused for the credentials is it a wrong
- * password; ch says which mechanism is in use and why.
+ * password; ch says which mechanism is in use and why.  (About 130
+ * lines: one loop over the candidates with a branch per response code,
+ * kept together so that the order of the rules above reads in one place.)
  */
 
 struct auth_choice {

@@ -191,7 +191,9 @@ test_timeout_and_wait(void **state)
 	/* delivery_timeout: killed, PC_TEMP. */
 	t0 = time(NULL);
 	wait_one(d, &res);
-	assert_true(time(NULL) - t0 <= 4);
+	/* Killed at the timeout (2 s), not after the 30 s sleep; slack for
+	 * a loaded machine. */
+	assert_true(time(NULL) - t0 <= 12);
 	assert_int_equal(res.status, PC_TEMP);
 	assert_non_null(strstr(res.reason, "timed out"));
 	/* Closing with one in flight abandons (kills) it. */
