@@ -42,6 +42,7 @@
 
 #include "marker.h"
 #include "account.h"
+#include "oauth_token.h"
 
 #define HDR_CAPTURE	(64 * 1024)
 
@@ -165,13 +166,17 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 		goto out;
 	}
 	if ((e = cfg_dict_find(pw, m->name)) == NULL) {
-		strbuf_printf(why, "mailbox %s: no password in the passwords "
-		    "file (popconnctl passwd %s)", m->name, m->name);
+		strbuf_printf(why, "mailbox %s: no %s in the passwords file "
+		    "(popconnctl %s %s)", m->name, *a->set.oauth_provider ?
+		    "OAuth sign-in" : "password", *a->set.oauth_provider ?
+		    "oauth login" : "passwd", m->name);
 		a->no_password = 1;
 		rc = PC_PERM;
 		goto out;
 	}
 	a->password = xstrdup(e->value);
+	if (*a->set.oauth_provider)
+		rc = oauth_token_setup(a, pw, why);
 out:
 	strbuf_free(w2);
 	return (rc);
@@ -187,6 +192,8 @@ account_free(struct account *a)
 	url_free(&a->url);
 	if (a->password)
 		xfree_secret(a->password);
+	if (a->oauth_secret)
+		xfree_secret(a->oauth_secret);
 	cfg_free_values(params_fetcher, CFG_MAIN | CFG_MAILBOX, &a->set);
 	explicit_bzero(a, sizeof(*a));
 }
@@ -1397,6 +1404,11 @@ account_test(struct account *a, struct account_probe *pr,
 		pr->error = ACCOUNT_ERR_OTHER;
 		goto done;
 	}
+	if (!*a->set.password_command && *a->set.oauth_provider &&
+	    (rc = oauth_token_get(a, &token, why)) != PC_OK) {
+		pr->error = ACCOUNT_ERR_OTHER;
+		goto done;
+	}
 	rc = authenticate(a, &p, &o, token ? token : a->password, 0, &ch,
 	    why);
 	if (token)
@@ -1464,7 +1476,9 @@ account_fetch(struct account *a, struct account_result *r,
 	if (*a->set.password_command) {
 		if ((rc = run_password_command(a, &token, why)) != PC_OK)
 			goto out;
-	}
+	} else if (*a->set.oauth_provider &&
+	    (rc = oauth_token_get(a, &token, why)) != PC_OK)
+		goto out;
 	rc = authenticate(a, &p, &o, token ? token : a->password, 1, &ch,
 	    why);
 	if (token)
