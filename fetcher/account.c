@@ -1483,6 +1483,9 @@ account_fetch(struct account *a, struct account_result *r,
 	    why);
 	if (token)
 		token = (xfree_secret(token), NULL);
+	if (rc == PC_PERM && !*a->set.password_command &&
+	    *a->set.oauth_provider)
+		oauth_token_forget(a);
 	if (rc != PC_OK)
 		goto out;
 	log_info("acct=%s: logged in with %s (%s)", a->name, ch.mech,

@@ -8,6 +8,7 @@
  *		struct strbuf *why);
  *	int oauth_token_get(const struct account *a, char **token,
  *		struct strbuf *why);		free *token: xfree_secret()
+ *	void oauth_token_forget(const struct account *a);
  *	int oauth_token_conf(const struct fetcher_settings *s,
  *		struct oauth_endpoints *ep, struct oauth_conf *c,
  *		struct strbuf *why);		c points into s and ep
@@ -34,7 +35,9 @@
  *	loaded and takes the client secret from the passwords entry named
  *	by oauth_client_secret_name.  oauth_token_conf() resolves the
  *	provider preset and the settings into an oauth_conf (also used by
- *	popconnctl oauth login).
+ *	popconnctl oauth login).  oauth_token_forget() drops the cached
+ *	access token after the POP3 server refused it (revoked early), so
+ *	that the next session asks for a new one.
  * DIAGNOSTICS
  *	invalid_grant (consent revoked or expired, password changed) and
  *	the other refusals of the token endpoint are PC_PERM, with the
@@ -240,6 +243,7 @@ cache_write(const struct account *a, const struct cache *k,
     struct strbuf *why)
 {
 	struct strbuf *buf = strbuf_alloc(CACHE_MAX);
+	struct stat st;
 	char	path[4096];
 	int	rc;
 
@@ -254,12 +258,37 @@ cache_write(const struct account *a, const struct cache *k,
 	    "access %s\nexpires %lld\n", k->access, k->expires) != 0)) {
 		strbuf_printf(why, "token cache: too long");
 		rc = PC_PERM;
+	} else if (geteuid() == 0 && stat(a->set.state_directory, &st) == 0
+	    && st.st_uid != 0) {
+		/* popconnctl as root: the file stays the daemon user's. */
+		rc = safeio_replace_owned(path, buf->data, buf->len, 0600,
+		    st.st_uid, st.st_gid, why);
 	} else {
 		rc = safeio_replace(path, buf->data, buf->len, 0600, why);
 	}
 	strbuf_wipe(buf);
 	strbuf_free(buf);
 	return (rc);
+}
+
+/* oauth_token_forget - the server refused the access token: drop it */
+
+void
+oauth_token_forget(const struct account *a)
+{
+	struct strbuf *w = strbuf_alloc(1024);
+	struct cache k;
+
+	cache_read(a, &k);
+	if (k.access) {
+		xfree_secret(k.access);
+		k.access = NULL;
+		if (cache_write(a, &k, w) != PC_OK)
+			log_warn("acct=%s: token cache: %s", a->name,
+			    strbuf_str(w));
+	}
+	cache_free(&k);
+	strbuf_free(w);
 }
 
 /* refused - what the token endpoint's refusal means for this mailbox */

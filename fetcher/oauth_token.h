@@ -6,6 +6,7 @@
  *		struct strbuf *why);
  *	int oauth_token_get(const struct account *a, char **token,
  *		struct strbuf *why);		free *token: xfree_secret()
+ *	void oauth_token_forget(const struct account *a);
  *	int oauth_token_conf(const struct fetcher_settings *s,
  *		struct oauth_endpoints *ep, struct oauth_conf *c,
  *		struct strbuf *why);		c points into s and ep
@@ -27,6 +28,7 @@ int	oauth_token_setup(struct account *a, const struct cfg_dict *pw,
 	    struct strbuf *why);
 int	oauth_token_get(const struct account *a, char **token,
 	    struct strbuf *why);
+void	oauth_token_forget(const struct account *a);
 int	oauth_token_conf(const struct fetcher_settings *s,
 	    struct oauth_endpoints *ep, struct oauth_conf *c,
 	    struct strbuf *why);
