@@ -173,6 +173,7 @@ oauth_login(struct ctl *c, int argc, char **argv)
 	struct ctl_put put;
 	char	path[PATH_MAX];
 	const char *name, *l;
+	char   *p;
 	int	ch, rc = 0, app, applied = 0;
 
 	memset(&m, 0, sizeof(m));
@@ -184,6 +185,11 @@ oauth_login(struct ctl *c, int argc, char **argv)
 			rc = EX_USAGE;
 			continue;
 		}
+		/* -o values hold no blanks: a scope list takes commas. */
+		if (ch == 's')
+			for (p = optarg; *p; p++)
+				if (*p == ' ')
+					*p = ',';
 		set[l - letters][1] = optarg;
 	}
 	if (rc != 0 || optind != argc - 1) {

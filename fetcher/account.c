@@ -165,6 +165,12 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 		}
 		goto out;
 	}
+	/* App-only access with a named client secret needs nothing else. */
+	if (*a->set.oauth_provider && strcmp(a->set.oauth_mode, "app") == 0 &&
+	    *a->set.oauth_client_secret_name) {
+		rc = oauth_token_setup(a, pw, why);
+		goto out;
+	}
 	if ((e = cfg_dict_find(pw, m->name)) == NULL) {
 		strbuf_printf(why, "mailbox %s: no %s in the passwords file "
 		    "(popconnctl %s %s)", m->name, *a->set.oauth_provider ?

@@ -83,6 +83,7 @@ oauth_token_conf(const struct fetcher_settings *s, struct oauth_endpoints *ep,
     struct oauth_conf *c, struct strbuf *why)
 {
 	int	app = strcmp(s->oauth_mode, "app") == 0;
+	size_t	i;
 	int	rc;
 
 	memset(c, 0, sizeof(*c));
@@ -98,7 +99,18 @@ oauth_token_conf(const struct fetcher_settings *s, struct oauth_endpoints *ep,
 	    s->oauth_token_endpoint : ep->token;
 	c->device_endpoint = *s->oauth_device_endpoint ?
 	    s->oauth_device_endpoint : ep->device;
-	c->scope = *s->oauth_scope ? s->oauth_scope : ep->scope;
+	if (*s->oauth_scope) {
+		/* mailboxes.cf -o values hold no blanks: commas stand in. */
+		if (pc_strlcpy(ep->scope, s->oauth_scope, sizeof(ep->scope)) >=
+		    sizeof(ep->scope)) {
+			strbuf_printf(why, "oauth_scope is too long");
+			return (PC_PERM);
+		}
+		for (i = 0; ep->scope[i]; i++)
+			if (ep->scope[i] == ',')
+				ep->scope[i] = ' ';
+	}
+	c->scope = ep->scope;
 	c->client_id = s->oauth_client_id;
 	c->ca_file = s->oauth_ca_file;
 	c->timeout = (int)s->command_timeout;
@@ -155,7 +167,8 @@ origin_of(const struct account *a, char *out)
 	struct strbuf *b = strbuf_alloc(3 * OAUTH_TOKEN_MAX);
 
 	(void)strbuf_appendf(b, "%s\n%s\n%s", a->set.oauth_mode,
-	    a->set.oauth_client_id, a->password);
+	    a->set.oauth_client_id, a->password ? a->password :
+	    a->oauth_secret ? a->oauth_secret : "");
 	(void)SHA256((const unsigned char *)b->data, b->len, md);
 	hex_encode(out, md, sizeof(md));
 	strbuf_wipe(b);
@@ -301,9 +314,9 @@ refused(const struct account *a, const struct oauth_reply *r,
 
 	if (r->error == OAUTH_E_INVALID_GRANT && !app)
 		strbuf_printf(why, "OAuth: the provider refused the refresh "
-		    "token (%s): consent was revoked or has expired; sign in "
-		    "again with: popconnctl oauth login %s", strbuf_str(w),
-		    a->name);
+		    "token (%s%s%s): consent was revoked or has expired; sign "
+		    "in again with: popconnctl oauth login %s", r->code,
+		    *r->desc ? ": " : "", r->desc, a->name);
 	else if (app)
 		strbuf_printf(why, "OAuth app-only access refused (%s)%s; "
 		    "check the client secret (oauth_client_secret_name), "
