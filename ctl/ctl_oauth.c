@@ -8,6 +8,7 @@
  *		[--client-id ID] [--tenant T] [--client-secret-name ENTRY]
  *		[--mode user|app] [--scope S] [--token-endpoint URL]
  *		[--device-endpoint URL] [--ca-file FILE]
+ *	popconnctl oauth secret ENTRY [--secret-file FILE|-]
  * DESCRIPTION
  *	The options given become the mailbox's oauth_* settings (-o lines
  *	in mailboxes.cf).  oauth_mode = user: the device authorization
@@ -21,6 +22,10 @@
  *	XOAUTH2, auth becomes oauthbearer.  oauth_mode = app: the client
  *	credentials grant is tried and the login tested; nothing is stored
  *	but the settings (the secret is already in the passwords file).
+ *
+ *	oauth secret puts a client secret into the passwords file under
+ *	ENTRY (the name oauth_client_secret_name gives), read like a
+ *	password: from a terminal without echo, a file, or standard input.
  * DIAGNOSTICS
  *	Exit 0 when signed in (and the test login worked); EX_NOPERM when
  *	the sign-in was refused or expired; EX_TEMPFAIL for network
@@ -331,6 +336,58 @@ out:
 	return (rc);
 }
 
+/*
+ * oauth_secret - oauth secret ENTRY [--secret-file FILE]: a client secret
+ * into the passwords file under ENTRY (oauth_client_secret_name), read
+ * as popconnctl passwd reads a password: never from the command line.
+ */
+static int
+oauth_secret(struct ctl *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"secret-file", required_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0},
+	};
+	struct strbuf *sec = strbuf_alloc(64 * 1024);
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	struct cfgedit pw;
+	const char *file = NULL;
+	char	path[PATH_MAX];
+	int	ch, rc = 0;
+
+	memset(&pw, 0, sizeof(pw));
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch == 'f')
+			file = optarg;
+		else
+			rc = EX_USAGE;
+	}
+	if (rc != 0 || optind != argc - 1) {
+		ctl_err("usage: oauth secret ENTRY [--secret-file FILE|-]");
+		rc = EX_USAGE;
+		goto out;
+	}
+	if ((rc = ctl_load(c)) != 0 ||
+	    (rc = ctl_read_password(argv[optind], file, sec)) != 0)
+		goto out;
+	if (ctl_path(c, path, sizeof(path), "passwords") < 0 ||
+	    cfgedit_open(&pw, CFGEDIT_PASSWORDS, path, why) != PC_OK ||
+	    cfgedit_password_set(&pw, argv[optind], strbuf_str(sec), why) !=
+	    PC_OK) {
+		ctl_err("%s", strbuf_str(why));
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if ((rc = ctl_commit(&pw)) == 0)
+		(void)ctl_reload_fetcher(c);
+out:
+	if (pw.text)
+		cfgedit_free(&pw);
+	strbuf_free(sec);
+	strbuf_free(why);
+	return (rc);
+}
+
 /* ctl_cmd_oauth - oauth SUBVERB ... */
 
 int
@@ -338,7 +395,9 @@ ctl_cmd_oauth(struct ctl *c, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "login") == 0)
 		return (oauth_login(c, argc - 1, argv + 1));
+	if (argc >= 2 && strcmp(argv[1], "secret") == 0)
+		return (oauth_secret(c, argc - 1, argv + 1));
 	ctl_err("usage: oauth login NAME [--provider microsoft|google|"
-	    "generic] ...");
+	    "generic] ... | oauth secret ENTRY [--secret-file FILE|-]");
 	return (EX_USAGE);
 }
