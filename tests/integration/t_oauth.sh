@@ -25,6 +25,8 @@
 #      file; a wrong secret names the step.
 #   8. hostile token endpoint answers: clear errors, no crash.
 #   9. no token in logs, in ps output, in files others can read.
+#  10. end to end over pop3s into the real Postfix, run by the service;
+#      a revoked consent shows in status with the command that fixes it.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -248,7 +250,8 @@ h_check "Gmail XOAUTH2 after the refusal: a new token works (got $P_STATUS)" [ "
 
 # 7. App-only access (client credentials) with a secret.
 admin '{"set": {"client_secret": "app-s3cret-XYZ"}}'
-p_password entra-app app-s3cret-XYZ
+echo app-s3cret-XYZ | "$CTL" -c "$P_ETC" oauth secret entra-app --secret-file - >"$H_TMP/secret.out" 2>&1
+h_check "oauth secret: stored in the passwords file" grep -qx 'entra-app app-s3cret-XYZ' "$P_ETC/passwords"
 : >"$P_ETC/mailboxes.cf"
 p_mailbox "box2 user $URL rcpt2@example.test" "  -o tls=none" "  -o auth=xoauth2" \
     "  -o oauth_provider=generic" "  -o oauth_mode=app" "  -o oauth_client_id=$CID" \
@@ -287,12 +290,40 @@ hostile '"[1,2"' 200 notjson "not JSON"
 h_check "HTTP 502: deferred, not failed" grep -q 'session=deferred' "$H_TMP/hostile-http502.log"
 admin '{"set": {"hostile": null}}'
 
+# 10. End to end: oauth login, then fetches over pop3s into the real
+# Postfix, by the service; revocation shows in status with the fix.
+h_postfix_start example.test "alice"
+admin '{"set": {"client_secret": null}}'
+sed -i -e '/^sendmail_path/d' -e "s|^postfix_config_directory.*|postfix_config_directory = $H_POSTFIX_CONF|" "$P_ETC/popconn.cf"
+URLS="pop3s://alice%40contoso.example@127.0.0.1:$FP_PORT"
+: >"$P_ETC/mailboxes.cf"
+p_mailbox "box user $URLS alice@example.test"
+TLS="\"tls\": \"implicit\", \"cert\": \"$H_SSL_DIR/server.pem\", \"key\": \"$H_SSL_DIR/server.key\""
+msgs
+login e2e "{ $EXO, $TLS }" approve
+h_check "e2e login over pop3s: exit 0 (got $LOGIN_STATUS)" [ "$LOGIN_STATUS" -eq 0 ]
+p_daemon_start
+fp_serve e2e-fetch "{ $EXO, $TLS }"
+"$CTL" -c "$P_ETC" fetch box >"$H_TMP/e2e-fetch.out" 2>&1 || true
+fp_reap e2e-fetch
+h_check "e2e: postfix drained its queue" h_postfix_wait_idle 60
+h_check "e2e: both messages delivered by Postfix to alice" [ "$(h_mail_count alice)" -eq 2 ]
+admin '{"revoke": "all"}'
+sed -i "s/^expires .*/expires 1/" "$H_TMP/state/box.oauth"
+fp_serve e2e-revoked "{ $EXO, $TLS }"
+"$CTL" -c "$P_ETC" fetch box >"$H_TMP/e2e-revoked.out" 2>&1 || true
+fp_reap e2e-revoked
+"$CTL" -c "$P_ETC" status >"$H_TMP/e2e-status.out" 2>&1 || true
+h_check "e2e revoked: status says invalid_grant and the command that fixes it" \
+    sh -c "grep -q 'invalid_grant' '$H_TMP/e2e-status.out' && grep -q 'popconnctl oauth login box' '$H_TMP/e2e-status.out'"
+h_check "e2e revoked: the daemon log says it too" grep -q 'sign in again with: popconnctl oauth login box' "$H_TMP/daemon.log"
+
 # 9. No token in logs or in files others can read.
 all=$(cat "$OD/tokens" "$OD/refresh" 2>/dev/null; echo "$RT"; echo "$RT2"; echo "$RT3")
 leak=0
 for t in $all; do
 	[ -n "$t" ] || continue
-	if grep -rlF "$t" "$H_TMP"/*.log "$H_TMP"/login-*.out 2>/dev/null | grep -q .; then leak=1; fi
+	if grep -rlF "$t" "$H_TMP"/*.log "$H_TMP"/*.out "$H_MAILLOG" 2>/dev/null | grep -q .; then leak=1; fi
 	if find "$P_ETC" "$H_TMP/state" "$H_TMP/spool" -type f -perm /o=r 2>/dev/null |
 	    xargs -r grep -lF "$t" | grep -q .; then leak=1; fi
 done
