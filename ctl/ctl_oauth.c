@@ -8,6 +8,7 @@
  *		[--client-id ID] [--tenant T] [--client-secret-name ENTRY]
  *		[--mode user|app] [--scope S] [--token-endpoint URL]
  *		[--device-endpoint URL] [--ca-file FILE]
+ *		[--client-certificate PEM]
  *	popconnctl oauth secret ENTRY [--secret-file FILE|-]
  * DESCRIPTION
  *	The options given become the mailbox's oauth_* settings (-o lines
@@ -44,6 +45,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -152,6 +154,7 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		{"token-endpoint", required_argument, NULL, 'T'},
 		{"device-endpoint", required_argument, NULL, 'D'},
 		{"ca-file", required_argument, NULL, 'C'},
+		{"client-certificate", required_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *set[][2] = {
@@ -159,9 +162,9 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		{"oauth_tenant", NULL}, {"oauth_client_secret_name", NULL},
 		{"oauth_mode", NULL}, {"oauth_scope", NULL},
 		{"oauth_token_endpoint", NULL}, {"oauth_device_endpoint", NULL},
-		{"oauth_ca_file", NULL},
+		{"oauth_ca_file", NULL}, {"oauth_client_certificate", NULL},
 	};
-	static const char letters[] = "pitnmsTDC";
+	static const char letters[] = "pitnmsTDCK";
 	struct cfg_mailboxes m;
 	const struct cfg_mailbox *b;
 	struct cfg_dict *opts = NULL, *pw = cfg_dict_alloc();
@@ -169,6 +172,7 @@ oauth_login(struct ctl *c, int argc, char **argv)
 	const struct cfg_entry *e;
 	struct fetcher_settings fs;
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX), *entry = NULL;
+	struct strbuf *jwt = NULL;
 	struct oauth_endpoints ep;
 	struct oauth_conf conf;
 	struct oauth_device dev;
@@ -202,7 +206,7 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		    "generic] [--client-id ID] [--tenant T] [--mode user|app] "
 		    "[--client-secret-name ENTRY] [--scope S] "
 		    "[--token-endpoint URL] [--device-endpoint URL] "
-		    "[--ca-file FILE]");
+		    "[--ca-file FILE] [--client-certificate PEM]");
 		rc = EX_USAGE;
 		goto out;
 	}
@@ -244,7 +248,7 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	l = *fs.oauth_client_secret_name ? fs.oauth_client_secret_name :
-	    app ? name : NULL;
+	    app && !*fs.oauth_client_certificate ? name : NULL;
 	if (l && (e = cfg_dict_find(pw, l)) == NULL) {
 		ctl_err("%s: the client secret is not in the passwords file: "
 		    "popconnctl passwd %s", name, l);
@@ -252,6 +256,17 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	conf.client_secret = l ? e->value : NULL;
+	if (app && *fs.oauth_client_certificate) {
+		jwt = strbuf_alloc(OAUTH_TOKEN_MAX);
+		if (oauth_jwt_assertion(fs.oauth_client_certificate,
+		    conf.client_id, conf.token_endpoint, (long)time(NULL), jwt,
+		    why) != PC_OK) {
+			ctl_err("%s: %s", name, strbuf_str(why));
+			rc = EX_CONFIG;
+			goto out;
+		}
+		conf.client_assertion = strbuf_str(jwt);
+	}
 	if (app) {
 		if ((rc = oauth_client_credentials(&conf, &tok, &r, why)) !=
 		    PC_OK) {
@@ -328,6 +343,7 @@ out:
 	oauth_token_free(&tok);
 	oauth_device_free(&dev);
 	strbuf_free(entry);
+	strbuf_free(jwt);
 	if (opts)
 		cfg_dict_free(opts);
 	cfg_dict_free(pw);

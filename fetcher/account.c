@@ -167,7 +167,8 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 	}
 	/* App-only access with a named client secret needs nothing else. */
 	if (*a->set.oauth_provider && strcmp(a->set.oauth_mode, "app") == 0 &&
-	    *a->set.oauth_client_secret_name) {
+	    (*a->set.oauth_client_secret_name ||
+	    *a->set.oauth_client_certificate)) {
 		rc = oauth_token_setup(a, pw, why);
 		goto out;
 	}

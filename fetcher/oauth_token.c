@@ -19,7 +19,8 @@
  *	oauth_mode = user: the mailbox's passwords entry is the refresh
  *	token that "popconnctl oauth login NAME" stored; it is exchanged for
  *	an access token (RFC 6749 section 6).  oauth_mode = app: the client
- *	credentials grant (RFC 6749 section 4.4) with the client secret
+ *	credentials grant (RFC 6749 section 4.4) with the client secret, or
+ *	with a client assertion signed by oauth_client_certificate's key
  *	(Microsoft 365 app-only access).
  *
  *	Sessions run in short-lived worker processes, so the access token
@@ -166,9 +167,10 @@ origin_of(const struct account *a, char *out)
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	struct strbuf *b = strbuf_alloc(3 * OAUTH_TOKEN_MAX);
 
-	(void)strbuf_appendf(b, "%s\n%s\n%s", a->set.oauth_mode,
-	    a->set.oauth_client_id, a->password ? a->password :
-	    a->oauth_secret ? a->oauth_secret : "");
+	(void)strbuf_appendf(b, "%s\n%s\n%s\n%s", a->set.oauth_mode,
+	    a->set.oauth_client_id, a->set.oauth_client_certificate,
+	    a->password ? a->password : a->oauth_secret ? a->oauth_secret :
+	    "");
 	(void)SHA256((const unsigned char *)b->data, b->len, md);
 	hex_encode(out, md, sizeof(md));
 	strbuf_wipe(b);
@@ -339,6 +341,7 @@ oauth_token_get(const struct account *a, char **token, struct strbuf *why)
 	struct oauth_token t;
 	struct oauth_reply r;
 	struct cache k;
+	struct strbuf *jwt = NULL;
 	char	origin[sizeof(k.origin)];
 	int	app = strcmp(a->set.oauth_mode, "app") == 0, rc, rotated = 0;
 	time_t	now = time(NULL);
@@ -365,6 +368,17 @@ oauth_token_get(const struct account *a, char **token, struct strbuf *why)
 		*token = xstrdup(k.access);
 		rc = PC_OK;
 		goto out;
+	}
+	if (app && *a->set.oauth_client_certificate) {
+		jwt = strbuf_alloc(OAUTH_TOKEN_MAX);
+		if ((rc = oauth_jwt_assertion(a->set.oauth_client_certificate,
+		    c.client_id, c.token_endpoint, (long)now, jwt, w)) !=
+		    PC_OK) {
+			strbuf_printf(why, "OAuth: oauth_client_certificate: %s",
+			    strbuf_str(w));
+			goto out;
+		}
+		c.client_assertion = strbuf_str(jwt);
 	}
 	if (app)
 		rc = oauth_client_credentials(&c, &t, &r, w);
@@ -406,6 +420,7 @@ oauth_token_get(const struct account *a, char **token, struct strbuf *why)
 out:
 	oauth_token_free(&t);
 	cache_free(&k);
+	strbuf_free(jwt);
 	strbuf_free(w);
 	return (rc);
 }

@@ -25,6 +25,9 @@
  *		struct oauth_token *t, struct oauth_reply *r,
  *		struct strbuf *why);
  *	const char *oauth_hint(const struct oauth_reply *r);	static text
+ *	int oauth_jwt_assertion(const char *pem, const char *client_id,
+ *		const char *audience, long now, struct strbuf *out,
+ *		struct strbuf *why);			lib/oauth_jwt.c
  *	extern void (*oauth_sleep)(unsigned seconds);	tests replace it
  * DESCRIPTION
  *	See lib/oauth.c.
@@ -73,6 +76,7 @@ struct oauth_conf {
 	const char *scope;
 	const char *client_id;
 	const char *client_secret;	/* NULL: a public client */
+	const char *client_assertion;	/* a signed JWT instead, or NULL */
 	const char *ca_file;		/* NULL or "": the system's CAs */
 	int	timeout;		/* seconds for one request */
 };
@@ -112,6 +116,9 @@ int	oauth_refresh(const struct oauth_conf *c, const char *refresh,
 int	oauth_client_credentials(const struct oauth_conf *c,
 	    struct oauth_token *t, struct oauth_reply *r, struct strbuf *why);
 const char *oauth_hint(const struct oauth_reply *r);
+int	oauth_jwt_assertion(const char *pem, const char *client_id,
+	    const char *audience, long now, struct strbuf *out,
+	    struct strbuf *why);
 
 extern void (*oauth_sleep)(unsigned seconds);
 

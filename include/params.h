@@ -70,6 +70,7 @@ struct fetcher_settings {
 	char	*oauth_mode;		/* user or app */
 	char	*oauth_client_id;
 	char	*oauth_client_secret_name;	/* passwords entry */
+	char	*oauth_client_certificate;	/* PEM: cert + key */
 	char	*oauth_tenant;
 	char	*oauth_token_endpoint;
 	char	*oauth_device_endpoint;

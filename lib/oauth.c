@@ -34,7 +34,8 @@
  *	refresh-token grant (RFC 6749 section 6); t->refresh is the rotated
  *	token when the server issued one, NULL otherwise.
  *	oauth_client_credentials() is RFC 6749 section 4.4 with a client
- *	secret (Microsoft 365 app-only access).
+ *	secret or a signed client assertion (RFC 7523; lib/oauth_jwt.c)
+ *	for Microsoft 365 app-only access.
  *
  *	oauth_hint() turns an Entra ID error (its AADSTS number) into the
  *	step an administrator missed, or returns "".
@@ -601,11 +602,18 @@ grant(const struct oauth_conf *c, struct strbuf *form, struct oauth_token *t,
 	return (rc);
 }
 
-/* client_form - client_id and, for a confidential client, its secret */
-
+/*
+ * client_form - client_id and, for a confidential client, its secret or
+ * a signed assertion (RFC 7523 section 2.2)
+ */
 static int
 client_form(const struct oauth_conf *c, struct strbuf *f)
 {
+	if (c->client_assertion && *c->client_assertion)
+		return (form_add(f, "client_id", c->client_id) |
+		    form_add(f, "client_assertion_type", "urn:ietf:params:"
+		    "oauth:client-assertion-type:jwt-bearer") |
+		    form_add(f, "client_assertion", c->client_assertion));
 	return (form_add(f, "client_id", c->client_id) |
 	    form_add(f, "client_secret", c->client_secret && *c->client_secret ?
 	    c->client_secret : NULL));
@@ -733,11 +741,12 @@ oauth_client_credentials(const struct oauth_conf *c, struct oauth_token *t,
 	struct strbuf *form = strbuf_alloc(OAUTH_BODY_MAX);
 	int	rc;
 
-	if (c->client_secret == NULL || *c->client_secret == 0) {
+	if ((c->client_secret == NULL || *c->client_secret == 0) &&
+	    (c->client_assertion == NULL || *c->client_assertion == 0)) {
 		memset(t, 0, sizeof(*t));
 		reply_init(r, 0);
 		strbuf_printf(why, "app-only access needs the client secret "
-		    "in the passwords file");
+		    "in the passwords file or oauth_client_certificate");
 		rc = PC_PERM;
 	} else if (form_add(form, "grant_type", "client_credentials") != 0 ||
 	    client_form(c, form) != 0 || form_add(form, "scope",
@@ -771,6 +780,9 @@ oauth_hint(const struct oauth_reply *r)
 		    "secret's value (not its id) in the passwords file"},
 		{"AADSTS7000222", "; the client secret has expired: create "
 		    "a new one in Entra ID"},
+		{"AADSTS700027", "; the client assertion's signature does not "
+		    "verify: oauth_client_certificate is not the certificate "
+		    "registered with the application"},
 		{"AADSTS7000218", "; the application is not a public client:"
 		    " turn on \"Allow public client flows\" in Entra ID, or "
 		    "give the client secret"},

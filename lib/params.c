@@ -84,6 +84,8 @@ const struct cfg_param params_fetcher[] = {
 	{"oauth_client_id", CFG_STR, "", 0, 0, OFF(oauth_client_id), MB},
 	{"oauth_client_secret_name", CFG_STR, "", 0, 0,
 	OFF(oauth_client_secret_name), MB},
+	{"oauth_client_certificate", CFG_STR, "", 0, 0,
+	OFF(oauth_client_certificate), MB},
 	{"oauth_tenant", CFG_STR, "organizations", 0, 0, OFF(oauth_tenant),
 	MB},
 	{"oauth_token_endpoint", CFG_STR, "", 0, 0, OFF(oauth_token_endpoint),

@@ -22,7 +22,8 @@
 #   6. denied and expired device codes; an OAUTHBEARER-only server makes
 #      login pick oauthbearer; Gmail's JSON errors.
 #   7. app-only (client credentials) with a secret from the passwords
-#      file; a wrong secret names the step.
+#      file, or a certificate (a signed client assertion the stand-in
+#      verifies); a wrong secret or certificate names the step.
 #   8. hostile token endpoint answers: clear errors, no crash.
 #   9. no token in logs, in ps output, in files others can read.
 #  10. end to end over pop3s into the real Postfix, run by the service;
@@ -270,6 +271,34 @@ h_check "app-only wrong secret: fails (got $P_STATUS)" [ "$P_STATUS" -ne 0 ]
 h_check "app-only wrong secret: names the step" grep -q 'the client secret is wrong' "$FP_LOG"
 h_check "app-only wrong secret: the secret is not in the log" sh -c "! grep -q 'app-s3cret' '$FP_LOG'"
 admin '{"set": {"client_secret": "app-s3cret-XYZ"}}'
+
+# 7b. App-only with a certificate: a signed client assertion (RFC 7523).
+( cd "$H_TMP" && umask 077 &&
+  openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=popconn-app -days 2 \
+      -keyout app.key -out app.crt >/dev/null 2>&1 &&
+  cat app.crt app.key >app.pem &&
+  openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=other -days 2 \
+      -keyout other.key -out other.crt >/dev/null 2>&1 &&
+  cat other.crt other.key >other.pem )
+admin "{\"set\": {\"client_secret\": null, \"client_cert\": \"$H_TMP/app.crt\"}}"
+sed -i "s|-o oauth_client_secret_name=entra-app|-o oauth_client_certificate=$H_TMP/app.pem|" "$P_ETC/mailboxes.cf"
+rm -f "$H_TMP/state/box2.oauth"
+msgs
+fp_run app-cert "{ $EXO }"
+h_check "app-only certificate: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
+h_check "app-only certificate: the stand-in verified the assertion" grep -q 'client_credentials assertion verified' "$OD/log"
+h_check "app-only certificate: delivered" captured "$M"/*.eml
+sed -i "s|$H_TMP/app.pem|$H_TMP/other.pem|" "$P_ETC/mailboxes.cf"
+rm -f "$H_TMP/state/box2.oauth"
+fp_run app-cert-wrong "{ $EXO }"
+h_check "app-only wrong certificate: refused (got $P_STATUS)" [ "$P_STATUS" -ne 0 ]
+h_check "app-only wrong certificate: says which" grep -q 'not the certificate registered with the application' "$FP_LOG"
+chmod 644 "$H_TMP/other.pem"
+fp_run app-cert-mode "{ $EXO }"
+h_check "app-only certificate readable by others: refused" grep -q 'other.pem' "$FP_LOG"
+h_check "app-only certificate readable by others: no request made" sh -c "[ \$(grep -c 'assertion' '$OD/log') -eq 2 ]"
+admin '{"set": {"client_cert": null, "client_secret": "app-s3cret-XYZ"}}'
+sed -i "s|-o oauth_client_certificate=$H_TMP/other.pem|-o oauth_client_secret_name=entra-app|" "$P_ETC/mailboxes.cf"
 
 # 8. Hostile token endpoint answers.
 hostile() {

@@ -20,7 +20,10 @@ Behaviour (DIR/conf.json, changed through /admin "set"):
   answers given to the first device-code polls before the user's choice
   counts ("authorization_pending", "slow_down"), expire_device: true
   answers expired_token, hostile: a raw body (and "hostile_status") to
-  send instead of any token response.
+  send instead of any token response; client_cert: a certificate PEM
+  whose key must sign the client assertion of client_credentials (RFC
+  7523: RS256, x5t, aud, iss, sub, jti, nbf, exp checked; the signature
+  with openssl dgst).
 
 Files in DIR: tokens (the valid access tokens, one a line: the scripted
 POP3 server's "token_file"), refresh (the valid refresh tokens), log
@@ -28,12 +31,16 @@ POP3 server's "token_file"), refresh (the valid refresh tokens), log
 poll's time, never a secret), conf.json.
 """
 import argparse
+import base64
+import hashlib
 import http.server
 import json
 import os
 import secrets
 import ssl
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -91,6 +98,46 @@ class Stub:
             self.refresh.append(ref)
             r["refresh_token"] = ref
         return r
+
+
+def b64url_dec(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def check_assertion(f, c, aud):
+    """RFC 7523 2.2: an RS256 JWT signed by the registered certificate's
+    key; returns why not, or "" when it is good."""
+    if f.get("client_assertion_type") != \
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+        return "no client_assertion_type"
+    parts = (f.get("client_assertion") or "").split(".")
+    if len(parts) != 3:
+        return "not a JWT"
+    hdr = json.loads(b64url_dec(parts[0]))
+    cl = json.loads(b64url_dec(parts[1]))
+    der = ssl.PEM_cert_to_DER_cert(open(c["client_cert"]).read())
+    now = time.time()
+    if hdr.get("alg") != "RS256":
+        return "alg"
+    if b64url_dec(hdr.get("x5t", "")) != hashlib.sha1(der).digest():
+        return "x5t"
+    if cl.get("aud") != aud or cl.get("iss") != c["client_id"] or \
+            cl.get("sub") != c["client_id"] or not cl.get("jti"):
+        return "claims"
+    if not (cl.get("nbf", 0) <= now + 60 < cl.get("exp", 0) + 60 and
+            cl["exp"] - cl["nbf"] <= 3600):
+        return "times"
+    with tempfile.TemporaryDirectory() as d:
+        pub, sig, data = (os.path.join(d, n) for n in ("pub", "sig", "data"))
+        subprocess.run(["openssl", "x509", "-pubkey", "-noout", "-in",
+                        c["client_cert"], "-out", pub], check=True)
+        open(sig, "wb").write(b64url_dec(parts[2]))
+        open(data, "wb").write((parts[0] + "." + parts[1]).encode())
+        r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub,
+                            "-signature", sig, data], capture_output=True)
+        if r.returncode != 0:
+            return "signature"
+    return ""
 
 
 def err(code, desc=""):
@@ -213,6 +260,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                else ""))
             return 200, r
         if g == "client_credentials":
+            if c.get("client_cert"):
+                why = check_assertion(f, c, "https://127.0.0.1:%d/token"
+                                      % self.server.server_address[1])
+                if why:
+                    st.log("token client_credentials assertion refused: "
+                           + why)
+                    return 401, {"error": "invalid_client",
+                                 "error_description": "AADSTS700027: "
+                                 "Client assertion contains an invalid "
+                                 "signature. (%s)" % why}
+                st.log("token client_credentials assertion verified")
             st.log("token client_credentials issued scope=%s"
                    % f.get("scope"))
             return 200, st.issue(False)
