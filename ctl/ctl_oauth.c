@@ -8,7 +8,8 @@
  *		[--client-id ID] [--tenant T] [--client-secret-name ENTRY]
  *		[--mode user|app] [--scope S] [--token-endpoint URL]
  *		[--device-endpoint URL] [--ca-file FILE]
- *		[--client-certificate PEM]
+ *		[--client-certificate PEM] [--auth-endpoint URL]
+ *		[--browser|--device]
  *	popconnctl oauth secret ENTRY [--secret-file FILE|-]
  * DESCRIPTION
  *	The options given become the mailbox's oauth_* settings (-o lines
@@ -20,7 +21,11 @@
  *	entry in the passwords file (mode 0600); auth is set to the
  *	provider's mechanism (XOAUTH2), then a test login (account_test())
  *	proves it, and where the server offers OAUTHBEARER but not
- *	XOAUTH2, auth becomes oauthbearer.  oauth_mode = app: the client
+ *	XOAUTH2, auth becomes oauthbearer.  With --browser (the default for
+ *	google, whose device flow cannot ask for mail access) the user
+ *	signs in in a browser instead, which the provider sends back to a
+ *	listener on 127.0.0.1 (authorization code with PKCE, RFC 8252);
+ *	the rest is the same.  oauth_mode = app: the client
  *	credentials grant is tried and the login tested; nothing is stored
  *	but the settings (the secret is already in the passwords file).
  *
@@ -155,6 +160,9 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		{"device-endpoint", required_argument, NULL, 'D'},
 		{"ca-file", required_argument, NULL, 'C'},
 		{"client-certificate", required_argument, NULL, 'K'},
+		{"auth-endpoint", required_argument, NULL, 'A'},
+		{"browser", no_argument, NULL, 'B'},
+		{"device", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *set[][2] = {
@@ -163,8 +171,9 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		{"oauth_mode", NULL}, {"oauth_scope", NULL},
 		{"oauth_token_endpoint", NULL}, {"oauth_device_endpoint", NULL},
 		{"oauth_ca_file", NULL}, {"oauth_client_certificate", NULL},
+		{"oauth_auth_endpoint", NULL},
 	};
-	static const char letters[] = "pitnmsTDCK";
+	static const char letters[] = "pitnmsTDCKA";
 	struct cfg_mailboxes m;
 	const struct cfg_mailbox *b;
 	struct cfg_dict *opts = NULL, *pw = cfg_dict_alloc();
@@ -183,13 +192,21 @@ oauth_login(struct ctl *c, int argc, char **argv)
 	char	path[PATH_MAX];
 	const char *name, *l;
 	char   *p;
-	int	ch, rc = 0, app, applied = 0;
+	int	ch, rc = 0, app, applied = 0, browser = -1;
+	struct oauth_loopback lb;
+	struct strbuf *url = NULL;
+	char   *code = NULL;
 
 	memset(&m, 0, sizeof(m));
 	memset(&fs, 0, sizeof(fs));
 	memset(&dev, 0, sizeof(dev));
 	memset(&tok, 0, sizeof(tok));
+	lb.fd = -1;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (ch == 'B' || ch == 'V') {
+			browser = ch == 'B';
+			continue;
+		}
 		if (ch == '?' || (l = strchr(letters, ch)) == NULL) {
 			rc = EX_USAGE;
 			continue;
@@ -206,7 +223,8 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		    "generic] [--client-id ID] [--tenant T] [--mode user|app] "
 		    "[--client-secret-name ENTRY] [--scope S] "
 		    "[--token-endpoint URL] [--device-endpoint URL] "
-		    "[--ca-file FILE] [--client-certificate PEM]");
+		    "[--ca-file FILE] [--client-certificate PEM] "
+		    "[--auth-endpoint URL] [--browser|--device]");
 		rc = EX_USAGE;
 		goto out;
 	}
@@ -277,6 +295,39 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		}
 		printf("%s: app-only token issued (expires in %lds)\n", name,
 		    tok.expires_in);
+	} else if (browser == 1 || (browser == -1 &&
+	    strcmp(fs.oauth_provider, "google") == 0)) {
+		/*
+		 * Google's device flow cannot ask for mail access: the
+		 * browser sign-in with a loopback redirect (RFC 8252).
+		 */
+		url = strbuf_alloc(8 * 1024);
+		if ((rc = oauth_loopback_open(&lb, why)) != PC_OK ||
+		    (rc = oauth_loopback_url(&conf, &lb, url, why)) != PC_OK) {
+			ctl_err("%s: %s", name, strbuf_str(why));
+			rc = rc == PC_TEMP ? EX_TEMPFAIL : EX_CONFIG;
+			goto out;
+		}
+		printf("To sign in %s, open this address in a web browser on "
+		    "this computer (from another one: ssh -L %d:127.0.0.1:%d "
+		    "THIS-HOST first):\n%s\nWaiting for the sign-in (up to 5 "
+		    "minutes)...\n", name, lb.port, lb.port, strbuf_str(url));
+		(void)fflush(stdout);
+		strbuf_reset(why);
+		if ((rc = oauth_loopback_wait(&lb, 300, &code, why)) != PC_OK ||
+		    (rc = oauth_auth_code(&conf, code, &lb, &tok, &r, why)) !=
+		    PC_OK) {
+			ctl_err("%s: sign-in failed: %s%s", name,
+			    strbuf_str(why), oauth_hint(&r));
+			rc = exit_for(rc);
+			goto out;
+		}
+		if (tok.refresh == NULL) {
+			ctl_err("%s: the provider issued no refresh token",
+			    name);
+			rc = EX_NOPERM;
+			goto out;
+		}
 	} else {
 		if ((rc = oauth_device_start(&conf, &dev, why)) != PC_OK) {
 			ctl_err("%s: %s", name, strbuf_str(why));
@@ -344,6 +395,10 @@ out:
 	oauth_device_free(&dev);
 	strbuf_free(entry);
 	strbuf_free(jwt);
+	strbuf_free(url);
+	if (code)
+		xfree_secret(code);
+	oauth_loopback_close(&lb);
 	if (opts)
 		cfg_dict_free(opts);
 	cfg_dict_free(pw);

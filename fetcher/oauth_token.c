@@ -100,6 +100,8 @@ oauth_token_conf(const struct fetcher_settings *s, struct oauth_endpoints *ep,
 	    s->oauth_token_endpoint : ep->token;
 	c->device_endpoint = *s->oauth_device_endpoint ?
 	    s->oauth_device_endpoint : ep->device;
+	c->auth_endpoint = *s->oauth_auth_endpoint ?
+	    s->oauth_auth_endpoint : ep->auth;
 	if (*s->oauth_scope) {
 		/* mailboxes.cf -o values hold no blanks: commas stand in. */
 		if (pc_strlcpy(ep->scope, s->oauth_scope, sizeof(ep->scope)) >=

@@ -25,6 +25,12 @@
  *		struct oauth_token *t, struct oauth_reply *r,
  *		struct strbuf *why);
  *	const char *oauth_hint(const struct oauth_reply *r);	static text
+ *	int oauth_auth_code(const struct oauth_conf *c, const char *code,
+ *		const struct oauth_loopback *l, struct oauth_token *t,
+ *		struct oauth_reply *r, struct strbuf *why);
+ *	oauth_loopback_*(), oauth_parse_redirect(): lib/oauth_loopback.c
+ *	int oauth_b64url(struct strbuf *out, const unsigned char *in,
+ *		size_t n);				lib/oauth_jwt.c
  *	int oauth_jwt_assertion(const char *pem, const char *client_id,
  *		const char *audience, long now, struct strbuf *out,
  *		struct strbuf *why);			lib/oauth_jwt.c
@@ -64,6 +70,7 @@ struct oauth_reply {
 };
 
 struct oauth_endpoints {
+	char	auth[OAUTH_URL_MAX];	/* authorization (browser) */
 	char	device[OAUTH_URL_MAX];	/* empty: the provider has none */
 	char	token[OAUTH_URL_MAX];
 	char	scope[512];
@@ -73,6 +80,7 @@ struct oauth_endpoints {
 struct oauth_conf {
 	const char *token_endpoint;
 	const char *device_endpoint;
+	const char *auth_endpoint;
 	const char *scope;
 	const char *client_id;
 	const char *client_secret;	/* NULL: a public client */
@@ -88,6 +96,14 @@ struct oauth_device {
 	char	*verification_uri_complete;	/* or NULL */
 	long	expires_in;
 	long	interval;
+};
+
+struct oauth_loopback {
+	int	fd;			/* listening on 127.0.0.1 */
+	int	port;
+	char	state[33];
+	char	verifier[65];		/* PKCE code verifier */
+	char	redirect[64];		/* http://127.0.0.1:PORT/ */
 };
 
 struct oauth_token {
@@ -116,6 +132,19 @@ int	oauth_refresh(const struct oauth_conf *c, const char *refresh,
 int	oauth_client_credentials(const struct oauth_conf *c,
 	    struct oauth_token *t, struct oauth_reply *r, struct strbuf *why);
 const char *oauth_hint(const struct oauth_reply *r);
+int	oauth_auth_code(const struct oauth_conf *c, const char *code,
+	    const struct oauth_loopback *l, struct oauth_token *t,
+	    struct oauth_reply *r, struct strbuf *why);
+int	oauth_b64url(struct strbuf *out, const unsigned char *in, size_t n);
+int	oauth_loopback_open(struct oauth_loopback *l, struct strbuf *why);
+void	oauth_loopback_close(struct oauth_loopback *l);
+int	oauth_loopback_url(const struct oauth_conf *c,
+	    const struct oauth_loopback *l, struct strbuf *url,
+	    struct strbuf *why);
+int	oauth_loopback_wait(struct oauth_loopback *l, int timeout, char **code,
+	    struct strbuf *why);
+int	oauth_parse_redirect(const char *req, size_t len, const char *state,
+	    char **code, struct strbuf *why);
 int	oauth_jwt_assertion(const char *pem, const char *client_id,
 	    const char *audience, long now, struct strbuf *out,
 	    struct strbuf *why);

@@ -74,6 +74,7 @@ struct fetcher_settings {
 	char	*oauth_tenant;
 	char	*oauth_token_endpoint;
 	char	*oauth_device_endpoint;
+	char	*oauth_auth_endpoint;
 	char	*oauth_scope;
 	char	*oauth_ca_file;
 	int	trust_envelope_headers;

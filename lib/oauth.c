@@ -32,7 +32,8 @@
  *	more after each slow_down (RFC 8628 section 3.5), until the user
  *	signed in, refused, or the code expired.  oauth_refresh() is the
  *	refresh-token grant (RFC 6749 section 6); t->refresh is the rotated
- *	token when the server issued one, NULL otherwise.
+ *	token when the server issued one, NULL otherwise.  oauth_auth_code()
+ *	redeems the code of the browser sign-in (lib/oauth_loopback.c).
  *	oauth_client_credentials() is RFC 6749 section 4.4 with a client
  *	secret or a signed client assertion (RFC 7523; lib/oauth_jwt.c)
  *	for Microsoft 365 app-only access.
@@ -121,6 +122,9 @@ oauth_preset(const char *provider, const char *tenant, int app_only,
 		(void)snprintf(ep->device, sizeof(ep->device),
 		    "https://login.microsoftonline.com/%s/oauth2/v2.0/"
 		    "devicecode", t);
+		(void)snprintf(ep->auth, sizeof(ep->auth),
+		    "https://login.microsoftonline.com/%s/oauth2/v2.0/"
+		    "authorize", t);
 		pc_strlcpy(ep->scope, app_only ?
 		    "https://outlook.office.com/.default" :
 		    "https://outlook.office.com/POP.AccessAsUser.All "
@@ -138,6 +142,8 @@ oauth_preset(const char *provider, const char *tenant, int app_only,
 		    sizeof(ep->token));
 		pc_strlcpy(ep->device, "https://oauth2.googleapis.com/"
 		    "device/code", sizeof(ep->device));
+		pc_strlcpy(ep->auth, "https://accounts.google.com/o/oauth2/"
+		    "v2/auth", sizeof(ep->auth));
 		pc_strlcpy(ep->scope, "https://mail.google.com/",
 		    sizeof(ep->scope));
 		pc_strlcpy(ep->mech, "xoauth2", sizeof(ep->mech));
@@ -720,6 +726,33 @@ oauth_refresh(const struct oauth_conf *c, const char *refresh,
 	    form_add(form, "refresh_token", refresh) != 0 ||
 	    client_form(c, form) != 0 || form_add(form, "scope",
 	    c->scope && *c->scope ? c->scope : NULL) != 0) {
+		memset(t, 0, sizeof(*t));
+		reply_init(r, 0);
+		strbuf_printf(why, "token request too long");
+		rc = PC_PERM;
+	} else {
+		rc = grant(c, form, t, r, why);
+	}
+	strbuf_wipe(form);
+	strbuf_free(form);
+	return (rc);
+}
+
+/* oauth_auth_code - RFC 6749 4.1.3 with the PKCE verifier (RFC 7636) */
+
+int
+oauth_auth_code(const struct oauth_conf *c, const char *code,
+    const struct oauth_loopback *l, struct oauth_token *t,
+    struct oauth_reply *r, struct strbuf *why)
+{
+	struct strbuf *form = strbuf_alloc(OAUTH_BODY_MAX);
+	int	rc;
+
+	if (form_add(form, "grant_type", "authorization_code") != 0 ||
+	    form_add(form, "code", code) != 0 ||
+	    form_add(form, "redirect_uri", l->redirect) != 0 ||
+	    form_add(form, "code_verifier", l->verifier) != 0 ||
+	    client_form(c, form) != 0) {
 		memset(t, 0, sizeof(*t));
 		reply_init(r, 0);
 		strbuf_printf(why, "token request too long");

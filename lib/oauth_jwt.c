@@ -7,6 +7,8 @@
  *	int oauth_jwt_assertion(const char *pem, const char *client_id,
  *		const char *audience, long now, struct strbuf *out,
  *		struct strbuf *why);
+ *	int oauth_b64url(struct strbuf *out, const unsigned char *in,
+ *		size_t n);
  * DESCRIPTION
  *	oauth_jwt_assertion() writes into out a JSON Web Token (RFC 7519)
  *	signed with RS256 (RFC 7518 section 3.3) that authenticates the
@@ -15,6 +17,9 @@
  *	typ, x5t (base64url SHA-1 of the certificate) and x5t#S256; claims
  *	aud (the token endpoint), iss and sub (the client id), jti (128
  *	random bits), iat, nbf and exp (ten minutes).
+ *
+ *	oauth_b64url() appends base64url without padding; non-zero when
+ *	out is full.
  *
  *	pem names a file (mode 0600) holding the certificate registered
  *	with the application and its RSA private key, both PEM.
@@ -42,10 +47,10 @@
 #include "oauth.h"
 #include "safeio.h"
 
-/* b64url - base64url without padding (RFC 7515 section 2) */
+/* oauth_b64url - base64url without padding (RFC 7515 section 2) */
 
-static int
-b64url(struct strbuf *out, const unsigned char *in, size_t n)
+int
+oauth_b64url(struct strbuf *out, const unsigned char *in, size_t n)
 {
 	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
 	    "qrstuvwxyz0123456789-_";
@@ -137,11 +142,11 @@ oauth_jwt_assertion(const char *pem, const char *client_id,
 	hex_encode(jtihex, jti, sizeof(jti));
 	/* header */
 	(void)strbuf_puts(js, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"x5t\":\"");
-	(void)b64url(js, sha1, sizeof(sha1));
+	(void)oauth_b64url(js, sha1, sizeof(sha1));
 	(void)strbuf_puts(js, "\",\"x5t#S256\":\"");
-	(void)b64url(js, sha256, sizeof(sha256));
+	(void)oauth_b64url(js, sha256, sizeof(sha256));
 	(void)strbuf_puts(js, "\"}");
-	(void)b64url(out, (const unsigned char *)js->data, js->len);
+	(void)oauth_b64url(out, (const unsigned char *)js->data, js->len);
 	(void)strbuf_putc(out, '.');
 	/* claims (RFC 7523 section 3) */
 	strbuf_reset(js);
@@ -151,7 +156,7 @@ oauth_jwt_assertion(const char *pem, const char *client_id,
 		strbuf_printf(why, "client assertion too long");
 		goto out;
 	}
-	(void)b64url(out, (const unsigned char *)js->data, js->len);
+	(void)oauth_b64url(out, (const unsigned char *)js->data, js->len);
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
 	    EVP_DigestSign(md, sig, &siglen, (const unsigned char *)out->data,
@@ -161,7 +166,7 @@ oauth_jwt_assertion(const char *pem, const char *client_id,
 		goto out;
 	}
 	(void)strbuf_putc(out, '.');
-	if (b64url(out, sig, siglen) != 0) {
+	if (oauth_b64url(out, sig, siglen) != 0) {
 		strbuf_printf(why, "client assertion too long");
 		goto out;
 	}

@@ -92,6 +92,8 @@ const struct cfg_param params_fetcher[] = {
 	MB},
 	{"oauth_device_endpoint", CFG_STR, "", 0, 0,
 	OFF(oauth_device_endpoint), MB},
+	{"oauth_auth_endpoint", CFG_STR, "", 0, 0, OFF(oauth_auth_endpoint),
+	MB},
 	{"oauth_scope", CFG_STR, "", 0, 0, OFF(oauth_scope), MB},
 	{"oauth_ca_file", CFG_STR, "", 0, 0, OFF(oauth_ca_file), MB},
 	{"trust_envelope_headers", CFG_BOOL, "no", 0, 0,

@@ -3,8 +3,9 @@
  *	fuzz_oauth - libFuzzer target for the OAuth 2.0 response parsers
  * DESCRIPTION
  *	The input's first octet picks an HTTP status (200, 400, 401, 429 or
- *	503); the rest is parsed both as a token response and as a device
- *	authorization response (lib/oauth.c).  Checks what oauth.h
+ *	503); the rest is parsed as a token response, as a device
+ *	authorization response (lib/oauth.c) and as the browser's request
+ *	to the loopback listener with state "S" (lib/oauth_loopback.c).  Checks what oauth.h
  *	promises: on success the access token is 1..OAUTH_TOKEN_MAX
  *	printable octets without white space, expires_in is in range, the
  *	device codes are printable and the URI is https; on failure nothing
@@ -59,6 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct oauth_device d;
 	struct oauth_reply r;
 	long	status;
+	char   *code;
 
 	log_set_level(LOGL_NONE);
 	if (size == 0)
@@ -92,6 +94,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	(void)oauth_hint(&r);
+	strbuf_reset(why);
+	if (oauth_parse_redirect((const char *)data + 1, size - 1, "S", &code,
+	    why) == PC_OK) {
+		check_tok(code);
+		xfree_secret(code);
+	} else if (code != NULL) {
+		abort();
+	}
 out:
 	strbuf_free(why);
 	return (0);

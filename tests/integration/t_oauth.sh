@@ -249,6 +249,48 @@ h_check "Gmail XOAUTH2 rejected: answered with an empty line" [ "$(tr_count '^[0
 fp_run gmail-x2-again "{ $GML }"
 h_check "Gmail XOAUTH2 after the refusal: a new token works (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
 
+# 6b. The browser sign-in (Google's way: authorization code, PKCE, a
+# loopback redirect); the test's "browser" follows the printed address.
+browser_login() {
+	LOGIN_OUT=$H_TMP/login-$1.out
+	fp_serve "login-$1" "{ $EXO }"
+	# shellcheck disable=SC2086
+	timeout 120 "$CTL" -c "$P_ETC" oauth login box $LOGIN_OPTS --browser \
+	    --auth-endpoint "$EP/authorize" >"$LOGIN_OUT" 2>&1 &
+	_lp=$!
+	_n=100
+	while ! grep -q '^https://' "$LOGIN_OUT" && [ "$_n" -gt 0 ]; do
+		sleep 0.1; _n=$((_n - 1))
+	done
+	ps -eo args >"$H_TMP/ps-$1.txt"
+	"$H_PYTHON" - "$(grep '^https://' "$LOGIN_OUT")" "$H_CA" <<'PY' >"$H_TMP/browser-$1.out" 2>&1 || true
+import ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+op = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx))
+try:
+    print(op.open(sys.argv[1]).read().decode())
+except Exception as e:
+    print(getattr(e, "read", lambda: b"")().decode(), e)
+PY
+	LOGIN_STATUS=0
+	wait "$_lp" || LOGIN_STATUS=$?
+	fp_reap "login-$1"
+}
+browser_login browser
+h_check "browser sign-in: exit 0 (got $LOGIN_STATUS)" [ "$LOGIN_STATUS" -eq 0 ]
+h_check "browser sign-in: PKCE checked, code redeemed" grep -q 'token authorization_code issued' "$OD/log"
+h_check "browser sign-in: offline access asked for" grep -q 'authorize scope=.*access_type=offline' "$OD/log"
+h_check "browser sign-in: the browser was told it is done" grep -q 'signed in; you can close' "$H_TMP/browser-browser.out"
+RT4=$(tail -1 "$OD/refresh")
+h_check "browser sign-in: refresh token in passwords" grep -qx "box $RT4" "$P_ETC/passwords"
+h_check "browser sign-in: test login ok" grep -q 'test login ok' "$LOGIN_OUT"
+admin '{"set": {"browser_deny": true}}'
+browser_login browser-deny
+admin '{"set": {"browser_deny": false}}'
+h_check "browser sign-in refused: exit 77 (got $LOGIN_STATUS)" [ "$LOGIN_STATUS" -eq 77 ]
+h_check "browser sign-in refused: says so" grep -q 'refused (access_denied)' "$LOGIN_OUT"
+h_check "browser sign-in refused: passwords unchanged" grep -qx "box $RT4" "$P_ETC/passwords"
+
 # 7. App-only access (client credentials) with a secret.
 admin '{"set": {"client_secret": "app-s3cret-XYZ"}}'
 echo app-s3cret-XYZ | "$CTL" -c "$P_ETC" oauth secret entra-app --secret-file - >"$H_TMP/secret.out" 2>&1

@@ -7,7 +7,11 @@ tests (stdlib only): HTTPS with the harness's test certificate.
 
 Endpoints (POST, application/x-www-form-urlencoded):
   /devicecode   RFC 8628 3.1: device_code, user_code, verification_uri
-  /token        grant_type device_code (RFC 8628 3.4), refresh_token
+  /authorize    GET: the browser sign-in (RFC 6749 4.1, PKCE S256):
+                redirects at once to the loopback redirect_uri with a
+                code (or error=access_denied with "browser_deny")
+  /token        grant_type device_code (RFC 8628 3.4), authorization_code
+                (the PKCE verifier checked), refresh_token
                 (RFC 6749 6), client_credentials (RFC 6749 4.4)
   /device       the "browser": user_code=CODE&action=approve|deny
   /admin        JSON body: {"set": {...}} changes the behaviour,
@@ -66,6 +70,7 @@ class Stub:
         self.lock = threading.Lock()
         self.conf = dict(DEFAULT)
         self.devices = {}     # device_code -> {"user": code, "state": ...}
+        self.codes = {}       # authorization code -> (challenge, uri)
         self.access = []
         self.refresh = []
         self.save()
@@ -160,7 +165,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
     def do_GET(self):
-        self.answer(405, {"error": "invalid_request"})
+        """/authorize: the browser sign-in; the user "signs in" at once
+        and is sent back to the loopback redirect_uri."""
+        u = urllib.parse.urlsplit(self.path)
+        if u.path != "/authorize":
+            self.answer(404, {"error": "invalid_request"})
+            return
+        q = {k: v[0] for k, v in urllib.parse.parse_qs(u.query).items()}
+        st = self.stub
+        with st.lock:
+            c = st.conf
+            ru = q.get("redirect_uri", "")
+            bad = (q.get("client_id") != c["client_id"] or
+                   q.get("response_type") != "code" or
+                   q.get("code_challenge_method") != "S256" or
+                   not q.get("code_challenge") or not q.get("state") or
+                   not ru.startswith("http://127.0.0.1:"))
+            if bad:
+                st.log("authorize refused %s" % sorted(q))
+                self.answer(400, {"error": "invalid_request"})
+                return
+            if c.get("browser_deny"):
+                loc = ru + "?" + urllib.parse.urlencode(
+                    {"error": "access_denied", "state": q["state"]})
+                st.log("authorize denied")
+            else:
+                code = "4/AC-" + secrets.token_urlsafe(16)
+                st.codes[code] = (q["code_challenge"], ru)
+                loc = ru + "?" + urllib.parse.urlencode(
+                    {"state": q["state"], "code": code,
+                     "scope": q.get("scope", "")})
+                st.log("authorize scope=%s access_type=%s" % (
+                    q.get("scope"), q.get("access_type")))
+            st.save()
+        self.send_response(302)
+        self.send_header("Location", loc)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -245,6 +286,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return err("authorization_pending", "AADSTS70016")
             del st.devices[f["device_code"]]
             st.log("token device issued")
+            return 200, st.issue(True)
+        if g == "authorization_code":
+            ch, ru = st.codes.pop(f.get("code"), (None, None))
+            v = f.get("code_verifier", "")
+            want = base64.urlsafe_b64encode(
+                hashlib.sha256(v.encode()).digest()).rstrip(b"=").decode()
+            if ch is None or f.get("redirect_uri") != ru:
+                st.log("token authorization_code invalid_grant")
+                return err("invalid_grant", "unknown code")
+            if want != ch:
+                st.log("token authorization_code pkce mismatch")
+                return err("invalid_grant", "code_verifier")
+            st.log("token authorization_code issued")
             return 200, st.issue(True)
         if g == "refresh_token":
             rt = f.get("refresh_token")

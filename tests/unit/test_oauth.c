@@ -7,7 +7,8 @@
  *	answers: huge bodies, wrong types, missing fields, duplicate keys,
  *	NUL and control characters in tokens, numbers out of range, nested
  *	junk, HTTP errors without a body; error text never quotes a token;
- *	the provider presets.
+ *	the loopback redirect request (state, percent-encoding, NUL, line
+ *	breaks, sizes); the provider presets.
  * LICENSE
  *	MIT; see the LICENSE file.
  */
@@ -303,6 +304,66 @@ test_device(void **state)
 	strbuf_free(why);
 }
 
+/* test_redirect - the browser's request to the loopback listener */
+
+static void
+test_redirect(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"GET",
+		"POST /?state=S&code=c HTTP/1.1\r\n",
+		"GET / HTTP/1.1\r\n",
+		"GET /favicon.ico HTTP/1.1\r\n",
+		"GET /?code=c HTTP/1.1\r\n",
+		"GET /?state=T&code=c HTTP/1.1\r\n",
+		"GET /?state=SS&code=c HTTP/1.1\r\n",
+		"GET /?state=S HTTP/1.1\r\n",
+		"GET /?state=S&code= HTTP/1.1\r\n",
+		"GET /?state=S&code=a%0d%0aX HTTP/1.1\r\n",
+		"GET /?state=S&code=a%00b HTTP/1.1\r\n",
+		"GET /?state=S&code=a%2 HTTP/1.1\r\n",
+		"GET /?state=S&code=a%zz HTTP/1.1\r\n",
+		"GET /?state=S&code=4%d2F0Ad HTTP/1.1\r\n",
+		"GET /?state=S&code=a+b HTTP/1.1\r\n",
+		"GET /?state=S&error=access_denied&code=c HTTP/1.1\r\n",
+		"GET /?state=S%00&code=c HTTP/1.1\r\n",
+		"GET /?state=S&code=c",
+	};
+	struct strbuf *why = strbuf_alloc(1024);
+	struct strbuf *big = strbuf_alloc(64 * 1024);
+	char   *code;
+	size_t	i;
+
+	(void)state;
+	assert_int_equal(oauth_parse_redirect("GET /?state=S&code=4%2F0Ad-x_"
+	    "&scope=https%3A%2F%2Fmail.google.com%2F HTTP/1.1\r\n", 73, "S",
+	    &code, why), PC_OK);
+	assert_string_equal(code, "4/0Ad-x_");
+	xfree_secret(code);
+	assert_int_equal(oauth_parse_redirect("GET /?code=abc&state=S HTTP/1.1"
+	    "\r\n", 33, "S", &code, why), PC_OK);
+	assert_string_equal(code, "abc");
+	xfree_secret(code);
+	for (i = 0; i < PC_ARRAY_LEN(bad); i++) {
+		strbuf_reset(why);
+		if (oauth_parse_redirect(bad[i], strlen(bad[i]), "S", &code,
+		    why) != PC_PERM)
+			fail_msg("accepted: %s", bad[i]);
+		assert_null(code);
+		assert_true(strbuf_len(why) > 0);
+	}
+	/* A code over OAUTH_CODE_MAX. */
+	strbuf_puts(big, "GET /?state=S&code=");
+	for (i = 0; i < OAUTH_CODE_MAX + 1; i++)
+		strbuf_putc(big, 'c');
+	strbuf_puts(big, " HTTP/1.1\r\n");
+	assert_int_equal(oauth_parse_redirect(big->data, big->len, "S", &code,
+	    why), PC_PERM);
+	strbuf_free(big);
+	strbuf_free(why);
+}
+
 /* test_preset - provider presets */
 
 static void
@@ -370,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_token_errors),
 		cmocka_unit_test(test_token_hostile),
 		cmocka_unit_test(test_device),
+		cmocka_unit_test(test_redirect),
 		cmocka_unit_test(test_preset),
 		cmocka_unit_test(test_http_refused),
 	};
