@@ -149,9 +149,14 @@ h_check "login: Exchange two-step (AUTH XOAUTH2 alone, then the token)" \
 h_check "login: no token printed" sh -c "! grep -Eq 'RTOK-|ATOK-' '$LOGIN_OUT'"
 h_check "login: no code or token in ps output" sh -c "! grep -Eq 'RTOK-|ATOK-|device_code' '$H_TMP/ps-first.txt'"
 
-# 2. A fetch reuses the access token the test login got.
+# 2. A fetch reuses the access token the test login got.  From here on
+# the fetcher traces the protocol (log_level = maximum): the leak checks
+# at the end cover the trace too.
+sed -i 's/^log_level = .*/log_level = maximum/' "$P_ETC/popconn.cf"
 before=$(grants "refresh issued")
 fp_run fetch1 "{ $EXO }"
+h_check "fetch: the protocol trace shows the AUTH, its response redacted" \
+    sh -c "grep -q 'AUTH XOAUTH2' '$FP_LOG' && grep -q 'redacted' '$FP_LOG'"
 h_check "fetch: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
 h_check "fetch: 2 delivered" captured "$M"/*.eml
 h_check "fetch: two-step XOAUTH2 accepted" grep -q 'OAUTH token accepted' "$FP_TR"
