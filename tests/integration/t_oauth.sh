@@ -28,6 +28,7 @@
 #   9. no token in logs, in ps output, in files others can read.
 #  10. end to end over pop3s into the real Postfix, run by the service;
 #      a revoked consent shows in status with the command that fixes it.
+#  11. popconnctl setup on a server that takes only OAuth says so.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -393,6 +394,27 @@ fp_reap e2e-revoked
 h_check "e2e revoked: status says invalid_grant and the command that fixes it" \
     sh -c "grep -q 'invalid_grant' '$H_TMP/e2e-status.out' && grep -q 'popconnctl oauth login box' '$H_TMP/e2e-status.out'"
 h_check "e2e revoked: the daemon log says it too" grep -q 'sign in again with: popconnctl oauth login box' "$H_TMP/daemon.log"
+
+# 11. popconnctl setup against a server that takes only OAuth (PLAIN
+# offered, basic authentication off as at Exchange Online): the wizard
+# points to oauth login.
+: >"$P_ETC/mailboxes.cf"
+rm -f "$H_TMP/port"
+"$H_PYTHON" "$FP" serve --state "$FP_STATE" --scenario /dev/stdin \
+    --port "$FP_PORT" --port-file "$H_TMP/port" --transcript "$H_TMP/setup.tr" \
+    --connections 4 --timeout 30 >>"$H_TMP/fakepop3.out" 2>&1 <<EOT &
+{ $EXO, $TLS, "password": "basic-auth-is-off", "bad_login": "-ERR Authentication failure: unknown user name or bad password." }
+EOT
+sp=$!
+h_track_pid "$sp"
+n=100; while [ ! -s "$H_TMP/port" ] && [ "$n" -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+echo some-password | "$CTL" -c "$P_ETC" setup --yes --password-file - \
+    --pop3s-port "$FP_PORT" --pop3-port "$(h_free_port)" --server 127.0.0.1 \
+    --account alice@contoso.example --deliver-to alice@example.test \
+    >"$H_TMP/setup.out" 2>"$H_TMP/setup.err" || true
+kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
+h_check "setup, OAuth-only server: points to oauth login" \
+    grep -q 'offers OAuth 2.0 sign-in (PLAIN XOAUTH2): add the mailbox, then popconnctl oauth login NAME' "$H_TMP/setup.err"
 
 # 9. No token in logs or in files others can read.
 all=$(cat "$OD/tokens" "$OD/refresh" 2>/dev/null; echo "$RT"; echo "$RT2"; echo "$RT3")
