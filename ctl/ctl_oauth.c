@@ -142,9 +142,121 @@ exit_for(int rc)
 	return (rc == PC_TEMP ? EX_TEMPFAIL : EX_NOPERM);
 }
 
+/* login_grant2 - login_grant's work; the caller owns and frees the rest */
+
+static int
+login_grant2(const struct oauth_conf *conf, const char *name, int app,
+    int browser, struct oauth_token *tok, struct strbuf *why,
+    struct strbuf *url, struct oauth_loopback *lb, struct oauth_device *d,
+    struct oauth_reply *rp, char **code)
+{
+	int	rc;
+
+	if (app) {
+		if ((rc = oauth_client_credentials(conf, tok, rp, why)) !=
+		    PC_OK) {
+			ctl_err("%s: app-only access refused: %s%s", name,
+			    strbuf_str(why), oauth_hint(rp));
+			rc = exit_for(rc);
+			return (rc);
+		}
+		printf("%s: app-only token issued (expires in %lds)\n", name,
+		    tok->expires_in);
+	} else if (browser) {
+		/*
+		 * Google's device flow cannot ask for mail access: the
+		 * browser sign-in with a loopback redirect (RFC 8252).
+		 */
+		if ((rc = oauth_loopback_open(lb, why)) != PC_OK ||
+		    (rc = oauth_loopback_url(conf, lb, url, why)) != PC_OK) {
+			ctl_err("%s: %s", name, strbuf_str(why));
+			rc = rc == PC_TEMP ? EX_TEMPFAIL : EX_CONFIG;
+			return (rc);
+		}
+		printf("To sign in %s, open this address in a web browser on "
+		    "this computer (from another one: ssh -L %d:127.0.0.1:%d "
+		    "THIS-HOST first):\n%s\nWaiting for the sign-in (up to 5 "
+		    "minutes)...\n", name, lb->port, lb->port, strbuf_str(url));
+		(void)fflush(stdout);
+		strbuf_reset(why);
+		if ((rc = oauth_loopback_wait(lb, 300, code, why)) != PC_OK ||
+		    (rc = oauth_auth_code(conf, *code, lb, tok, rp, why)) !=
+		    PC_OK) {
+			ctl_err("%s: sign-in failed: %s%s", name,
+			    strbuf_str(why), oauth_hint(rp));
+			rc = exit_for(rc);
+			return (rc);
+		}
+		if (tok->refresh == NULL) {
+			ctl_err("%s: the provider issued no refresh token",
+			    name);
+			rc = EX_NOPERM;
+			return (rc);
+		}
+	} else {
+		if ((rc = oauth_device_start(conf, d, why)) != PC_OK) {
+			ctl_err("%s: %s", name, strbuf_str(why));
+			rc = exit_for(rc);
+			return (rc);
+		}
+		printf("To sign in %s, open %s in a web browser and enter the "
+		    "code %s\n", name, d->verification_uri, d->user_code);
+		if (d->verification_uri_complete)
+			printf("(or open %s)\n", d->verification_uri_complete);
+		printf("Waiting for the sign-in (the code expires in %ld "
+		    "minutes)...\n", (d->expires_in + 59) / 60);
+		(void)fflush(stdout);
+		strbuf_reset(why);
+		if ((rc = oauth_device_wait(conf, d, tok, why)) !=
+		    PC_OK) {
+			ctl_err("%s: sign-in failed: %s", name,
+			    strbuf_str(why));
+			rc = exit_for(rc);
+			return (rc);
+		}
+		if (tok->refresh == NULL) {
+			ctl_err("%s: the provider issued no refresh token "
+			    "(the scope needs offline_access)", name);
+			rc = EX_NOPERM;
+			return (rc);
+		}
+	}
+	return (0);
+}
+
 /*
- * oauth_login - the sign-in.  Long for a verb: settings, grant, store,
- * test and the mechanism switch are one sequence with one cleanup.
+ * login_grant - the grant of oauth login: client credentials (app), the
+ * browser sign-in or the device flow; 0 or an exit status
+ */
+static int
+login_grant(const struct oauth_conf *conf, const char *name, int app,
+    int browser, struct oauth_token *tok)
+{
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	struct strbuf *url = strbuf_alloc(8 * 1024);
+	struct oauth_loopback lb;
+	struct oauth_device dev;
+	struct oauth_reply r;
+	char   *code = NULL;
+	int	rc;
+
+	memset(&r, 0, sizeof(r));
+	memset(&dev, 0, sizeof(dev));
+	lb.fd = -1;
+	rc = login_grant2(conf, name, app, browser, tok, why, url, &lb, &dev,
+	    &r, &code);
+	if (code)
+		xfree_secret(code);
+	oauth_loopback_close(&lb);
+	oauth_device_free(&dev);
+	strbuf_free(url);
+	strbuf_free(why);
+	return (rc);
+}
+
+/*
+ * oauth_login - the sign-in: settings, grant (login_grant), store, test
+ * and the mechanism switch, one sequence with one cleanup.
  */
 static int
 oauth_login(struct ctl *c, int argc, char **argv)
@@ -184,24 +296,17 @@ oauth_login(struct ctl *c, int argc, char **argv)
 	struct strbuf *jwt = NULL;
 	struct oauth_endpoints ep;
 	struct oauth_conf conf;
-	struct oauth_device dev;
 	struct oauth_token tok;
-	struct oauth_reply r;
 	struct account_probe pr;
 	struct ctl_put put;
 	char	path[PATH_MAX];
 	const char *name, *l;
 	char   *p;
 	int	ch, rc = 0, app, applied = 0, browser = -1;
-	struct oauth_loopback lb;
-	struct strbuf *url = NULL;
-	char   *code = NULL;
 
 	memset(&m, 0, sizeof(m));
 	memset(&fs, 0, sizeof(fs));
-	memset(&dev, 0, sizeof(dev));
 	memset(&tok, 0, sizeof(tok));
-	lb.fd = -1;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'B' || ch == 'V') {
 			browser = ch == 'B';
@@ -269,7 +374,8 @@ oauth_login(struct ctl *c, int argc, char **argv)
 	    app && !*fs.oauth_client_certificate ? name : NULL;
 	if (l && (e = cfg_dict_find(pw, l)) == NULL) {
 		ctl_err("%s: the client secret is not in the passwords file: "
-		    "popconnctl passwd %s", name, l);
+		    "popconnctl %s %s", name, *fs.oauth_client_secret_name ?
+		    "oauth secret" : "passwd", l);
 		rc = EX_CONFIG;
 		goto out;
 	}
@@ -285,77 +391,9 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		}
 		conf.client_assertion = strbuf_str(jwt);
 	}
-	if (app) {
-		if ((rc = oauth_client_credentials(&conf, &tok, &r, why)) !=
-		    PC_OK) {
-			ctl_err("%s: app-only access refused: %s%s", name,
-			    strbuf_str(why), oauth_hint(&r));
-			rc = exit_for(rc);
-			goto out;
-		}
-		printf("%s: app-only token issued (expires in %lds)\n", name,
-		    tok.expires_in);
-	} else if (browser == 1 || (browser == -1 &&
-	    strcmp(fs.oauth_provider, "google") == 0)) {
-		/*
-		 * Google's device flow cannot ask for mail access: the
-		 * browser sign-in with a loopback redirect (RFC 8252).
-		 */
-		url = strbuf_alloc(8 * 1024);
-		if ((rc = oauth_loopback_open(&lb, why)) != PC_OK ||
-		    (rc = oauth_loopback_url(&conf, &lb, url, why)) != PC_OK) {
-			ctl_err("%s: %s", name, strbuf_str(why));
-			rc = rc == PC_TEMP ? EX_TEMPFAIL : EX_CONFIG;
-			goto out;
-		}
-		printf("To sign in %s, open this address in a web browser on "
-		    "this computer (from another one: ssh -L %d:127.0.0.1:%d "
-		    "THIS-HOST first):\n%s\nWaiting for the sign-in (up to 5 "
-		    "minutes)...\n", name, lb.port, lb.port, strbuf_str(url));
-		(void)fflush(stdout);
-		strbuf_reset(why);
-		if ((rc = oauth_loopback_wait(&lb, 300, &code, why)) != PC_OK ||
-		    (rc = oauth_auth_code(&conf, code, &lb, &tok, &r, why)) !=
-		    PC_OK) {
-			ctl_err("%s: sign-in failed: %s%s", name,
-			    strbuf_str(why), oauth_hint(&r));
-			rc = exit_for(rc);
-			goto out;
-		}
-		if (tok.refresh == NULL) {
-			ctl_err("%s: the provider issued no refresh token",
-			    name);
-			rc = EX_NOPERM;
-			goto out;
-		}
-	} else {
-		if ((rc = oauth_device_start(&conf, &dev, why)) != PC_OK) {
-			ctl_err("%s: %s", name, strbuf_str(why));
-			rc = exit_for(rc);
-			goto out;
-		}
-		printf("To sign in %s, open %s in a web browser and enter the "
-		    "code %s\n", name, dev.verification_uri, dev.user_code);
-		if (dev.verification_uri_complete)
-			printf("(or open %s)\n", dev.verification_uri_complete);
-		printf("Waiting for the sign-in (the code expires in %ld "
-		    "minutes)...\n", (dev.expires_in + 59) / 60);
-		(void)fflush(stdout);
-		strbuf_reset(why);
-		if ((rc = oauth_device_wait(&conf, &dev, &tok, why)) !=
-		    PC_OK) {
-			ctl_err("%s: sign-in failed: %s", name,
-			    strbuf_str(why));
-			rc = exit_for(rc);
-			goto out;
-		}
-		if (tok.refresh == NULL) {
-			ctl_err("%s: the provider issued no refresh token "
-			    "(the scope needs offline_access)", name);
-			rc = EX_NOPERM;
-			goto out;
-		}
-	}
+	if ((rc = login_grant(&conf, name, app, browser == 1 || (browser ==
+	    -1 && strcmp(fs.oauth_provider, "google") == 0), &tok)) != 0)
+		goto out;
 	/* Settings, the refresh token (user mode), then a test login. */
 	if (strcasecmp(fs.auth, "xoauth2") != 0 &&
 	    strcasecmp(fs.auth, "oauthbearer") != 0)
@@ -392,13 +430,8 @@ out:
 	if (applied)
 		cfg_free_values(params_fetcher, CFG_MAIN | CFG_MAILBOX, &fs);
 	oauth_token_free(&tok);
-	oauth_device_free(&dev);
 	strbuf_free(entry);
 	strbuf_free(jwt);
-	strbuf_free(url);
-	if (code)
-		xfree_secret(code);
-	oauth_loopback_close(&lb);
 	if (opts)
 		cfg_dict_free(opts);
 	cfg_dict_free(pw);
