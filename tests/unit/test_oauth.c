@@ -364,6 +364,37 @@ test_redirect(void **state)
 	strbuf_free(why);
 }
 
+/* test_b64url - RFC 4648 section 10 vectors, URL alphabet, no padding */
+
+static void
+test_b64url(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} v[] = {
+		{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"},
+		{"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
+		{"\xfb\xff", "-_8"}, {"\xff\xfe\xfd", "__79"},
+	};
+	struct strbuf *out = strbuf_alloc(64);
+	struct strbuf *tiny = strbuf_alloc(3);
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < PC_ARRAY_LEN(v); i++) {
+		strbuf_reset(out);
+		assert_int_equal(oauth_b64url(out, (const unsigned char *)
+		    v[i].in, strlen(v[i].in)), 0);
+		assert_string_equal(strbuf_str(out), v[i].out);
+	}
+	/* Full: an error, never a silent cut. */
+	assert_int_not_equal(oauth_b64url(tiny, (const unsigned char *)
+	    "foobar", 6), 0);
+	strbuf_free(out);
+	strbuf_free(tiny);
+}
+
 /* test_preset - provider presets */
 
 static void
@@ -432,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_token_hostile),
 		cmocka_unit_test(test_device),
 		cmocka_unit_test(test_redirect),
+		cmocka_unit_test(test_b64url),
 		cmocka_unit_test(test_preset),
 		cmocka_unit_test(test_http_refused),
 	};
