@@ -41,8 +41,8 @@ OPT	= -O2 -g
 SANLD	=
 endif
 
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 2>/dev/null) -llmdb
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 libcurl jansson 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 libcurl jansson 2>/dev/null) -llmdb
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
 	      $(HARDEN) -fno-common -Iinclude $(PKG_CFLAGS) $(CFLAGS)

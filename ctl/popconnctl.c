@@ -804,6 +804,8 @@ static const struct ctl_verb verbs[] = {
 	{"mailbox", ctl_cmd_mailbox,
 	"mailbox add|edit|remove|list|show|test ..."},
 	{"passwd", ctl_cmd_passwd, "passwd NAME [--password-file FILE]"},
+	{"oauth", ctl_cmd_oauth,
+	"oauth login NAME [--provider microsoft|google|generic] ..."},
 	{"schedule", ctl_cmd_schedule,
 	"schedule show | set INTERVAL | set --at HH:MM,... [--mailbox NAME]"},
 	{"fetch", ctl_cmd_fetch, "fetch [--quiet] [NAME ...]"},

@@ -43,6 +43,7 @@
 #include "marker.h"
 #include "account.h"
 #include "account_int.h"
+#include "oauth_token.h"
 
 void	(*account_progress)(const struct account_result *, unsigned long);
 volatile int account_stop;
@@ -168,14 +169,25 @@ account_load(struct account *a, const struct cfg_mailbox *m,
 		}
 		goto out;
 	}
+	/* App-only access with a named client secret needs nothing else. */
+	if (*a->set.oauth_provider && strcmp(a->set.oauth_mode, "app") == 0 &&
+	    (*a->set.oauth_client_secret_name ||
+	    *a->set.oauth_client_certificate)) {
+		rc = oauth_token_setup(a, pw, why);
+		goto out;
+	}
 	if ((e = cfg_dict_find(pw, m->name)) == NULL) {
-		strbuf_printf(why, "mailbox %s: no password in the passwords "
-		    "file (popconnctl passwd %s)", m->name, m->name);
+		strbuf_printf(why, "mailbox %s: no %s in the passwords file "
+		    "(popconnctl %s %s)", m->name, *a->set.oauth_provider ?
+		    "OAuth sign-in" : "password", *a->set.oauth_provider ?
+		    "oauth login" : "passwd", m->name);
 		a->no_password = 1;
 		rc = PC_PERM;
 		goto out;
 	}
 	a->password = xstrdup(e->value);
+	if (*a->set.oauth_provider)
+		rc = oauth_token_setup(a, pw, why);
 out:
 	strbuf_free(w2);
 	return (rc);
@@ -191,6 +203,8 @@ account_free(struct account *a)
 	url_free(&a->url);
 	if (a->password)
 		xfree_secret(a->password);
+	if (a->oauth_secret)
+		xfree_secret(a->oauth_secret);
 	cfg_free_values(params_fetcher, CFG_MAIN | CFG_MAILBOX, &a->set);
 	explicit_bzero(a, sizeof(*a));
 }
@@ -677,6 +691,11 @@ account_test(struct account *a, struct account_probe *pr,
 		pr->error = ACCOUNT_ERR_OTHER;
 		goto done;
 	}
+	if (!*a->set.password_command && *a->set.oauth_provider &&
+	    (rc = oauth_token_get(a, &token, why)) != PC_OK) {
+		pr->error = ACCOUNT_ERR_OTHER;
+		goto done;
+	}
 	rc = authenticate(a, &p, &o, token ? token : a->password, 0, &ch,
 	    why);
 	if (token)
@@ -744,11 +763,16 @@ account_fetch(struct account *a, struct account_result *r,
 	if (*a->set.password_command) {
 		if ((rc = run_password_command(a, &token, why)) != PC_OK)
 			goto out;
-	}
+	} else if (*a->set.oauth_provider &&
+	    (rc = oauth_token_get(a, &token, why)) != PC_OK)
+		goto out;
 	rc = authenticate(a, &p, &o, token ? token : a->password, 1, &ch,
 	    why);
 	if (token)
 		token = (xfree_secret(token), NULL);
+	if (rc == PC_PERM && !*a->set.password_command &&
+	    *a->set.oauth_provider)
+		oauth_token_forget(a);
 	if (rc != PC_OK)
 		goto out;
 	log_info("acct=%s: logged in with %s (%s)", a->name, ch.mech,

@@ -941,8 +941,13 @@ pop3_sasl(struct pop3 *p, const char *mech, const char *user,
 	(void)strbuf_puts(cmd, "AUTH ");
 	for (i = 0; mech[i]; i++)
 		(void)strbuf_putc(cmd, toupper((unsigned char)mech[i]));
+	/*
+	 * Exchange Online refuses XOAUTH2's response on the AUTH line
+	 * (getmail6 #256): it wants "AUTH XOAUTH2", "+", then the token.
+	 */
 	if (out->len > 0) {
-		if (cmd->len + 1 + out->len <= POP3_CMD_MAX)
+		if (cmd->len + 1 + out->len <= POP3_CMD_MAX &&
+		    strcasecmp(mech, "XOAUTH2") != 0)
 			(void)strbuf_appendf(cmd, " %s", strbuf_str(out));
 		else
 			(void)strbuf_puts(pending, strbuf_str(out));
