@@ -519,6 +519,17 @@ static const struct hcase hcases[] = {
 	"+ PDEuMkB4Pg==\r\n+ PDEuMkB4Pg==\r\n+ PDEuMkB4Pg==\r\n"
 	"+ PDEuMkB4Pg==\r\n+ PDEuMkB4Pg==\r\n-ERR\r\n", PC_PERM, NULL, NULL,
 	NULL},
+	{"AUTH LOGIN asks too often", "open;sasl:login", NOCAPA
+	"+ UGFzc3dvcmQ6\r\n+ UGFzc3dvcmQ6\r\n+ UGFzc3dvcmQ6\r\n"
+	"+ UGFzc3dvcmQ6\r\n+ UGFzc3dvcmQ6\r\n+ UGFzc3dvcmQ6\r\n"
+	"+ UGFzc3dvcmQ6\r\n+ UGFzc3dvcmQ6\r\n+ UGFzc3dvcmQ6\r\n"
+	"+ UGFzc3dvcmQ6\r\n+ UGFzc3dvcmQ6\r\n-ERR\r\n", PC_PERM,
+	"unexpected third challenge", "CAPA\r\nAUTH LOGIN\r\ndQ==\r\n"
+	"cHc=\r\n*\r\n", NULL},
+	{"AUTH XOAUTH2 error explained", "open;sasl:xoauth2", NOCAPA
+	"+ eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiQmVhcmVyIn0=\r\n"
+	"-ERR [AUTH] no\r\n", PC_PERM, "AUTH refused by 127.0.0.1: no (", NULL,
+	NULL},
 	{"AUTH long initial response waits for +", "open;sasl:plain",
 	NOCAPA "+ \r\n+OK\r\n", PC_OK, NULL, NULL,
 	"0123456789012345678901234567890123456789012345678901234567890123456"
@@ -659,6 +670,71 @@ test_hostile(void **state)
 	}
 }
 
+/* test_words - the classes and codes in words */
+
+static void
+test_words(void **state)
+{
+	int	i;
+
+	(void)state;
+	for (i = POP3_AUTH_OK; i <= POP3_AUTH_FAILED + 1; i++)
+		assert_true(strlen(pop3_auth_class_str(i)) > 0);
+	for (i = POP3_RC_NONE; i <= POP3_RC_OTHER; i++)
+		assert_true(strlen(pop3_code_str(i)) > 0);
+	assert_string_equal(pop3_code_str(POP3_RC_AUTH), "[AUTH]");
+	assert_string_equal(pop3_auth_class_str(POP3_AUTH_SYS_PERM),
+	    "refused for the account, not the password");
+}
+
+/* test_immediate - what fails before anything is sent; TLS waits */
+
+static void
+test_immediate(void **state)
+{
+	char	user[400];
+	struct pop3 p;
+	struct pop3_event ev;
+	struct strbuf *why = strbuf_alloc(1024);
+	const char *s = CAPA("STLS\r\n") "+OK\r\n";
+	size_t	used, len;
+
+	(void)state;
+	memset(user, 'u', sizeof(user) - 1);
+	user[sizeof(user) - 1] = 0;
+	pop3e_init(&p, "box", "127.0.0.1");
+	assert_int_equal(pop3e_login(&p, user, "pw", why), PC_PERM);
+	assert_string_equal(strbuf_str(why), "account name too long");
+	(void)pop3e_output(&p, &len);
+	assert_int_equal(len, 0);
+	(void)pc_strlcpy(p.apop_ts, "<1.2@x>", sizeof(p.apop_ts));
+	assert_int_equal(pop3e_apop(&p, user, "pw", why), PC_PERM);
+	assert_string_equal(strbuf_str(why), "account name too long");
+	assert_int_equal(p.op, 0);
+	/* Told to start TLS, it says so again until the handshake is done,
+	 * and takes nothing meanwhile. */
+	pop3e_open(&p, POP3_TLS_STLS);
+	assert_int_equal(pop3e_input(&p, s, strlen(s), &used, &ev, why),
+	    POP3E_GREETING);
+	s += used;
+	pop3e_output_done(&p);
+	assert_int_equal(pop3e_input(&p, s, strlen(s), &used, &ev, why),
+	    POP3E_CAPS);
+	s += used;
+	pop3e_output_done(&p);
+	assert_int_equal(pop3e_input(&p, s, strlen(s), &used, &ev, why),
+	    POP3E_TLS);
+	assert_int_equal(pop3e_input(&p, "+OK\r\n", 5, &used, &ev, why),
+	    POP3E_TLS);
+	assert_int_equal(used, 0);
+	pop3e_tls_done(&p, why);
+	assert_non_null(pop3e_output(&p, &len));
+	assert_int_equal(len, 6);
+	assert_int_equal(p.tls_active, 1);
+	pop3e_free(&p);
+	strbuf_free(why);
+}
+
 int
 main(void)
 {
@@ -666,6 +742,8 @@ main(void)
 		cmocka_unit_test(test_dovecot_user),
 		cmocka_unit_test(test_dovecot_auth),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_immediate),
 	};
 
 	log_set_level(LOGL_NONE);
