@@ -60,6 +60,12 @@ TOOL_BIN    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 LIBPC       = $(BUILD)/libpopconn.a
 LIBFETCH    = $(BUILD)/libfetcher.a
+# What "popconnctl mailbox test" needs of the fetcher: a mailbox's
+# settings and login (account_login.c), the POP3 engine and its driver,
+# net.c and SASL; not the spool, the UIDL state or delivery.
+LIBPOP3     = $(BUILD)/libpop3.a
+POP3LIB_SRC = $(filter fetcher/account_login.c fetcher/pop3% fetcher/net.c \
+	      fetcher/xsasl% fetcher/xbuf.c fetcher/oauth%,$(FETCHER_SRC))
 LIBPLUGIN   = $(BUILD)/libplugin.a
 FETCHER     = $(BUILD)/popconn-fetcher
 MILTER      = $(BUILD)/popconn-milter
@@ -90,7 +96,11 @@ $(LIBFETCH): $(FETCHER_OBJ)
 $(FETCHER): $(BUILD)/fetcher/main.o $(LIBFETCH) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(CTL): $(CTL_OBJ) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+$(LIBPOP3): $(POP3LIB_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(CTL): $(CTL_OBJ) $(LIBPOP3) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) \
 	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
