@@ -10,6 +10,7 @@
 #   make bench      popconn against fetchmail, getmail6, mpop (bench/)
 #   make bench-dupdb what the milter's duplicate store costs per message
 #   make lint       cppcheck and clang-tidy
+#   make coverage-pop3  line coverage of the POP3 engine (unit tests)
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
 #   SANITIZE=1      build and test with ASan+UBSan (in build/san)
 
@@ -77,7 +78,7 @@ PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
-	run-tests bench torture interop bench-dupdb
+	run-tests bench torture interop bench-dupdb coverage-pop3
 
 all: $(PROGS)
 
@@ -178,6 +179,21 @@ fuzz: deps $(FUZZ_BIN)
 	        build/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
 	        2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; \
 	done
+
+# Line coverage of the POP3 engine from its unit tests alone (gcov; the
+# figures are quoted in README.md and fetcher/pop3_engine.c).
+POP3_COV_TESTS = test_pop3 test_pop3_engine test_pop3_io
+coverage-pop3:
+	@$(MAKE) --no-print-directory BUILD=build/cov \
+	    CFLAGS='--coverage -O0' LDFLAGS=--coverage \
+	    $(POP3_COV_TESTS:%=build/cov/tests/%)
+	@rm -f build/cov/fetcher/*.gcda
+	@for t in $(POP3_COV_TESTS); do \
+	    build/cov/tests/$$t >/dev/null 2>&1 || { echo "$$t failed"; exit 1; }; \
+	done
+	@cd build/cov && gcov -n -o fetcher fetcher/pop3.c \
+	    fetcher/pop3_engine.c fetcher/pop3_auth.c fetcher/pop3_io.c \
+	    2>/dev/null | grep -A1 '^File'
 
 # popconn against Cyrus and Courier pop3d, unpacked from Debian's packages
 # into the test's directory (tests/interop/run.sh); prints a matrix.

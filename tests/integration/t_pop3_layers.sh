@@ -2,7 +2,7 @@
 # t_pop3_layers - the POP3 engine has no I/O, and popconnctl links the
 # engine through its narrow entry point (issue 16).  Reads the objects of
 # a finished build with nm; needs no server.
-#  1. pop3.o and pop3_engine.o call nothing of net.c and no system call
+#  1. pop3.o, pop3_engine.o and pop3_auth.o call nothing of net.c and no system call
 #     that moves bytes or waits (read, write, send, recv, poll, connect,
 #     SSL_*): the session is a state machine that takes bytes and gives
 #     bytes; pop3_io.o is the one that calls net.c.
@@ -20,7 +20,7 @@ command -v nm >/dev/null 2>&1 || { echo "skip - no nm"; exit 77; }
 fail=0
 IO='^(net_|SSL_|read$|write$|send|recv|poll$|ppoll$|select$|connect$|socket$|accept)'
 
-for o in pop3 pop3_engine; do
+for o in pop3 pop3_engine pop3_auth; do
 	f=$B/fetcher/$o.o
 	[ -f "$f" ] || { echo "not ok - $f not built"; fail=1; continue; }
 	bad=$(nm -u "$f" | awk '{print $NF}' | grep -E "$IO" | tr '\n' ' ')
