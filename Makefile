@@ -47,15 +47,20 @@ ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
 	      $(HARDEN) -fno-common -Iinclude $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
 
-LIB_SRC     = $(wildcard lib/*.c)
-FETCHER_SRC = $(filter-out fetcher/main.c,$(wildcard fetcher/*.c))
-PLUGIN_SRC  = $(filter-out plugin/main.c,$(wildcard plugin/*.c))
+# Test hooks (*_hooks.c: functions that pin random or time inputs for
+# tests) go into $(LIBHOOKS), which only test programs link: never into
+# a product program (tests/integration/t_layers.sh checks).
+HOOK_SRC    = $(wildcard lib/*_hooks.c fetcher/*_hooks.c plugin/*_hooks.c)
+LIB_SRC     = $(filter-out $(HOOK_SRC),$(wildcard lib/*.c))
+FETCHER_SRC = $(filter-out fetcher/main.c $(HOOK_SRC),$(wildcard fetcher/*.c))
+PLUGIN_SRC  = $(filter-out plugin/main.c $(HOOK_SRC),$(wildcard plugin/*.c))
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 TOOL_SRC    = $(wildcard tests/tools/*.c)
 
 LIB_OBJ     = $(LIB_SRC:%.c=$(BUILD)/%.o)
 FETCHER_OBJ = $(FETCHER_SRC:%.c=$(BUILD)/%.o)
 PLUGIN_OBJ  = $(PLUGIN_SRC:%.c=$(BUILD)/%.o)
+HOOK_OBJ    = $(HOOK_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
@@ -68,6 +73,7 @@ LIBPOP3     = $(BUILD)/libpop3.a
 POP3LIB_SRC = $(filter fetcher/account_login.c fetcher/pop3% fetcher/net.c \
 	      fetcher/xsasl% fetcher/xbuf.c fetcher/oauth%,$(FETCHER_SRC))
 LIBPLUGIN   = $(BUILD)/libplugin.a
+LIBHOOKS    = $(BUILD)/libtesthooks.a
 FETCHER     = $(BUILD)/popconn-fetcher
 MILTER      = $(BUILD)/popconn-milter
 CTL         = $(BUILD)/popconnctl
@@ -109,11 +115,16 @@ $(LIBPLUGIN): $(PLUGIN_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBHOOKS): $(HOOK_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(MILTER): $(BUILD)/plugin/main.o $(LIBPLUGIN) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(MILTER_LIBS)
 
 # Unit tests link every library; the linker takes only what they use.
-TEST_LIBS = $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+# The test hooks come first: they call into the others.
+TEST_LIBS = $(LIBHOOKS) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
@@ -166,10 +177,11 @@ FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
 	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher -Iplugin \
 	$(PKG_CFLAGS)
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
+    $(HOOK_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(FETCHER_SRC) \
-	    $(PLUGIN_SRC) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
+	    $(PLUGIN_SRC) $(HOOK_SRC) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
@@ -211,7 +223,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude -Ifetcher -Iplugin lib fetcher plugin \
 	    $(wildcard ctl)
-	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
+	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) $(HOOK_SRC) \
 	    $(wildcard fetcher/main.c plugin/main.c) -- -std=c11 \
 	    -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ifetcher -Iplugin \
 	    $(PKG_CFLAGS)

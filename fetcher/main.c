@@ -9,6 +9,8 @@
  *	named) and delivers each message through Postfix's sendmail.
  *
  *	-1	run one fetch cycle and exit (cron, tests, "fetch now").
+ *		With shard = k/n it polls only its part, unless mailboxes
+ *		are named.
  *	-D	detach: run in the background as a classic daemon (without
  *		-D the service stays in the foreground, as systemd wants).
  *	-f	foreground: log to stderr instead of syslog.
@@ -54,6 +56,7 @@
 #include "account.h"
 #include "config.h"
 #include "daemon.h"
+#include "pollsched.h"
 
 static volatile sig_atomic_t got_term;
 
@@ -176,6 +179,10 @@ cycle(struct config *c, char **names, int nnames)
 		if (!wanted(c->boxes.v[i].name, names, nnames))
 			continue;
 		n++;
+		/* shard = k/n: the other parts are another fetcher's. */
+		if (nnames == 0 && !sched_in_shard(c->boxes.v[i].name,
+		    c->shard_k, c->shard_n))
+			continue;
 		strbuf_reset(why);
 		if (account_load(&a, &c->boxes.v[i], c->main, c->pw, why) !=
 		    PC_OK) {

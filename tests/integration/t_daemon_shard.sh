@@ -61,6 +61,16 @@ h_check "each status says its shard" \
 grep -ho 'acct=m[0-9]*' "$H_TMP/daemon1.log" | sort -u >"$H_TMP/l1"
 grep -ho 'acct=m[0-9]*' "$H_TMP/daemon2.log" | sort -u >"$H_TMP/l2"
 h_check "no mailbox in both fetchers' logs" [ -z "$(comm -12 "$H_TMP/l1" "$H_TMP/l2")" ]
+# A one-shot run (-1) with shard = 1/2 polls its part only; named
+# mailboxes are polled whatever their part.
+"$P_FETCHER" -f -1 -c "$H_TMP/etc1" >"$H_TMP/once.log" 2>&1 || true
+grep -ho 'acct=m[0-9]*' "$H_TMP/once.log" | sort -u >"$H_TMP/o1"
+h_check "one-shot with shard = 1/2 polls exactly shard 1's mailboxes" \
+    sh -c "[ -s '$H_TMP/o1' ] && cmp -s '$H_TMP/o1' '$H_TMP/l1'"
+other=$(head -n 1 "$H_TMP/l2" | sed 's/acct=//')
+"$P_FETCHER" -f -1 -c "$H_TMP/etc1" "$other" >"$H_TMP/named.log" 2>&1 || true
+h_check "one-shot polls a named mailbox of the other shard ($other)" \
+    grep -q "acct=$other" "$H_TMP/named.log"
 rc=0
 sed 's|^shard = .*|shard = 3/2|' "$H_TMP/etc1/popconn.cf" >"$H_TMP/bad.cf"
 mkdir -p "$H_TMP/etcbad"; cp "$H_TMP/bad.cf" "$H_TMP/etcbad/popconn.cf"
