@@ -68,7 +68,6 @@ pop3e_login(struct pop3 *p, const char *user, const char *pass,
     struct strbuf *why)
 {
 	char	cmd[POP3_CMD_MAX + 1];
-	int	rc;
 
 	auth_begin(p, OP_LOGIN, user);
 	p->pass = pass;
@@ -82,7 +81,7 @@ pop3e_login(struct pop3 *p, const char *user, const char *pass,
 	}
 	if (snprintf(cmd, sizeof(cmd), "USER %s", user) >= (int)sizeof(cmd))
 		strbuf_printf(why, "account name too long");
-	else if ((rc = pop3i_send_cmd(p, cmd, "USER", E_USER, why)) == PC_OK)
+	else if (pop3i_send_cmd(p, cmd, "USER", E_USER, why) == PC_OK)
 		return (PC_OK);
 	p->op = OP_NONE;
 	p->st = E_IDLE;

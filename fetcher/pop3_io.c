@@ -65,7 +65,9 @@ drive(struct pop3 *p, const struct net_tls *t,
 			break;
 		case POP3E_DATA:
 			p->net.rpos += used;
-			if (sink(ctx, ev.data, ev.len) != PC_OK) {
+			/* No sink (a caller draining DELEs): nowhere to go. */
+			if (sink == NULL ||
+			    sink(ctx, ev.data, ev.len) != PC_OK) {
 				strbuf_printf(why, "cannot store message %lu",
 				    ev.num);
 				(void)pop3e_fail(p, PC_TEMP, 0, &ev, why);
