@@ -26,7 +26,7 @@
  *	Line coverage from the unit tests alone (make coverage-pop3: gcov
  *	over test_pop3, test_pop3_engine, test_pop3_io): this file 96.1 %
  *	of 437 lines, pop3_auth.c 93.5 % of 154, pop3.c 98.7 % of 222,
- *	pop3_io.c 90.7 % of 108.
+ *	pop3_io.c 90.8 % of 109.
  * SECURITY
  *	Every server byte is untrusted: lines are bounded (PC_LINE_MAX,
  *	POP3_SASL_LINE_MAX during AUTH), NUL bytes refused, message bodies
