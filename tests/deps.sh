@@ -12,7 +12,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
  libmilter-dev libssl-dev libpcre2-dev libcmocka-dev liblmdb-dev
  postfix postfix-pcre dovecot-core dovecot-pop3d openssl
  python3 procps iproute2 ca-certificates
- systemd util-linux passwd"
+ systemd util-linux passwd strace"
 # "deps.sh bench" adds the peers the benchmarks compare with.
 if [ "${1:-}" = bench ]; then
 	PKGS="$PKGS fetchmail getmail6 mpop time"
