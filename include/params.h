@@ -88,6 +88,7 @@ struct milter_settings {
 	char	*marker_secret_file;
 	long long marker_max_age;
 	char	*milter_daemon_name;
+	char	*milter_smtp_daemon_name;	/* the SMTP listener's */
 	char	*log_level;
 	char	*maillog_file;
 	char	*milter_socket_mode;

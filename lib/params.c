@@ -114,6 +114,8 @@ const struct cfg_param params_milter[] = {
 	M},
 	{"milter_daemon_name", CFG_STR, "local-submit", 0, 0,
 	OFF(milter_daemon_name), M},
+	{"milter_smtp_daemon_name", CFG_STR, "popconn-smtp", 0, 0,
+	OFF(milter_smtp_daemon_name), M},
 	{"log_level", CFG_STR, "medium", 0, 0, OFF(log_level), M},
 	{"maillog_file", CFG_STR, "", 0, 0, OFF(maillog_file), M},
 	{"milter_socket_mode", CFG_STR, "0660", 0, 0,
