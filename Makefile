@@ -12,6 +12,7 @@
 #                   and bench/results/ (BENCH_QUICK=1: build/bench-quick/)
 #   make bench-dupdb what the milter's duplicate store costs per message
 #   make lint       cppcheck and clang-tidy (.clang-tidy); any finding fails
+#   make coverage-pop3  line coverage of the POP3 engine (unit tests)
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
 #   SANITIZE=1      build and test with ASan+UBSan (in build/san)
 
@@ -41,8 +42,8 @@ OPT	= -O2 -g
 SANLD	=
 endif
 
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 jansson 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 jansson 2>/dev/null) -llmdb
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 libcurl jansson 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 libcurl jansson 2>/dev/null) -llmdb
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
 	      $(HARDEN) -fno-common -Iinclude $(PKG_CFLAGS) $(CFLAGS)
@@ -67,6 +68,12 @@ TOOL_BIN    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 LIBPC       = $(BUILD)/libpopconn.a
 LIBFETCH    = $(BUILD)/libfetcher.a
+# What "popconnctl mailbox test" needs of the fetcher: a mailbox's
+# settings and login (account_login.c), the POP3 engine and its driver,
+# net.c and SASL; not the spool, the UIDL state or delivery.
+LIBPOP3     = $(BUILD)/libpop3.a
+POP3LIB_SRC = $(filter fetcher/account_login.c fetcher/pop3% fetcher/net.c \
+	      fetcher/xsasl% fetcher/xbuf.c fetcher/oauth%,$(FETCHER_SRC))
 LIBPLUGIN   = $(BUILD)/libplugin.a
 LIBHOOKS    = $(BUILD)/libtesthooks.a
 FETCHER     = $(BUILD)/popconn-fetcher
@@ -83,7 +90,7 @@ PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
-	run-tests bench torture interop bench-dupdb
+	run-tests bench torture interop bench-dupdb coverage-pop3
 
 all: $(PROGS)
 
@@ -102,11 +109,15 @@ $(LIBFETCH): $(FETCHER_OBJ)
 $(FETCHER): $(BUILD)/fetcher/main.o $(LIBFETCH) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(LIBPOP3): $(POP3LIB_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(LIBCTL): $(CTL_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(CTL): $(BUILD)/ctl/popconnctl.o $(LIBCTL) $(LIBFETCH) \
+$(CTL): $(BUILD)/ctl/popconnctl.o $(LIBCTL) $(LIBPOP3) \
 	    $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) \
 	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
@@ -196,6 +207,21 @@ fuzz: deps $(FUZZ_BIN)
 	        build/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
 	        2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; \
 	done
+
+# Line coverage of the POP3 engine from its unit tests alone (gcov; the
+# figures are quoted in README.md and fetcher/pop3_engine.c).
+POP3_COV_TESTS = test_pop3 test_pop3_engine test_pop3_io
+coverage-pop3:
+	@$(MAKE) --no-print-directory BUILD=build/cov \
+	    CFLAGS='--coverage -O0' LDFLAGS=--coverage \
+	    $(POP3_COV_TESTS:%=build/cov/tests/%)
+	@rm -f build/cov/fetcher/*.gcda
+	@for t in $(POP3_COV_TESTS); do \
+	    build/cov/tests/$$t >/dev/null 2>&1 || { echo "$$t failed"; exit 1; }; \
+	done
+	@cd build/cov && gcov -n -o fetcher fetcher/pop3.c \
+	    fetcher/pop3_engine.c fetcher/pop3_auth.c fetcher/pop3_io.c \
+	    2>/dev/null | grep -A1 '^File'
 
 # popconn against Cyrus and Courier pop3d, unpacked from Debian's packages
 # into the test's directory (tests/interop/run.sh); prints a matrix.

@@ -114,6 +114,7 @@ void	json_put(FILE *fp, const char *s);
 int	ctl_cmd_mailbox(struct ctl *c, int argc, char **argv);
 int	ctl_mailbox_test(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_passwd(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_oauth(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_schedule(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_fetch(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_status(struct ctl *c, int argc, char **argv);

@@ -21,6 +21,19 @@
  *	cleanup service, so that the milter can tell mail submitted with
  *	sendmail from mail that came in over SMTP.
  *
+ *	master.cf, when popconn.cf or a mailbox sets delivery_method =
+ *	smtp: the injection listener at smtp_injection_address (loopback
+ *	only) as "127.0.0.1:10027 inet n - n - - smtpd" (postconf -M) with
+ *	-o overrides (postconf -P): smtpd_milters = the popconn milter
+ *	alone, milter_macro_daemon_name = milter_smtp_daemon_name (which
+ *	the milter trusts for markers like the sendmail path's name),
+ *	smtpd_client_restrictions = permit_mynetworks,reject, mynetworks =
+ *	loopback, no HELO, sender, data or TLS requirements, no
+ *	content_filter, proxy filter or receive_override_options.  When no
+ *	mailbox uses sendmail, the milter leaves non_smtpd_milters: then
+ *	it sees fetched mail only, not every local submission.  --undo
+ *	removes the listener (postconf -MX).
+ *
  *	Without --apply the verb prints the postconf commands that make
  *	these changes (nothing is written); with --apply it runs them
  *	(postconf -e, postconf -P) and then "postfix reload" when that
@@ -76,6 +89,10 @@ struct pfx {
 	const char *pfdir;		/* Postfix config dir, or NULL */
 	char	*spec;			/* Postfix's name of the socket */
 	const char *dname;		/* milter_daemon_name, may be "" */
+	const char *laddr;		/* smtp_injection_address */
+	const char *sdname;		/* milter_smtp_daemon_name */
+	int	use_sendmail;		/* a mailbox uses delivery_method = */
+	int	use_smtp;		/* ... sendmail / smtp */
 	int	apply;
 	int	undo;
 	int	changes;		/* commands printed or run */
@@ -409,6 +426,179 @@ done:
 	strbuf_free(val);
 }
 
+/* pfx_has - is there a "KEY = ..." line in text? */
+
+static int
+pfx_has(const char *text, const char *key)
+{
+	size_t	klen = strlen(key);
+	const char *p, *nl;
+
+	for (p = text; p && *p; p = nl ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		if (strncmp(p, key, klen) == 0 && strncmp(p + klen, " =", 2) ==
+		    0)
+			return (1);
+	}
+	return (0);
+}
+
+/* pfx_loopback - is the host part of host:port a loopback address? */
+
+static int
+pfx_loopback(const char *addr)
+{
+	return (strncmp(addr, "127.", 4) == 0 || strncmp(addr, "[::1]:", 6)
+	    == 0);
+}
+
+/*
+ * pfx_listener - master.cf: the dedicated smtpd for delivery_method =
+ * smtp, on loopback only, with the popconn milter in its own
+ * smtpd_milters (nothing else on the host passes through it) and its
+ * own {daemon_name}, which the milter trusts for markers.
+ */
+static void
+pfx_listener(struct pfx *x)
+{
+	struct strbuf *out = strbuf_alloc(PFX_OUT_MAX);
+	struct strbuf *arg = strbuf_alloc(CTL_WHY_MAX);
+	struct strbuf *val = strbuf_alloc(CTL_WHY_MAX);
+	/*
+	 * Fetched mail is already accepted mail: none of the site's checks
+	 * for strangers (sender, HELO, TLS, proxies, filters) may refuse or
+	 * divert it here; only loopback may connect at all.
+	 */
+	static const char *const fixed[][2] = {
+		{"smtpd_client_restrictions", "permit_mynetworks,reject"},
+		{"mynetworks", "127.0.0.0/8,[::1]/128"},
+		{"smtpd_helo_restrictions", ""},
+		{"smtpd_sender_restrictions", ""},
+		{"smtpd_relay_restrictions", "permit_mynetworks,reject"},
+		{"smtpd_recipient_restrictions", "permit_mynetworks,reject"},
+		{"smtpd_data_restrictions", ""},
+		{"smtpd_end_of_data_restrictions", ""},
+		{"smtpd_tls_security_level", "none"},
+		{"smtpd_proxy_filter", ""},
+		{"smtpd_milter_maps", ""},
+		{"content_filter", ""},
+		{"receive_override_options", ""},
+	};
+	struct {
+		const char *name;
+		char	value[512];
+	} o[2 + PC_ARRAY_LEN(fixed)];
+	char	key[300], pkey[400];
+	size_t	i, n = 0;
+	int	exists;
+
+	if (strncmp(x->laddr, "unix:", 5) == 0) {
+		printf("# master.cf: smtp_injection_address = %s is a unix "
+		    "socket: add an smtpd service for it by hand\n", x->laddr);
+		goto done;
+	}
+	if (!pfx_loopback(x->laddr)) {
+		ctl_err("smtp_injection_address = %s: the listener must be on "
+		    "loopback (127.0.0.1:PORT or [::1]:PORT)", x->laddr);
+		x->rc = EX_CONFIG;
+		goto done;
+	}
+	if (snprintf(key, sizeof(key), "%s/inet", x->laddr) >=
+	    (int)sizeof(key)) {
+		x->rc = EX_CONFIG;
+		goto done;
+	}
+	if (pfx_postconf(x, "-M", key, out) != 0) {
+		x->rc = EX_UNAVAILABLE;
+		goto done;
+	}
+	exists = *pfx_trim(out) != 0;
+	if (x->undo) {
+		if (exists)
+			pfx_do(x, "-MX", key);
+		else
+			printf("# master.cf: no listener %s\n", key);
+		goto done;
+	}
+	if (!x->use_smtp) {
+		if (exists)
+			printf("# master.cf: no mailbox uses delivery_method = "
+			    "smtp; the listener %s stays (--undo removes "
+			    "it)\n", key);
+		goto done;
+	}
+	if (!exists) {
+		(void)strbuf_printf(arg, "%s=%s inet n - n - - smtpd", key,
+		    x->laddr);
+		pfx_do(x, "-M", strbuf_str(arg));
+	}
+	o[n].name = "smtpd_milters";
+	(void)snprintf(o[n++].value, sizeof(o[0].value), "{%s,%s}", x->spec,
+	    "default_action=tempfail,connect_timeout=10s,"
+	    "command_timeout=10s");
+	o[n].name = "milter_macro_daemon_name";
+	(void)snprintf(o[n++].value, sizeof(o[0].value), "%s", x->sdname);
+	for (i = 0; i < PC_ARRAY_LEN(fixed); i++) {
+		o[n].name = fixed[i][0];
+		(void)snprintf(o[n++].value, sizeof(o[0].value), "%s",
+		    fixed[i][1]);
+	}
+	strbuf_reset(out);
+	if (exists && pfx_postconf(x, "-P", NULL, out) != 0) {
+		x->rc = EX_UNAVAILABLE;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		(void)snprintf(pkey, sizeof(pkey), "%s/%s", key, o[i].name);
+		if (exists && pfx_has(strbuf_str(out), pkey) &&
+		    strcmp(pfx_value(strbuf_str(out), pkey, val), o[i].value)
+		    == 0)
+			continue;
+		(void)strbuf_printf(arg, "%s=%s", pkey, o[i].value);
+		pfx_do(x, "-P", strbuf_str(arg));
+	}
+	if (exists && x->changes == 0)
+		printf("# master.cf: the listener %s is in place\n", key);
+done:
+	strbuf_free(out);
+	strbuf_free(arg);
+	strbuf_free(val);
+}
+
+/* pfx_methods - which delivery methods the mailboxes use */
+
+static int
+pfx_methods(struct ctl *c, struct pfx *x)
+{
+	struct cfg_mailboxes m;
+	const struct cfg_entry *e;
+	const char *def = c->fs.delivery_method && *c->fs.delivery_method ?
+	    c->fs.delivery_method : "sendmail";
+	size_t	i;
+	int	rc;
+
+	if ((rc = ctl_load_boxes(c, &m)) != 0)
+		return (rc);
+	if (m.n == 0) {
+		x->use_smtp = strcmp(def, "smtp") == 0;
+		x->use_sendmail = !x->use_smtp;
+	}
+	for (i = 0; i < m.n; i++) {
+		e = cfg_dict_find(m.v[i].opts, "delivery_method");
+		if (strcmp(e ? e->value : def, "smtp") == 0)
+			x->use_smtp = 1;
+		else
+			x->use_sendmail = 1;
+		e = cfg_dict_find(m.v[i].opts, "smtp_injection_address");
+		if (e && strcmp(e->value, x->laddr) != 0)
+			printf("# mailbox %s: smtp_injection_address = %s is "
+			    "not popconn.cf's: set that listener up by hand\n",
+			    m.v[i].name, e->value);
+	}
+	cfg_mailboxes_free(&m);
+	return (0);
+}
+
 /* pfx_reload - postfix reload, if this instance is running */
 
 static void
@@ -498,13 +688,36 @@ ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv)
 	}
 	x.spec = pfx_spec(c->ms.milter_socket);
 	x.dname = c->ms.milter_daemon_name;
+	x.sdname = c->ms.milter_smtp_daemon_name;
+	x.laddr = c->fs.smtp_injection_address && *c->fs.smtp_injection_address
+	    ? c->fs.smtp_injection_address : "127.0.0.1:10027";
+	if ((rc = pfx_methods(c, &x)) != 0) {
+		free(x.spec);
+		return (rc);
+	}
 	if (!x.apply)
 		printf("# The Postfix side of popconn (%s); run these "
 		    "commands,\n# or: popconnctl postfix-setup%s --apply\n",
 		    x.pfdir ? x.pfdir : "the default instance",
 		    x.undo ? " --undo" : "");
-	pfx_milters(&x);
+	if (!x.undo && !x.use_sendmail) {
+		/* Only the listener's smtpd_milters need the milter. */
+		printf("# no mailbox uses delivery_method = sendmail: the milter "
+		    "leaves non_smtpd_milters\n");
+		x.undo = 1;
+		pfx_milters(&x);
+		x.undo = 0;
+	} else {
+		pfx_milters(&x);
+	}
 	pfx_cleanup(&x);
+	if (x.use_smtp && *x.sdname == 0 && !x.undo) {
+		ctl_err("milter_smtp_daemon_name is empty in popconn.cf: the "
+		    "milter would trust no marker from the listener");
+		x.rc = EX_CONFIG;
+	}
+	if (x.rc == 0)
+		pfx_listener(&x);
 	if (x.rc == 0)
 		pfx_reload(&x);
 	free(x.spec);

@@ -625,6 +625,8 @@ static const struct ctl_verb verbs[] = {
 	"mailbox add|edit|remove|list|show|test ..."},
 	{"passwd", ctl_cmd_passwd, J_ANSWER,
 	"passwd NAME [--password-file FILE]"},
+	{"oauth", ctl_cmd_oauth, J_NONE,
+	"oauth login NAME [--provider microsoft|google|generic] ..."},
 	{"schedule", ctl_cmd_schedule, J_ANSWER,
 	"schedule show | set INTERVAL | set --at HH:MM,... [--mailbox NAME]"},
 	{"fetch", ctl_cmd_fetch, J_STREAM, "fetch [--quiet] [NAME ...]"},

@@ -31,7 +31,9 @@
  *
  *	Trust: the marker (HMAC under the local secret, bounded age) says
  *	the fetcher made the message; {daemon_name} says it came from the
- *	sendmail path (a local user's SMTP submission has another name);
+ *	sendmail path or from the dedicated SMTP listener of delivery_method
+ *	= smtp (milter_smtp_daemon_name; a local user's submission through
+ *	any other smtpd has another name);
  *	the single placeholder recipient says nobody added recipients of
  *	their own.  A message failing any check keeps its envelope: the
  *	placeholder is the undeliverable mailbox, so nothing is lost.
@@ -704,13 +706,23 @@ milter_trusted(SMFICTX *ctx, struct milter_ctx *mc, struct marker *m,
 	if (marker_verify(mc->cfg->key, mc->marker, time(NULL),
 	    s->marker_max_age, &mc->bind, m, why) != PC_OK)
 		return (0);
+	/*
+	 * The sendmail path (cleanup's name) or the dedicated SMTP listener
+	 * of delivery_method = smtp (its own name, loopback only); never
+	 * any other smtpd.  Both still need the marker's MAC.
+	 */
 	if (s->milter_daemon_name && *s->milter_daemon_name &&
-	    (mc->daemon == NULL || strcmp(mc->daemon,
-	    s->milter_daemon_name) != 0)) {
-		strbuf_printf(why, "not from the sendmail path ({daemon_name}"
-		    "=%s, expected %s)", mc->daemon ? log_printable(buf,
-		    sizeof(buf), mc->daemon, strlen(mc->daemon)) : "none",
-		    s->milter_daemon_name);
+	    (mc->daemon == NULL || (strcmp(mc->daemon,
+	    s->milter_daemon_name) != 0 && (s->milter_smtp_daemon_name ==
+	    NULL || *s->milter_smtp_daemon_name == 0 ||
+	    strcmp(mc->daemon, s->milter_smtp_daemon_name) != 0)))) {
+		strbuf_printf(why, "not from the sendmail path or the "
+		    "injection listener ({daemon_name}=%s, expected %s or "
+		    "%s)", mc->daemon ? log_printable(buf, sizeof(buf),
+		    mc->daemon, strlen(mc->daemon)) : "none",
+		    s->milter_daemon_name, s->milter_smtp_daemon_name &&
+		    *s->milter_smtp_daemon_name ? s->milter_smtp_daemon_name :
+		    "(none)");
 		return (0);
 	}
 	if (mc->nrcpt != 1 || mc->rcpt == NULL ||

@@ -15,6 +15,9 @@
 #   GROUP=1 ...           journal_group_size (1: no group commit); the
 #                         bound above holds with group commit too
 #                         (fetcher/uidl_state.h, CRASH WINDOW)
+#   METHOD=smtp ...       delivery_method = smtp into a loopback smtpd
+#                         listener (the bound is then 8 per kill: the
+#                         SMTP transport's messages in flight)
 set -eu
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -27,9 +30,19 @@ BATCH=${BATCH:-150}		# messages per mailbox and batch
 h_init
 h_ca
 h_dovecot_start "gina:gina-pw hank:hank-pw"
+if [ "${METHOD:-sendmail}" = smtp ]; then
+	SMTP_PORT=$(h_free_port)
+	H_POSTFIX_EXTRA_MASTER="127.0.0.1:$SMTP_PORT inet n - n - - smtpd"
+	export H_POSTFIX_EXTRA_MASTER
+fi
 h_postfix_start example.test "gina hank"
 P_EXTRA_CF="poll_interval = 1s
 retry_min = 1s"
+if [ "${METHOD:-sendmail}" = smtp ]; then
+	P_EXTRA_CF="$P_EXTRA_CF
+delivery_method = smtp
+smtp_injection_address = 127.0.0.1:$SMTP_PORT"
+fi
 # With parallel delivery a session has up to delivery_parallelism
 # sendmails in flight, each one a duplicate window when killed.
 par=1
@@ -39,6 +52,11 @@ if grep -q '"delivery_parallelism"' "$TOP/lib/params.c" 2>/dev/null; then
 	par=${par:-4}
 	P_EXTRA_CF="$P_EXTRA_CF
 delivery_parallelism = $par"
+fi
+# The SMTP transport has up to 8 messages in flight per session
+# (deliver_smtp.c, SMTP_WINDOW): that is its duplicate bound per kill.
+if [ "${METHOD:-sendmail}" = smtp ] && [ -z "${PARALLEL:-}" ]; then
+	par=8
 fi
 group=default
 if grep -q '"journal_group_size"' "$TOP/lib/params.c" 2>/dev/null; then
@@ -150,7 +168,7 @@ done
 set -- $(echo "$cmp_gina $cmp_hank" | tr ' ' '\n' | awk -F= '
 	{ s[$1] += $2 } END { print s["delivered"] - s["duplicated"], s["missing"], s["duplicated"], s["altered"] }')
 D=$1 L=$2 X=$3 A=$4
-echo "crash: trials=$kills, messages=$total, delivered=$D, lost=$L, duplicated=$X, altered=$A (delivery_parallelism=$par, journal_group_size=$group)"
+echo "crash: trials=$kills, messages=$total, delivered=$D, lost=$L, duplicated=$X, altered=$A (delivery_method=${METHOD:-sendmail}, delivery_parallelism=$par, journal_group_size=$group)"
 h_check "crash: every message delivered ($D of $total)" [ "$D" -eq "$total" ]
 h_check "crash: none lost ($L)" [ "$L" -eq 0 ]
 h_check "crash: none altered ($A)" [ "$A" -eq 0 ]

@@ -317,6 +317,52 @@ test_refused(void **state)
 	strbuf_free(f.ops);
 }
 
+/*
+ * The dedicated SMTP listener of delivery_method = smtp (issue 21): its
+ * {daemon_name} is trusted exactly like the sendmail path's; names next
+ * to it, any other smtpd and an empty milter_smtp_daemon_name are not.
+ */
+static void
+test_smtp_listener(void **state)
+{
+	struct fake f = {NULL, "popconn-smtp", strbuf_alloc(65536), 0};
+	static const char *const other[] = {"popconn-smtpd", "popconn-smt",
+	    "POPCONN-SMTP", "smtpd", "", "popconn-smtp "};
+	char	m[600];
+	size_t	i;
+
+	(void)state;
+	snprintf(m, sizeof(m), MARKER_HEADER ": %s", marker(1));
+	assert_int_equal(MSG(&f, "<postmaster@popconn-test.localdomain>", 1,
+	    m, "To: kim@example.test"), SMFIS_CONTINUE);
+	assert_non_null(strstr(strbuf_str(f.ops),
+	    "addrcpt <kim@example.test>"));
+	for (i = 0; i < PC_ARRAY_LEN(other); i++) {
+		f.daemon = other[i];
+		assert_int_equal(MSG(&f, "<postmaster@popconn-test."
+		    "localdomain>", 1, m, "To: kim@example.test"),
+		    SMFIS_CONTINUE);
+		assert_string_equal(strbuf_str(f.ops),
+		    "chg X-Popconn-Marker 1 NULL\n");
+	}
+	/* the sendmail path still works */
+	f.daemon = "local-submit";
+	assert_int_equal(MSG(&f, "<postmaster@popconn-test.localdomain>", 1,
+	    m, "To: kim@example.test"), SMFIS_CONTINUE);
+	assert_non_null(strstr(strbuf_str(f.ops),
+	    "addrcpt <kim@example.test>"));
+	/* no listener configured: its name is refused too */
+	config("milter_smtp_daemon_name =");
+	load();
+	f.daemon = "popconn-smtp";
+	assert_int_equal(MSG(&f, "<postmaster@popconn-test.localdomain>", 1,
+	    m, "To: kim@example.test"), SMFIS_CONTINUE);
+	assert_string_equal(strbuf_str(f.ops), "chg X-Popconn-Marker 1 NULL\n");
+	config("");
+	load();
+	strbuf_free(f.ops);
+}
+
 static void
 test_undeliverable(void **state)
 {
@@ -578,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_no_marker),
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_smtp_listener),
 		cmocka_unit_test(test_undeliverable),
 		cmocka_unit_test(test_replay_retry),
 		cmocka_unit_test(test_duplicate),
