@@ -88,6 +88,7 @@ struct fetch_box {
 
 struct fetch_ctx {
 	int	tty;
+	int	json;		/* --json: the daemon's event lines as they come */
 	int	worst;		/* exit status so far */
 	int	ended;
 	struct fetch_box *v;
@@ -125,6 +126,21 @@ fetch_event(void *ctx, const char *line)
 	if (json_parse(line, &o) != 0)
 		return (0);			/* unknown line: ignore */
 	ev = json_str(&o, "event");
+	if (f->json) {
+		/* One parsed object per line, for the Cockpit page. */
+		printf("%s\n", line);
+		if (strcmp(ev, "end") == 0) {
+			f->ended++;
+			res = json_str(&o, "result");
+			if (strcmp(res, "ok") != 0 || json_num(&o, "failed") > 0)
+				f->worst = strcmp(res, "deferred") == 0 &&
+				    json_num(&o, "failed") == 0 && f->worst == 0 ?
+				    EX_TEMPFAIL : EX_UNAVAILABLE;
+		}
+		fflush(stdout);
+		json_free(&o);
+		return (0);
+	}
 	b = fetch_box(f, json_str(&o, "mailbox"));
 	pr(nb, sizeof(nb), b->name);
 	if (strcmp(ev, "start") == 0) {
@@ -169,13 +185,14 @@ fetch_event(void *ctx, const char *line)
 	return (0);
 }
 
-/* ctl_cmd_fetch - fetch [--quiet] [NAME ...] */
+/* ctl_cmd_fetch - fetch [--quiet|--json] [NAME ...] */
 
 int
 ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{"quiet", no_argument, NULL, 'q'},
+		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	struct fetch_ctx f;
@@ -187,11 +204,13 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 
 	memset(&f, 0, sizeof(f));
 	while ((ch = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
-		if (ch != 'q') {
-			ctl_err("usage: fetch [--quiet] [NAME ...]");
+		if (ch != 'q' && ch != 'j') {
+			ctl_err("usage: fetch [--quiet|--json] [NAME ...]");
 			rc = EX_USAGE;
 			goto out;
 		}
+		if (ch == 'j')
+			f.json = 1;
 		quiet = 1;
 	}
 	if ((rc = ctl_load(c)) != 0)
@@ -214,7 +233,7 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 		rc = EX_UNAVAILABLE;
 	} else if (rc == PC_OK) {
 		rc = f.worst;
-		if (f.ended == 0)
+		if (f.ended == 0 && !f.json)
 			printf("nothing to fetch: no mailboxes\n");
 	} else {
 		ctl_err("fetch: %s", pr(eb, sizeof(eb), strbuf_str(why)));

@@ -806,7 +806,7 @@ static const struct ctl_verb verbs[] = {
 	{"passwd", ctl_cmd_passwd, "passwd NAME [--password-file FILE]"},
 	{"schedule", ctl_cmd_schedule,
 	"schedule show | set INTERVAL | set --at HH:MM,... [--mailbox NAME]"},
-	{"fetch", ctl_cmd_fetch, "fetch [--quiet] [NAME ...]"},
+	{"fetch", ctl_cmd_fetch, "fetch [--quiet|--json] [NAME ...]"},
 	{"status", ctl_cmd_status, "status [--json]"},
 	{"reload", ctl_cmd_reload, "reload"},
 	{"log-level", ctl_cmd_log_level,
