@@ -1,0 +1,544 @@
+/*
+ * popconn.js - the POP3 Connector page for Cockpit (issue 23).
+ *
+ * Every read and every change runs popconnctl through cockpit.spawn, so
+ * the page and the shell can never disagree.  Changes ask for Cockpit's
+ * administrative access (superuser: "require"); without it the page is
+ * read-only and says why.  Passwords go to popconnctl on standard input
+ * (--password-file -), never on a command line, and are cleared from the
+ * form once sent.  Everything that comes from outside (mailbox names,
+ * addresses, subjects, log lines, popconnctl's messages) is inserted with
+ * textContent, never as HTML.
+ *
+ * The popconnctl binary and configuration directory come from the
+ * manifest's "config" (override with /etc/cockpit/popconn.override.json
+ * or ~/.config/cockpit/popconn.override.json).
+ */
+"use strict";
+
+(function () {
+    const manifest = (cockpit.manifests && cockpit.manifests.popconn) || {};
+    const conf = manifest.config || {};
+    const CTL = conf.popconnctl || "/usr/sbin/popconnctl";
+    const DIR = conf.config_dir || "/etc/popconn";
+    const INTERVALS = ["15m", "30m", "45m", "1h", "1h15m", "1h30m", "2h", "3h", "4h", "6h", "12h", "24h"];
+
+    let admin = false;
+    let mailboxes = [];
+    let status = {};
+    let editing = null;
+
+    const $ = id => document.getElementById(id);
+
+    /* el - a new element with text (never HTML) and attributes */
+    function el(tag, text, attrs) {
+        const e = document.createElement(tag);
+        if (text !== undefined && text !== null)
+            e.textContent = String(text);
+        for (const k in attrs || {})
+            e.setAttribute(k, attrs[k]);
+        return e;
+    }
+
+    function show_error(msg) {
+        const e = $("error");
+        e.textContent = msg || "";
+        e.hidden = !msg;
+    }
+
+    /* ctl - run popconnctl ARGS; resolves {out, err, rc} whatever the exit */
+    function ctl(args, opts) {
+        opts = opts || {};
+        const argv = [CTL, "-c", DIR].concat(args);
+        const sp = cockpit.spawn(argv, {
+            superuser: opts.change ? "require" : "try",
+            err: "message",
+        });
+        if (opts.input !== undefined)
+            sp.input(opts.input);
+        if (opts.stream)
+            sp.stream(opts.stream);
+        return new Promise(resolve => {
+            sp.then((out, err) => resolve({ out: out || "", err: err || "", rc: 0 }))
+                    .catch((ex, out) => resolve({
+                        out: out || "",
+                        err: ex.message || String(ex),
+                        rc: ex["exit-status"] !== undefined ? ex["exit-status"] : -1,
+                        problem: ex.problem,
+                    }));
+        });
+    }
+
+    function result_text(r) {
+        let t = (r.out || "") + (r.err ? (r.out ? "\n" : "") + r.err : "");
+        if (r.problem === "access-denied")
+            t = "Not permitted: this needs administrative access (" + t + ")";
+        return t.trim() || (r.rc === 0 ? "done" : "failed (exit " + r.rc + ")");
+    }
+
+    function when(t) {
+        if (!t)
+            return "never";
+        return new Date(t * 1000).toLocaleString();
+    }
+
+    /* ---------------------------------------------------------- tabs */
+
+    function select_tab(name) {
+        for (const b of document.querySelectorAll("[data-tab]")) {
+            b.classList.toggle("active", b.dataset.tab === name);
+            $(b.dataset.tab).hidden = b.dataset.tab !== name;
+        }
+        $("wizard").hidden = true;
+        if (name === "scheduling")
+            load_schedule();
+        else if (name === "troubleshooting")
+            load_troubleshooting();
+        else if (name === "routing")
+            load_routes();
+    }
+
+    function current_tab() {
+        const b = document.querySelector("[data-tab].active");
+        return b ? b.dataset.tab : "mailboxes";
+    }
+
+    /* ------------------------------------------------------ mailboxes */
+
+    async function load_mailboxes() {
+        const r = await ctl(["mailbox", "list", "--json"]);
+        if (r.rc !== 0) {
+            show_error("Cannot read the mailboxes: " + result_text(r));
+            mailboxes = [];
+        } else {
+            try {
+                mailboxes = JSON.parse(r.out);
+            } catch (ex) {
+                mailboxes = [];
+                show_error("popconnctl mailbox list --json: " + ex);
+            }
+        }
+        const s = await ctl(["status", "--json"]);
+        status = { boxes: {} };
+        for (const line of s.out.split("\n")) {
+            if (!line.trim())
+                continue;
+            try {
+                const o = JSON.parse(line);
+                if (o.service !== undefined)
+                    status.service = o;
+                else if (o.milter !== undefined)
+                    status.milter = o;
+                else if (o.mailbox !== undefined)
+                    status.boxes[o.mailbox] = o;
+            } catch (ex) { /* not a JSON line: ignore */ }
+        }
+        render_mailboxes();
+        fill_mailbox_selects();
+        return mailboxes;
+    }
+
+    function account_of(url) {
+        return String(url || "").replace(/^pop3s?:\/\//, "");
+    }
+
+    function render_mailboxes() {
+        const tb = $("mb-table").querySelector("tbody");
+        tb.replaceChildren();
+        for (const m of mailboxes) {
+            const st = status.boxes[m.name] || {};
+            const tr = el("tr", null, { "data-name": m.name });
+            tr.append(el("td", m.name, { class: "mb-name" }), el("td", m.type),
+                      el("td", account_of(m.url)), el("td", m.deliver_to || (m.routed ? "(routed)" : "")),
+                      el("td", when(st.last_poll)),
+                      el("td", (st.result || "-") + (st.last_error ? ": " + st.last_error : ""), { class: "mb-result" }),
+                      el("td", st.delivered !== undefined ? String(st.delivered) : "-"));
+            const act = el("td", null, { class: "pc-rowacts" });
+            const test = el("button", "Test login", { class: "mb-test" });
+            test.addEventListener("click", () => test_login(m.name));
+            act.append(test);
+            for (const [label, cls, fn] of [["Edit", "mb-edit", () => open_form(m)],
+                ["Password", "mb-passwd", () => open_pw(m.name)],
+                ["Remove", "mb-remove", () => remove_mailbox(m.name)]]) {
+                const b = el("button", label, { class: cls + " pc-change" });
+                b.addEventListener("click", fn);
+                act.append(b);
+            }
+            tr.append(act);
+            tb.append(tr);
+        }
+        $("mb-empty").hidden = mailboxes.length > 0;
+        apply_access();
+    }
+
+    function fill_mailbox_selects() {
+        for (const id of ["sched-mailbox", "fetch-mailbox", "log-mailbox"]) {
+            const s = $(id);
+            const keep = s.value;
+            while (s.options.length > 1)
+                s.remove(1);
+            for (const m of mailboxes)
+                s.append(el("option", m.name, { value: m.name }));
+            s.value = keep;
+        }
+    }
+
+    function open_form(m) {
+        editing = m ? m.name : null;
+        $("mb-form-title").textContent = m ? "Edit mailbox " + m.name : "Add mailbox";
+        $("mb-name").value = m ? m.name : "";
+        $("mb-name").disabled = !!m;
+        $("mb-type").value = m ? m.type : "user";
+        $("mb-url").value = m ? m.url : "";
+        $("mb-deliver").value = m ? (m.deliver_to || "") : "";
+        $("mb-auth").value = m && m.options && m.options.auth ? m.options.auth : "";
+        $("mb-password").value = "";
+        $("mb-pw-label").hidden = !!m;
+        $("mb-password").required = !m;
+        $("mb-form").hidden = false;
+        $("pw-form").hidden = true;
+    }
+
+    async function save_mailbox(ev) {
+        ev.preventDefault();
+        const name = $("mb-name").value.trim();
+        const args = editing ? ["mailbox", "edit", editing] : ["mailbox", "add", name];
+        args.push("--type", $("mb-type").value, "--url", $("mb-url").value.trim());
+        if ($("mb-deliver").value.trim())
+            args.push("--deliver-to", $("mb-deliver").value.trim());
+        if ($("mb-auth").value)
+            args.push("--auth", $("mb-auth").value);
+        else if (editing)
+            args.push("--unset", "auth");
+        let input;
+        if (!editing) {
+            args.push("--password-file", "-");
+            input = $("mb-password").value + "\n";
+        }
+        $("mb-password").value = "";
+        const r = await ctl(args, { change: true, input });
+        $("mb-out").textContent = result_text(r);
+        if (r.rc === 0)
+            $("mb-form").hidden = true;
+        await load_mailboxes();
+    }
+
+    function open_pw(name) {
+        $("pw-name").textContent = name;
+        $("pw-form").dataset.name = name;
+        $("pw-password").value = "";
+        $("pw-form").hidden = false;
+        $("mb-form").hidden = true;
+    }
+
+    async function save_pw(ev) {
+        ev.preventDefault();
+        const name = $("pw-form").dataset.name;
+        const input = $("pw-password").value + "\n";
+        $("pw-password").value = "";
+        const r = await ctl(["passwd", name, "--password-file", "-"], { change: true, input });
+        $("mb-out").textContent = result_text(r);
+        if (r.rc === 0)
+            $("pw-form").hidden = true;
+    }
+
+    async function remove_mailbox(name) {
+        if (!window.confirm("Remove mailbox " + name + "?  Mail is never deleted; its state is kept."))
+            return;
+        const r = await ctl(["mailbox", "remove", name, "--keep-state"], { change: true });
+        $("mb-out").textContent = result_text(r);
+        await refresh();
+    }
+
+    async function test_login(name) {
+        $("mb-out").textContent = "Testing " + name + "...";
+        const r = await ctl(["mailbox", "test", name], { change: true });
+        $("mb-out").textContent = result_text(r);
+        $("mb-out").dataset.rc = String(r.rc);
+    }
+
+    /* ----------------------------------------------------- scheduling */
+
+    async function load_schedule() {
+        const r = await ctl(["schedule", "show"]);
+        $("sched-show").textContent = result_text(r);
+    }
+
+    async function save_schedule(ev) {
+        ev.preventDefault();
+        const kind = document.querySelector("input[name=sched-kind]:checked").value;
+        const args = ["schedule", "set"];
+        if (kind === "times")
+            args.push("--at", $("sched-times").value.trim());
+        else
+            args.push($("sched-interval").value);
+        if ($("sched-mailbox").value)
+            args.push("--mailbox", $("sched-mailbox").value);
+        const r = await ctl(args, { change: true });
+        $("fetch-out").textContent = result_text(r);
+        await load_schedule();
+    }
+
+    function fetch_row(name) {
+        const tb = $("fetch-table").querySelector("tbody");
+        for (const tr of tb.children)
+            if (tr.dataset.name === name)
+                return tr.children[1];
+        const tr = el("tr", null, { "data-name": name });
+        tr.append(el("td", name), el("td", "", { class: "fetch-progress" }));
+        tb.append(tr);
+        return tr.children[1];
+    }
+
+    function fetch_event(o) {
+        const cell = fetch_row(o.mailbox);
+        if (o.event === "start") {
+            cell.textContent = "connecting";
+        } else if (o.event === "progress") {
+            cell.textContent = o.done + " of " + o.messages + " messages, " + o.bytes +
+                " bytes, delivered " + o.delivered + ", failed " + o.failed;
+        } else if (o.event === "end") {
+            let t = o.result + ": " + o.delivered + " of " + o.messages + " delivered";
+            t += ", " + o.deleted + " deleted, " + o.kept + " kept, " + o.failed + " failed";
+            if (o.error)
+                t += " (" + o.error + ")";
+            cell.textContent = t;
+            cell.dataset.result = o.result;
+        }
+    }
+
+    async function retrieve_now() {
+        $("fetch-table").querySelector("tbody").replaceChildren();
+        $("fetch-out").textContent = "Retrieving...";
+        $("fetch-go").disabled = true;
+        let buf = "";
+        const args = ["fetch", "--json"];
+        if ($("fetch-mailbox").value)
+            args.push($("fetch-mailbox").value);
+        const r = await ctl(args, {
+            change: true,
+            stream: data => {
+                buf += data;
+                let i;
+                while ((i = buf.indexOf("\n")) >= 0) {
+                    const line = buf.slice(0, i);
+                    buf = buf.slice(i + 1);
+                    try {
+                        fetch_event(JSON.parse(line));
+                    } catch (ex) { /* not an event */ }
+                }
+            },
+        });
+        $("fetch-go").disabled = !admin;
+        $("fetch-out").textContent = r.rc === 0 ? "Done: every message delivered."
+            : r.rc === 75 ? "Deferred: will be retried. " + r.err : result_text(r);
+        load_mailboxes();
+    }
+
+    /* ------------------------------------------------ troubleshooting */
+
+    async function load_troubleshooting() {
+        await load_mailboxes();
+        const tb = $("svc-table").querySelector("tbody");
+        tb.replaceChildren();
+        const svc = status.service || { service: "unknown" };
+        const f = el("tr", null, { id: "svc-fetcher" });
+        f.append(el("th", "popconn-fetcher"),
+                 el("td", svc.service + (svc.reason ? " (" + svc.reason + ")" : "") +
+                    (svc.pid ? ", pid " + svc.pid : "")));
+        const m = el("tr", null, { id: "svc-milter" });
+        const mi = status.milter || { milter: "unknown" };
+        m.append(el("th", "popconn-milter"),
+                 el("td", mi.milter + (mi.reason ? " (" + mi.reason + ")" : "") + (mi.pid ? ", pid " + mi.pid : "")));
+        tb.append(f, m);
+        for (const unit of ["popconn-fetcher.service", "popconn-milter.service"]) {
+            const r = await new Promise(resolve => {
+                cockpit.spawn(["systemctl", "is-active", unit], { err: "ignore" })
+                        .then(out => resolve(out.trim()))
+                        .catch((ex, out) => resolve((out || "").trim() || "no systemd"));
+            });
+            const tr = el("tr");
+            tr.append(el("th", unit), el("td", r));
+            tb.append(tr);
+        }
+        const ll = await ctl(["log-level"]);
+        if (ll.rc === 0)
+            $("loglevel").value = ll.out.trim();
+        const ud = await ctl(["undeliverable"]);
+        if (ud.rc === 0)
+            $("undeliv").value = ud.out.trim();
+    }
+
+    async function run_check() {
+        const r = await ctl(["check"]);
+        $("check-out").textContent = result_text(r);
+        $("check-out").dataset.rc = String(r.rc);
+    }
+
+    async function show_log() {
+        const args = ["log", "-n", "40"];
+        if ($("log-mailbox").value)
+            args.push($("log-mailbox").value);
+        const r = await ctl(args);
+        $("log-out").textContent = result_text(r);
+    }
+
+    /* -------------------------------------------------------- routing */
+
+    async function load_routes() {
+        const r = await ctl(["route", "list"]);
+        const tb = $("route-table").querySelector("tbody");
+        tb.replaceChildren();
+        if (r.rc !== 0) {
+            show_error("Cannot read the routing rules: " + result_text(r));
+            return;
+        }
+        const lines = r.out.split("\n").slice(1);
+        for (const line of lines) {
+            if (!line.trim())
+                continue;
+            /* TABLE:LINE PATTERN RECIPIENT: the table has no spaces */
+            const m = /^(\S+)\s+(.*\S)\s+(\S+)$/.exec(line);
+            if (!m)
+                continue;
+            const tr = el("tr");
+            const pcre = m[1].indexOf("pcre:") === 0;
+            tr.append(el("td", m[1]), el("td", m[2], { class: "rt-pattern" }), el("td", m[3]));
+            const td = el("td");
+            const b = el("button", "Remove", { class: "pc-change rt-remove" });
+            b.addEventListener("click", async () => {
+                const args = ["route", "remove", m[2]];
+                if (pcre)
+                    args.push("--pcre");
+                const rr = await ctl(args, { change: true });
+                $("rt-out").textContent = result_text(rr);
+                load_routes();
+            });
+            td.append(b);
+            tr.append(td);
+            tb.append(tr);
+        }
+        apply_access();
+    }
+
+    async function add_route(ev) {
+        ev.preventDefault();
+        const args = ["route", "add", $("route-pattern").value.trim(), $("route-rcpt").value.trim()];
+        if ($("route-pcre").checked)
+            args.push("--pcre");
+        const r = await ctl(args, { change: true });
+        $("rt-out").textContent = result_text(r);
+        if (r.rc === 0)
+            $("route-pattern").value = $("route-rcpt").value = "";
+        load_routes();
+    }
+
+    async function route_test() {
+        let msg = $("rt-message").value;
+        const file = $("rt-file").files[0];
+        if (file && !msg)
+            msg = await file.text();
+        const r = await ctl(["route", "test", "-"], { input: msg.replace(/\r?\n/g, "\n") });
+        $("rt-out").textContent = result_text(r);
+    }
+
+    /* --------------------------------------------------------- wizard */
+
+    async function wizard_go(ev) {
+        ev.preventDefault();
+        const args = ["setup", "--yes", "--no-postfix-setup", "--server", $("wz-server").value.trim(),
+            "--account", $("wz-account").value.trim(), "--type", $("wz-type").value,
+            "--password-file", "-"];
+        if ($("wz-port").value.trim())
+            args.push("--pop3s-port", $("wz-port").value.trim());
+        if ($("wz-deliver").value.trim())
+            args.push("--deliver-to", $("wz-deliver").value.trim());
+        if ($("wz-name").value.trim())
+            args.push("--name", $("wz-name").value.trim());
+        const input = $("wz-password").value + "\n";
+        $("wz-password").value = "";
+        $("wz-result").textContent = "Probing the server...";
+        const r = await ctl(args, { change: true, input });
+        $("wz-result").textContent = result_text(r);
+        $("wz-result").dataset.rc = String(r.rc);
+        $("wz-next").hidden = r.rc !== 0;
+    }
+
+    async function wizard_postfix() {
+        const r = await ctl(["postfix-setup", "--apply"], { change: true });
+        $("wz-postfix-out").textContent = result_text(r);
+    }
+
+    /* ---------------------------------------------------- the whole page */
+
+    function apply_access() {
+        for (const b of document.querySelectorAll(".pc-change"))
+            b.disabled = !admin;
+        for (const f of ["wz-go", "wz-postfix"])
+            $(f).disabled = !admin;
+        const a = $("access");
+        a.hidden = admin;
+        a.textContent = admin ? "" : "Read-only: changing popconn needs administrative access. " +
+            "Turn it on with the \u201cLimited access\u201d button at the top of Cockpit (your account must be allowed to use sudo).";
+    }
+
+    async function refresh() {
+        show_error("");
+        await load_mailboxes();
+        if (mailboxes.length === 0 && !sessionStorage.getItem("popconn-skip-wizard")) {
+            for (const id of ["mailboxes", "scheduling", "troubleshooting", "routing"])
+                $(id).hidden = true;
+            $("wizard").hidden = false;
+            return;
+        }
+        select_tab(current_tab());
+    }
+
+    async function init() {
+        for (const v of INTERVALS)
+            $("sched-interval").append(el("option", v, { value: v }));
+        admin = await new Promise(resolve => {
+            cockpit.spawn(["true"], { superuser: "require", err: "ignore" })
+                    .then(() => resolve(true))
+                    .catch(() => resolve(false));
+        });
+        document.body.dataset.admin = admin ? "yes" : "no";
+        apply_access();
+        for (const b of document.querySelectorAll("[data-tab]"))
+            b.addEventListener("click", () => select_tab(b.dataset.tab));
+        $("refresh").addEventListener("click", refresh);
+        $("mb-add").addEventListener("click", () => open_form(null));
+        $("mb-form").addEventListener("submit", save_mailbox);
+        $("mb-cancel").addEventListener("click", () => { $("mb-form").hidden = true; $("mb-password").value = "" });
+        $("pw-form").addEventListener("submit", save_pw);
+        $("pw-cancel").addEventListener("click", () => { $("pw-form").hidden = true; $("pw-password").value = "" });
+        $("sched-form").addEventListener("submit", save_schedule);
+        $("fetch-go").addEventListener("click", retrieve_now);
+        $("loglevel-form").addEventListener("submit", async ev => {
+            ev.preventDefault();
+            const r = await ctl(["log-level", $("loglevel").value], { change: true });
+            $("check-out").textContent = result_text(r);
+        });
+        $("undeliv-form").addEventListener("submit", async ev => {
+            ev.preventDefault();
+            const r = await ctl(["undeliverable", $("undeliv").value.trim()], { change: true });
+            $("check-out").textContent = result_text(r);
+        });
+        $("check-go").addEventListener("click", run_check);
+        $("log-go").addEventListener("click", show_log);
+        $("route-form").addEventListener("submit", add_route);
+        $("rt-go").addEventListener("click", route_test);
+        $("wizard-form").addEventListener("submit", wizard_go);
+        $("wz-postfix").addEventListener("click", wizard_postfix);
+        $("wz-done").addEventListener("click", () => { $("wizard").hidden = true; select_tab("mailboxes") });
+        $("wz-skip").addEventListener("click", () => {
+            sessionStorage.setItem("popconn-skip-wizard", "1");
+            $("wizard").hidden = true;
+            select_tab("mailboxes");
+        });
+        await refresh();
+        document.body.dataset.ready = "yes";
+    }
+
+    document.addEventListener("DOMContentLoaded", init);
+}());
