@@ -46,9 +46,17 @@
         e.hidden = !msg;
     }
 
+    /* busy - how many popconnctl runs are under way (body data-busy) */
+    let pending = 0;
+    function busy(d) {
+        pending += d;
+        document.body.dataset.busy = String(pending);
+    }
+
     /* ctl - run popconnctl ARGS; resolves {out, err, rc} whatever the exit */
     function ctl(args, opts) {
         opts = opts || {};
+        busy(1);
         const argv = [CTL, "-c", DIR].concat(args);
         const sp = cockpit.spawn(argv, {
             superuser: opts.change ? "require" : "try",
@@ -59,6 +67,7 @@
         if (opts.stream)
             sp.stream(opts.stream);
         return new Promise(resolve => {
+            sp.always(() => busy(-1));
             sp.then((out, err) => resolve({ out: out || "", err: err || "", rc: 0 }))
                     .catch((ex, out) => resolve({
                         out: out || "",
@@ -90,7 +99,9 @@
             $(b.dataset.tab).hidden = b.dataset.tab !== name;
         }
         $("wizard").hidden = true;
-        if (name === "scheduling")
+        if (name === "mailboxes")
+            load_mailboxes();
+        else if (name === "scheduling")
             load_schedule();
         else if (name === "troubleshooting")
             load_troubleshooting();
