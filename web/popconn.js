@@ -261,10 +261,26 @@
         await refresh();
     }
 
+    /* What "mailbox test" exit statuses mean (popconnctl(8)). */
+    const TEST_CLASS = {
+        0: "works",
+        65: "the server does not offer that login mechanism",
+        67: "wrong password",
+        68: "unknown host",
+        69: "cannot connect, or the account is refused",
+        70: "internal error",
+        74: "the server broke the protocol or stopped answering",
+        75: "mailbox in use, try later",
+        76: "TLS failed",
+        77: "the TLS certificate does not verify",
+        78: "the mailbox's configuration does not load",
+    };
+
     async function test_login(name) {
         $("mb-out").textContent = "Testing " + name + "...";
         const r = await ctl(["mailbox", "test", name], { change: true });
-        $("mb-out").textContent = result_text(r);
+        const cls = TEST_CLASS[r.rc];
+        $("mb-out").textContent = (cls ? "Test login: " + cls + "\n" : "") + result_text(r);
         $("mb-out").dataset.rc = String(r.rc);
     }
 
@@ -478,6 +494,19 @@
     async function wizard_postfix() {
         const r = await ctl(["postfix-setup", "--apply"], { change: true });
         $("wz-postfix-out").textContent = result_text(r);
+        $("wz-postfix-out").dataset.rc = String(r.rc);
+    }
+
+    /* wizard_start - enable and start the systemd units (where systemd runs) */
+    async function wizard_start() {
+        const out = $("wz-postfix-out");
+        try {
+            await cockpit.spawn(["systemctl", "enable", "--now", "popconn-fetcher.service",
+                "popconn-milter.service"], { superuser: "require", err: "message" });
+            out.textContent = "popconn-fetcher and popconn-milter are enabled and started.";
+        } catch (ex) {
+            out.textContent = "Could not start the services: " + (ex.message || ex.problem || ex);
+        }
     }
 
     /* ---------------------------------------------------- the whole page */
@@ -485,7 +514,7 @@
     function apply_access() {
         for (const b of document.querySelectorAll(".pc-change"))
             b.disabled = !admin;
-        for (const f of ["wz-go", "wz-postfix"])
+        for (const f of ["wz-go", "wz-postfix", "wz-start"])
             $(f).disabled = !admin;
         const a = $("access");
         a.hidden = admin;
@@ -541,6 +570,7 @@
         $("rt-go").addEventListener("click", route_test);
         $("wizard-form").addEventListener("submit", wizard_go);
         $("wz-postfix").addEventListener("click", wizard_postfix);
+        $("wz-start").addEventListener("click", wizard_start);
         $("wz-done").addEventListener("click", () => { $("wizard").hidden = true; select_tab("mailboxes") });
         $("wz-skip").addEventListener("click", () => {
             sessionStorage.setItem("popconn-skip-wizard", "1");

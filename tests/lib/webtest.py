@@ -226,7 +226,6 @@ def admin_flow(d):
     fill(d, "wz-password", "carol-pw")
     fill(d, "wz-deliver", "carol@example.test")
     fill(d, "wz-name", "carol")
-    shot(d, "wizard")
     el(d, "wz-go").click()
     wait(lambda: el(d, "wz-result").get_attribute("data-rc") is not None, 60)
     out = text(d, "wz-result")
@@ -234,6 +233,15 @@ def admin_flow(d):
     check("wizard: shows what the server offers", "SCRAM" in out or "offer" in out, out)
     rc, lst, _ = ctl("mailbox", "list", "--json")
     check("wizard: carol is in mailboxes.cf", any(m["name"] == "carol" for m in json.loads(lst or "[]")), lst)
+    el(d, "wz-postfix").click()
+    wait(lambda: el(d, "wz-postfix-out").get_attribute("data-rc") is not None, 60)
+    out = text(d, "wz-postfix-out")
+    check("wizard: postfix-setup --apply from the page (exit 0)",
+          el(d, "wz-postfix-out").get_attribute("data-rc") == "0", out)
+    pc = subprocess.run(["/usr/sbin/postconf", "-c", E["WEB_POSTFIX_CONF"], "-h",
+                         "non_smtpd_milters"], capture_output=True, text=True).stdout
+    check("wizard: Postfix's non_smtpd_milters names the milter", "milter.sock" in pc, pc)
+    shot(d, "wizard")
     el(d, "wz-done").click()
     check("wizard: then the mailboxes tab lists carol",
           wait(lambda: row(d, "mb-table", "carol")) is not None)
@@ -257,6 +265,7 @@ def admin_flow(d):
     out = text(d, "mb-out")
     check("test login: dave: ok with the mechanism and TLS shown",
           "dave: ok" in out and "offered:" in out and "TLS" in out, out)
+    check("test login: classified as working", "Test login: works" in out, out)
 
     # ---- change password (same one, so fetching still works).
     click_row(d, "mb-table", "dave", "mb-passwd")
@@ -344,6 +353,15 @@ def admin_flow(d):
     ok, why = no_markup(d, "rt-out")
     check("routing: no element made from it, nothing ran", ok and
           d.execute_script("return document.querySelectorAll('#route-table script, #route-table img').length") == 0, why)
+    # Remove it again, in the page.
+    idle(d)
+    for r in d.find_elements(By.CSS_SELECTOR, "#route-table tbody tr"):
+        if "__pwned" in r.text:
+            r.find_element(By.CLASS_NAME, "rt-remove").click()
+            break
+    wait(lambda: "__pwned" not in text(d, "route-table"), 20)
+    check("routing: the hostile rule removed in the page is gone from route list",
+          "__pwned" not in ctl("route", "list")[1] and "__pwned" not in text(d, "route-table"))
     fill(d, "rt-message", "From: %s <a@isp.test>\nTo: Sales <sales@lists.example>\n"
          "Subject: %s\n\nhello\n" % (HOSTILE2, HOSTILE))
     el(d, "rt-go").click()
@@ -413,6 +431,8 @@ def plain_flow(d):
         el(d, "wz-skip").click()
     check("non-admin: told why it is read-only", "administrative access" in text(d, "access"),
           text(d, "access"))
+    check("non-admin: still sees the mailboxes",
+          wait(lambda: row(d, "mb-table", "dave")) is not None)
     buttons = d.find_elements(By.CSS_SELECTOR, ".pc-change")
     check("non-admin: every change button is disabled",
           buttons and all(not b.is_enabled() for b in buttons), len(buttons))
@@ -431,6 +451,8 @@ def plain_flow(d):
 
 def main():
     os.makedirs(SHOTS, exist_ok=True)
+    for f in os.listdir(SHOTS):
+        os.remove(os.path.join(SHOTS, f))
     t = threading.Thread(target=ps_sampler, daemon=True)
     t.start()
     d = None
