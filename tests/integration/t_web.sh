@@ -29,7 +29,12 @@ done
     { echo "t_web: SKIP: python3-selenium not installed (make deps)" >&2; exit 77; }
 
 h_init
-h_dovecot_start "carol:carol-pw dave:dave-pw"
+# Passwords unique to this run: the ps and log checks must not match
+# another test's.
+PW_CAROL=carol-$(openssl rand -hex 5)
+PW_DAVE=dave-$(openssl rand -hex 5)
+PW_ERIN=erin-$(openssl rand -hex 5)
+h_dovecot_start "carol:$PW_CAROL dave:$PW_DAVE"
 # Postfix without the milter: the wizard's postfix-setup adds it.
 M_SOCK=$H_TMP/milter.sock
 h_postfix_start example.test "carol dave"
@@ -98,7 +103,8 @@ done
 mkdir -p "$TOP/$BUILD/screenshots"
 export WEB_URL="http://127.0.0.1:$WS_PORT" WEB_ETC=$E WEB_CTL=$CTL \
     WEB_ADMIN=$U_ADMIN WEB_ADMIN_PW=$PW_ADMIN WEB_PLAIN=$U_PLAIN \
-    WEB_PLAIN_PW=$PW_PLAIN WEB_SHOTS=$TOP/$BUILD/screenshots \
+    WEB_PLAIN_PW=$PW_PLAIN WEB_PW_CAROL=$PW_CAROL WEB_PW_DAVE=$PW_DAVE \
+    WEB_PW_ERIN=$PW_ERIN WEB_SHOTS=$TOP/$BUILD/screenshots \
     WEB_POP3S_PORT=$H_POP3S_PORT WEB_MAIL_ROOT=$H_MAIL_ROOT \
     WEB_POP_ROOT=$H_POP_MAILDIR_ROOT WEB_POSTFIX_CONF=$H_POSTFIX_CONF WEB_TMP=$H_TMP WEB_WS_LOG=$WS_LOG \
     WEB_SCRIPT=${WEB_SCRIPT:-all}
@@ -118,6 +124,6 @@ h_check "webtest.py ran to its end (exit $_rc)" [ "$_rc" -eq 0 ] || [ "$_rc" -eq
 # ---- a password never in the logs (fetcher, milter, cockpit-ws, syslog).
 for _f in "$H_TMP/daemon.log" "$M_LOG" "$WS_LOG" "$H_MAILLOG"; do
 	h_check "no test password in $(basename "$_f")" \
-	    sh -c "! grep -q -e carol-pw -e dave-pw -e hostile-pw '$_f'"
+	    sh -c "! grep -q -e '$PW_CAROL' -e '$PW_DAVE' -e '$PW_ERIN' -e '$PW_ADMIN' '$_f'"
 done
 h_done

@@ -30,7 +30,8 @@ E = os.environ
 URL, ETC, CTL = E["WEB_URL"], E["WEB_ETC"], E["WEB_CTL"]
 SHOTS = E["WEB_SHOTS"]
 PORT = E["WEB_POP3S_PORT"]
-PASSWORDS = ["carol-pw", "dave-pw", "erin-pw", E["WEB_ADMIN_PW"], E["WEB_PLAIN_PW"]]
+PW_CAROL, PW_DAVE, PW_ERIN = E["WEB_PW_CAROL"], E["WEB_PW_DAVE"], E["WEB_PW_ERIN"]
+PASSWORDS = [PW_CAROL, PW_DAVE, PW_ERIN, E["WEB_ADMIN_PW"], E["WEB_PLAIN_PW"]]
 HOSTILE = "<img src=x onerror=\"window.__pwned=1\">"
 HOSTILE2 = "<script>window.__pwned=2</script>"
 failed = 0
@@ -223,7 +224,7 @@ def admin_flow(d):
     fill(d, "wz-server", "localhost")
     fill(d, "wz-port", PORT)
     fill(d, "wz-account", "carol")
-    fill(d, "wz-password", "carol-pw")
+    fill(d, "wz-password", PW_CAROL)
     fill(d, "wz-deliver", "carol@example.test")
     fill(d, "wz-name", "carol")
     el(d, "wz-go").click()
@@ -251,7 +252,7 @@ def admin_flow(d):
     fill(d, "mb-name", "dave")
     fill(d, "mb-url", "pop3s://dave@localhost:%s" % PORT)
     fill(d, "mb-deliver", "dave@example.test")
-    fill(d, "mb-password", "dave-pw")
+    fill(d, "mb-password", PW_DAVE)
     el(d, "mb-save").click()
     check("add: dave in the list", wait(lambda: row(d, "mb-table", "dave")) is not None,
           text(d, "mb-out"))
@@ -269,12 +270,12 @@ def admin_flow(d):
 
     # ---- change password (same one, so fetching still works).
     click_row(d, "mb-table", "dave", "mb-passwd")
-    fill(d, "pw-password", "dave-pw")
+    fill(d, "pw-password", PW_DAVE)
     el(d, "pw-save").click()
     wait(lambda: el(d, "pw-form").is_displayed() is False, 20)
     check("passwd: done, form closed", not el(d, "pw-form").is_displayed(), text(d, "mb-out"))
     with open(os.path.join(ETC, "passwords")) as f:
-        check("passwd: the passwords file has dave's", "dave dave-pw" in f.read())
+        check("passwd: the passwords file has dave's", "dave " + PW_DAVE in f.read())
 
     # ---- hostile content: popconnctl refuses such an address and quotes
     # it in its message; the page must show that message as text.
@@ -394,7 +395,7 @@ def admin_flow(d):
     # ---- a change by popconnctl shows after a refresh.
     rc, _, err = ctl("mailbox", "add", "erin", "--type", "user", "--url",
                      "pop3s://erin@localhost:%s" % PORT, "--deliver-to",
-                     "carol@example.test", "--password-file", "-", stdin="erin-pw\n")
+                     "carol@example.test", "--password-file", "-", stdin=PW_ERIN + "\n")
     tab(d, "mailboxes")
     el(d, "refresh").click()
     idle(d)
