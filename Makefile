@@ -43,8 +43,8 @@ OPT	= -O2 -g
 SANLD	=
 endif
 
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 2>/dev/null) -llmdb
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 jansson 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 jansson 2>/dev/null) -llmdb
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
 	      $(HARDEN) -fno-common -Iinclude $(PKG_CFLAGS) $(CFLAGS)
@@ -69,7 +69,11 @@ FETCHER     = $(BUILD)/popconn-fetcher
 MILTER      = $(BUILD)/popconn-milter
 CTL         = $(BUILD)/popconnctl
 CTL_SRC     = $(wildcard ctl/*.c)
-CTL_OBJ     = $(CTL_SRC:%.c=$(BUILD)/%.o)
+# Everything of popconnctl but its main(): build/libctl.a, which the unit
+# tests and fuzz targets of ctl/'s parsers (fetchmailrc, cfgedit) link.
+CTL_LIB_SRC = $(filter-out ctl/popconnctl.c,$(CTL_SRC))
+CTL_LIB_OBJ = $(CTL_LIB_SRC:%.c=$(BUILD)/%.o)
+LIBCTL      = $(BUILD)/libctl.a
 PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 	      $(if $(CTL_SRC),$(CTL))
 MILTER_LIBS = -lmilter -lpthread
@@ -81,7 +85,7 @@ all: $(PROGS)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h lib/*.h fetcher/*.h plugin/*.h ctl/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -Ictl -c -o $@ $<
 
 $(LIBPC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -94,7 +98,12 @@ $(LIBFETCH): $(FETCHER_OBJ)
 $(FETCHER): $(BUILD)/fetcher/main.o $(LIBFETCH) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(CTL): $(CTL_OBJ) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+$(LIBCTL): $(CTL_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(CTL): $(BUILD)/ctl/popconnctl.o $(LIBCTL) $(LIBFETCH) \
+	    $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) \
 	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
@@ -106,16 +115,16 @@ $(MILTER): $(BUILD)/plugin/main.o $(LIBPLUGIN) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(MILTER_LIBS)
 
 # Unit tests link every library; the linker takes only what they use.
-TEST_LIBS = $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+TEST_LIBS = $(LIBCTL) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -Ictl $(ALL_LDFLAGS) -o $@ $< \
 	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS)) -lcmocka
 
 $(BUILD)/tests/%: tests/tools/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -Ictl $(ALL_LDFLAGS) -o $@ $< \
 	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 # The duplicate store's own benchmark (bench/dupdb_bench.c); built with
@@ -165,13 +174,18 @@ bench:
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
-	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher -Iplugin \
+	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher -Iplugin -Ictl \
 	$(PKG_CFLAGS)
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC)
+# ctl/'s parsers, without the verbs (they need popconnctl.c's main file).
+CTL_FUZZ_SRC = $(wildcard ctl/fetchmailrc*.c ctl/cfgedit.c)
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
+	    $(CTL_FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(FETCHER_SRC) \
-	    $(PLUGIN_SRC) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
+	    $(PLUGIN_SRC) $(CTL_FUZZ_SRC) $(PKG_LIBS) \
+	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
@@ -196,7 +210,7 @@ torture: deps
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -Iinclude -Ifetcher -Iplugin lib fetcher plugin \
+	    --inline-suppr -Iinclude -Ifetcher -Iplugin -Ictl lib fetcher plugin \
 	    $(wildcard ctl)
 	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
 	    $(wildcard fetcher/main.c plugin/main.c) -- -std=c11 \

@@ -10,6 +10,7 @@ set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
  libmilter-dev libssl-dev libpcre2-dev libcmocka-dev liblmdb-dev
+ libjansson-dev
  postfix postfix-pcre dovecot-core dovecot-pop3d openssl
  python3 procps iproute2 ca-certificates
  systemd util-linux passwd

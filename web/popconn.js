@@ -339,7 +339,7 @@
         $("fetch-out").textContent = "Retrieving...";
         $("fetch-go").disabled = true;
         let buf = "";
-        const args = ["fetch", "--json"];
+        const args = ["--json", "fetch"];
         if ($("fetch-mailbox").value)
             args.push($("fetch-mailbox").value);
         const r = await ctl(args, {
