@@ -10,9 +10,10 @@
  * addresses, subjects, log lines, popconnctl's messages) is inserted with
  * textContent, never as HTML.
  *
- * The popconnctl binary and configuration directory come from the
- * manifest's "config" (override with /etc/cockpit/popconn.override.json
- * or ~/.config/cockpit/popconn.override.json).
+ * The popconnctl binary, the configuration directory and (optionally)
+ * the log file come from the manifest's "config" (override with
+ * /etc/cockpit/popconn.override.json or
+ * ~/.config/cockpit/popconn.override.json).
  */
 "use strict";
 
@@ -21,6 +22,7 @@
     const conf = manifest.config || {};
     const CTL = conf.popconnctl || "/usr/sbin/popconnctl";
     const DIR = conf.config_dir || "/etc/popconn";
+    const LOG_FILE = conf.log_file || "";     /* "": the journal, else mail.log */
     const INTERVALS = ["15m", "30m", "45m", "1h", "1h15m", "1h30m", "2h", "3h", "4h", "6h", "12h", "24h"];
 
     let admin = false;
@@ -404,6 +406,8 @@
 
     async function show_log() {
         const args = ["log", "-n", "40"];
+        if (LOG_FILE)
+            args.push("--file", LOG_FILE);
         if ($("log-mailbox").value)
             args.push($("log-mailbox").value);
         const r = await ctl(args);

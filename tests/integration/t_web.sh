@@ -83,8 +83,8 @@ for _u in "$U_ADMIN" "$U_PLAIN"; do
 	_h=$(getent passwd "$_u" | cut -d: -f6)
 	mkdir -p "$_h/.local/share/cockpit" "$_h/.config/cockpit"
 	cp -r "$TOP/web" "$_h/.local/share/cockpit/popconn"
-	printf '{ "config": { "popconnctl": "%s", "config_dir": "%s" } }\n' \
-	    "$CTL" "$E" >"$_h/.config/cockpit/popconn.override.json"
+	printf '{ "config": { "popconnctl": "%s", "config_dir": "%s", "log_file": "%s" } }\n' \
+	    "$CTL" "$E" "$H_TMP/daemon.log" >"$_h/.config/cockpit/popconn.override.json"
 	chown -R "$_u:" "$_h/.local" "$_h/.config"
 done
 

@@ -34,6 +34,7 @@ PW_CAROL, PW_DAVE, PW_ERIN = E["WEB_PW_CAROL"], E["WEB_PW_DAVE"], E["WEB_PW_ERIN
 PASSWORDS = [PW_CAROL, PW_DAVE, PW_ERIN, E["WEB_ADMIN_PW"], E["WEB_PLAIN_PW"]]
 HOSTILE = "<img src=x onerror=\"window.__pwned=1\">"
 HOSTILE2 = "<script>window.__pwned=2</script>"
+HOSTILE_RPATH = "<img/src=x/onerror=window.__pwned=3>@isp.test"
 failed = 0
 
 
@@ -195,10 +196,11 @@ def maildir_count(root, user):
     return n
 
 
-def pop_put(user, n, subject, sender="Sender <sender@isp.test>"):
+def pop_put(user, n, subject, sender="Sender <sender@isp.test>", rpath="sender@isp.test"):
     """A message into USER's Dovecot Maildir (as h_seed does)."""
     md = os.path.join(E["WEB_POP_ROOT"], user, "Maildir")
-    body = ("From: %s\nTo: %s@example.test\nSubject: %s\n"
+    body = ("Return-Path: <%s>\n" % rpath +
+            "From: %s\nTo: %s@example.test\nSubject: %s\n"
             "Message-ID: <webtest-%d.%d@isp.test>\nDate: Mon, 7 Dec 2026 20:00:00 +0000\n\n"
             "Body %d.\n" % (sender, user, subject, n, os.getpid(), n))
     tmp = os.path.join(md, "tmp", "w%d" % n)
@@ -298,7 +300,7 @@ def admin_flow(d):
     wait(lambda: status_of("dave").get("result", "never") != "never" and
          status_of("dave").get("state") != "polling", 30, 0.5)
     before = maildir_count(E["WEB_MAIL_ROOT"], "dave")
-    pop_put("dave", 1, HOSTILE + " subject")
+    pop_put("dave", 1, HOSTILE + " subject", rpath=HOSTILE_RPATH)
     pop_put("dave", 2, "plain subject", sender=HOSTILE2 + " <evil@isp.test>")
     tab(d, "scheduling")
     Select(el(d, "fetch-mailbox")).select_by_value("dave")
@@ -390,6 +392,18 @@ def admin_flow(d):
     wait(lambda: "check:" in text(d, "check-out"), 30)
     check("troubleshooting: popconnctl check ran in the page",
           "check:" in text(d, "check-out"), text(d, "check-out"))
+    Select(el(d, "log-mailbox")).select_by_value("dave")
+    el(d, "log-go").click()
+    wait(lambda: "status=delivered" in text(d, "log-out"), 20)
+    out = text(d, "log-out")
+    check("troubleshooting: dave's log lines (popconnctl log) show the deliveries",
+          "acct=dave" in out and "status=delivered" in out, out)
+    if "onerror" in out:
+        ok, why = no_markup(d, "log-out")
+        check("troubleshooting: a hostile sender in a log line stays text",
+              ok and "<img/src=x/onerror" in out, why)
+    else:
+        print("# the fetcher did not log the hostile Return-Path as given")
     shot(d, "troubleshooting")
 
     # ---- a change by popconnctl shows after a refresh.
