@@ -212,10 +212,34 @@
         $("pw-form").hidden = true;
     }
 
+    /* The form field of each "field" popconnctl --json names in an error. */
+    const FIELD_INPUT = {
+        name: "mb-name", type: "mb-type", url: "mb-url", deliver_to: "mb-deliver",
+        auth: "mb-auth", password: "mb-password",
+    };
+
+    /* json_answer - popconnctl --json's {ok, result, error, field, notes} as text */
+    function json_answer(r) {
+        let a;
+        try {
+            a = JSON.parse(r.out);
+        } catch (ex) {
+            return { ok: r.rc === 0, text: result_text(r) };
+        }
+        const lines = [];
+        if (a.ok && a.result && a.result.mailbox)
+            lines.push("mailbox " + a.result.mailbox + " " + (a.result.done || "done"));
+        for (const e of a.errors || (a.error ? [a.error] : []))
+            lines.push(e);
+        for (const n of a.notes || [])
+            lines.push(n);
+        return { ok: !!a.ok, field: a.field, text: lines.join("\n") || (a.ok ? "done" : "failed") };
+    }
+
     async function save_mailbox(ev) {
         ev.preventDefault();
         const name = $("mb-name").value.trim();
-        const args = editing ? ["mailbox", "edit", editing] : ["mailbox", "add", name];
+        const args = editing ? ["--json", "mailbox", "edit", editing] : ["--json", "mailbox", "add", name];
         args.push("--type", $("mb-type").value, "--url", $("mb-url").value.trim());
         if ($("mb-deliver").value.trim())
             args.push("--deliver-to", $("mb-deliver").value.trim());
@@ -229,10 +253,15 @@
             input = $("mb-password").value + "\n";
         }
         $("mb-password").value = "";
+        for (const id of Object.values(FIELD_INPUT))
+            $(id).removeAttribute("aria-invalid");
         const r = await ctl(args, { change: true, input });
-        $("mb-out").textContent = result_text(r);
-        if (r.rc === 0)
+        const a = r.problem ? { ok: false, text: result_text(r) } : json_answer(r);
+        $("mb-out").textContent = a.text;
+        if (a.ok)
             $("mb-form").hidden = true;
+        else if (a.field && FIELD_INPUT[a.field])
+            $(FIELD_INPUT[a.field]).setAttribute("aria-invalid", "true");
         await load_mailboxes();
     }
 

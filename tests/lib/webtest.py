@@ -262,6 +262,16 @@ def admin_flow(d):
     check("add: popconnctl shows dave with a password set", rc == 0 and "password" in out, out)
     check("add: the password field is cleared", el(d, "mb-password").get_attribute("value") == "")
 
+    # ---- edit: carol's login mechanism, in the page.
+    click_row(d, "mb-table", "carol", "mb-edit")
+    Select(el(d, "mb-auth")).select_by_value("scram-sha-256")
+    check("edit: the form shows no password field", not el(d, "mb-password").is_displayed())
+    el(d, "mb-save").click()
+    wait(lambda: "carol changed" in text(d, "mb-out"), 20)
+    rc, out, _ = ctl("mailbox", "show", "carol")
+    check("edit: popconnctl shows auth = scram-sha-256 from mailboxes.cf",
+          any(l.split()[:3] == ["auth", "=", "scram-sha-256"] for l in out.splitlines()), out)
+
     # ---- Test login.
     click_row(d, "mb-table", "dave", "mb-test")
     wait(lambda: "dave: ok" in text(d, "mb-out"), 30)
@@ -293,6 +303,9 @@ def admin_flow(d):
     ok, why = no_markup(d, "mb-out")
     check("hostile address: no element made, nothing ran", ok, why)
     check("hostile address: nothing added", row(d, "mb-table", "hostile") is None)
+    check("hostile address: the error marks the Deliver to field",
+          el(d, "mb-deliver").get_attribute("aria-invalid") == "true" and
+          el(d, "mb-url").get_attribute("aria-invalid") is None)
     el(d, "mb-cancel").click()
     shot(d, "mailboxes")
 
