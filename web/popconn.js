@@ -73,7 +73,8 @@
             sp.then((out, err) => resolve({ out: out || "", err: err || "", rc: 0 }))
                     .catch((ex, out) => resolve({
                         out: out || "",
-                        err: ex.message || String(ex),
+                        err: (ex.message || ex.problem || String(ex)) +
+                            (ex["exit-signal"] ? " (killed by signal " + ex["exit-signal"] + ")" : ""),
                         rc: ex["exit-status"] !== undefined ? ex["exit-status"] : -1,
                         problem: ex.problem,
                     }));
@@ -204,6 +205,7 @@
         $("mb-type").value = m ? m.type : "user";
         $("mb-url").value = m ? m.url : "";
         $("mb-deliver").value = m ? (m.deliver_to || "") : "";
+        mark_offered(m ? m.name : null);
         $("mb-auth").value = m && m.options && m.options.auth ? m.options.auth : "";
         $("mb-password").value = "";
         $("mb-pw-label").hidden = !!m;
@@ -307,9 +309,42 @@
         78: "the mailbox's configuration does not load",
     };
 
+    /* What each mailbox's server offered at its last Test login. */
+    const offered = {};
+
+    /* parse_offered - the mechanisms of mailbox test's "offered:" line */
+    function parse_offered(out) {
+        const m = /^\s*offered:\s*(.*)$/m.exec(out);
+        if (!m)
+            return null;
+        const set = new Set();
+        const sasl = /SASL ([^;]*)/.exec(m[1]);
+        for (const w of sasl ? sasl[1].trim().split(/\s+/) : [])
+            set.add(w.toLowerCase());
+        if (/APOP yes/.test(m[1]))
+            set.add("apop");
+        if (/USER yes/.test(m[1]))
+            set.add("user");
+        return set;
+    }
+
+    /* mark_offered - in the edit form, only what the server offered is a choice */
+    function mark_offered(name) {
+        const set = offered[name];
+        for (const o of $("mb-auth").options) {
+            if (!o.value)
+                continue;
+            o.disabled = !!set && !set.has(o.value);
+            o.textContent = o.value + (o.disabled ? " (not offered by the server)" : "");
+        }
+    }
+
     async function test_login(name) {
         $("mb-out").textContent = "Testing " + name + "...";
         const r = await ctl(["mailbox", "test", name], { change: true });
+        const set = parse_offered(r.out);
+        if (set)
+            offered[name] = set;
         const cls = TEST_CLASS[r.rc];
         $("mb-out").textContent = (cls ? "Test login: " + cls + "\n" : "") + result_text(r);
         $("mb-out").dataset.rc = String(r.rc);

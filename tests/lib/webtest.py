@@ -279,6 +279,13 @@ def admin_flow(d):
     check("test login: dave: ok with the mechanism and TLS shown",
           "dave: ok" in out and "offered:" in out and "TLS" in out, out)
     check("test login: classified as working", "Test login: works" in out, out)
+    # Then only what the server offers is a choice of login mechanism.
+    click_row(d, "mb-table", "dave", "mb-edit")
+    opts = {o.get_attribute("value"): o.is_enabled()
+            for o in el(d, "mb-auth").find_elements(By.TAG_NAME, "option")}
+    check("test login: then Edit offers SCRAM-SHA-256 but not NTLM (Dovecot has no NTLM)",
+          opts.get("scram-sha-256") is True and opts.get("ntlm") is False, opts)
+    el(d, "mb-cancel").click()
 
     # ---- change password (same one, so fetching still works).
     click_row(d, "mb-table", "dave", "mb-passwd")
