@@ -119,7 +119,17 @@
 
     /* ------------------------------------------------------ mailboxes */
 
+    /* load_mailboxes - (busy while it runs) */
     async function load_mailboxes() {
+        busy(1);
+        try {
+            return await load_mailboxes_();
+        } finally {
+            busy(-1);
+        }
+    }
+
+    async function load_mailboxes_() {
         const r = await ctl(["mailbox", "list", "--json"]);
         if (r.rc !== 0) {
             show_error("Cannot read the mailboxes: " + result_text(r));
@@ -352,7 +362,17 @@
 
     /* ----------------------------------------------------- scheduling */
 
+    /* load_schedule - (busy while it runs) */
     async function load_schedule() {
+        busy(1);
+        try {
+            return await load_schedule_();
+        } finally {
+            busy(-1);
+        }
+    }
+
+    async function load_schedule_() {
         const r = await ctl(["schedule", "show"]);
         $("sched-show").textContent = result_text(r);
     }
@@ -430,7 +450,17 @@
 
     /* ------------------------------------------------ troubleshooting */
 
+    /* load_troubleshooting - (busy while it runs) */
     async function load_troubleshooting() {
+        busy(1);
+        try {
+            return await load_troubleshooting_();
+        } finally {
+            busy(-1);
+        }
+    }
+
+    async function load_troubleshooting_() {
         await load_mailboxes();
         const tb = $("svc-table").querySelector("tbody");
         tb.replaceChildren();
@@ -480,7 +510,17 @@
 
     /* -------------------------------------------------------- routing */
 
+    /* load_routes - (busy while it runs) */
     async function load_routes() {
+        busy(1);
+        try {
+            return await load_routes_();
+        } finally {
+            busy(-1);
+        }
+    }
+
+    async function load_routes_() {
         const r = await ctl(["route", "list"]);
         const tb = $("route-table").querySelector("tbody");
         tb.replaceChildren();
@@ -590,7 +630,17 @@
             "Turn it on with the \u201cLimited access\u201d button at the top of Cockpit (your account must be allowed to use sudo).";
     }
 
+    /* refresh - (busy while it runs) */
     async function refresh() {
+        busy(1);
+        try {
+            return await refresh_();
+        } finally {
+            busy(-1);
+        }
+    }
+
+    async function refresh_() {
         show_error("");
         await load_mailboxes();
         if (mailboxes.length === 0 && !sessionStorage.getItem("popconn-skip-wizard")) {

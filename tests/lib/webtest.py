@@ -158,8 +158,14 @@ def tab(d, name):
 
 def idle(d, secs=30):
     """Wait until the page has no popconnctl run under way."""
+    def quiet():
+        for _ in range(3):
+            if d.execute_script("return document.body.dataset.busy || '0'") != "0":
+                return False
+            time.sleep(0.05)
+        return True
     time.sleep(0.1)
-    wait(lambda: d.execute_script("return document.body.dataset.busy || '0'") == "0", secs, 0.1)
+    wait(quiet, secs, 0.1)
 
 
 def click_row(d, table, name, cls):
