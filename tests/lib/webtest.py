@@ -451,6 +451,12 @@ def admin_flow(d):
     check("remove: erin gone from popconnctl's list",
           not any(m["name"] == "erin" for m in json.loads(lst or "[]")), lst)
 
+    # ---- the browser's console: no CSP refusal, no error from the page.
+    logs = [e.get("message", "") for e in d.get_log("browser")]
+    bad = [m for m in logs if "Content Security Policy" in m or "Refused to" in m or
+           ("popconn/" in m and "SEVERE" in m) or "popconn.js" in m]
+    check("console: no CSP refusal and no error from popconn.js", not bad, bad[:3])
+
     # ---- no password in the page's source.
     src = d.page_source
     check("no password in the page source", not any(p in src for p in PASSWORDS[:3]))
