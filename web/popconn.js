@@ -403,7 +403,25 @@
         return tr.children[1];
     }
 
-    function fetch_event(o) {
+    /* per_message - each fetched message's outcome, from the log lines
+       the fetcher wrote for it (popconnctl log: uidl, size, from, to, status) */
+    async function per_message(ended) {
+        const out = [];
+        for (const [name, n] of Object.entries(ended)) {
+            if (n <= 0)
+                continue;
+            const args = ["log", "-n", String(4 * n + 10)];
+            if (LOG_FILE)
+                args.push("--file", LOG_FILE);
+            args.push(name);
+            const r = await ctl(args);
+            const lines = r.out.split("\n").filter(l => l.indexOf("uidl=") >= 0);
+            out.push(...lines.slice(-n));
+        }
+        $("fetch-msgs").textContent = out.join("\n");
+    }
+
+    function fetch_event(o, ended) {
         const cell = fetch_row(o.mailbox);
         if (o.event === "start") {
             cell.textContent = "connecting";
@@ -417,12 +435,16 @@
                 t += " (" + o.error + ")";
             cell.textContent = t;
             cell.dataset.result = o.result;
+            if (ended)
+                ended[o.mailbox] = o.messages;
         }
     }
 
     async function retrieve_now() {
         $("fetch-table").querySelector("tbody").replaceChildren();
         $("fetch-out").textContent = "Retrieving...";
+        $("fetch-msgs").textContent = "";
+        const ended = {};
         $("fetch-go").disabled = true;
         let buf = "";
         const args = ["--json", "fetch"];
@@ -437,7 +459,7 @@
                     const line = buf.slice(0, i);
                     buf = buf.slice(i + 1);
                     try {
-                        fetch_event(JSON.parse(line));
+                        fetch_event(JSON.parse(line), ended);
                     } catch (ex) { /* not an event */ }
                 }
             },
@@ -445,6 +467,7 @@
         $("fetch-go").disabled = !admin;
         $("fetch-out").textContent = r.rc === 0 ? "Done: every message delivered."
             : r.rc === 75 ? "Deferred: will be retried. " + r.err : result_text(r);
+        await per_message(ended);
         load_mailboxes();
     }
 

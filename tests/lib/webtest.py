@@ -338,6 +338,10 @@ def admin_flow(d):
           c is not None and "ok: 2 of 2 delivered" in c.text, c.text if c else text(d, "fetch-out"))
     check("retrieve now: says every message was delivered",
           wait(lambda: "every message delivered" in text(d, "fetch-out"), 20), text(d, "fetch-out"))
+    wait(lambda: text(d, "fetch-msgs").count("status=delivered") >= 2, 20)
+    out = text(d, "fetch-msgs")
+    check("retrieve now: the outcome of each message (2 log lines, status=delivered)",
+          out.count("acct=dave") == 2 and out.count("status=delivered") == 2, out)
     n = wait(lambda: maildir_count(E["WEB_MAIL_ROOT"], "dave") >= before + 2 and
              maildir_count(E["WEB_MAIL_ROOT"], "dave"), 30, 0.5)
     check("retrieve now: both messages are in dave's Postfix mailbox",
