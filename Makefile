@@ -50,21 +50,27 @@ ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
 	      $(HARDEN) -fno-common -Iinclude $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
 
-LIB_SRC     = $(wildcard lib/*.c)
-FETCHER_SRC = $(filter-out fetcher/main.c,$(wildcard fetcher/*.c))
-PLUGIN_SRC  = $(filter-out plugin/main.c,$(wildcard plugin/*.c))
+# Test hooks (*_hooks.c: functions that pin random or time inputs for
+# tests) go into $(LIBHOOKS), which only test programs link: never into
+# a product program (tests/integration/t_layers.sh checks).
+HOOK_SRC    = $(wildcard lib/*_hooks.c fetcher/*_hooks.c plugin/*_hooks.c)
+LIB_SRC     = $(filter-out $(HOOK_SRC),$(wildcard lib/*.c))
+FETCHER_SRC = $(filter-out fetcher/main.c $(HOOK_SRC),$(wildcard fetcher/*.c))
+PLUGIN_SRC  = $(filter-out plugin/main.c $(HOOK_SRC),$(wildcard plugin/*.c))
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 TOOL_SRC    = $(wildcard tests/tools/*.c)
 
 LIB_OBJ     = $(LIB_SRC:%.c=$(BUILD)/%.o)
 FETCHER_OBJ = $(FETCHER_SRC:%.c=$(BUILD)/%.o)
 PLUGIN_OBJ  = $(PLUGIN_SRC:%.c=$(BUILD)/%.o)
+HOOK_OBJ    = $(HOOK_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 LIBPC       = $(BUILD)/libpopconn.a
 LIBFETCH    = $(BUILD)/libfetcher.a
 LIBPLUGIN   = $(BUILD)/libplugin.a
+LIBHOOKS    = $(BUILD)/libtesthooks.a
 FETCHER     = $(BUILD)/popconn-fetcher
 MILTER      = $(BUILD)/popconn-milter
 CTL         = $(BUILD)/popconnctl
@@ -111,11 +117,17 @@ $(LIBPLUGIN): $(PLUGIN_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBHOOKS): $(HOOK_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(MILTER): $(BUILD)/plugin/main.o $(LIBPLUGIN) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(MILTER_LIBS)
 
 # Unit tests link every library; the linker takes only what they use.
-TEST_LIBS = $(LIBCTL) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+# The test hooks come first: they call into the others.
+TEST_LIBS = $(LIBHOOKS) $(LIBCTL) $(LIBFETCH) \
+	    $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
@@ -181,10 +193,10 @@ FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
 CTL_FUZZ_SRC = $(wildcard ctl/fetchmailrc*.c ctl/cfgedit.c)
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
-	    $(CTL_FUZZ_SRC)
+    $(HOOK_SRC) $(CTL_FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(FETCHER_SRC) \
-	    $(PLUGIN_SRC) $(CTL_FUZZ_SRC) $(PKG_LIBS) \
+	    $(PLUGIN_SRC) $(HOOK_SRC) $(CTL_FUZZ_SRC) $(PKG_LIBS) \
 	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 fuzz: deps $(FUZZ_BIN)
@@ -212,7 +224,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude -Ifetcher -Iplugin -Ictl lib fetcher plugin \
 	    $(wildcard ctl)
-	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
+	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) $(HOOK_SRC) \
 	    $(wildcard fetcher/main.c plugin/main.c) -- -std=c11 \
 	    -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ifetcher -Iplugin \
 	    $(PKG_CFLAGS)

@@ -122,6 +122,7 @@ int	ctl_cmd_log_level(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_log(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_undeliverable(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_route(struct ctl *c, int argc, char **argv);
+int	ctl_route_test(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_check(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_import(struct ctl *c, int argc, char **argv);

@@ -450,13 +450,17 @@ ctl_cmd_reload(struct ctl *c, int argc, char **argv)
 		return (rc);
 	why = strbuf_alloc(CTL_WHY_MAX);
 	frc = ctl_request(c, "reload", NULL, NULL, 30, why);
-	if (frc == PC_OK)
+	if (frc == PC_OK && !c->json)
 		printf("fetcher: reloaded\n");
-	else
+	else if (frc != PC_OK)
 		ctl_err("fetcher: %s", strbuf_str(why));
 	mrc = ctl_reload_milter(c, 0);
-	if (mrc == PC_OK)
+	if (mrc == PC_OK && !c->json)
 		printf("milter: reload requested (SIGUSR1)\n");
+	if (c->json) {
+		c->result = json_pack("{s:b,s:b}", "fetcher", frc == PC_OK,
+		    "milter", mrc == PC_OK);
+	}
 	strbuf_free(why);
 	if (frc == PC_OK || mrc == PC_OK)
 		return (frc == PC_PERM ? EX_CONFIG : 0);

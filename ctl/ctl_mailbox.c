@@ -297,8 +297,8 @@ mb_remove(struct ctl *c, int argc, char **argv)
 static int
 mb_list(struct ctl *c, int argc, char **argv)
 {
-	json_t *list, *b, *opts, *v;
-	const char *k;
+	json_t *list, *b, *opts;
+	void   *it;
 	size_t	i;
 	int	json = argc > 1 && strcmp(argv[1], "--json") == 0, rc, j;
 	char   *text;
@@ -320,7 +320,7 @@ mb_list(struct ctl *c, int argc, char **argv)
 	if (json_array_size(list) > 0)
 		printf("%-16s %-6s %-40s %-20s %s\n", "NAME", "TYPE", "URL",
 		    "DELIVER-TO", "OPTIONS");
-	json_array_foreach(list, i, b) {
+	for (i = 0; (b = json_array_get(list, i)) != NULL; i++) {
 		printf("%-16s %-6s %-40s %-20s",
 		    json_string_value(json_object_get(b, "name")),
 		    json_string_value(json_object_get(b, "type")),
@@ -330,9 +330,11 @@ mb_list(struct ctl *c, int argc, char **argv)
 		    json_string_value(json_object_get(b, "deliver_to")));
 		opts = json_object_get(b, "options");
 		j = 0;
-		json_object_foreach(opts, k, v)
-			printf("%s%s=%s", j++ ? "," : " ", k,
-			    json_string_value(v));
+		for (it = json_object_iter(opts); it != NULL;
+		    it = json_object_iter_next(opts, it))
+			printf("%s%s=%s", j++ ? "," : " ",
+			    json_object_iter_key(it),
+			    json_string_value(json_object_iter_value(it)));
 		printf("\n");
 	}
 	if (json_array_size(list) == 0)
@@ -381,7 +383,8 @@ mb_show(struct ctl *c, int argc, char **argv)
 		printf("password:    NOT SET%s%s%s\n", *STR(pw, "why") ?
 		    " (" : "", STR(pw, "why"), *STR(pw, "why") ? ")" : "");
 	printf("settings:\n");
-	json_array_foreach(json_object_get(b, "settings"), i, s) {
+	for (i = 0; (s = json_array_get(json_object_get(b, "settings"),
+	    i)) != NULL; i++) {
 		char	where[PATH_MAX + 32];
 
 		if (json_is_string(json_object_get(s, "file")))

@@ -31,16 +31,21 @@
  *
  *	Administration (ctl/ops_admin.c):
  *	int ops_main_edit(struct ctl *c, const char *const names[],
- *		const char *value);	popconn.cf; NULL value: unset
+ *		const char *const values[], size_t n);	popconn.cf;
+ *					a NULL value unsets
  *	int ops_schedule_show(struct ctl *c, json_t **sched);
  *	int ops_schedule_set(struct ctl *c, const char *mailbox,
- *		const char *interval, const char *times, json_t **done);
+ *		const char *interval, const char *times, int force,
+ *		json_t **done);		mailbox NULL: popconn.cf
  *	int ops_undeliverable(struct ctl *c, const char *address,
  *		json_t **res);		NULL address: show; "" clears
  *	int ops_route_list(struct ctl *c, json_t **routes);
  *	int ops_route_edit(struct ctl *c, int add, int pcre,
  *		const char *pattern, const char *recipient, json_t **done);
- *	int ops_check(struct ctl *c, json_t **problems);
+ *
+ *	Check (ctl/ops_check.c):
+ *	int ops_check(struct ctl *c, void (*report)(void *ctx,
+ *		const json_t *problem), void *ctx, json_t **summary);
  * DESCRIPTION
  *	The operations of popconnctl (the Mailboxes, Scheduling, Routing
  *	and Troubleshooting tabs) as functions a front end calls: the
@@ -134,14 +139,23 @@ int	ops_mailbox_list(struct ctl *c, json_t **list);
 int	ops_mailbox_show(struct ctl *c, const char *name, json_t **box);
 
 int	ops_main_edit(struct ctl *c, const char *const names[],
-	    const char *value);
+	    const char *const values[], size_t n);
+int	ops_times_ok(const char *s);
+const struct cfg_param *ops_param(const char *name);
+const char *ops_duration(char *buf, size_t size, long long secs);
+int	ops_addr_ok(const char *s, int spaces);
+char   *ops_map(const char *maps, const char *type);
+char   *ops_pcre_key(const char *pat);
+void	ops_route_split(char *s, int pcre, char **rcpt);
 int	ops_schedule_show(struct ctl *c, json_t **sched);
 int	ops_schedule_set(struct ctl *c, const char *mailbox,
-	    const char *interval, const char *times, json_t **done);
+	    const char *interval, const char *times, int force,
+	    json_t **done);
 int	ops_undeliverable(struct ctl *c, const char *address, json_t **res);
 int	ops_route_list(struct ctl *c, json_t **routes);
 int	ops_route_edit(struct ctl *c, int add, int pcre, const char *pattern,
 	    const char *recipient, json_t **done);
-int	ops_check(struct ctl *c, json_t **problems);
+int	ops_check(struct ctl *c, void (*report)(void *ctx,
+	    const json_t *problem), void *ctx, json_t **summary);
 
 #endif

@@ -64,10 +64,10 @@ ops_value_ok(const char *v)
 	return (1);
 }
 
-/* ops_param - a mailbox setting by name, or NULL */
+/* ops_box_param - a mailbox setting by name, or NULL */
 
 static const struct cfg_param *
-ops_param(const char *name)
+ops_box_param(const char *name)
 {
 	const struct cfg_param *p;
 
@@ -82,7 +82,7 @@ ops_param(const char *name)
 int
 ops_mailbox_opt(struct cfg_dict *opts, const char *name, const char *value)
 {
-	if (ops_param(name) == NULL) {
+	if (ops_box_param(name) == NULL) {
 		ctl_fail(name, NULL, 0, "%s: not a setting a mailbox can "
 		    "override (see popconn.cf(5))", name);
 		return (EX_USAGE);
@@ -101,7 +101,7 @@ ops_mailbox_opt(struct cfg_dict *opts, const char *name, const char *value)
 int
 ops_mailbox_unset(struct cfg_dict *opts, const char *name)
 {
-	if (ops_param(name) == NULL) {
+	if (ops_box_param(name) == NULL) {
 		ctl_fail(name, NULL, 0, "--unset %s: not a mailbox setting",
 		    name);
 		return (EX_USAGE);

@@ -526,6 +526,33 @@ handle_signals(struct state *s)
 	}
 }
 
+/*
+ * poll_set - what the loop waits for: the signal pipe, the control
+ * socket (not while stopping), each client slot, each mailbox's worker
+ * pipe, in that order (ctl_server_events() and the loop rely on it).
+ */
+
+static size_t
+poll_set(const struct state *s, struct pollfd *pfd)
+{
+	size_t	i, n = 0;
+
+	pfd[n].fd = s->sig[0];
+	pfd[n++].events = POLLIN;
+	pfd[n].fd = s->stopping ? -1 : s->lfd;
+	pfd[n++].events = POLLIN;
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		pfd[n].fd = s->cl[i].fd;
+		pfd[n++].events = s->cl[i].out && s->cl[i].out->len ?
+		    POLLOUT : POLLIN;
+	}
+	for (i = 0; i < s->nmb; i++) {
+		pfd[n].fd = s->mb[i].fd;
+		pfd[n++].events = POLLIN;
+	}
+	return (n);
+}
+
 /* daemon_run - the service */
 
 int
@@ -602,20 +629,7 @@ daemon_run(const char *dir, int verbose)
 			npfd = 2 + MAX_CLIENTS + s.nmb;
 			pfd = xrealloc(pfd, npfd * sizeof(*pfd));
 		}
-		n = 0;
-		pfd[n].fd = s.sig[0];
-		pfd[n++].events = POLLIN;
-		pfd[n].fd = s.stopping ? -1 : s.lfd;
-		pfd[n++].events = POLLIN;
-		for (i = 0; i < MAX_CLIENTS; i++) {
-			pfd[n].fd = s.cl[i].fd;
-			pfd[n++].events = s.cl[i].out && s.cl[i].out->len ?
-			    POLLOUT : POLLIN;
-		}
-		for (i = 0; i < s.nmb; i++) {
-			pfd[n].fd = s.mb[i].fd;
-			pfd[n++].events = POLLIN;
-		}
+		n = poll_set(&s, pfd);
 		rc = poll(pfd, n, next_wakeup(&s));
 		if (rc < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));

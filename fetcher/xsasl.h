@@ -99,6 +99,10 @@
  *	only when the local random generator or a crypto primitive fails.
  *	xsasl_apop() returns PC_OK, PC_PERM (bad timestamp; hex is then
  *	empty) or PC_TEMP (MD5 unavailable).
+ *
+ *	The test hooks that pin the random and time inputs are not part
+ *	of this interface: they are in xsasl_hooks.c, declared in
+ *	xsasl_test.h, and linked into test programs only.
  * SECURITY
  *	Challenges are untrusted: each is bounded, decoded strictly and
  *	parsed with explicit bounds.  No secret ever goes into why.
@@ -139,18 +143,5 @@ struct xsasl *xsasl_free(struct xsasl *x);
 int xsasl_apop(const char *timestamp, const char *secret, char hex[33]);
 int xsasl_b64_decode(const char *in, size_t len, struct strbuf *out);
 int xsasl_b64_encode(const void *in, size_t len, struct strbuf *out);
-
-/*
- * For tests: pin the random and time inputs so that published vectors
- * can be reproduced, and reach the NTLM primitives.  Never called by
- * the fetcher.
- */
-void xsasl_test_set_nonce(struct xsasl *x, const char *nonce);	/* SCRAM */
-void xsasl_test_set_client_challenge(struct xsasl *x,
-    const unsigned char cc[8]);				/* NTLM */
-void xsasl_test_set_time(struct xsasl *x, uint64_t filetime);	/* NTLM */
-void xsasl_test_md4(const void *data, size_t len, unsigned char md[16]);
-int xsasl_test_ntowfv2(const char *user, const char *domain,
-    const char *password, unsigned char key[16]);
 
 #endif

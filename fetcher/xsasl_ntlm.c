@@ -4,38 +4,37 @@
  * SYNOPSIS
  *	#include "xsasl_int.h"
  *
- *	void xsasl_split_ntlm(const char *authcid, char **user,
- *		char **domain);				caller frees both
+ *	int xsasl_ntlm_start(struct xsasl *x, struct strbuf *why);
+ *	int xsasl_ntlm_initial(struct xsasl *x, struct xbuf *b,
+ *		struct strbuf *why);
+ *	int xsasl_ntlm_step(struct xsasl *x, const char *msg, size_t n,
+ *		struct xbuf *b, struct strbuf *why);
+ *
+ *	void xsasl_md4(const void *data, size_t len, unsigned char md[16]);
  *	int xsasl_ntowfv2(const char *user, const char *domain,
  *		const char *password, unsigned char key[16]);
- *	void xsasl_ntlm_type1(struct xbuf *b);
- *	int xsasl_ntlm_step(struct xsasl *x, const unsigned char *msg,
- *		size_t n, struct xbuf *b, struct strbuf *why);
- *
- *	The test hooks xsasl_test_md4(), xsasl_test_ntowfv2(),
- *	xsasl_test_set_client_challenge() and xsasl_test_set_time() are
- *	declared and described in xsasl.h.
  * DESCRIPTION
- *	[MS-NLMP], NTLMv2 responses only, for xsasl.c, which drives the
- *	exchange: xsasl_initial() sends the NEGOTIATE message that
- *	xsasl_ntlm_type1() appends to b, and xsasl_step() passes the
- *	decoded CHALLENGE message to xsasl_ntlm_step(), which appends the
- *	AUTHENTICATE message to b.
+ *	Table functions for xsasl.c (see xsasl_int.h for the contract);
+ *	[MS-NLMP], NTLMv2 responses only.  xsasl_ntlm_start() refuses a
+ *	user name or password that is not valid UTF-8 before the exchange
+ *	begins; xsasl_ntlm_initial() appends the NEGOTIATE message
+ *	(CONTINUE); xsasl_ntlm_step() takes the CHALLENGE message and
+ *	appends the AUTHENTICATE message (DONE).
  *
- *	xsasl_split_ntlm() splits "DOMAIN\user" or "user@domain" into
- *	newly allocated strings; without either form the domain is empty.
+ *	The user name "DOMAIN\user" or "user@domain" is split into user
+ *	and domain; without either form the domain is empty.
  *	xsasl_ntowfv2() computes NTOWFv2 ([MS-NLMP] 3.3.2) into key; it
  *	returns 0, or -1 when a string is not valid UTF-8 or HMAC-MD5
- *	fails.  xsasl_new() calls both to refuse bad UTF-8 up front.
- *
- *	MD4 (RFC 1320) is implemented here because OpenSSL 3 moved it to
- *	the legacy provider, which a fetcher should not need to load.
+ *	fails.  xsasl_md4() is MD4 (RFC 1320), here because OpenSSL 3
+ *	moved it to the legacy provider, which a fetcher should not need
+ *	to load.  Both are also reached by the test hooks (xsasl_hooks.c).
  * DIAGNOSTICS
- *	xsasl_ntlm_step() returns PC_OK; PC_PERM with the reason in why for
- *	a CHALLENGE message we cannot accept or credentials that cannot be
- *	encoded; PC_TEMP when the random generator or HMAC-MD5 fails.
+ *	xsasl_ntlm_step() returns XSASL_DONE; PC_PERM with the reason in
+ *	why for a CHALLENGE message we cannot accept or credentials that
+ *	cannot be encoded; PC_TEMP when the random generator or HMAC-MD5
+ *	fails.
  * SECURITY
- *	The CHALLENGE message is untrusted.  xsasl_step() bounds it to
+ *	The CHALLENGE message is untrusted.  xsasl.c bounds it to
  *	XSASL_CHALLENGE_MAX octets; every offset and length in it is
  *	checked against the message before use.  The password, the NT
  *	hash and the derived keys live only in buffers wiped before they
@@ -54,26 +53,9 @@
 #include "popconn.h"
 #include "alloc.h"
 #include "strbuf.h"
+#include "xbuf.h"
 #include "xsasl.h"
 #include "xsasl_int.h"
-
-/* xbuf_le16 - append a little-endian 16-bit value */
-
-static void
-xbuf_le16(struct xbuf *b, unsigned v)
-{
-	xbuf_putc(b, (int) (v & 0xff));
-	xbuf_putc(b, (int) ((v >> 8) & 0xff));
-}
-
-/* xbuf_le32 - append a little-endian 32-bit value */
-
-static void
-xbuf_le32(struct xbuf *b, uint32_t v)
-{
-	xbuf_le16(b, (unsigned) (v & 0xffff));
-	xbuf_le16(b, (unsigned) (v >> 16));
-}
 
 /*
  * MD4, RFC 1320.  Only NTLM needs it, for the NT hash of the password.
@@ -123,7 +105,7 @@ md4_block(uint32_t st[4], const unsigned char *blk)
 
 /* xsasl_md4 - MD4 digest of len octets */
 
-static void
+void
 xsasl_md4(const void *data, size_t len, unsigned char md[16])
 {
 	const unsigned char *p = data;
@@ -151,14 +133,6 @@ xsasl_md4(const void *data, size_t len, unsigned char md[16])
 		md[i] = (unsigned char) (st[i / 4] >> (8 * (i % 4)));
 	explicit_bzero(last, sizeof(last));
 	explicit_bzero(st, sizeof(st));
-}
-
-/* xsasl_test_md4 - for tests */
-
-void
-xsasl_test_md4(const void *data, size_t len, unsigned char md[16])
-{
-	xsasl_md4(data, len, md);
 }
 
 /*
@@ -243,19 +217,10 @@ done:
 	return (ret);
 }
 
-/* xsasl_test_ntowfv2 - for tests */
+/* ntlm_split - split "DOMAIN\user" or "user@domain"; caller frees both */
 
-int
-xsasl_test_ntowfv2(const char *user, const char *domain,
-    const char *password, unsigned char key[16])
-{
-	return (xsasl_ntowfv2(user, domain, password, key));
-}
-
-/* xsasl_split_ntlm - split "DOMAIN\user" or "user@domain" */
-
-void
-xsasl_split_ntlm(const char *authcid, char **user, char **domain)
+static void
+ntlm_split(const char *authcid, char **user, char **domain)
 {
 	const char *cp;
 
@@ -312,19 +277,6 @@ ntlm_le32(const unsigned char *p)
 	    (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24);
 }
 
-/* xsasl_ntlm_type1 - the NEGOTIATE message, [MS-NLMP] 2.2.1.1 */
-
-void
-xsasl_ntlm_type1(struct xbuf *b)
-{
-	xbuf_put(b, ntlm_sig, sizeof(ntlm_sig));
-	xbuf_le32(b, 1);
-	xbuf_le32(b, NTLM_OUR_FLAGS);
-	/* Empty DomainNameFields and WorkstationFields. */
-	xbuf_le16(b, 0), xbuf_le16(b, 0), xbuf_le32(b, 32);
-	xbuf_le16(b, 0), xbuf_le16(b, 0), xbuf_le32(b, 32);
-}
-
 /* ntlm_field - check an (len, maxlen, offset) field against the message */
 
 static int
@@ -351,30 +303,65 @@ ntlm_string(struct xbuf *b, const char *s, int unicode)
 	return (0);
 }
 
-/* xsasl_ntlm_step - CHALLENGE message in, AUTHENTICATE message out */
+/*
+ * What xsasl_ntlm_step() takes from the CHALLENGE message.  toff and
+ * ti_used point into the message, which outlives the structure.
+ */
+struct ntlm_chal {
+	uint32_t sflags;		/* NegotiateFlags */
+	int	unicode;		/* UTF-16LE strings, else OEM */
+	unsigned char sc[8];		/* ServerChallenge */
+	size_t	toff;			/* TargetInfo offset */
+	size_t	ti_used;		/* TargetInfo through MsvAvEOL */
+	unsigned char ts[8];		/* MsvAvTimestamp */
+	int	have_ts;
+};
 
-int
-xsasl_ntlm_step(struct xsasl *x, const unsigned char *msg, size_t n,
-    struct xbuf *b, struct strbuf *why)
+/* ntlm_target_info - walk the AV_PAIRs ([MS-NLMP] 2.2.2.1) to MsvAvEOL */
+
+static int
+ntlm_target_info(const unsigned char *msg, size_t tlen, struct ntlm_chal *c,
+    struct strbuf *why)
 {
-	unsigned char key[16];
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned char sc[8];
-	unsigned char ts[8];
-	struct xbuf blob;		/* ServerChallenge, then temp */
-	struct xbuf strs;		/* domain, user */
-	char   *user = NULL;
-	char   *domain = NULL;
-	size_t	toff, tlen, off, len, pos, mlen, dlen, ulen, ntlen, lmlen;
-	size_t	ti_used = 0;
-	uint32_t sflags, flags;
-	uint64_t ft;
-	int	have_ts = 0;
-	int	unicode;
-	int	ret = PC_PERM;
-	int	i;
+	const unsigned char *ti = msg + c->toff;
+	unsigned id, alen;
+	size_t	pos;
 
-	/* [MS-NLMP] 2.2.1.2, every offset checked before use. */
+	for (pos = 0; tlen > 0;) {
+		if (tlen - pos < 4)
+			return (xsasl_fail(why, "NTLM: target info without "
+			    "MsvAvEOL"));
+		id = ntlm_le16(ti + pos);
+		alen = ntlm_le16(ti + pos + 2);
+		pos += 4;
+		if (alen > tlen - pos)
+			return (xsasl_fail(why, "NTLM: AV pair %u overruns the "
+			    "target info", id));
+		if (id == NTLM_AV_EOL) {
+			c->ti_used = pos;
+			break;
+		}
+		if (id == NTLM_AV_TIMESTAMP) {
+			if (alen != 8)
+				return (xsasl_fail(why, "NTLM: bad MsvAvTimestamp "
+				    "length %u", alen));
+			memcpy(c->ts, ti + pos, 8);
+			c->have_ts = 1;
+		}
+		pos += alen;
+	}
+	return (PC_OK);
+}
+
+/* ntlm_parse_challenge - [MS-NLMP] 2.2.1.2, every offset checked before use */
+
+static int
+ntlm_parse_challenge(const unsigned char *msg, size_t n, struct ntlm_chal *c,
+    struct strbuf *why)
+{
+	size_t	off, len, tlen;
+
+	memset(c, 0, sizeof(*c));
 	if (n < NTLM_TYPE2_MIN)
 		return (xsasl_fail(why, "NTLM: challenge truncated (%zu octets)",
 		    n));
@@ -387,178 +374,222 @@ xsasl_ntlm_step(struct xsasl *x, const unsigned char *msg, size_t n,
 	if (ntlm_field(msg, n, 12, &off, &len) < 0)
 		return (xsasl_fail(why, "NTLM: target name outside the "
 		    "challenge"));
-	sflags = ntlm_le32(msg + 20);
-	memcpy(sc, msg + 24, 8);
-	if (!(sflags & (NTLM_UNICODE | NTLM_OEM)))
+	c->sflags = ntlm_le32(msg + 20);
+	memcpy(c->sc, msg + 24, 8);
+	if (!(c->sflags & (NTLM_UNICODE | NTLM_OEM)))
 		return (xsasl_fail(why, "NTLM: server offers no character "
 		    "set"));
-	unicode = (sflags & NTLM_UNICODE) != 0;
-	toff = tlen = 0;
-	if (sflags & NTLM_TARGET_INFO) {
+	c->unicode = (c->sflags & NTLM_UNICODE) != 0;
+	tlen = 0;
+	if (c->sflags & NTLM_TARGET_INFO) {
 		if (n < NTLM_TYPE2_TI)
 			return (xsasl_fail(why, "NTLM: challenge truncated "
 			    "before target info"));
-		if (ntlm_field(msg, n, 40, &toff, &tlen) < 0)
+		if (ntlm_field(msg, n, 40, &c->toff, &tlen) < 0)
 			return (xsasl_fail(why, "NTLM: target info outside "
 			    "the challenge"));
 	}
-	/* AV_PAIRs ([MS-NLMP] 2.2.2.1), up to and including MsvAvEOL. */
-	for (pos = 0; tlen > 0;) {
-		unsigned id, alen;
+	return (ntlm_target_info(msg, tlen, c, why));
+}
 
-		if (tlen - pos < 4)
-			return (xsasl_fail(why, "NTLM: target info without "
-			    "MsvAvEOL"));
-		id = ntlm_le16(msg + toff + pos);
-		alen = ntlm_le16(msg + toff + pos + 2);
-		pos += 4;
-		if (alen > tlen - pos)
-			return (xsasl_fail(why, "NTLM: AV pair %u overruns the "
-			    "target info", id));
-		if (id == NTLM_AV_EOL) {
-			ti_used = pos;
-			break;
-		}
-		if (id == NTLM_AV_TIMESTAMP) {
-			if (alen != 8)
-				return (xsasl_fail(why, "NTLM: bad MsvAvTimestamp "
-				    "length %u", alen));
-			memcpy(ts, msg + toff + pos, 8);
-			have_ts = 1;
-		}
-		pos += alen;
-	}
+/* ntlm_temp - ServerChallenge . temp ([MS-NLMP] 3.3.2) into blob */
+
+static int
+ntlm_temp(struct xsasl *x, const unsigned char *msg, const struct ntlm_chal *c,
+    struct xbuf *blob, struct strbuf *why)
+{
+	unsigned char ts[8];
+	uint64_t ft;
+	int	i;
 
 	/* Time: the server's if it sent one ([MS-NLMP] 3.1.5.1.2). */
-	if (!have_ts) {
-		if (x->ftime_set)
-			ft = x->ftime;
+	if (c->have_ts) {
+		memcpy(ts, c->ts, 8);
+	} else {
+		if (x->ntlm.ftime_set)
+			ft = x->ntlm.ftime;
 		else
 			ft = ((uint64_t) time(NULL) + NTLM_EPOCH_DIFF) *
 			    10000000ULL;
 		for (i = 0; i < 8; i++)
 			ts[i] = (unsigned char) (ft >> (8 * i));
 	}
-	if (!x->cchal_set && RAND_bytes(x->cchal, sizeof(x->cchal)) != 1)
-		return (xsasl_temp(why, "NTLM: RAND_bytes "
-		    "failed"));
+	xbuf_put(blob, c->sc, 8);
+	xbuf_putc(blob, 1), xbuf_putc(blob, 1);	/* Resp(Hi)Version */
+	xbuf_put(blob, "\0\0\0\0\0\0", 6);
+	xbuf_put(blob, ts, 8);
+	xbuf_put(blob, x->ntlm.cchal, 8);
+	xbuf_put(blob, "\0\0\0\0", 4);
+	if (c->ti_used > 0)
+		xbuf_put(blob, msg + c->toff, c->ti_used);
+	else
+		xbuf_put(blob, "\0\0\0\0", 4);	/* MsvAvEOL alone */
+	xbuf_put(blob, "\0\0\0\0", 4);
+	if (blob->overflow || blob->len - 8 + 16 > 0xffff)
+		return (xsasl_fail(why, "NTLM: target info too large"));
+	return (PC_OK);
+}
 
-	xsasl_split_ntlm(x->authcid, &user, &domain);
+/* ntlm_lm_response - LmChallengeResponse ([MS-NLMP] 3.3.2, 3.1.5.1.2) */
+
+static int
+ntlm_lm_response(struct xsasl *x, const struct ntlm_chal *c,
+    const unsigned char key[16], struct xbuf *b, struct strbuf *why)
+{
+	unsigned char lm[16];
+	unsigned char lmmac[EVP_MAX_MD_SIZE];
+	size_t	lmmlen;
+
+	if (c->have_ts) {
+		/* With MsvAvTimestamp, LmChallengeResponse is Z(24). */
+		xbuf_put(b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 24);
+		return (PC_OK);
+	}
+	/* LMv2 = HMAC_MD5(ResponseKeyLM, SC . CC) . CC */
+	memcpy(lm, c->sc, 8);
+	memcpy(lm + 8, x->ntlm.cchal, 8);
+	if (xsasl_hmac("MD5", key, 16, lm, 16, lmmac, &lmmlen) < 0)
+		return (xsasl_temp(why, "NTLM: HMAC-MD5 failed"));
+	xbuf_put(b, lmmac, 16);
+	xbuf_put(b, x->ntlm.cchal, 8);
+	explicit_bzero(lmmac, sizeof(lmmac));
+	return (PC_OK);
+}
+
+/* ntlm_strings - domain, then user, in the negotiated encoding */
+
+static int
+ntlm_strings(const char *domain, const char *user, int unicode,
+    struct xbuf *strs, size_t *dlen, size_t *ulen, struct strbuf *why)
+{
+	if (ntlm_string(strs, domain, unicode) < 0)
+		return (xsasl_fail(why, "NTLM: domain is not valid UTF-8"));
+	*dlen = strs->len;
+	if (ntlm_string(strs, user, unicode) < 0)
+		return (xsasl_fail(why, "NTLM: user is not valid UTF-8"));
+	*ulen = strs->len - *dlen;
+	if (strs->overflow || *dlen > 0xffff || *ulen > 0xffff)
+		return (xsasl_fail(why, "NTLM: user or domain too long"));
+	return (PC_OK);
+}
+
+/* ntlm_field_out - append a (len, maxlen, offset) field */
+
+static void
+ntlm_field_out(struct xbuf *b, size_t len, size_t off)
+{
+	xbuf_le16(b, (unsigned) len), xbuf_le16(b, (unsigned) len);
+	xbuf_le32(b, (uint32_t) off);
+}
+
+/* xsasl_ntlm_start - refuse bad UTF-8 now, not in the middle of the exchange */
+
+int
+xsasl_ntlm_start(struct xsasl *x, struct strbuf *why)
+{
+	unsigned char key[16];
+	char   *user, *domain;
+	int	rc;
+
+	ntlm_split(x->authcid, &user, &domain);
+	rc = xsasl_ntowfv2(user, domain, x->secret, key);
+	explicit_bzero(key, sizeof(key));
+	free(user);
+	free(domain);
+	if (rc < 0)
+		return (xsasl_fail(why, "NTLM: user name or password is not "
+		    "valid UTF-8"));
+	return (PC_OK);
+}
+
+/* xsasl_ntlm_initial - the NEGOTIATE message, [MS-NLMP] 2.2.1.1 */
+
+int
+xsasl_ntlm_initial(struct xsasl *x, struct xbuf *b, struct strbuf *why)
+{
+	xbuf_put(b, ntlm_sig, sizeof(ntlm_sig));
+	xbuf_le32(b, 1);
+	xbuf_le32(b, NTLM_OUR_FLAGS);
+	/* Empty DomainNameFields and WorkstationFields. */
+	ntlm_field_out(b, 0, 32);
+	ntlm_field_out(b, 0, 32);
+	return (XSASL_CONTINUE);
+}
+
+/* xsasl_ntlm_step - CHALLENGE message in, AUTHENTICATE message out */
+
+int
+xsasl_ntlm_step(struct xsasl *x, const char *cmsg, size_t n, struct xbuf *b,
+    struct strbuf *why)
+{
+	const unsigned char *msg = (const unsigned char *) cmsg;
+	struct ntlm_chal c;
+	unsigned char key[16];
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	struct xbuf blob;		/* ServerChallenge, then temp */
+	struct xbuf strs;		/* domain, user */
+	char   *user = NULL;
+	char   *domain = NULL;
+	size_t	off, mlen, ntlen, lmlen = 24;
+	size_t	dlen = 0, ulen = 0;
+	uint32_t flags;
+	int	ret;
+
+	if (x->steps != 1)
+		return (xsasl_fail(why, "NTLM: unexpected second challenge"));
+	if ((ret = ntlm_parse_challenge(msg, n, &c, why)) != PC_OK)
+		return (ret);
+	if (!x->ntlm.cchal_set
+	    && RAND_bytes(x->ntlm.cchal, sizeof(x->ntlm.cchal)) != 1)
+		return (xsasl_temp(why, "NTLM: RAND_bytes failed"));
+
+	ntlm_split(x->authcid, &user, &domain);
 	xbuf_init(&blob, XSASL_CHALLENGE_MAX + 64);
 	xbuf_init(&strs, 8 * XSASL_CRED_MAX);
 	if (xsasl_ntowfv2(user, domain, x->secret, key) < 0) {
-		(void) xsasl_fail(why, "NTLM: user name or password is not "
+		ret = xsasl_fail(why, "NTLM: user name or password is not "
 		    "valid UTF-8");
 		goto done;
 	}
-
-	/* temp, [MS-NLMP] 3.3.2, behind the server challenge. */
-	xbuf_put(&blob, sc, 8);
-	xbuf_putc(&blob, 1), xbuf_putc(&blob, 1);	/* Resp(Hi)Version */
-	xbuf_put(&blob, "\0\0\0\0\0\0", 6);
-	xbuf_put(&blob, ts, 8);
-	xbuf_put(&blob, x->cchal, 8);
-	xbuf_put(&blob, "\0\0\0\0", 4);
-	if (ti_used > 0)
-		xbuf_put(&blob, msg + toff, ti_used);
-	else
-		xbuf_put(&blob, "\0\0\0\0", 4);	/* MsvAvEOL alone */
-	xbuf_put(&blob, "\0\0\0\0", 4);
-	if (blob.overflow || blob.len - 8 + 16 > 0xffff) {
-		(void) xsasl_fail(why, "NTLM: target info too large");
+	if ((ret = ntlm_temp(x, msg, &c, &blob, why)) != PC_OK)
 		goto done;
-	}
 	/* NTProofStr = HMAC_MD5(ResponseKeyNT, ServerChallenge . temp) */
 	if (xsasl_hmac("MD5", key, 16, blob.data, blob.len, mac, &mlen) < 0) {
 		ret = xsasl_temp(why, "NTLM: HMAC-MD5 failed");
 		goto done;
 	}
 	ntlen = 16 + blob.len - 8;
-	lmlen = 24;
-
-	if (ntlm_string(&strs, domain, unicode) < 0) {
-		(void) xsasl_fail(why, "NTLM: domain is not valid UTF-8");
+	if ((ret = ntlm_strings(domain, user, c.unicode, &strs, &dlen, &ulen,
+	    why)) != PC_OK)
 		goto done;
-	}
-	dlen = strs.len;
-	if (ntlm_string(&strs, user, unicode) < 0) {
-		(void) xsasl_fail(why, "NTLM: user is not valid UTF-8");
-		goto done;
-	}
-	ulen = strs.len - dlen;
-	if (strs.overflow || dlen > 0xffff || ulen > 0xffff) {
-		(void) xsasl_fail(why, "NTLM: user or domain too long");
-		goto done;
-	}
-	flags = (sflags & NTLM_OUR_FLAGS) | NTLM_NTLM;
-	flags &= unicode ? ~NTLM_OEM : ~NTLM_UNICODE;
+	flags = (c.sflags & NTLM_OUR_FLAGS) | NTLM_NTLM;
+	flags &= c.unicode ? ~NTLM_OEM : ~NTLM_UNICODE;
 
 	/* AUTHENTICATE, [MS-NLMP] 2.2.1.3: header, then the payload. */
 	off = NTLM_TYPE3_HDR;
 	xbuf_put(b, ntlm_sig, sizeof(ntlm_sig));
 	xbuf_le32(b, 3);
-	xbuf_le16(b, (unsigned) lmlen), xbuf_le16(b, (unsigned) lmlen);
-	xbuf_le32(b, (uint32_t) (off + dlen + ulen));
-	xbuf_le16(b, (unsigned) ntlen), xbuf_le16(b, (unsigned) ntlen);
-	xbuf_le32(b, (uint32_t) (off + dlen + ulen + lmlen));
-	xbuf_le16(b, (unsigned) dlen), xbuf_le16(b, (unsigned) dlen);
-	xbuf_le32(b, (uint32_t) off);
-	xbuf_le16(b, (unsigned) ulen), xbuf_le16(b, (unsigned) ulen);
-	xbuf_le32(b, (uint32_t) (off + dlen));
+	ntlm_field_out(b, lmlen, off + dlen + ulen);
+	ntlm_field_out(b, ntlen, off + dlen + ulen + lmlen);
+	ntlm_field_out(b, dlen, off);
+	ntlm_field_out(b, ulen, off + dlen);
 	/* Workstation and EncryptedRandomSessionKey: empty. */
-	xbuf_le16(b, 0), xbuf_le16(b, 0);
-	xbuf_le32(b, (uint32_t) (off + dlen + ulen + lmlen + ntlen));
-	xbuf_le16(b, 0), xbuf_le16(b, 0);
-	xbuf_le32(b, (uint32_t) (off + dlen + ulen + lmlen + ntlen));
+	ntlm_field_out(b, 0, off + dlen + ulen + lmlen + ntlen);
+	ntlm_field_out(b, 0, off + dlen + ulen + lmlen + ntlen);
 	xbuf_le32(b, flags);
 	xbuf_put(b, strs.data, strs.len);
-	if (have_ts) {
-		/* 3.1.5.1.2: with MsvAvTimestamp, LmChallengeResponse is Z(24). */
-		xbuf_put(b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 24);
-	} else {
-		unsigned char lm[16];
-		unsigned char lmmac[EVP_MAX_MD_SIZE];
-		size_t	lmmlen;
-
-		/* LMv2 = HMAC_MD5(ResponseKeyLM, SC . CC) . CC */
-		memcpy(lm, sc, 8);
-		memcpy(lm + 8, x->cchal, 8);
-		if (xsasl_hmac("MD5", key, 16, lm, 16, lmmac, &lmmlen) < 0) {
-			ret = xsasl_temp(why, "NTLM: HMAC-MD5 "
-			    "failed");
-			goto done;
-		}
-		xbuf_put(b, lmmac, 16);
-		xbuf_put(b, x->cchal, 8);
-		explicit_bzero(lmmac, sizeof(lmmac));
-	}
+	if ((ret = ntlm_lm_response(x, &c, key, b, why)) != PC_OK)
+		goto done;
 	xbuf_put(b, mac, 16);
 	xbuf_put(b, blob.data + 8, blob.len - 8);
-	ret = PC_OK;
+	ret = XSASL_DONE;
 done:
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(mac, sizeof(mac));
+	explicit_bzero(&c, sizeof(c));
 	xbuf_done(&blob);
 	xbuf_done(&strs);
 	free(user);
 	free(domain);
 	return (ret);
-}
-
-/* xsasl_test_set_client_challenge - for tests: fix the NTLM one */
-
-void
-xsasl_test_set_client_challenge(struct xsasl *x, const unsigned char cc[8])
-{
-	memcpy(x->cchal, cc, 8);
-	x->cchal_set = 1;
-}
-
-/* xsasl_test_set_time - for tests: NTLM time when the server sends none */
-
-void
-xsasl_test_set_time(struct xsasl *x, uint64_t filetime)
-{
-	x->ftime = filetime;
-	x->ftime_set = 1;
 }

@@ -25,8 +25,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void xfree_secret(char *s);
 
-/* Like OpenBSD's; Debian 12's glibc has none.  Returns strlen(src). */
-size_t pc_strlcpy(char *dst, const char *src, size_t size);
-size_t pc_strlcat(char *dst, const char *src, size_t size);
+/* pc_strlcpy(), pc_strlcat(): in strl.c, kept visible here for callers. */
+#include "strl.h"
 
 #endif

@@ -10,8 +10,6 @@
  *	char *xstrdup(const char *s);		caller frees
  *	char *xstrndup(const char *s, size_t n);	caller frees
  *	void xfree_secret(char *s);
- *	size_t pc_strlcpy(char *dst, const char *src, size_t size);
- *	size_t pc_strlcat(char *dst, const char *src, size_t size);
  * DESCRIPTION
  *	The x*() functions wrap the C library allocator and call
  *	log_fatal() when memory runs out, so callers never test for NULL.
@@ -24,10 +22,9 @@
  *	explicit_bzero() (which the compiler may not optimise away) and
  *	frees it.  A NULL pointer is accepted.
  *
- *	pc_strlcpy() and pc_strlcat() behave like OpenBSD's strlcpy() and
- *	strlcat(): the result is always NUL-terminated when size > 0 and
- *	the return value is the length of the string they tried to create,
- *	so "result >= size" means truncation.
+ *	pc_strlcpy() and pc_strlcat(), which alloc.h still declares for
+ *	its many callers, live in strl.c: log.c needs them, and this file
+ *	calls log_fatal(), so keeping them here made a circle.
  * DIAGNOSTICS
  *	Out of memory is fatal (EX_OSERR): the fetcher's spool and UIDL
  *	state survive a restart.  Overflow of n * len is treated the same.
@@ -115,32 +112,4 @@ xfree_secret(char *s)
 		return;
 	explicit_bzero(s, strlen(s));
 	free(s);
-}
-
-/* pc_strlcpy - bounded copy, OpenBSD semantics */
-
-size_t
-pc_strlcpy(char *dst, const char *src, size_t size)
-{
-	size_t  len = strlen(src);
-
-	if (size > 0) {
-		size_t  n = len < size - 1 ? len : size - 1;
-
-		memcpy(dst, src, n);
-		dst[n] = 0;
-	}
-	return (len);
-}
-
-/* pc_strlcat - bounded append, OpenBSD semantics */
-
-size_t
-pc_strlcat(char *dst, const char *src, size_t size)
-{
-	size_t  dlen = strnlen(dst, size);
-
-	if (dlen == size)
-		return (size + strlen(src));
-	return (dlen + pc_strlcpy(dst + dlen, src, size - dlen));
 }

@@ -57,34 +57,12 @@
 
 #include "exec.h"
 #include "popconn.h"
+#include "reason.h"
 
 #define EXEC_DEFAULT_PATH	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define EXEC_CHUNK		4096	/* pipe read size */
 #define EXEC_WAIT_STEP_MS	20	/* waitpid polling interval */
 #define EXEC_FD_SCAN_MAX	65536	/* close() loop without close_range */
-
-/* exec_why - set the reason, if wanted */
-
-static void PC_PRINTF(2, 3)
-exec_why(struct strbuf *why, const char *fmt, ...)
-{
-	va_list ap;
-	char    buf[1024];
-	int     n;
-
-	if (why == NULL)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		buf[0] = 0;
-	else if ((size_t) n >= sizeof(buf))
-		memcpy(buf + sizeof(buf) - 4, "...", 4);
-	strbuf_reset(why);
-	if (strbuf_puts(why, buf) < 0)
-		(void) strbuf_append(why, buf, why->max);
-}
 
 /* exec_now_ms - monotonic clock in milliseconds */
 
@@ -194,15 +172,15 @@ exec_spawn(char *const argv[], char *const envp[], int in_fd,
 	c->pid = -1;
 	c->pidfd = -1;
 	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
-		exec_why(why, "exec: program must be an absolute path");
+		reason_set(why, "exec: program must be an absolute path");
 		return (PC_TEMP);
 	}
 	if (pipe2(err_pipe, O_CLOEXEC) < 0) {
-		exec_why(why, "exec %s: pipe: %s", argv[0], strerror(errno));
+		reason_set(why, "exec %s: pipe: %s", argv[0], strerror(errno));
 		return (PC_TEMP);
 	}
 	if ((c->pid = fork()) < 0) {
-		exec_why(why, "exec %s: fork: %s", argv[0], strerror(errno));
+		reason_set(why, "exec %s: fork: %s", argv[0], strerror(errno));
 		(void) close(err_pipe[0]);
 		(void) close(err_pipe[1]);
 		return (PC_TEMP);
@@ -219,7 +197,7 @@ exec_spawn(char *const argv[], char *const envp[], int in_fd,
 	if (n == (ssize_t) sizeof(child_err)) {
 		(void) exec_reap(c->pid, &wstatus);
 		c->pid = -1;
-		exec_why(why, "exec %s: %s", argv[0], strerror(child_err));
+		reason_set(why, "exec %s: %s", argv[0], strerror(child_err));
 		return (PC_TEMP);
 	}
 	c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
@@ -315,21 +293,21 @@ exec_run(char *const argv[], char *const envp[], int in_fd,
 
 	*status = 0;
 	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
-		exec_why(why, "exec: program must be an absolute path");
+		reason_set(why, "exec: program must be an absolute path");
 		return (PC_TEMP);
 	}
 	if (out != NULL)
 		strbuf_reset(out);
 	if (pipe2(err_pipe, O_CLOEXEC) < 0
 	    || (out != NULL && pipe2(out_pipe, O_CLOEXEC) < 0)) {
-		exec_why(why, "exec %s: pipe: %s", argv[0], strerror(errno));
+		reason_set(why, "exec %s: pipe: %s", argv[0], strerror(errno));
 		goto fail_fds;
 	}
 	if (timeout > 0)
 		deadline = exec_now_ms() + (long long) timeout * 1000;
 
 	if ((pid = fork()) < 0) {
-		exec_why(why, "exec %s: fork: %s", argv[0], strerror(errno));
+		reason_set(why, "exec %s: fork: %s", argv[0], strerror(errno));
 		goto fail_fds;
 	}
 	if (pid == 0) {
@@ -351,7 +329,7 @@ exec_run(char *const argv[], char *const envp[], int in_fd,
 		(void) exec_reap(pid, &wstatus);
 		if (out_pipe[0] >= 0)
 			(void) close(out_pipe[0]);
-		exec_why(why, "exec %s: %s", argv[0], strerror(child_err));
+		reason_set(why, "exec %s: %s", argv[0], strerror(child_err));
 		return (PC_TEMP);
 	}
 
@@ -367,7 +345,7 @@ exec_run(char *const argv[], char *const envp[], int in_fd,
 		if (poll(&pfd, 1, exec_left_ms(deadline)) < 0) {
 			if (errno == EINTR)
 				continue;
-			exec_why(why, "exec %s: poll: %s", argv[0],
+			reason_set(why, "exec %s: poll: %s", argv[0],
 			    strerror(errno));
 			poll_failed = 1;	/* kill and fail */
 			timed_out = 1;
@@ -409,7 +387,7 @@ exec_run(char *const argv[], char *const envp[], int in_fd,
 		if (w == pid) {
 			done = 1;
 		} else if (w < 0 && errno != EINTR) {
-			exec_why(why, "exec %s: waitpid: %s", argv[0],
+			reason_set(why, "exec %s: waitpid: %s", argv[0],
 			    strerror(errno));
 			if (pidfd >= 0)
 				(void) close(pidfd);
@@ -436,7 +414,7 @@ exec_run(char *const argv[], char *const envp[], int in_fd,
 		(void) exec_reap(pid, &wstatus);
 		*status = 128 + SIGKILL;
 		if (!poll_failed)
-			exec_why(why, "exec %s: timed out after %d seconds",
+			reason_set(why, "exec %s: timed out after %d seconds",
 			    argv[0], timeout);
 		return (PC_TEMP);
 	}
@@ -445,7 +423,7 @@ exec_run(char *const argv[], char *const envp[], int in_fd,
 	else if (WIFSIGNALED(wstatus))
 		*status = 128 + WTERMSIG(wstatus);
 	if (overflow) {
-		exec_why(why, "exec %s: output exceeds %zu bytes", argv[0],
+		reason_set(why, "exec %s: output exceeds %zu bytes", argv[0],
 		    out->max);
 		return (PC_TEMP);
 	}

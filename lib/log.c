@@ -82,8 +82,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
 #include "log.h"
+#include "strl.h"
 
 #define LOG_LINE_MAX	2048	/* one line, including the NUL */
 #define LOG_IDENT_MAX	64	/* program name */

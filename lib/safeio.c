@@ -71,33 +71,11 @@
 
 #include "alloc.h"
 #include "popconn.h"
+#include "reason.h"
 #include "safeio.h"
 
 #define SAFEIO_TEMP_TRIES	10	/* EEXIST retries for the temp name */
 #define SAFEIO_CHUNK		8192	/* read size */
-
-/* safeio_why - set the reason, if wanted */
-
-static void PC_PRINTF(2, 3)
-safeio_why(struct strbuf *why, const char *fmt, ...)
-{
-	va_list ap;
-	char    buf[1024];
-	int     n;
-
-	if (why == NULL)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		buf[0] = 0;
-	else if ((size_t) n >= sizeof(buf))
-		memcpy(buf + sizeof(buf) - 4, "...", 4);	/* long path */
-	strbuf_reset(why);
-	if (strbuf_puts(why, buf) < 0)
-		(void) strbuf_append(why, buf, why->max);
-}
 
 /* safeio_write_all - write everything */
 
@@ -133,13 +111,13 @@ safeio_fsync_dir(const char *dir, struct strbuf *why)
 	int     err;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		safeio_why(why, "open directory %s: %s", dir, strerror(errno));
+		reason_set(why, "open directory %s: %s", dir, strerror(errno));
 		return (PC_TEMP);
 	}
 	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS) {
 		err = errno;
 		(void) close(fd);
-		safeio_why(why, "fsync directory %s: %s", dir, strerror(err));
+		reason_set(why, "fsync directory %s: %s", dir, strerror(err));
 		return (PC_TEMP);
 	}
 	(void) close(fd);
@@ -204,19 +182,19 @@ safeio_fill(int fd, const char *name, const void *data, size_t len,
 {
 	if ((uid != (uid_t) -1 || gid != (gid_t) -1) &&
 	    fchown(fd, uid, gid) < 0) {
-		safeio_why(why, "chown %s: %s", name, strerror(errno));
+		reason_set(why, "chown %s: %s", name, strerror(errno));
 		return (-1);
 	}
 	if (fchmod(fd, mode) < 0) {
-		safeio_why(why, "chmod %s: %s", name, strerror(errno));
+		reason_set(why, "chmod %s: %s", name, strerror(errno));
 		return (-1);
 	}
 	if (safeio_write_all(fd, data, len) < 0) {
-		safeio_why(why, "write %s: %s", name, strerror(errno));
+		reason_set(why, "write %s: %s", name, strerror(errno));
 		return (-1);
 	}
 	if (fsync(fd) < 0) {
-		safeio_why(why, "fsync %s: %s", name, strerror(errno));
+		reason_set(why, "fsync %s: %s", name, strerror(errno));
 		return (-1);
 	}
 	return (0);
@@ -247,7 +225,7 @@ safeio_anon(const char *path, const char *dir, char *tmp, size_t size,
 	if (fd < 0) {
 		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
 			return (1);
-		safeio_why(why, "create a file in %s: %s", dir, strerror(errno));
+		reason_set(why, "create a file in %s: %s", dir, strerror(errno));
 		return (PC_TEMP);
 	}
 	if (safeio_fill(fd, path, data, len, mode, uid, gid, why) < 0)
@@ -255,7 +233,7 @@ safeio_anon(const char *path, const char *dir, char *tmp, size_t size,
 	(void) snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	for (tries = 0; tries < SAFEIO_TEMP_TRIES; tries++) {
 		if (safeio_temp_name(path, tmp, size) < 0) {
-			safeio_why(why, "%s: path too long", path);
+			reason_set(why, "%s: path too long", path);
 			rc = PC_PERM;
 			goto out;
 		}
@@ -269,7 +247,7 @@ safeio_anon(const char *path, const char *dir, char *tmp, size_t size,
 	if (errno == ENOENT || errno == EXDEV)
 		rc = 1;			/* no /proc here */
 	else
-		safeio_why(why, "link %s: %s", tmp, strerror(errno));
+		reason_set(why, "link %s: %s", tmp, strerror(errno));
 out:
 	(void) close(fd);
 	return (rc);
@@ -285,7 +263,7 @@ safeio_named(const char *path, char *tmp, size_t size, const void *data,
 
 	for (tries = 0; tries < SAFEIO_TEMP_TRIES; tries++) {
 		if (safeio_temp_name(path, tmp, size) < 0) {
-			safeio_why(why, "%s: path too long", path);
+			reason_set(why, "%s: path too long", path);
 			return (PC_PERM);
 		}
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
@@ -294,7 +272,7 @@ safeio_named(const char *path, char *tmp, size_t size, const void *data,
 			break;
 	}
 	if (fd < 0) {
-		safeio_why(why, "create %s: %s", tmp, strerror(errno));
+		reason_set(why, "create %s: %s", tmp, strerror(errno));
 		return (PC_TEMP);
 	}
 	if (safeio_fill(fd, tmp, data, len, mode, uid, gid, why) < 0) {
@@ -304,7 +282,7 @@ safeio_named(const char *path, char *tmp, size_t size, const void *data,
 	}
 	if (close(fd) < 0) {
 		err = errno;
-		safeio_why(why, "close %s: %s", tmp, strerror(err));
+		reason_set(why, "close %s: %s", tmp, strerror(err));
 		(void) unlink(tmp);
 		return (PC_TEMP);
 	}
@@ -322,7 +300,7 @@ safeio_replace_owned(const char *path, const void *data, size_t len,
 	int	rc;
 
 	if (safeio_dirname(path, dir, sizeof(dir)) < 0) {
-		safeio_why(why, "%s: path too long", path);
+		reason_set(why, "%s: path too long", path);
 		return (PC_PERM);
 	}
 	rc = safeio_anon(path, dir, tmp, sizeof(tmp), data, len, mode, uid,
@@ -333,7 +311,7 @@ safeio_replace_owned(const char *path, const void *data, size_t len,
 	if (rc != PC_OK)
 		return (rc);
 	if (rename(tmp, path) < 0) {
-		safeio_why(why, "rename %s to %s: %s", tmp, path,
+		reason_set(why, "rename %s to %s: %s", tmp, path,
 		    strerror(errno));
 		(void) unlink(tmp);
 		return (PC_TEMP);
@@ -365,11 +343,11 @@ safeio_open_status(const char *path, struct strbuf *why, int *status)
 	if (fd < 0) {
 		err = errno;
 		if (err == ELOOP) {
-			safeio_why(why, "open %s: refusing a symbolic link",
+			reason_set(why, "open %s: refusing a symbolic link",
 			    path);
 			*status = PC_PERM;
 		} else {
-			safeio_why(why, "open %s: %s", path, strerror(err));
+			reason_set(why, "open %s: %s", path, strerror(err));
 			*status = PC_TEMP;
 		}
 		errno = err;
@@ -377,20 +355,20 @@ safeio_open_status(const char *path, struct strbuf *why, int *status)
 	}
 	if (fstat(fd, &st) < 0) {
 		err = errno;
-		safeio_why(why, "fstat %s: %s", path, strerror(err));
+		reason_set(why, "fstat %s: %s", path, strerror(err));
 		*status = PC_TEMP;
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		err = EINVAL;
-		safeio_why(why, "open %s: not a regular file", path);
+		reason_set(why, "open %s: not a regular file", path);
 		*status = PC_PERM;
 		goto fail;
 	}
 	if ((flags = fcntl(fd, F_GETFL)) < 0
 	    || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
 		err = errno;
-		safeio_why(why, "fcntl %s: %s", path, strerror(err));
+		reason_set(why, "fcntl %s: %s", path, strerror(err));
 		*status = PC_TEMP;
 		goto fail;
 	}
@@ -421,7 +399,7 @@ safeio_check_secret(int fd, const char *path, struct strbuf *why)
 	struct stat st;
 
 	if (fstat(fd, &st) < 0) {
-		safeio_why(why, "fstat %s: %s", path, strerror(errno));
+		reason_set(why, "fstat %s: %s", path, strerror(errno));
 		return (PC_TEMP);
 	}
 	/*
@@ -430,12 +408,12 @@ safeio_check_secret(int fd, const char *path, struct strbuf *why)
 	 * our secrets: they could change them under us.
 	 */
 	if (st.st_uid != geteuid() && st.st_uid != 0 && geteuid() != 0) {
-		safeio_why(why, "%s: owned by uid %ld, not by us (uid %ld) "
+		reason_set(why, "%s: owned by uid %ld, not by us (uid %ld) "
 		    "or root", path, (long) st.st_uid, (long) geteuid());
 		return (PC_PERM);
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		safeio_why(why, "%s: mode %04o lets group or others access "
+		reason_set(why, "%s: mode %04o lets group or others access "
 		    "it; use mode 0600", path,
 		    (unsigned) (st.st_mode & 07777));
 		return (PC_PERM);
@@ -465,7 +443,7 @@ safeio_read_file(const char *path, size_t max, int secret,
 	}
 	if (fstat(fd, &st) == 0 && (unsigned long long) st.st_size > max) {
 		(void) close(fd);
-		safeio_why(why, "%s: file is larger than %zu bytes", path, max);
+		reason_set(why, "%s: file is larger than %zu bytes", path, max);
 		return (PC_PERM);
 	}
 	for (;;) {
@@ -476,7 +454,7 @@ safeio_read_file(const char *path, size_t max, int secret,
 			err = errno;
 			(void) close(fd);
 			explicit_bzero(buf, sizeof(buf));
-			safeio_why(why, "read %s: %s", path, strerror(err));
+			reason_set(why, "read %s: %s", path, strerror(err));
 			return (PC_TEMP);
 		}
 		if (n == 0)
@@ -486,7 +464,7 @@ safeio_read_file(const char *path, size_t max, int secret,
 			(void) close(fd);
 			explicit_bzero(buf, sizeof(buf));
 			strbuf_wipe(out);
-			safeio_why(why, "%s: file is larger than %zu bytes", path,
+			reason_set(why, "%s: file is larger than %zu bytes", path,
 			    max < out->max ? max : out->max);
 			return (PC_PERM);
 		}

@@ -63,6 +63,7 @@
 #include "alloc.h"
 #include "hex.h"
 #include "popconn.h"
+#include "reason.h"
 #include "url.h"
 
 #define URL_USER_MAX	255	/* decoded account name */
@@ -70,25 +71,19 @@
 #define URL_PORT_POP3	110	/* RFC 1939 */
 #define URL_PORT_POP3S	995	/* RFC 8314 */
 
-/* url_why - set the reason, if wanted */
+/* url_why - set "bad URL: reason", if wanted; PC_PERM */
 
 static int PC_PRINTF(2, 3)
 url_why(struct strbuf *why, const char *fmt, ...)
 {
 	va_list ap;
-	char    buf[256];
-	int     n;
 
 	if (why != NULL) {
-		va_start(ap, fmt);
-		n = vsnprintf(buf, sizeof(buf), fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			buf[0] = 0;
 		strbuf_reset(why);
 		(void) strbuf_puts(why, "bad URL: ");
-		if (strbuf_puts(why, buf) < 0)
-			(void) strbuf_append(why, buf, why->max - strbuf_len(why));
+		va_start(ap, fmt);
+		(void) reason_vappend(why, fmt, ap);
+		va_end(ap);
 	}
 	return (PC_PERM);
 }

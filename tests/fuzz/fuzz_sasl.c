@@ -29,6 +29,7 @@
 #include "popconn.h"
 #include "strbuf.h"
 #include "xsasl.h"
+#include "xsasl_test.h"
 
 #define FUZZ_MAX_STEPS	6
 #define FUZZ_ITER_MAX	4096

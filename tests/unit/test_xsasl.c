@@ -1,13 +1,14 @@
 /*
  * NAME
- *	test_xsasl - unit tests for fetcher/xsasl.c and fetcher/xsasl_ntlm.c
+ *	test_xsasl - unit tests for fetcher/xsasl*.c (every mechanism)
  * DESCRIPTION
  *	Published vectors: RFC 1320 (MD4), RFC 1939 (APOP), RFC 2195
  *	(CRAM-MD5), RFC 5802 and RFC 7677 (SCRAM), [MS-NLMP] 4.2.4
  *	(NTLMv2), RFC 7628 (OAUTHBEARER).  Then hostile input: bad base64,
  *	SCRAM server-first and server-final messages we must refuse, NTLM
  *	challenges with offsets outside the message, a LOGIN server that
- *	asks three times, malformed APOP timestamps.
+ *	asks three times, malformed APOP timestamps.  The pinned nonce,
+ *	client challenge and time come from the test hooks (xsasl_test.h).
  * LICENSE
  *	MIT; see the LICENSE file.
  */
@@ -22,6 +23,7 @@
 #include "popconn.h"
 #include "strbuf.h"
 #include "xsasl.h"
+#include "xsasl_test.h"
 
 #define OUT_MAX	8192
 
