@@ -515,9 +515,24 @@
             $("undeliv").value = ud.out.trim();
     }
 
+    /* run_check - popconnctl check: a summary, then one line per problem
+       (each names its file and line) */
     async function run_check() {
-        const r = await ctl(["check"]);
-        $("check-out").textContent = result_text(r);
+        const r = await ctl(["--json", "check"]);
+        let text;
+        try {
+            const a = JSON.parse(r.out);
+            const res = a.result || {};
+            const lines = ["check: " + (res.errors || 0) + " errors, " + (res.warnings || 0) + " warnings"];
+            for (const p of res.problems || [])
+                lines.push(p.severity + ": " + p.text);
+            for (const e of a.errors || [])
+                lines.push("error: " + e);
+            text = lines.join("\n");
+        } catch (ex) {
+            text = result_text(r);
+        }
+        $("check-out").textContent = text;
         $("check-out").dataset.rc = String(r.rc);
     }
 
@@ -544,28 +559,27 @@
     }
 
     async function load_routes_() {
-        const r = await ctl(["route", "list"]);
+        const r = await ctl(["--json", "route", "list"]);
         const tb = $("route-table").querySelector("tbody");
         tb.replaceChildren();
-        if (r.rc !== 0) {
+        let rules = null;
+        try {
+            const a = JSON.parse(r.out);
+            rules = a.ok ? a.result : null;
+        } catch (ex) { /* not JSON: below */ }
+        if (!Array.isArray(rules)) {
             show_error("Cannot read the routing rules: " + result_text(r));
             return;
         }
-        const lines = r.out.split("\n").slice(1);
-        for (const line of lines) {
-            if (!line.trim())
-                continue;
-            /* TABLE:LINE PATTERN RECIPIENT: the table has no spaces */
-            const m = /^(\S+)\s+(.*\S)\s+(\S+)$/.exec(line);
-            if (!m)
-                continue;
+        for (const rule of rules) {
             const tr = el("tr");
-            const pcre = m[1].indexOf("pcre:") === 0;
-            tr.append(el("td", m[1]), el("td", m[2], { class: "rt-pattern" }), el("td", m[3]));
+            const pcre = String(rule.table).indexOf("pcre:") === 0;
+            tr.append(el("td", rule.table + ":" + rule.line), el("td", rule.pattern, { class: "rt-pattern" }),
+                      el("td", rule.recipient === null || rule.recipient === undefined ? "(none)" : rule.recipient));
             const td = el("td");
             const b = el("button", "Remove", { class: "pc-change rt-remove" });
             b.addEventListener("click", async () => {
-                const args = ["route", "remove", m[2]];
+                const args = ["route", "remove", rule.pattern];
                 if (pcre)
                     args.push("--pcre");
                 const rr = await ctl(args, { change: true });

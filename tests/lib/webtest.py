@@ -224,8 +224,8 @@ def no_markup(d, id_):
     return kids == 0 and imgs == 0 and pwned == 0, (kids, imgs, pwned)
 
 
-def admin_flow(d):
-    # ---- the wizard on the empty configuration.
+def step_wizard(d):
+    # the wizard on the empty configuration.
     check("wizard: shown on an empty configuration", el(d, "wizard").is_displayed())
     check("wizard: the page runs with administrative access",
           d.execute_script("return document.body.dataset.admin") == "yes")
@@ -255,7 +255,9 @@ def admin_flow(d):
     check("wizard: then the mailboxes tab lists carol",
           wait(lambda: row(d, "mb-table", "carol")) is not None)
 
-    # ---- add a mailbox in the page.
+
+def step_add(d):
+    # add a mailbox in the page.
     el(d, "mb-add").click()
     fill(d, "mb-name", "dave")
     fill(d, "mb-url", "pop3s://dave@localhost:%s" % PORT)
@@ -268,7 +270,9 @@ def admin_flow(d):
     check("add: popconnctl shows dave with a password set", rc == 0 and "password" in out, out)
     check("add: the password field is cleared", el(d, "mb-password").get_attribute("value") == "")
 
-    # ---- edit: carol's login mechanism, in the page.
+
+def step_edit(d):
+    # edit: carol's login mechanism, in the page.
     click_row(d, "mb-table", "carol", "mb-edit")
     Select(el(d, "mb-auth")).select_by_value("scram-sha-256")
     check("edit: the form shows no password field", not el(d, "mb-password").is_displayed())
@@ -278,7 +282,9 @@ def admin_flow(d):
     check("edit: popconnctl shows auth = scram-sha-256 from mailboxes.cf",
           any(l.split()[:3] == ["auth", "=", "scram-sha-256"] for l in out.splitlines()), out)
 
-    # ---- Test login.
+
+def step_test_login(d):
+    # Test login.
     click_row(d, "mb-table", "dave", "mb-test")
     wait(lambda: "dave: ok" in text(d, "mb-out"), 30)
     out = text(d, "mb-out")
@@ -293,7 +299,9 @@ def admin_flow(d):
           opts.get("scram-sha-256") is True and opts.get("ntlm") is False, opts)
     el(d, "mb-cancel").click()
 
-    # ---- change password (same one, so fetching still works).
+
+def step_passwd(d):
+    # change password (same one, so fetching still works).
     click_row(d, "mb-table", "dave", "mb-passwd")
     fill(d, "pw-password", PW_DAVE)
     el(d, "pw-save").click()
@@ -302,7 +310,9 @@ def admin_flow(d):
     with open(os.path.join(ETC, "passwords")) as f:
         check("passwd: the passwords file has dave's", "dave " + PW_DAVE in f.read())
 
-    # ---- hostile content: popconnctl refuses such an address and quotes
+
+def step_hostile_address(d):
+    # hostile content: popconnctl refuses such an address and quotes
     # it in its message; the page must show that message as text.
     el(d, "mb-add").click()
     fill(d, "mb-name", "hostile")
@@ -322,7 +332,9 @@ def admin_flow(d):
     el(d, "mb-cancel").click()
     shot(d, "mailboxes")
 
-    # ---- Retrieve Now with progress, and the mail in Postfix's mailbox.
+
+def step_retrieve_now(d):
+    # Retrieve Now with progress, and the mail in Postfix's mailbox.
     wait(lambda: status_of("dave").get("result", "never") != "never" and
          status_of("dave").get("state") != "polling", 30, 0.5)
     before = maildir_count(E["WEB_MAIL_ROOT"], "dave")
@@ -347,7 +359,9 @@ def admin_flow(d):
     check("retrieve now: both messages are in dave's Postfix mailbox",
           n and n >= before + 2, "%s before, %s now" % (before, n))
 
-    # ---- the schedule.
+
+def step_schedule(d):
+    # the schedule.
     Select(el(d, "sched-interval")).select_by_value("30m")
     el(d, "sched-save").click()
     wait(lambda: "30m" in text(d, "sched-show"), 20)
@@ -365,7 +379,9 @@ def admin_flow(d):
           any(l.startswith("dave") and "18:15" in l for l in out.splitlines()), out)
     shot(d, "scheduling")
 
-    # ---- routing: a rule, then "why would it route here".
+
+def step_routing(d):
+    # routing: a rule, then "why would it route here".
     tab(d, "routing")
     fill(d, "route-pattern", "sales@lists.example")
     fill(d, "route-rcpt", "dave")
@@ -406,7 +422,9 @@ def admin_flow(d):
     check("why would it route here: hostile headers stay text", ok, why)
     shot(d, "routing")
 
-    # ---- troubleshooting.
+
+def step_troubleshooting(d):
+    # troubleshooting.
     tab(d, "troubleshooting")
     wait(lambda: "running" in text(d, "svc-fetcher"), 20)
     check("troubleshooting: the fetcher is running", "running" in text(d, "svc-fetcher"),
@@ -422,6 +440,17 @@ def admin_flow(d):
     wait(lambda: "check:" in text(d, "check-out"), 30)
     check("troubleshooting: popconnctl check ran in the page",
           "check:" in text(d, "check-out"), text(d, "check-out"))
+    # A problem: the passwords file readable by all, shown with its file.
+    pwf = os.path.join(ETC, "passwords")
+    os.chmod(pwf, 0o644)
+    try:
+        el(d, "check-go").click()
+        wait(lambda: "passwords" in text(d, "check-out"), 30)
+        out = text(d, "check-out")
+    finally:
+        os.chmod(pwf, 0o600)
+    check("troubleshooting: check names the 0644 passwords file",
+          pwf in out and ("0644" in out or "mode" in out), out)
     Select(el(d, "log-mailbox")).select_by_value("dave")
     el(d, "log-go").click()
     wait(lambda: "status=delivered" in text(d, "log-out"), 20)
@@ -436,7 +465,9 @@ def admin_flow(d):
         print("# the fetcher did not log the hostile Return-Path as given")
     shot(d, "troubleshooting")
 
-    # ---- a change by popconnctl shows after a refresh.
+
+def step_refresh(d):
+    # a change by popconnctl shows after a refresh.
     rc, _, err = ctl("mailbox", "add", "erin", "--type", "user", "--url",
                      "pop3s://erin@localhost:%s" % PORT, "--deliver-to",
                      "carol@example.test", "--password-file", "-", stdin=PW_ERIN + "\n")
@@ -446,7 +477,9 @@ def admin_flow(d):
     check("refresh: a mailbox added by popconnctl shows",
           wait(lambda: row(d, "mb-table", "erin")) is not None, err)
 
-    # ---- remove (confirm dialog accepted).
+
+def step_remove(d):
+    # remove (confirm dialog accepted).
     click_row(d, "mb-table", "erin", "mb-remove")
     d.switch_to.alert.accept()
     open_page_frame(d)
@@ -455,15 +488,28 @@ def admin_flow(d):
     check("remove: erin gone from popconnctl's list",
           not any(m["name"] == "erin" for m in json.loads(lst or "[]")), lst)
 
-    # ---- the browser's console: no CSP refusal, no error from the page.
+
+def step_console(d):
+    # the browser's console: no CSP refusal, no error from the page.
     logs = [e.get("message", "") for e in d.get_log("browser")]
     bad = [m for m in logs if "Content Security Policy" in m or "Refused to" in m or
            ("popconn/" in m and "SEVERE" in m) or "popconn.js" in m]
     check("console: no CSP refusal and no error from popconn.js", not bad, bad[:3])
 
-    # ---- no password in the page's source.
+
+def step_page_source(d):
+    # no password in the page's source.
     src = d.page_source
     check("no password in the page source", not any(p in src for p in PASSWORDS[:3]))
+
+
+# The administrator's steps, in order (each depends on the ones before).
+ADMIN_STEPS = [step_wizard, step_add, step_edit, step_test_login, step_passwd, step_hostile_address, step_retrieve_now, step_schedule, step_routing, step_troubleshooting, step_refresh, step_remove, step_console, step_page_source]
+
+
+def admin_flow(d):
+    for step in ADMIN_STEPS:
+        step(d)
 
 
 def open_page_frame(d):
