@@ -59,7 +59,15 @@
     function ctl(args, opts) {
         opts = opts || {};
         busy(1);
-        const argv = [CTL, "-c", DIR].concat(args);
+        let argv = [CTL, "-c", DIR].concat(args);
+        /* With input (a password, a message): a shell reads all of it
+           first and hands it to popconnctl through a pipe (printf is
+           built in: the password is on no command line).  Written
+           straight to popconnctl, a write after it refused its arguments
+           and exited fails with EPIPE, and Cockpit then closes the
+           channel as "terminated" and drops popconnctl's message. */
+        if (opts.input !== undefined)
+            argv = ["/bin/sh", "-c", 'in=$(cat) && printf "%s\\n" "$in" | "$@"', "popconn-input"].concat(argv);
         const sp = cockpit.spawn(argv, {
             superuser: opts.change ? "require" : "try",
             err: "message",

@@ -34,6 +34,7 @@ PW_CAROL, PW_DAVE, PW_ERIN = E["WEB_PW_CAROL"], E["WEB_PW_DAVE"], E["WEB_PW_ERIN
 PASSWORDS = [PW_CAROL, PW_DAVE, PW_ERIN, E["WEB_ADMIN_PW"], E["WEB_PLAIN_PW"]]
 HOSTILE = "<img src=x onerror=\"window.__pwned=1\">"
 HOSTILE2 = "<script>window.__pwned=2</script>"
+HOSTILE_ADDR = "<img/src=x/onerror=window.__pwned=5>@example.test"  # no white space: accepted
 HOSTILE_RPATH = "<img/src=x/onerror=window.__pwned=3>@isp.test"
 failed = 0
 
@@ -330,6 +331,32 @@ def step_hostile_address(d):
           el(d, "mb-deliver").get_attribute("aria-invalid") == "true" and
           el(d, "mb-url").get_attribute("aria-invalid") is None)
     el(d, "mb-cancel").click()
+
+    # Markup without white space is a valid address: stored, then listed
+    # (and in every mailbox menu) as text.  Its server port is closed.
+    idle(d)
+    el(d, "mb-add").click()
+    fill(d, "mb-name", "evil")
+    fill(d, "mb-url", "pop3s://evil@127.0.0.1:1")
+    fill(d, "mb-deliver", HOSTILE_ADDR)
+    fill(d, "mb-password", "evil-pw")
+    el(d, "mb-save").click()
+    r = wait(lambda: row(d, "mb-table", "evil"), 20)
+    rc, out, _ = ctl("mailbox", "list", "--json")
+    check("hostile address: stored as given (popconnctl mailbox list)",
+          any(m.get("deliver_to") == HOSTILE_ADDR for m in json.loads(out or "[]")), out)
+    check("hostile address: the Delivers to cell holds the literal text",
+          r is not None and HOSTILE_ADDR in r.text, r.text if r else text(d, "mb-out"))
+    ok, why = no_markup(d, "mb-table")
+    pwned = d.execute_script("return window.__pwned === undefined ? 0 : window.__pwned")
+    check("hostile address: no img in the table, nothing ran",
+          pwned == 0 and d.execute_script(
+              "return document.querySelectorAll('#mb-table img').length") == 0, why)
+    click_row(d, "mb-table", "evil", "mb-remove")
+    d.switch_to.alert.accept()
+    open_page_frame(d)
+    wait(lambda: row(d, "mb-table", "evil") is None, 20)
+    check("hostile address: removed again in the page", row(d, "mb-table", "evil") is None)
     shot(d, "mailboxes")
 
 
