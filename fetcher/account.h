@@ -22,7 +22,9 @@
  *
  *	account_fetch() runs one session: connect, TLS, log in, UIDL and
  *	LIST, then for each message not yet delivered: RETR into the spool,
- *	sendmail, record the UIDL, DELE (unless kept), and QUIT at the end.
+ *	hand it to the mailbox's transport (deliver.h: sendmail or SMTP),
+ *	record the UIDL once Postfix accepted it, DELE (unless kept), and
+ *	QUIT at the end (account_deliver.c does the per-message part).
  *	On a delivery failure it stops and drops the connection without
  *	QUIT, so the server rolls the DELEs back (RFC 1939 section 6).
  *

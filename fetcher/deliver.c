@@ -1,34 +1,98 @@
 /*
  * NAME
- *	deliver - hand a spooled message to Postfix's sendmail
+ *	deliver - hand spooled messages to Postfix, through one transport
  * SYNOPSIS
  *	See deliver.h.
  * DESCRIPTION
- *	Postfix's sendmail copies the message into the maildrop queue and
- *	exits 0 only once it is safely there; pickup and cleanup take it
- *	from there (and non_smtpd_milters, where popconn-milter routes
- *	global-mailbox mail).
+ *	deliver_open() looks the mailbox's delivery_method up in a table of
+ *	transports; the other deliver_*() functions call the transport's
+ *	operations.  deliver_return_path() is the sender choice's parser.
  * DIAGNOSTICS
  *	See deliver.h.
  * SECURITY
- *	No shell; fixed argument vector; sender validated.
+ *	deliver_return_path() reads untrusted header text; it accepts only a
+ *	plain address (no '-' first, no white space, controls or specials).
+ * SEE ALSO
+ *	deliver_sendmail.c, deliver_smtp.c.
  * LICENSE
  *	MIT; see the LICENSE file.
  */
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <strings.h>
-#include <sysexits.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "popconn.h"
-#include "alloc.h"
-#include "exec.h"
-#include "safeio.h"
 #include "deliver.h"
+
+/* The transports, by delivery_method. */
+static const struct deliver_method {
+	const char *name;
+	struct deliver *(*open)(const struct fetcher_settings *,
+	    const char *, struct strbuf *);
+} deliver_methods[] = {
+	{"sendmail", deliver_sendmail_open},
+	{"smtp", deliver_smtp_open},
+};
+
+/* deliver_open - the mailbox's transport */
+
+struct deliver *
+deliver_open(const struct fetcher_settings *s, const char *acct,
+    struct strbuf *why)
+{
+	const char *m = s->delivery_method ? s->delivery_method : "sendmail";
+	size_t	i;
+
+	for (i = 0; i < sizeof(deliver_methods) / sizeof(deliver_methods[0]);
+	    i++)
+		if (strcmp(m, deliver_methods[i].name) == 0)
+			return (deliver_methods[i].open(s, acct, why));
+	strbuf_printf(why, "delivery_method = %.64s: unknown (sendmail or "
+	    "smtp)", m);
+	return (NULL);
+}
+
+/* deliver_submit - hand one spooled message to the transport */
+
+int
+deliver_submit(struct deliver *d, const char *path, const char *sender,
+    const char *rcpt, void *cookie, struct strbuf *why)
+{
+	return (d->submit(d, path, sender, rcpt, cookie, why));
+}
+
+/* deliver_poll - one result, if there is one */
+
+int
+deliver_poll(struct deliver *d, int wait_ms, struct deliver_result *res)
+{
+	return (d->poll(d, wait_ms, res));
+}
+
+/* deliver_room - how many more the transport takes now */
+
+size_t
+deliver_room(const struct deliver *d)
+{
+	return (d->room(d));
+}
+
+/* deliver_inflight - submitted, result not yet returned */
+
+size_t
+deliver_inflight(const struct deliver *d)
+{
+	return (d->inflight(d));
+}
+
+/* deliver_close - end the transport; NULL */
+
+struct deliver *
+deliver_close(struct deliver *d)
+{
+	if (d != NULL)
+		d->close(d);
+	return (NULL);
+}
 
 /* addr_ok - a plain address we are willing to pass to sendmail -f */
 
@@ -78,76 +142,4 @@ deliver_return_path(const char *hdr, size_t len, char *out, size_t size)
 		p = nl + 1;
 	}
 	return (-1);
-}
-
-/* deliver_start - start sendmail on one spooled message */
-
-int
-deliver_start(const struct fetcher_settings *s, const char *path,
-    const char *sender, const char *rcpt, struct exec_child *c,
-    struct strbuf *why)
-{
-	const char *argv[12];
-	int	argc = 0, fd, rc;
-
-	if (sender[0] == '-' || rcpt[0] == '-' || rcpt[0] == 0) {
-		strbuf_printf(why, "refusing sender or recipient that starts "
-		    "with '-'");
-		return (PC_PERM);
-	}
-	argv[argc++] = s->sendmail_path;
-	if (s->postfix_config_directory && *s->postfix_config_directory) {
-		argv[argc++] = "-C";
-		argv[argc++] = s->postfix_config_directory;
-	}
-	argv[argc++] = "-i";
-	argv[argc++] = "-f";
-	argv[argc++] = sender;
-	argv[argc++] = "--";
-	argv[argc++] = rcpt;
-	argv[argc] = NULL;
-	if ((fd = safeio_open_read(path, why)) < 0)
-		return (PC_TEMP);
-	rc = exec_spawn((char *const *)(void *)argv, NULL, fd, c, why);
-	close(fd);
-	return (rc);
-}
-
-/* deliver_status - what sendmail's exit status means */
-
-int
-deliver_status(const struct fetcher_settings *s, int status,
-    struct strbuf *why)
-{
-	if (status == 0)
-		return (PC_OK);
-	strbuf_printf(why, "%s exited with status %d", s->sendmail_path,
-	    status);
-	if (status == EX_TEMPFAIL || status == EX_OSERR || status >= 128)
-		return (PC_TEMP);
-	return (PC_PERM);
-}
-
-/* deliver_sendmail - run sendmail on one spooled message, and wait */
-
-int
-deliver_sendmail(const struct fetcher_settings *s, const char *path,
-    const char *sender, const char *rcpt, int *status, struct strbuf *why)
-{
-	struct exec_child c;
-	time_t	end = time(NULL) + (time_t)s->delivery_timeout;
-	int	rc;
-
-	if ((rc = deliver_start(s, path, sender, rcpt, &c, why)) != PC_OK)
-		return (rc);
-	while (!exec_check(&c, status)) {
-		if (time(NULL) >= end) {
-			exec_kill(&c);
-			strbuf_printf(why, "%s timed out", s->sendmail_path);
-			*status = 128 + 9;
-			return (PC_TEMP);
-		}
-		exec_wait_any((struct exec_child *const []){&c}, 1, 1000);
-	}
-	return (deliver_status(s, *status, why));
 }

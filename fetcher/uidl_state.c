@@ -5,8 +5,9 @@
  *	See uidl_state.h.
  * DESCRIPTION
  *	A snapshot file replaced atomically (safeio_replace) and a journal
- *	appended with fdatasync per delivered message, so that recording a
- *	delivery costs one small write, not a rewrite of the whole state
+ *	appended with fdatasync per delivered message, or per group of
+ *	messages accepted close together (group commit), so that recording
+ *	a delivery costs one small write, not a rewrite of the whole state
  *	(mpop rewrites its whole file; fetchmail rewrote it in place).
  * DIAGNOSTICS
  *	Temporary: the mailbox waits until its state can be read and
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "popconn.h"
@@ -277,11 +279,19 @@ uidl_state_reserve(struct uidl_state *s, struct strbuf *why)
 	return (PC_OK);
 }
 
-/* append - one durable journal record */
+/* grouping - is group commit on? */
+
+static int
+grouping(const struct uidl_state *s)
+{
+	return (s->group_size > 1 && s->group_delay > 0);
+}
+
+/* append - one journal record; synced unless it joins the open group */
 
 static int
 append(struct uidl_state *s, const char *uid, time_t t, int fails,
-    struct strbuf *why)
+    int group, struct strbuf *why)
 {
 	char	line[PC_UID_MAX + 64];
 	size_t	len = strlen(uid);
@@ -295,13 +305,72 @@ append(struct uidl_state *s, const char *uid, time_t t, int fails,
 	    fails);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		log_panic("uidl_state: record too long");
-	if (safeio_write_all(s->jfd, line, (size_t)n) != 0 ||
-	    fdatasync(s->jfd) != 0) {
+	if (safeio_write_all(s->jfd, line, (size_t)n) != 0) {
 		strbuf_printf(why, "write %s: %s", s->journal,
 		    strerror(errno));
 		return (PC_TEMP);
 	}
+	if (group && grouping(s)) {
+		if (s->unsynced++ == 0)
+			(void)clock_gettime(CLOCK_MONOTONIC, &s->group_start);
+		return (PC_OK);
+	}
+	return (uidl_state_sync(s, why));
+}
+
+/* uidl_state_sync - make the open group (and any record) durable */
+
+int
+uidl_state_sync(struct uidl_state *s, struct strbuf *why)
+{
+	if (s->jfd < 0)
+		return (PC_OK);
+	if (fdatasync(s->jfd) != 0) {
+		strbuf_printf(why, "fdatasync %s: %s", s->journal,
+		    strerror(errno));
+		return (PC_TEMP);
+	}
+	s->unsynced = 0;
 	return (PC_OK);
+}
+
+/* uidl_state_group - when a group of records closes */
+
+void
+uidl_state_group(struct uidl_state *s, long long size, long long delay_ms)
+{
+	s->group_size = size;
+	s->group_delay = delay_ms;
+}
+
+/* uidl_state_unsynced - records of the open group */
+
+size_t
+uidl_state_unsynced(const struct uidl_state *s)
+{
+	return (s->unsynced);
+}
+
+/* uidl_state_due - should the open group be synced now? */
+
+int
+uidl_state_due(const struct uidl_state *s, long *wait_ms)
+{
+	struct timespec now;
+	long	age;
+
+	*wait_ms = -1;
+	if (s->unsynced == 0)
+		return (0);
+	if ((long long)s->unsynced >= s->group_size)
+		return (1);
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	age = (long)((now.tv_sec - s->group_start.tv_sec) * 1000L +
+	    (now.tv_nsec - s->group_start.tv_nsec) / 1000000L);
+	if (age >= s->group_delay)
+		return (1);
+	*wait_ms = (long)s->group_delay - age;
+	return (0);
 }
 
 /* uidl_state_commit - record a delivery durably */
@@ -312,7 +381,22 @@ uidl_state_commit(struct uidl_state *s, const char *uid, struct strbuf *why)
 	time_t	now = time(NULL);
 	int	rc;
 
-	if ((rc = append(s, uid, now, uidl_state_fails(s, uid), why)) !=
+	if ((rc = append(s, uid, now, uidl_state_fails(s, uid), 0, why)) !=
+	    PC_OK)
+		return (rc);
+	(void)put(s, uid, strlen(uid), now, uidl_state_fails(s, uid));
+	return (PC_OK);
+}
+
+/* uidl_state_record - record a delivery in the open group */
+
+int
+uidl_state_record(struct uidl_state *s, const char *uid, struct strbuf *why)
+{
+	time_t	now = time(NULL);
+	int	rc;
+
+	if ((rc = append(s, uid, now, uidl_state_fails(s, uid), 1, why)) !=
 	    PC_OK)
 		return (rc);
 	(void)put(s, uid, strlen(uid), now, uidl_state_fails(s, uid));
@@ -327,7 +411,7 @@ uidl_state_fail(struct uidl_state *s, const char *uid, struct strbuf *why)
 	int	fails = uidl_state_fails(s, uid) + 1;
 	int	rc;
 
-	if ((rc = append(s, uid, 0, fails, why)) != PC_OK)
+	if ((rc = append(s, uid, 0, fails, 0, why)) != PC_OK)
 		return (rc);
 	(void)put(s, uid, strlen(uid), 0, fails);
 	return (fails);
@@ -358,6 +442,9 @@ rewrite(struct uidl_state *s, struct strbuf *why)
 			rc = PC_TEMP;
 		}
 	}
+	/* The open group first: its records must not wait on the rename. */
+	if (rc == PC_OK)
+		rc = uidl_state_sync(s, why);
 	if (rc == PC_OK)
 		rc = safeio_replace(s->snap, out->data, out->len, 0600, why);
 	strbuf_free(out);
@@ -418,8 +505,12 @@ uidl_state_close(struct uidl_state *s)
 {
 	size_t	i;
 
-	if (s->jfd >= 0)
+	if (s->jfd >= 0) {
+		if (s->unsynced > 0 && fdatasync(s->jfd) != 0)
+			log_error("fdatasync %s: %s", s->journal,
+			    strerror(errno));
 		close(s->jfd);
+	}
 	for (i = 0; i < s->n; i++)
 		free(s->v[i].uid);
 	free(s->v);

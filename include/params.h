@@ -70,6 +70,12 @@ struct fetcher_settings {
 	long long duplicate_window;
 	char	*envelope_header;
 	long long envelope_header_skip;
+	/* delivery (deliver.h) */
+	char	*delivery_method;	/* "sendmail", "smtp" */
+	char	*smtp_injection_address;	/* host:port, unix:PATH */
+	/* the UIDL journal's group commit (uidl_state.h); popconn.cf only */
+	long long journal_group_size;
+	long long journal_group_delay;	/* milliseconds */
 };
 
 /* popconn-milter (plugin/): global-mailbox routing. */

@@ -86,6 +86,14 @@ const struct cfg_param params_fetcher[] = {
 	{"envelope_header", CFG_STR, "", 0, 0, OFF(envelope_header), MB},
 	{"envelope_header_skip", CFG_INT, "0", 0, 99,
 	OFF(envelope_header_skip), MB},
+	{"delivery_method", CFG_STR, "sendmail", 0, 0, OFF(delivery_method),
+	MB},
+	{"smtp_injection_address", CFG_STR, "127.0.0.1:10027", 0, 0,
+	OFF(smtp_injection_address), MB},
+	{"journal_group_size", CFG_INT, "16", 1, 1000,
+	OFF(journal_group_size), M},
+	{"journal_group_delay", CFG_INT, "5", 0, 1000,
+	OFF(journal_group_delay), M},
 	{NULL, CFG_STR, NULL, 0, 0, 0, 0},
 };
 

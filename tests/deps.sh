@@ -13,7 +13,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
  libjansson-dev
  postfix postfix-pcre dovecot-core dovecot-pop3d openssl
  python3 procps iproute2 ca-certificates
- systemd util-linux passwd
+ systemd util-linux passwd strace
  cockpit-ws cockpit-bridge cockpit-system sudo
  chromium chromium-driver python3-selenium"
 # cockpit-ws, cockpit-bridge, cockpit-system, sudo (Cockpit's superuser),

@@ -12,6 +12,9 @@
 #
 #   ROUNDS=200 sh tests/integration/t_daemon_crash.sh     (longer run)
 #   PARALLEL=1 ...        delivery_parallelism (when the fetcher has it)
+#   GROUP=1 ...           journal_group_size (1: no group commit); the
+#                         bound above holds with group commit too
+#                         (fetcher/uidl_state.h, CRASH WINDOW)
 set -eu
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -36,6 +39,13 @@ if grep -q '"delivery_parallelism"' "$TOP/lib/params.c" 2>/dev/null; then
 	par=${par:-4}
 	P_EXTRA_CF="$P_EXTRA_CF
 delivery_parallelism = $par"
+fi
+group=default
+if grep -q '"journal_group_size"' "$TOP/lib/params.c" 2>/dev/null; then
+	group=${GROUP:-$(sed -n 's/.*"journal_group_size", CFG_INT, "\([0-9]*\)".*/\1/p' \
+	    "$TOP/lib/params.c")}
+	P_EXTRA_CF="$P_EXTRA_CF
+journal_group_size = $group"
 fi
 p_config
 p_password gina gina-pw
@@ -140,7 +150,7 @@ done
 set -- $(echo "$cmp_gina $cmp_hank" | tr ' ' '\n' | awk -F= '
 	{ s[$1] += $2 } END { print s["delivered"] - s["duplicated"], s["missing"], s["duplicated"], s["altered"] }')
 D=$1 L=$2 X=$3 A=$4
-echo "crash: trials=$kills, messages=$total, delivered=$D, lost=$L, duplicated=$X, altered=$A (delivery_parallelism=$par)"
+echo "crash: trials=$kills, messages=$total, delivered=$D, lost=$L, duplicated=$X, altered=$A (delivery_parallelism=$par, journal_group_size=$group)"
 h_check "crash: every message delivered ($D of $total)" [ "$D" -eq "$total" ]
 h_check "crash: none lost ($L)" [ "$L" -eq 0 ]
 h_check "crash: none altered ($A)" [ "$A" -eq 0 ]

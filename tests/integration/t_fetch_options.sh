@@ -56,4 +56,10 @@ h_check "fay: still none of them delivered" [ "$(h_mail_count fay)" -eq $((12 - 
 sed -i 's/size_limit_action=delete/size_limit_action=bogus/' "$P_ETC/mailboxes.cf"
 p_fetch
 h_check "a bad size_limit_action is a configuration error (78, got $P_STATUS)" [ "$P_STATUS" -eq 78 ]
+sed -i 's/size_limit_action=bogus/delivery_method=bogus/' "$P_ETC/mailboxes.cf"
+: >"$H_TMP/fetcher.log"
+p_fetch
+h_check "a bad delivery_method is a configuration error (78, got $P_STATUS)" [ "$P_STATUS" -eq 78 ]
+h_check "it says which values are allowed" \
+    grep -q 'delivery_method = bogus: use sendmail or smtp' "$H_TMP/fetcher.log"
 h_done

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -210,6 +211,143 @@ test_return_path(void **state)
 	    26, out, 8), -1);
 }
 
+/* count_records - complete lines of DIR/NAME.journal */
+
+static int
+count_records(const char *name)
+{
+	char	path[128];
+	FILE   *fp;
+	int	c, n = 0;
+
+	(void)snprintf(path, sizeof(path), "%s/%s.journal", dir, name);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (0);
+	while ((c = getc(fp)) != EOF)
+		n += c == '\n';
+	fclose(fp);
+	return (n);
+}
+
+static void
+test_group_off_by_default(void **state)
+{
+	struct uidl_state s;
+	struct strbuf *why = strbuf_alloc(1024);
+	long	w;
+
+	(void)state;
+	assert_int_equal(uidl_state_open(&s, dir, "g0", why), PC_OK);
+	/* Without uidl_state_group(), a record is synced on its own. */
+	assert_int_equal(uidl_state_record(&s, "a", why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 0);
+	assert_int_equal(uidl_state_due(&s, &w), 0);
+	assert_int_equal(w, -1);
+	/* Size 1 or delay 0: no groups either. */
+	uidl_state_group(&s, 1, 50);
+	assert_int_equal(uidl_state_record(&s, "b", why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 0);
+	uidl_state_group(&s, 16, 0);
+	assert_int_equal(uidl_state_record(&s, "c", why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 0);
+	uidl_state_close(&s);
+	strbuf_free(why);
+}
+
+static void
+test_group_size(void **state)
+{
+	struct uidl_state s, t;
+	struct strbuf *why = strbuf_alloc(1024);
+	long	w;
+
+	(void)state;
+	assert_int_equal(uidl_state_open(&s, dir, "gs", why), PC_OK);
+	uidl_state_group(&s, 3, 1000);
+	assert_int_equal(uidl_state_record(&s, "a", why), PC_OK);
+	assert_int_equal(uidl_state_record(&s, "b", why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 2);
+	/* Known at once, in memory and in the journal (not yet synced). */
+	assert_true(uidl_state_has(&s, "a"));
+	assert_int_equal(count_records("gs"), 2);
+	assert_int_equal(uidl_state_due(&s, &w), 0);
+	assert_true(w > 0 && w <= 1000);
+	/* The third record fills the group: due now. */
+	assert_int_equal(uidl_state_record(&s, "c", why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 3);
+	assert_int_equal(uidl_state_due(&s, &w), 1);
+	assert_int_equal(uidl_state_sync(&s, why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 0);
+	assert_int_equal(uidl_state_due(&s, &w), 0);
+	assert_int_equal(w, -1);
+	/* A new group starts with the next record. */
+	assert_int_equal(uidl_state_record(&s, "d", why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 1);
+	/* Another process reading the state sees all four. */
+	assert_int_equal(uidl_state_open(&t, dir, "gs", why), PC_OK);
+	assert_true(uidl_state_has(&t, "a") && uidl_state_has(&t, "d"));
+	uidl_state_close(&t);
+	uidl_state_close(&s);
+	strbuf_free(why);
+}
+
+static void
+test_group_delay(void **state)
+{
+	struct uidl_state s;
+	struct strbuf *why = strbuf_alloc(1024);
+	struct timespec ts = {0, 40 * 1000000L};
+	long	w;
+
+	(void)state;
+	assert_int_equal(uidl_state_open(&s, dir, "gd", why), PC_OK);
+	uidl_state_group(&s, 100, 20);
+	assert_int_equal(uidl_state_record(&s, "a", why), PC_OK);
+	assert_int_equal(uidl_state_due(&s, &w), 0);
+	assert_true(w > 0 && w <= 20);
+	(void)nanosleep(&ts, NULL);
+	/* 20 ms after the group's first record it is due. */
+	assert_int_equal(uidl_state_due(&s, &w), 1);
+	assert_int_equal(uidl_state_sync(&s, why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 0);
+	uidl_state_close(&s);
+	strbuf_free(why);
+}
+
+static void
+test_group_other_writes_sync(void **state)
+{
+	struct uidl_state s;
+	struct strbuf *why = strbuf_alloc(1024);
+	const char *live[] = {"a", "b", "c"};
+
+	(void)state;
+	assert_int_equal(uidl_state_open(&s, dir, "go", why), PC_OK);
+	uidl_state_group(&s, 10, 1000);
+	/* A refusal is synced, and its sync covers the open group. */
+	assert_int_equal(uidl_state_record(&s, "a", why), PC_OK);
+	assert_int_equal(uidl_state_fail(&s, "x", why), 1);
+	assert_int_equal(uidl_state_unsynced(&s), 0);
+	/* So is a commit. */
+	assert_int_equal(uidl_state_record(&s, "b", why), PC_OK);
+	assert_int_equal(uidl_state_commit(&s, "c", why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 0);
+	/* And a prune (snapshot) leaves no open group behind. */
+	assert_int_equal(uidl_state_record(&s, "d", why), PC_OK);
+	assert_int_equal(uidl_state_prune(&s, live, 3, why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 0);
+	assert_true(uidl_state_has(&s, "c"));
+	assert_false(uidl_state_has(&s, "d"));
+	/* Close syncs what is still open; the next open sees it. */
+	assert_int_equal(uidl_state_record(&s, "e", why), PC_OK);
+	assert_int_equal(uidl_state_unsynced(&s), 1);
+	uidl_state_close(&s);
+	assert_int_equal(uidl_state_open(&s, dir, "go", why), PC_OK);
+	assert_true(uidl_state_has(&s, "e"));
+	uidl_state_close(&s);
+	strbuf_free(why);
+}
+
 int
 main(void)
 {
@@ -220,6 +358,10 @@ main(void)
 		cmocka_unit_test(test_fail_counts),
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_return_path),
+		cmocka_unit_test(test_group_off_by_default),
+		cmocka_unit_test(test_group_size),
+		cmocka_unit_test(test_group_delay),
+		cmocka_unit_test(test_group_other_writes_sync),
 	};
 
 	return (cmocka_run_group_tests_name("uidl_state", tests, setup,
