@@ -7,9 +7,11 @@
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
 #   make torture    long chaos, fuzz and valgrind runs -> tests/RELIABILITY.md
 #   make interop    against Cyrus and Courier pop3d (unpacked, not installed)
-#   make bench      popconn against fetchmail, getmail6, mpop (bench/)
+#   make bench      popconn against fetchmail, getmail6, mpop, and the
+#                   scheduler at 1k/10k/50k mailboxes -> bench/RESULTS.md
+#                   and bench/results/ (BENCH_QUICK=1: build/bench-quick/)
 #   make bench-dupdb what the milter's duplicate store costs per message
-#   make lint       cppcheck and clang-tidy
+#   make lint       cppcheck and clang-tidy (.clang-tidy); any finding fails
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir, cockpitdir
 #   make screenshots copy the Cockpit page's screenshots (from t_web.sh) to docs/
 #   SANITIZE=1      build and test with ASan+UBSan (in build/san)
@@ -220,14 +222,23 @@ torture: deps
 	@$(MAKE) --no-print-directory tests-build
 	@BUILD=$(BUILD) sh tests/torture/run.sh
 
+# Static analysis; fails on any finding.  cppcheck over the sources,
+# clang-tidy (checks in .clang-tidy, every finding an error) one file per
+# job on every core.  LINT_JOBS sets the number of jobs.
+LINT_SRC  = $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) $(CTL_SRC) $(HOOK_SRC) \
+	    $(wildcard fetcher/main.c plugin/main.c)
+LINT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -Iinclude -Ifetcher -Iplugin -Ictl lib fetcher plugin \
-	    $(wildcard ctl)
-	clang-tidy --quiet $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) $(HOOK_SRC) \
-	    $(wildcard fetcher/main.c plugin/main.c) -- -std=c11 \
-	    -D_DEFAULT_SOURCE -D_GNU_SOURCE -Iinclude -Ifetcher -Iplugin \
-	    $(PKG_CFLAGS)
+	    --inline-suppr -j $(LINT_JOBS) -Iinclude -Ifetcher -Iplugin \
+	    $(if $(CTL_SRC),-Ictl) lib fetcher plugin $(wildcard ctl)
+	@echo "clang-tidy: $(words $(LINT_SRC)) files, $(LINT_JOBS) jobs"
+	@printf '%s\n' $(LINT_SRC) | xargs -P $(LINT_JOBS) -I{} \
+	    clang-tidy --quiet {} -- -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE \
+	    -Iinclude -Ifetcher -Iplugin $(if $(CTL_SRC),-Ictl) \
+	    $(PKG_CFLAGS) || { echo "lint: clang-tidy findings above"; \
+	    exit 1; }
 
 # Installation.  PREFIX, DESTDIR, sbindir, sysconfdir, mandir (above),
 # unitdir (systemd units), localstatedir (state and spool directories),

@@ -6,8 +6,18 @@
 #   BENCH_REPS=N                   repetitions per measurement (default 3)
 #   BENCH_PEER_REPS=N              repetitions of each peer and of the
 #                                  sendmail ceiling (default 1: slow)
-#   BENCH_ONLY="1 2 3"             run only these scenarios (1..6)
+#   BENCH_ONLY="1 2 3"             run only these scenarios (1..7; 7 is
+#                                  the scheduler at 1k/10k/50k mailboxes,
+#                                  bench/sched.sh)
 #   BENCH_OUT=FILE                 also write the table (markdown) there
+#
+# It writes the report itself: bench/RESULTS.md (the commit measured, the
+# machine, the date: tests/lib/measured.sh; then the tables) and the raw
+# data of every run beside it in bench/results/DATE-COMMIT/ (bench.json:
+# every run and the medians; sched.jsonl; the tables as printed).  A
+# quick run (BENCH_QUICK=1) writes build/bench-quick/RESULTS.md and
+# build/bench-quick/results/ instead: not a figure to commit.  Exit
+# status 1 when some work did not finish within its cap.
 #
 # It starts one private Dovecot (POP3S) and one private Postfix (sendmail
 # in, virtual Maildirs out) with tests/lib/harness.sh, then hands over to
@@ -33,11 +43,50 @@ done
 	exit 1
 }
 
+quick=${BENCH_QUICK:-0}
+only=${BENCH_ONLY:-1 2 3 4 5 6 7}
+if [ "$quick" = 1 ]; then out=$TOP/build/bench-quick; else out=$TOP/bench; fi
+stamp=$(date -u +%Y%m%d-%H%M)-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+raw=$out/results/$stamp
+mkdir -p "$raw"
+t_start=$(date -u '+%Y-%m-%d %H:%M UTC')
+failed=0
+
+# The report, from what this run left in $raw (also on an early exit).
+write_report() {
+	{
+		echo "# popconn benchmarks: results"
+		echo
+		echo "Written by \`make bench\` (bench/run.sh, bench/bench.py, bench/sched.sh); never edited by hand."
+		[ "$quick" = 1 ] && { echo; echo "**A quick run** (BENCH_QUICK=1: small sizes): not the release figures."; }
+		echo
+		sh "$TOP/tests/lib/measured.sh" bench/RESULTS.md bench/results
+		echo
+		echo "Run: started $t_start; BENCH_REPS=${BENCH_REPS:-default} BENCH_PEER_REPS=${BENCH_PEER_REPS:-1} BENCH_ONLY=\"$only\"; software: Postfix $(/usr/sbin/postconf -d -h mail_version 2>/dev/null), $(dovecot --version 2>/dev/null | sed 's/^/Dovecot /' | head -1), fetchmail $(fetchmail --version 2>/dev/null | sed -n '1s/^This is fetchmail release \([0-9.]*\).*/\1/p'), mpop $(mpop --version 2>/dev/null | sed -n '1s/.* //p'), getmail $(getmail --version 2>/dev/null | sed -n '1s/.* //p')."
+		echo
+		echo "Raw data of every run: ${raw#"$TOP"/}/ (bench.json, sched.jsonl)."
+		echo
+		[ -s "$raw/table.md" ] && cat "$raw/table.md"
+		[ -s "$raw/sched.md" ] && { echo; cat "$raw/sched.md"; }
+		[ "$failed" = 0 ] || { echo; echo "**This run failed** (see the failures above)."; }
+	} >"$out/RESULTS.md.new" && mv "$out/RESULTS.md.new" "$out/RESULTS.md"
+	echo "bench: wrote ${out#"$TOP"/}/RESULTS.md and ${raw#"$TOP"/}/" >&2
+}
+
+# 7: the scheduler, each size with its own harness (no Dovecot needed).
+case " $only " in
+*" 7 "*)
+	BENCH_RAW=$raw sh "$TOP/bench/sched.sh" >"$raw/sched.md" || failed=1
+	cat "$raw/sched.md" ;;
+esac
+case " $only " in
+*" 1 "*|*" 2 "*|*" 3 "*|*" 4 "*|*" 5 "*|*" 6 "*) ;;
+*)	write_report; exit "$failed" ;;
+esac
+
 H_QUIET=1
 export H_QUIET
 . "$TOP/tests/lib/harness.sh"
-
-quick=${BENCH_QUICK:-0}
 if [ "$quick" = 1 ]; then nmany=20; else nmany=200; fi
 
 # Dovecot users: bulk (scenarios 1, 2, 4, 5, 6) and m001..mNNN (scenario 3).
@@ -60,4 +109,8 @@ h_ca
 h_dovecot_start "$users"
 h_postfix_start example.test "bulk many postmaster"
 
-python3 "$TOP/bench/bench.py" & wait $!
+BENCH_ONLY=$only BENCH_RAW=$raw BENCH_OUT=${BENCH_OUT:-$raw/table.md} \
+    python3 "$TOP/bench/bench.py" & wait $! || failed=1
+[ -z "${BENCH_OUT:-}" ] || cp "$BENCH_OUT" "$raw/table.md"
+write_report
+exit "$failed"

@@ -475,7 +475,7 @@ ctl_cmd_log_level(struct ctl *c, int argc, char **argv)
 	struct cfgedit e;
 	struct strbuf *why;
 	char	path[PATH_MAX], req[64];
-	int	level, rc;
+	int	level = 0, rc;
 
 	memset(&e, 0, sizeof(e));
 	if (argc > 2 || (argc == 2 && log_level_parse(argv[1], &level) !=

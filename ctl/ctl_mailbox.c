@@ -52,7 +52,7 @@ mb_done(struct ctl *c, const char *name, const char *what)
 static int
 mb_opt_arg(struct cfg_dict *opts, const char *arg)
 {
-	const char *eq = strchr(arg, '=');
+	const char *eq = arg ? strchr(arg, '=') : NULL;
 	char   *name;
 	int	rc;
 

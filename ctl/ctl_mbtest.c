@@ -124,8 +124,8 @@ mb_test_details(const struct account *a, const struct account_probe *pr)
 	const char *none = "none";
 
 	printf("  tls: %s%s%s\n", pr->tls_mode[0] ? pr->tls_mode : "not "
-	    "started", pr->tls_mode[0] && strcmp(pr->tls_mode, "none") ?
-	    ", " : "", pr->tls_mode[0] && strcmp(pr->tls_mode, "none") ?
+	    "started", pr->tls_mode[0] && strcmp(pr->tls_mode, "none") != 0 ?
+	    ", " : "", pr->tls_mode[0] && strcmp(pr->tls_mode, "none") != 0 ?
 	    pr->tls : "");
 	if (pr->tls_how[0])
 		printf("  certificate: %s; verified by %s\n",

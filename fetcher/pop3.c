@@ -707,7 +707,7 @@ pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
 			    p->net.peer);
 			return (PC_PERM);
 		}
-		if ((rc = command(p, "STLS", "STLS", PC_PERM, why)) != PC_OK) {
+		if (command(p, "STLS", "STLS", PC_PERM, why) != PC_OK) {
 			strbuf_appendf(why, "; TLS is required: no "
 			    "credentials sent");
 			return (PC_PERM);
@@ -1217,9 +1217,11 @@ pop3_next(struct pop3 *p, int *kind, unsigned long *num,
 		return (rc);
 	if (!st.ok)
 		return (err_status(p, name, &st, PC_TEMP, why));
-	if (c.kind == POP3_Q_RETR)
-		return (read_body(p, c.num, sink, ctx, info, why));
-	return (PC_OK);
+	if (c.kind != POP3_Q_RETR)
+		return (PC_OK);
+	if (sink == NULL)
+		log_panic("pop3_next: RETR %lu without a sink", c.num);
+	return (read_body(p, c.num, sink, ctx, info, why));
 }
 
 /* pop3_retr - fetch one message, nothing else in flight */

@@ -260,6 +260,9 @@ cfg_dict_set(struct cfg_dict *d, const char *name, const char *value,
 	size_t  i = cfg_dict_index(d, name);
 	struct cfg_entry *e;
 
+	/* NOLINTBEGIN(clang-analyzer-core.NullDereference): the analyzer
+	 * takes d->v == NULL with d->n > 0; d->v is NULL only while
+	 * d->n == d->cap == 0 (cfg_dict_alloc zeroes, only this grows). */
 	if (i == d->n) {
 		if (d->n == d->cap) {
 			d->cap = d->cap ? d->cap * 2 : 16;
@@ -273,6 +276,7 @@ cfg_dict_set(struct cfg_dict *d, const char *name, const char *value,
 		free(e->file);
 	}
 	e->value = xstrdup(value);
+	/* NOLINTEND(clang-analyzer-core.NullDereference) */
 	e->file = file ? xstrdup(file) : NULL;
 	e->line = line;
 }

@@ -323,8 +323,7 @@ pf_params_load(const char *postfix_conf, struct pf_params *p,
 		strbuf_printf(why, "%s not found: Postfix's defaults assumed",
 		    PF_POSTCONF);
 		rc = PC_TEMP;
-	} else if ((rc = exec_run(argv, NULL, -1, out, 30, &status, why)) !=
-	    PC_OK) {
+	} else if (exec_run(argv, NULL, -1, out, 30, &status, why) != PC_OK) {
 		rc = PC_TEMP;
 	} else if (status != 0) {
 		strbuf_printf(why, "postconf%s%s exited %d: Postfix's "

@@ -869,6 +869,7 @@ table_list_open(const char *specs, const char *postfix_conf,
 			break;
 		spec = xstrndup(p, n);
 		p += n;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 		r = table_open(spec, postfix_conf, &l->v[l->n++], w);
 		free(spec);

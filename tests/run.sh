@@ -97,6 +97,9 @@ for t in "$INTEG_DIR"/$pattern.sh; do
 	fi
 done
 
+# How many product commits the measured reports are behind (issue 16);
+# before the pass line, which stays the last line.
+sh "$TOP/tests/report_age.sh" "$TOP"
 [ -n "$failures" ] && echo "failed:$failures"
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

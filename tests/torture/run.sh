@@ -70,7 +70,13 @@ RSS_CYCLES=$RSS_CYCLES
 FUZZ_SECONDS=$FUZZ_SECONDS
 REDUCED=${REDUCED:-0}
 EOT
-TORTURE_DIR=$out sh tests/torture/report.sh >tests/RELIABILITY.md.new &&
-    mv tests/RELIABILITY.md.new tests/RELIABILITY.md
-echo "torture: wrote tests/RELIABILITY.md"
+# The raw data beside the report (committed with it): the counts, one row
+# per run, the scenarios' figure lines and every failed check.
+raw=tests/torture/results/$(date -u +%Y%m%d-%H%M)-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+mkdir -p "$raw"
+cp "$out/params" "$out/runs" "$out/figures" "$raw/"
+grep -H '^not ok' "$out"/*.log 2>/dev/null | sed "s|^$out/||" >"$raw/failures"
+TORTURE_DIR=$out TORTURE_RAW=$raw sh tests/torture/report.sh \
+    >tests/RELIABILITY.md.new && mv tests/RELIABILITY.md.new tests/RELIABILITY.md
+echo "torture: wrote tests/RELIABILITY.md and $raw/"
 [ "$failed" -eq 0 ]
