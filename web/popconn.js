@@ -186,7 +186,7 @@
                       el("td", (st.result || "-") + (st.last_error ? ": " + st.last_error : ""), { class: "mb-result" }),
                       el("td", st.delivered !== undefined ? String(st.delivered) : "-"));
             const act = el("td", null, { class: "pc-rowacts" });
-            const test = el("button", "Test login", { class: "mb-test" });
+            const test = el("button", "Test login", { class: "mb-test pc-change" });
             test.addEventListener("click", () => test_login(m.name));
             act.append(test);
             for (const [label, cls, fn] of [["Edit", "mb-edit", () => open_form(m)],
