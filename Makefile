@@ -13,7 +13,8 @@
 #   make bench-dupdb what the milter's duplicate store costs per message
 #   make lint       cppcheck and clang-tidy (.clang-tidy); any finding fails
 #   make coverage-pop3  line coverage of the POP3 engine (unit tests)
-#   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
+#   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir, cockpitdir
+#   make screenshots copy the Cockpit page's screenshots (from t_web.sh) to docs/
 #   SANITIZE=1      build and test with ASan+UBSan (in build/san)
 
 CC		?= cc
@@ -22,6 +23,9 @@ PREFIX		?= /usr/local
 sbindir		?= $(PREFIX)/sbin
 sysconfdir	?= /etc
 mandir		?= $(PREFIX)/share/man
+# The Cockpit page (web/): Cockpit looks in /usr/share/cockpit and
+# /usr/local/share/cockpit (XDG_DATA_DIRS), whatever PREFIX is.
+cockpitdir	?= $(PREFIX)/share/cockpit/popconn
 DESTDIR		?=
 FUZZ_SECONDS	?= 30
 
@@ -90,7 +94,7 @@ PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
-	run-tests bench torture interop bench-dupdb coverage-pop3
+	run-tests bench torture interop bench-dupdb coverage-pop3 screenshots
 
 all: $(PROGS)
 
@@ -172,6 +176,15 @@ check: deps
 
 run-tests:
 	@BUILD=$(BUILD) sh tests/run.sh
+
+# The README's pictures of the Cockpit page: the ones the browser test
+# (tests/integration/t_web.sh) took last, into docs/.
+SHOTS = mailboxes scheduling troubleshooting routing wizard readonly
+screenshots:
+	@for s in $(SHOTS); do [ -f $(BUILD)/screenshots/$$s.png ] || \
+	    { echo "screenshots: no $(BUILD)/screenshots/$$s.png: run TESTS=t_web.sh sh tests/run.sh first" >&2; exit 1; }; done
+	install -d -m 0755 docs
+	for s in $(SHOTS); do cp $(BUILD)/screenshots/$$s.png docs/cockpit-$$s.png || exit 1; done
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -350,6 +363,14 @@ install: all
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
 	    [ "$(unitdir)" = /lib/systemd/system -o "$(unitdir)" = /etc/systemd/system -o "$(unitdir)" = /usr/lib/systemd/system ]; then \
 	    systemctl daemon-reload; fi
+	@# The Cockpit page; its manifest names this install's popconnctl.
+	install -d -m 0755 $(DESTDIR)$(cockpitdir)
+	install -m 0644 web/index.html web/popconn.js web/popconn.css $(DESTDIR)$(cockpitdir)/
+	sed -e 's|/usr/sbin/popconnctl|$(sbindir)/popconnctl|' \
+	    -e 's|/etc/popconn|$(sysconfdir)/popconn|' web/manifest.json \
+	    >$(DESTDIR)$(cockpitdir)/manifest.json.tmp && \
+	    chmod 0644 $(DESTDIR)$(cockpitdir)/manifest.json.tmp && \
+	    mv $(DESTDIR)$(cockpitdir)/manifest.json.tmp $(DESTDIR)$(cockpitdir)/manifest.json
 	@echo "installed.  Next: INSTALL, section 4 (first mailbox) and 5 (Postfix)."
 
 # Programs, units and man pages only: configuration, state, the secret,
@@ -359,6 +380,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
 	for m in man/*.[0-9]; do [ -f "$$m" ] || continue; \
 	    rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$${m##*/}; done
+	rm -f $(addprefix $(DESTDIR)$(cockpitdir)/,manifest.json index.html popconn.js popconn.css)
+	-rmdir $(DESTDIR)$(cockpitdir) 2>/dev/null
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 	    systemctl daemon-reload; fi
 	@echo "uninstalled; kept $(P_CONF), $(P_STATE), $(P_SPOOL), $(P_MSTATE) and user $(POPCONN_USER)"
