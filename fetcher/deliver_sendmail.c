@@ -93,6 +93,7 @@ sm_submit(struct deliver *dp, const char *path, const char *sender,
 	close(fd);
 	if (rc != PC_OK)
 		return (rc);
+	/* Whole seconds: killed after delivery_timeout, never before. */
 	j->deadline = time(NULL) + (time_t)s->delivery_timeout;
 	j->cookie = cookie;
 	sm->n++;
@@ -140,7 +141,7 @@ sm_poll(struct deliver *dp, int wait_ms, struct deliver_result *res)
 
 			if (exec_check(&j->child, &status)) {
 				/* exited */
-			} else if (time(NULL) >= j->deadline) {
+			} else if (time(NULL) > j->deadline) {
 				exec_kill(&j->child);
 				status = SM_TIMED_OUT;
 			} else {
