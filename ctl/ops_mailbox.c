@@ -450,7 +450,29 @@ out:
 	return (rc);
 }
 
-/* ops_mailbox_remove - drop the entry, then the password */
+/*
+ * ops_mailbox_forget - what the fetcher kept beside the password goes
+ * with it: NAME.auth (the mechanism that worked) and NAME.oauth (the
+ * access token and a rotated refresh token: a credential).  The UIDL
+ * state is the caller's choice (--keep-state).
+ */
+static void
+ops_mailbox_forget(const struct ctl *c, const char *name)
+{
+	static const char *const ext[] = {"auth", "oauth"};
+	char	path[PATH_MAX];
+	size_t	i;
+
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s/%s.%s",
+		    c->fs.state_directory, name, ext[i]) >= (int)sizeof(path))
+			continue;
+		if (unlink(path) != 0 && errno != ENOENT)
+			ctl_errno("unlink %s", path);
+	}
+}
+
+/* ops_mailbox_remove - drop the entry, the password and its tokens */
 
 int
 ops_mailbox_remove(struct ctl *c, const char *name)
@@ -481,6 +503,7 @@ ops_mailbox_remove(struct ctl *c, const char *name)
 		else
 			(void)ctl_commit(&pw);
 	}
+	ops_mailbox_forget(c, name);
 out:
 	if (boxes.text)
 		cfgedit_free(&boxes);

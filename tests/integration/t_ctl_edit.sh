@@ -72,8 +72,13 @@ h_check "show: names where each setting comes from" \
     sh -c "'$CTL' -c '$E' mailbox show bob | grep -q 'size_limit *= 10m.*mailboxes.cf, line 5'"
 
 # --- remove: back to the original bytes (plus the CRLF the add gave carol).
+mkdir -p "$H_TMP/state"
+for x in uidl auth oauth; do echo state >"$H_TMP/state/alice.$x"; done
 ctl mailbox remove alice --keep-state >/dev/null 2>&1
 h_check "remove: exit 0" [ $? -eq 0 ]
+h_check "remove --keep-state: the UIDL state is kept" [ -f "$H_TMP/state/alice.uidl" ]
+h_check "remove: the remembered mechanism and the OAuth token cache go with the password" \
+    sh -c "[ ! -e '$H_TMP/state/alice.auth' ] && [ ! -e '$H_TMP/state/alice.oauth' ]"
 h_check "remove: passwords is the original again" \
     cmp "$H_TMP/passwords.orig" "$E/passwords"
 h_check "remove: alice gone from mailboxes.cf" \
