@@ -51,6 +51,7 @@
 #include "alloc.h"
 #include "fetchmailrc_int.h"
 #include "popconn.h"
+#include "reason.h"
 #include "strbuf.h"
 
 /* fetchmailrc_error - a syntax error at line; always PC_PERM */
@@ -59,16 +60,11 @@ int
 fetchmailrc_error(struct fm *p, int line, const char *fmt, ...)
 {
 	va_list	ap;
-	char   *msg;
 
+	(void)reason_set(p->why, "%s, line %d: ", p->file, line);
 	va_start(ap, fmt);
-	msg = fetchmailrc_vstrf(fmt, ap);
+	(void)reason_vappend(p->why, fmt, ap);
 	va_end(ap);
-	strbuf_reset(p->why);
-	if (strbuf_printf(p->why, "%s, line %d: %s", p->file, line, msg) < 0)
-		(void)strbuf_printf(p->why, "%s, line %d: syntax error",
-		    p->file, line);
-	free(msg);
 	return (PC_PERM);
 }
 
@@ -77,15 +73,13 @@ fetchmailrc_error(struct fm *p, int line, const char *fmt, ...)
 char *
 fetchmailrc_vstrf(const char *fmt, va_list ap)
 {
-	char	buf[FM_MSG_MAX];
-	int	n;
+	struct strbuf *sb = strbuf_alloc(FM_MSG_MAX);
+	char   *s;
 
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (n < 0)
-		buf[0] = 0;
-	else if ((size_t)n >= sizeof(buf))
-		memcpy(buf + sizeof(buf) - 4, "...", 4);
-	return (xstrdup(buf));
+	(void)reason_vset(sb, fmt, ap);
+	s = xstrdup(strbuf_str(sb));
+	strbuf_free(sb);
+	return (s);
 }
 
 /* fm_getc - the byte at pos + off, or -1 at the end */
