@@ -47,7 +47,9 @@ SANLD	=
 endif
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 libcurl jansson 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 libcurl jansson 2>/dev/null) -llmdb
+# libcurl is not linked: lib/curl_dl.c opens it when an OAuth mailbox
+# first needs HTTPS (its thirty libraries made every fork dearer).
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 jansson 2>/dev/null) -llmdb
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
 	      $(HARDEN) -fno-common -Iinclude $(PKG_CFLAGS) $(CFLAGS)

@@ -65,13 +65,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "popconn.h"
 #include "alloc.h"
 #include "log.h"
 #include "oauth.h"
+#include "curl_dl.h"
 
 static void default_sleep(unsigned seconds);
 
@@ -500,17 +500,28 @@ on_data(char *data, size_t size, size_t n, void *ctx)
 static int
 form_add(struct strbuf *f, const char *name, const char *value)
 {
-	char   *e;
-	int	rc;
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *v;
+	char	pct[4] = "%";
 
 	if (value == NULL)
 		return (0);
-	if ((e = curl_easy_escape(NULL, value, 0)) == NULL)
-		log_fatal(EX_OSERR, "out of memory");
-	rc = strbuf_appendf(f, "%s%s=%s", f->len ? "&" : "", name, e);
-	explicit_bzero(e, strlen(e));
-	curl_free(e);
-	return (rc);
+	if (strbuf_appendf(f, "%s%s=", f->len ? "&" : "", name) < 0)
+		return (-1);
+	/* application/x-www-form-urlencoded: RFC 3986 unreserved as is. */
+	for (v = (const unsigned char *)value; *v; v++) {
+		if (isalnum(*v) || *v == '-' || *v == '.' || *v == '_' ||
+		    *v == '~') {
+			if (strbuf_putc(f, *v) < 0)
+				return (-1);
+			continue;
+		}
+		pct[1] = hex[*v >> 4];
+		pct[2] = hex[*v & 15];
+		if (strbuf_puts(f, pct) < 0)
+			return (-1);
+	}
+	return (0);
 }
 
 /*
@@ -521,7 +532,7 @@ static int
 post(const struct oauth_conf *c, const char *url, struct strbuf *form,
     struct strbuf *out, long *status, struct strbuf *why)
 {
-	static int inited;
+	const struct curl_dl *C;
 	struct body b = {out, 0};
 	struct curl_slist *hdr = NULL;
 	char	errbuf[CURL_ERROR_SIZE], pr[OAUTH_URL_MAX];
@@ -534,39 +545,36 @@ post(const struct oauth_conf *c, const char *url, struct strbuf *form,
 		strbuf_printf(why, "%s: not an https URL", pr);
 		return (PC_PERM);
 	}
-	if (!inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-			log_fatal(EX_OSERR, "curl_global_init failed");
-		inited = 1;
-	}
-	if ((h = curl_easy_init()) == NULL)
+	if ((C = curl_dl(why)) == NULL)
+		return (PC_TEMP);
+	if ((h = C->easy_init()) == NULL)
 		log_fatal(EX_OSERR, "curl_easy_init failed");
 	errbuf[0] = 0;
-	hdr = curl_slist_append(hdr, "Accept: application/json");
-	(void)curl_easy_setopt(h, CURLOPT_URL, url);
-	(void)curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-	(void)curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	(void)curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	(void)curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	(void)curl_easy_setopt(h, CURLOPT_SSLVERSION,
+	hdr = C->slist_append(hdr, "Accept: application/json");
+	(void)C->easy_setopt(h, CURLOPT_URL, url);
+	(void)C->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	(void)C->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	(void)C->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	(void)C->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	(void)C->easy_setopt(h, CURLOPT_SSLVERSION,
 	    (long)CURL_SSLVERSION_TLSv1_2);
 	if (c->ca_file && *c->ca_file)
-		(void)curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(c->timeout > 0 ?
+		(void)C->easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	(void)C->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	(void)C->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	(void)C->easy_setopt(h, CURLOPT_TIMEOUT, (long)(c->timeout > 0 ?
 	    c->timeout : 60));
-	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, strbuf_str(form));
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form->len);
-	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	(void)curl_easy_setopt(h, CURLOPT_USERAGENT, "popconn");
-	cc = curl_easy_perform(h);
-	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdr);
+	(void)C->easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	(void)C->easy_setopt(h, CURLOPT_POSTFIELDS, strbuf_str(form));
+	(void)C->easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)form->len);
+	(void)C->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	(void)C->easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	(void)C->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	(void)C->easy_setopt(h, CURLOPT_USERAGENT, "popconn");
+	cc = C->easy_perform(h);
+	(void)C->easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	C->easy_cleanup(h);
+	C->slist_free_all(hdr);
 	if (b.toolong) {
 		strbuf_printf(why, "%s: response longer than %d octets", pr,
 		    OAUTH_BODY_MAX);
@@ -574,7 +582,7 @@ post(const struct oauth_conf *c, const char *url, struct strbuf *form,
 	}
 	if (cc != CURLE_OK) {
 		strbuf_printf(why, "%s: %s", pr, errbuf[0] ? errbuf :
-		    curl_easy_strerror(cc));
+		    C->easy_strerror(cc));
 		return (PC_TEMP);
 	}
 	return (PC_OK);
