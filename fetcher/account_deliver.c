@@ -783,10 +783,13 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 		/*
 		 * DELEs first: with PIPELINING all, else one at a time.  With
 		 * PIPELINING they wait for the next refill of the window (or
-		 * half a window of them, or the end) to go out in its burst.
+		 * half a window of them) to go out in its burst; at the end,
+		 * until the last RETR and the last delivery are in, so that
+		 * the last DELEs cost one round trip.
 		 */
 		hold = pipelined && dq.n > 0 && dq.n < window / 2 &&
-		    p->qretr > window / 2 && next < p->nmsgs && p->qlen > 0;
+		    (next < p->nmsgs ? p->qretr > window / 2 && p->qlen > 0 :
+		    p->qretr > 0 || deliver_inflight(dv) > 0);
 		while (!hold && dq.n > 0 && (pipelined ? p->qlen + 2 <
 		    POP3_QMAX : p->qlen == 0)) {
 			if ((rc = pop3_queue(p, POP3_Q_DELE, dq.v[--dq.n],

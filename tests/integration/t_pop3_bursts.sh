@@ -8,7 +8,8 @@
 # ride along, so about 2 writes per pipeline_depth/2 messages (at most N/3 here,
 # with the log-in commands); before,
 # more than one per message.  Everything still arrives once and the
-# mailbox ends empty; no DELE before its RETR reply.
+# mailbox ends empty; no DELE before its RETR reply.  A small mailbox's
+# DELEs wait for the last delivery and go out in one write.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -43,4 +44,15 @@ h_check "no DELE before its message's RETR reply" \
     [ "$(tr_count ' VIOLATION ')" -eq 0 ]
 h_check "all $N captured once, byte-exact" captured "$M"/msg*.eml
 h_check "server mailbox empty" [ "$(fp_count)" -eq 0 ]
+
+# 2. A small mailbox: the DELEs at the end wait for the last delivery in
+#    flight and go out in one write (one round trip), not one per group.
+fp_msgs "$M"/msg00[1-6].eml
+fp_run end "{ $BASIC
+    \"capa\": [\"USER\", \"UIDL\", \"TOP\", \"RESP-CODES\", \"PIPELINING\"] }"
+h_check "end: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
+D=$(grep -- "->127.0.0.1:$FP_PORT\]" "$H_TMP/strace.out" | grep -c 'DELE' || true)
+h_check "end: the 6 DELEs in one write (got $D)" [ "$D" -eq 1 ]
+h_check "end: all 6 captured once" captured "$M"/msg00[1-6].eml
+h_check "end: server mailbox empty" [ "$(fp_count)" -eq 0 ]
 h_done
