@@ -12,7 +12,9 @@
 #                   and bench/results/ (BENCH_QUICK=1: build/bench-quick/)
 #   make bench-dupdb what the milter's duplicate store costs per message
 #   make lint       cppcheck and clang-tidy (.clang-tidy); any finding fails
-#   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir
+#   make coverage-pop3  line coverage of the POP3 engine (unit tests)
+#   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir, cockpitdir
+#   make screenshots copy the Cockpit page's screenshots (from t_web.sh) to docs/
 #   SANITIZE=1      build and test with ASan+UBSan (in build/san)
 
 CC		?= cc
@@ -21,6 +23,9 @@ PREFIX		?= /usr/local
 sbindir		?= $(PREFIX)/sbin
 sysconfdir	?= /etc
 mandir		?= $(PREFIX)/share/man
+# The Cockpit page (web/): Cockpit looks in /usr/share/cockpit and
+# /usr/local/share/cockpit (XDG_DATA_DIRS), whatever PREFIX is.
+cockpitdir	?= $(PREFIX)/share/cockpit/popconn
 DESTDIR		?=
 FUZZ_SECONDS	?= 30
 
@@ -41,8 +46,8 @@ OPT	= -O2 -g
 SANLD	=
 endif
 
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 2>/dev/null) -llmdb
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl libpcre2-8 libcurl jansson 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs openssl libpcre2-8 libcurl jansson 2>/dev/null) -llmdb
 
 ALL_CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(OPT) $(WARN) \
 	      $(HARDEN) -fno-common -Iinclude $(PKG_CFLAGS) $(CFLAGS)
@@ -67,25 +72,35 @@ TOOL_BIN    = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/%)
 
 LIBPC       = $(BUILD)/libpopconn.a
 LIBFETCH    = $(BUILD)/libfetcher.a
+# What "popconnctl mailbox test" needs of the fetcher: a mailbox's
+# settings and login (account_login.c), the POP3 engine and its driver,
+# net.c and SASL; not the spool, the UIDL state or delivery.
+LIBPOP3     = $(BUILD)/libpop3.a
+POP3LIB_SRC = $(filter fetcher/account_login.c fetcher/pop3% fetcher/net.c \
+	      fetcher/xsasl% fetcher/xbuf.c fetcher/oauth%,$(FETCHER_SRC))
 LIBPLUGIN   = $(BUILD)/libplugin.a
 LIBHOOKS    = $(BUILD)/libtesthooks.a
 FETCHER     = $(BUILD)/popconn-fetcher
 MILTER      = $(BUILD)/popconn-milter
 CTL         = $(BUILD)/popconnctl
 CTL_SRC     = $(wildcard ctl/*.c)
-CTL_OBJ     = $(CTL_SRC:%.c=$(BUILD)/%.o)
+# Everything of popconnctl but its main(): build/libctl.a, which the unit
+# tests and fuzz targets of ctl/'s parsers (fetchmailrc, cfgedit) link.
+CTL_LIB_SRC = $(filter-out ctl/popconnctl.c,$(CTL_SRC))
+CTL_LIB_OBJ = $(CTL_LIB_SRC:%.c=$(BUILD)/%.o)
+LIBCTL      = $(BUILD)/libctl.a
 PROGS       = $(FETCHER) $(if $(wildcard plugin/main.c),$(MILTER)) \
 	      $(if $(CTL_SRC),$(CTL))
 MILTER_LIBS = -lmilter -lpthread
 
 .PHONY: all check demo deps fuzz lint install uninstall clean tests-build \
-	run-tests bench torture interop bench-dupdb
+	run-tests bench torture interop bench-dupdb coverage-pop3 screenshots
 
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h lib/*.h fetcher/*.h plugin/*.h ctl/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -Ictl -c -o $@ $<
 
 $(LIBPC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -98,7 +113,16 @@ $(LIBFETCH): $(FETCHER_OBJ)
 $(FETCHER): $(BUILD)/fetcher/main.o $(LIBFETCH) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(CTL): $(CTL_OBJ) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+$(LIBPOP3): $(POP3LIB_SRC:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBCTL): $(CTL_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(CTL): $(BUILD)/ctl/popconnctl.o $(LIBCTL) $(LIBPOP3) \
+	    $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) \
 	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
@@ -115,16 +139,17 @@ $(MILTER): $(BUILD)/plugin/main.o $(LIBPLUGIN) $(LIBPC)
 
 # Unit tests link every library; the linker takes only what they use.
 # The test hooks come first: they call into the others.
-TEST_LIBS = $(LIBHOOKS) $(LIBFETCH) $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
+TEST_LIBS = $(LIBHOOKS) $(LIBCTL) $(LIBFETCH) \
+	    $(if $(PLUGIN_SRC),$(LIBPLUGIN)) $(LIBPC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -Ictl $(ALL_LDFLAGS) -o $@ $< \
 	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS)) -lcmocka
 
 $(BUILD)/tests/%: tests/tools/%.c $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Ifetcher -Iplugin -Ictl $(ALL_LDFLAGS) -o $@ $< \
 	    $(TEST_LIBS) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 # The duplicate store's own benchmark (bench/dupdb_bench.c); built with
@@ -152,6 +177,15 @@ check: deps
 run-tests:
 	@BUILD=$(BUILD) sh tests/run.sh
 
+# The README's pictures of the Cockpit page: the ones the browser test
+# (tests/integration/t_web.sh) took last, into docs/.
+SHOTS = mailboxes scheduling troubleshooting routing wizard readonly
+screenshots:
+	@for s in $(SHOTS); do [ -f $(BUILD)/screenshots/$$s.png ] || \
+	    { echo "screenshots: no $(BUILD)/screenshots/$$s.png: run TESTS=t_web.sh sh tests/run.sh first" >&2; exit 1; }; done
+	install -d -m 0755 docs
+	for s in $(SHOTS); do cp $(BUILD)/screenshots/$$s.png docs/cockpit-$$s.png || exit 1; done
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/demo.sh
@@ -165,14 +199,18 @@ bench:
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
-	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher -Iplugin \
+	-fsanitize=fuzzer,address,undefined -Iinclude -Ifetcher -Iplugin -Ictl \
 	$(PKG_CFLAGS)
 
+# ctl/'s parsers, without the verbs (they need popconnctl.c's main file).
+CTL_FUZZ_SRC = $(wildcard ctl/fetchmailrc*.c ctl/cfgedit.c)
+
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) \
-    $(HOOK_SRC)
+    $(HOOK_SRC) $(CTL_FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(FETCHER_SRC) \
-	    $(PLUGIN_SRC) $(HOOK_SRC) $(PKG_LIBS) $(if $(PLUGIN_SRC),$(MILTER_LIBS))
+	    $(PLUGIN_SRC) $(HOOK_SRC) $(CTL_FUZZ_SRC) $(PKG_LIBS) \
+	    $(if $(PLUGIN_SRC),$(MILTER_LIBS))
 
 fuzz: deps $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
@@ -182,6 +220,21 @@ fuzz: deps $(FUZZ_BIN)
 	        build/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
 	        2>build/fuzz/$$n.log || { tail -40 build/fuzz/$$n.log; exit 1; }; \
 	done
+
+# Line coverage of the POP3 engine from its unit tests alone (gcov; the
+# figures are quoted in README.md and fetcher/pop3_engine.c).
+POP3_COV_TESTS = test_pop3 test_pop3_engine test_pop3_io
+coverage-pop3:
+	@$(MAKE) --no-print-directory BUILD=build/cov \
+	    CFLAGS='--coverage -O0' LDFLAGS=--coverage \
+	    $(POP3_COV_TESTS:%=build/cov/tests/%)
+	@rm -f build/cov/fetcher/*.gcda
+	@for t in $(POP3_COV_TESTS); do \
+	    build/cov/tests/$$t >/dev/null 2>&1 || { echo "$$t failed"; exit 1; }; \
+	done
+	@cd build/cov && gcov -n -o fetcher fetcher/pop3.c \
+	    fetcher/pop3_engine.c fetcher/pop3_auth.c fetcher/pop3_io.c \
+	    2>/dev/null | grep -A1 '^File'
 
 # popconn against Cyrus and Courier pop3d, unpacked from Debian's packages
 # into the test's directory (tests/interop/run.sh); prints a matrix.
@@ -310,6 +363,14 @@ install: all
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && \
 	    [ "$(unitdir)" = /lib/systemd/system -o "$(unitdir)" = /etc/systemd/system -o "$(unitdir)" = /usr/lib/systemd/system ]; then \
 	    systemctl daemon-reload; fi
+	@# The Cockpit page; its manifest names this install's popconnctl.
+	install -d -m 0755 $(DESTDIR)$(cockpitdir)
+	install -m 0644 web/index.html web/popconn.js web/popconn.css $(DESTDIR)$(cockpitdir)/
+	sed -e 's|/usr/sbin/popconnctl|$(sbindir)/popconnctl|' \
+	    -e 's|/etc/popconn|$(sysconfdir)/popconn|' web/manifest.json \
+	    >$(DESTDIR)$(cockpitdir)/manifest.json.tmp && \
+	    chmod 0644 $(DESTDIR)$(cockpitdir)/manifest.json.tmp && \
+	    mv $(DESTDIR)$(cockpitdir)/manifest.json.tmp $(DESTDIR)$(cockpitdir)/manifest.json
 	@echo "installed.  Next: INSTALL, section 4 (first mailbox) and 5 (Postfix)."
 
 # Programs, units and man pages only: configuration, state, the secret,
@@ -319,6 +380,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(UNITS))
 	for m in man/*.[0-9]; do [ -f "$$m" ] || continue; \
 	    rm -f $(DESTDIR)$(mandir)/man$${m##*.}/$${m##*/}; done
+	rm -f $(addprefix $(DESTDIR)$(cockpitdir)/,manifest.json index.html popconn.js popconn.css)
+	-rmdir $(DESTDIR)$(cockpitdir) 2>/dev/null
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 	    systemctl daemon-reload; fi
 	@echo "uninstalled; kept $(P_CONF), $(P_STATE), $(P_SPOOL), $(P_MSTATE) and user $(POPCONN_USER)"

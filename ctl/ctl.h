@@ -38,11 +38,7 @@
  *	int ctl_mailbox_put(struct ctl *c, const struct ctl_put *v,
  *		size_t n);	passwords, then entries, then a reload
  *
- *	JSON (the control protocol's flat objects):
- *	int json_parse(const char *s, struct json_obj *o);	free: json_free
- *	void json_free(struct json_obj *o);
- *	const char *json_str(const struct json_obj *o, const char *key);
- *	long long json_num(const struct json_obj *o, const char *key);
+ *	JSON output (--json; the control protocol's codec is lib/ctlproto.c):
  *	void json_put(FILE *fp, const char *s);	quoted, escaped
  *
  *	Verbs: ctl_cmd_*(struct ctl *c, int argc, char **argv), argv[0] the
@@ -53,6 +49,8 @@
 
 #include <stdio.h>
 #include <limits.h>
+
+#include <jansson.h>
 
 #include "popconn.h"
 #include "cfg.h"
@@ -67,6 +65,8 @@
 struct ctl {
 	const char *dir;		/* configuration directory */
 	int	verbose;
+	int	json;			/* --json: one JSON answer (ops.h) */
+	json_t *result;			/* what a verb answers with --json */
 	struct cfg_dict *main;		/* raw popconn.cf */
 	struct fetcher_settings fs;
 	struct milter_settings ms;
@@ -78,17 +78,6 @@ struct ctl_put {
 	const char *name;
 	const char *entry;		/* the mailboxes.cf entry */
 	const char *secret;		/* the password */
-};
-
-struct json_kv {
-	char	*key;
-	char	*val;			/* unescaped; raw text for non-strings */
-	int	is_str;
-};
-
-struct json_obj {
-	struct json_kv *v;
-	size_t	n;
 };
 
 int	ctl_load(struct ctl *c);
@@ -120,14 +109,12 @@ struct strbuf *ctl_mailbox_entry(const char *name, const char *type,
 	    const struct cfg_dict *opts);
 int	ctl_mailbox_put(struct ctl *c, const struct ctl_put *v, size_t n);
 
-int	json_parse(const char *s, struct json_obj *o);
-void	json_free(struct json_obj *o);
-const char *json_str(const struct json_obj *o, const char *key);
-long long json_num(const struct json_obj *o, const char *key);
 void	json_put(FILE *fp, const char *s);
 
 int	ctl_cmd_mailbox(struct ctl *c, int argc, char **argv);
+int	ctl_mailbox_test(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_passwd(struct ctl *c, int argc, char **argv);
+int	ctl_cmd_oauth(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_schedule(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_fetch(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_status(struct ctl *c, int argc, char **argv);
@@ -136,6 +123,7 @@ int	ctl_cmd_log_level(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_log(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_undeliverable(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_route(struct ctl *c, int argc, char **argv);
+int	ctl_route_test(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_check(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv);
 int	ctl_cmd_import(struct ctl *c, int argc, char **argv);

@@ -48,6 +48,7 @@
 
 #include "alloc.h"
 #include "ctl.h"
+#include "ctl_proto.h"
 #include "exec.h"
 #include "log.h"
 #include "dedupe.h"
@@ -88,6 +89,7 @@ struct fetch_box {
 
 struct fetch_ctx {
 	int	tty;
+	int	json;		/* --json: the event lines as they come */
 	int	worst;		/* exit status so far */
 	int	ended;
 	struct fetch_box *v;
@@ -116,16 +118,24 @@ static int
 fetch_event(void *ctx, const char *line)
 {
 	struct fetch_ctx *f = ctx;
-	struct json_obj o;
+	struct ctlproto_msg o;
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
 	struct fetch_box *b;
 	char	nb[CTL_TEXT_MAX], eb[CTL_TEXT_MAX], hb[32], rb[32];
 	const char *ev, *res;
 	double	secs;
 
-	if (json_parse(line, &o) != 0)
+	if (ctlproto_decode(line, strlen(line), &o, why) != PC_OK ||
+	    o.kind != CTLPROTO_EVENT) {
+		ctlproto_free(&o);
+		strbuf_free(why);
 		return (0);			/* unknown line: ignore */
-	ev = json_str(&o, "event");
-	b = fetch_box(f, json_str(&o, "mailbox"));
+	}
+	strbuf_free(why);
+	if (f->json)
+		printf("%s\n", line);
+	ev = o.event;
+	b = fetch_box(f, o.mailbox);
 	pr(nb, sizeof(nb), b->name);
 	if (strcmp(ev, "start") == 0) {
 		b->start = time(NULL);
@@ -134,29 +144,26 @@ fetch_event(void *ctx, const char *line)
 	} else if (strcmp(ev, "progress") == 0 && f->tty) {
 		secs = difftime(time(NULL), b->start);
 		printf("\r\033[K%s: %lld of %lld messages, %s, %s/s, "
-		    "delivered %lld, failed %lld", nb, json_num(&o, "done"),
-		    json_num(&o, "messages"), human_bytes(hb, sizeof(hb),
-		    (double)json_num(&o, "bytes")), human_bytes(rb,
-		    sizeof(rb), (double)json_num(&o, "bytes") /
-		    (secs > 0 ? secs : 1)), json_num(&o, "delivered"),
-		    json_num(&o, "failed"));
+		    "delivered %lld, failed %lld", nb, o.done, o.messages,
+		    human_bytes(hb, sizeof(hb), (double)o.bytes),
+		    human_bytes(rb, sizeof(rb), (double)o.bytes /
+		    (secs > 0 ? secs : 1)), o.delivered, o.failed);
 	} else if (strcmp(ev, "end") == 0) {
-		res = json_str(&o, "result");
+		res = o.result;
 		f->ended++;
-		printf("%s%s: %s: %lld messages, %lld delivered, %lld deleted, "
-		    "%lld kept, %lld failed, %s", f->tty ? "\r\033[K" : "",
-		    nb, pr(eb, sizeof(eb), res), json_num(&o, "messages"),
-		    json_num(&o, "delivered"), json_num(&o, "deleted"),
-		    json_num(&o, "kept"), json_num(&o, "failed"),
-		    human_bytes(hb, sizeof(hb), (double)json_num(&o,
-		    "bytes")));
-		if (*json_str(&o, "error"))
-			printf(" (%s)", pr(eb, sizeof(eb), json_str(&o,
-			    "error")));
-		printf("\n");
-		if (strcmp(res, "ok") != 0 || json_num(&o, "failed") > 0) {
-			if (strcmp(res, "deferred") == 0 &&
-			    json_num(&o, "failed") == 0) {
+		if (!f->json) {
+			printf("%s%s: %s: %lld messages, %lld delivered, "
+			    "%lld deleted, %lld kept, %lld failed, %s",
+			    f->tty ? "\r\033[K" : "", nb, pr(eb, sizeof(eb),
+			    res), o.messages, o.delivered, o.deleted, o.kept,
+			    o.failed, human_bytes(hb, sizeof(hb),
+			    (double)o.bytes));
+			if (*o.error)
+				printf(" (%s)", pr(eb, sizeof(eb), o.error));
+			printf("\n");
+		}
+		if (strcmp(res, "ok") != 0 || o.failed > 0) {
+			if (strcmp(res, "deferred") == 0 && o.failed == 0) {
 				if (f->worst == 0)
 					f->worst = EX_TEMPFAIL;
 			} else {
@@ -165,7 +172,7 @@ fetch_event(void *ctx, const char *line)
 		}
 	}
 	fflush(stdout);
-	json_free(&o);
+	ctlproto_free(&o);
 	return (0);
 }
 
@@ -205,7 +212,8 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 			goto out;
 		}
 	}
-	f.tty = !quiet && isatty(1);
+	f.json = c->json;
+	f.tty = !quiet && !f.json && isatty(1);
 	rc = ctl_request(c, strbuf_str(req), fetch_event, &f, 0, why);
 	if (f.tty)
 		printf("\r\033[K");
@@ -214,7 +222,7 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 		rc = EX_UNAVAILABLE;
 	} else if (rc == PC_OK) {
 		rc = f.worst;
-		if (f.ended == 0)
+		if (f.ended == 0 && !f.json)
 			printf("nothing to fetch: no mailboxes\n");
 	} else {
 		ctl_err("fetch: %s", pr(eb, sizeof(eb), strbuf_str(why)));
@@ -257,7 +265,8 @@ static int
 status_line(void *ctx, const char *line)
 {
 	struct status_ctx *s = ctx;
-	struct json_obj o;
+	struct ctlproto_msg o;
+	struct strbuf *why;
 	char	t1[32], t2[32], nb[CTL_TEXT_MAX], eb[CTL_TEXT_MAX], hb[32];
 	char	mb[64];
 
@@ -265,37 +274,38 @@ status_line(void *ctx, const char *line)
 		printf("%s\n", line);
 		return (0);
 	}
-	if (json_parse(line, &o) != 0)
-		return (0);
-	if (*json_str(&o, "service")) {
-		printf("fetcher: %s", pr(nb, sizeof(nb), json_str(&o,
-		    "service")));
-		if (*json_str(&o, "reason"))
-			printf(" (%s)", pr(eb, sizeof(eb), json_str(&o,
-			    "reason")));
+	why = strbuf_alloc(CTL_WHY_MAX);
+	if (ctlproto_decode(line, strlen(line), &o, why) != PC_OK) {
+		strbuf_free(why);
+		return (0);			/* unknown line: ignore */
+	}
+	strbuf_free(why);
+	if (o.kind == CTLPROTO_SERVICE) {
+		printf("fetcher: %s", pr(nb, sizeof(nb), o.service));
+		if (*o.reason)
+			printf(" (%s)", pr(eb, sizeof(eb), o.reason));
 		printf(", pid %lld, %lld mailbox%s, since %s\n",
-		    json_num(&o, "pid"), json_num(&o, "mailboxes"),
-		    json_num(&o, "mailboxes") == 1 ? "" : "es",
-		    fmt_time(t1, sizeof(t1), json_num(&o, "started")));
-	} else if (*json_str(&o, "mailbox")) {
+		    o.pid, o.mailboxes,
+		    o.mailboxes == 1 ? "" : "es",
+		    fmt_time(t1, sizeof(t1), o.started));
+	} else if (o.kind == CTLPROTO_MAILBOX) {
 		if (s->rows++ == 0)
 			printf("%-16s %-6s %-8s %-19s %-8s %-13s %6s %9s %-19s "
 			    "%s\n", "MAILBOX", "TYPE", "STATE", "LAST POLL",
 			    "RESULT", "AUTH", "MSGS", "BYTES", "NEXT POLL",
 			    "LAST ERROR");
 		printf("%-16s %-6s %-8s %-19s %-8s %-13s %6lld %9s %-19s %s\n",
-		    pr(nb, sizeof(nb), json_str(&o, "mailbox")),
-		    json_str(&o, "type"), json_str(&o, "state"),
-		    fmt_time(t1, sizeof(t1), json_num(&o, "last_poll")),
-		    json_str(&o, "result"), *json_str(&o, "mechanism") ?
-		    pr(mb, sizeof(mb), json_str(&o, "mechanism")) : "-",
-		    json_num(&o, "delivered"),
-		    human_bytes(hb, sizeof(hb), (double)json_num(&o,
-		    "bytes")), fmt_time(t2, sizeof(t2), json_num(&o,
-		    "next_poll")), *json_str(&o, "last_error") ?
-		    pr(eb, sizeof(eb), json_str(&o, "last_error")) : "-");
+		    pr(nb, sizeof(nb), o.mailbox),
+		    o.type, o.state,
+		    fmt_time(t1, sizeof(t1), o.last_poll),
+		    o.result, *o.mechanism ?
+		    pr(mb, sizeof(mb), o.mechanism) : "-",
+		    o.delivered,
+		    human_bytes(hb, sizeof(hb), (double)o.bytes),
+		    fmt_time(t2, sizeof(t2), o.next_poll), *o.last_error ?
+		    pr(eb, sizeof(eb), o.last_error) : "-");
 	}
-	json_free(&o);
+	ctlproto_free(&o);
 	return (0);
 }
 
@@ -374,10 +384,12 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.json = argc > 1 && strcmp(argv[1], "--json") == 0;
 	if (argc > 1 + s.json) {
+		s.json = 1;	/* the usage error only */
 		ctl_err("usage: status [--json]");
 		strbuf_free(why);
 		return (EX_USAGE);
 	}
+	s.json |= c->json;
 	if ((rc = ctl_load(c)) != 0) {
 		strbuf_free(why);
 		return (rc);
@@ -438,13 +450,17 @@ ctl_cmd_reload(struct ctl *c, int argc, char **argv)
 		return (rc);
 	why = strbuf_alloc(CTL_WHY_MAX);
 	frc = ctl_request(c, "reload", NULL, NULL, 30, why);
-	if (frc == PC_OK)
+	if (frc == PC_OK && !c->json)
 		printf("fetcher: reloaded\n");
-	else
+	else if (frc != PC_OK)
 		ctl_err("fetcher: %s", strbuf_str(why));
 	mrc = ctl_reload_milter(c, 0);
-	if (mrc == PC_OK)
+	if (mrc == PC_OK && !c->json)
 		printf("milter: reload requested (SIGUSR1)\n");
+	if (c->json) {
+		c->result = json_pack("{s:b,s:b}", "fetcher", frc == PC_OK,
+		    "milter", mrc == PC_OK);
+	}
 	strbuf_free(why);
 	if (frc == PC_OK || mrc == PC_OK)
 		return (frc == PC_PERM ? EX_CONFIG : 0);

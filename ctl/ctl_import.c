@@ -5,7 +5,7 @@
  *	int ctl_cmd_import(struct ctl *c, int argc, char **argv);
  * DESCRIPTION
  *	Reads a fetchmail run control file (FILE, or standard input for
- *	"-") with lib/fetchmailrc.c and shows, in file order, the
+ *	"-") with ctl/fetchmailrc.c and shows, in file order, the
  *	mailboxes.cf entry each importable user entry becomes, where its
  *	password comes from (never the password), the notes about what
  *	does not carry over, and one line per entry that cannot be
@@ -44,7 +44,7 @@
  * SECURITY
  *	The file holds passwords.  They never reach an argument list, a
  *	log line or the output (which says "password: from FILE, line N");
- *	the buffer holding the file is wiped, and lib/fetchmailrc.c wipes
+ *	the buffer holding the file is wiped, and ctl/fetchmailrc.c wipes
  *	its copies.  Input is bounded by FETCHMAILRC_FILE_MAX; every string
  *	the file contributes to the output is escaped or was checked to be
  *	printable ASCII.

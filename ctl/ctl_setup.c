@@ -424,6 +424,17 @@ setup_find(struct ctl *c, struct setup *s, struct setup_try *best)
 			strbuf_free(why);
 			if (best->url[0])
 				return (0);
+			/* Issue 24: Microsoft 365 and Gmail take only OAuth. */
+			if (setup_offers(&t.pr, "XOAUTH2") ||
+			    setup_offers(&t.pr, "OAUTHBEARER"))
+				ctl_note("%s offers OAuth 2.0 sign-in (%s): add "
+				    "the mailbox, then popconnctl oauth login "
+				    "NAME --provider %s", s->server, t.pr.sasl,
+				    strcasestr(s->server, "google") ||
+				    strcasestr(s->server, "gmail") ? "google" :
+				    strcasestr(s->server, "office365") ||
+				    strcasestr(s->server, "outlook") ?
+				    "microsoft" : "generic");
 			ctl_err("wrong password for %s at %s (no mechanism "
 			    "the server offers accepted it): nothing written",
 			    s->account, s->server);

@@ -15,10 +15,11 @@
  *	int ctl_reload_milter(const struct ctl *c, int quiet);
  *	int ctl_read_password(const char *name, const char *file,
  *		struct strbuf *pw);		pw: caller wipes (strbuf_free)
- *	json_parse(), json_free(), json_str(), json_num(), json_put()
+ *	json_put()			--json output; replies are decoded by
+ *					lib/ctlproto.c
  * DESCRIPTION
  *	popconnctl is shaped like postconf/postqueue/smtpctl: short verbs,
- *	files edited in place (lib/cfgedit.c: every unrelated byte stays),
+ *	files edited in place (ctl/cfgedit.c: every unrelated byte stays),
  *	and a reload it triggers itself.  Everything it does can be done
  *	by editing the files by hand.  See popconnctl(8) for the verbs.
  *
@@ -73,6 +74,7 @@
 #include "url.h"
 #include "ctl.h"
 #include "ctl_proto.h"
+#include "ops.h"
 #include "log.h"
 #include "pidlock.h"
 #include "safeio.h"
@@ -82,15 +84,19 @@
 /* ctl_vmsg - print "popconnctl: " and a message to stderr */
 
 static void PC_PRINTF(1, 0)
-ctl_vmsg(const char *fmt, va_list ap, int err)
+ctl_vmsg(const char *fmt, va_list ap, int err, int note)
 {
-	char	buf[CTL_WHY_MAX];
+	char	buf[CTL_WHY_MAX], full[CTL_WHY_MAX + 256];
 
 	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (err)
-		fprintf(stderr, "popconnctl: %s: %s\n", buf, strerror(err));
+		(void)snprintf(full, sizeof(full), "%s: %s", buf,
+		    strerror(err));
 	else
-		fprintf(stderr, "popconnctl: %s\n", buf);
+		(void)pc_strlcpy(full, buf, sizeof(full));
+	/* --json: collected into the answer (ctl/ops.c) */
+	if (!ops_captured(note, full))
+		fprintf(stderr, "popconnctl: %s\n", full);
 }
 
 /* ctl_err - an error, on stderr */
@@ -101,7 +107,7 @@ ctl_err(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	ctl_vmsg(fmt, ap, 0);
+	ctl_vmsg(fmt, ap, 0, 0);
 	va_end(ap);
 }
 
@@ -114,7 +120,7 @@ ctl_errno(const char *fmt, ...)
 	int	err = errno;
 
 	va_start(ap, fmt);
-	ctl_vmsg(fmt, ap, err);
+	ctl_vmsg(fmt, ap, err, 0);
 	va_end(ap);
 }
 
@@ -126,7 +132,7 @@ ctl_note(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	ctl_vmsg(fmt, ap, 0);
+	ctl_vmsg(fmt, ap, 0, 1);
 	va_end(ap);
 }
 
@@ -583,197 +589,6 @@ ctl_read_password(const char *name, const char *file, struct strbuf *pw)
 	return (0);
 }
 
-/* json_skip_ws - past white space */
-
-static const char *
-json_skip_ws(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-		s++;
-	return (s);
-}
-
-/* json_utf8 - append code point cp as UTF-8 */
-
-static int
-json_utf8(struct strbuf *sb, unsigned long cp)
-{
-	if (cp < 0x80)
-		return (strbuf_putc(sb, (int)cp));
-	if (cp < 0x800)
-		return (strbuf_putc(sb, (int)(0xc0 | (cp >> 6))) |
-		    strbuf_putc(sb, (int)(0x80 | (cp & 0x3f))));
-	return (strbuf_putc(sb, (int)(0xe0 | (cp >> 12))) |
-	    strbuf_putc(sb, (int)(0x80 | ((cp >> 6) & 0x3f))) |
-	    strbuf_putc(sb, (int)(0x80 | (cp & 0x3f))));
-}
-
-/* json_string - parse a string at *sp (after the quote) into sb */
-
-static int
-json_string(const char **sp, struct strbuf *sb)
-{
-	const char *s = *sp;
-	unsigned long cp;
-	char	hex[5], *end;
-
-	for (; *s && *s != '"'; s++) {
-		if ((unsigned char)*s < 0x20)
-			return (-1);
-		if (*s != '\\') {
-			if (strbuf_putc(sb, *s) < 0)
-				return (-1);
-			continue;
-		}
-		switch (*++s) {
-		case '"': case '\\': case '/':
-			if (strbuf_putc(sb, *s) < 0)
-				return (-1);
-			break;
-		case 'b': (void)strbuf_putc(sb, '\b'); break;
-		case 'f': (void)strbuf_putc(sb, '\f'); break;
-		case 'n': (void)strbuf_putc(sb, '\n'); break;
-		case 'r': (void)strbuf_putc(sb, '\r'); break;
-		case 't': (void)strbuf_putc(sb, '\t'); break;
-		case 'u':
-			if (strlen(s + 1) < 4)
-				return (-1);
-			memcpy(hex, s + 1, 4);
-			hex[4] = 0;
-			cp = strtoul(hex, &end, 16);
-			if (*end != 0 || json_utf8(sb, cp) < 0)
-				return (-1);
-			s += 4;
-			break;
-		default:
-			return (-1);
-		}
-	}
-	if (*s != '"')
-		return (-1);
-	*sp = s + 1;
-	return (0);
-}
-
-/* json_free - free a parsed object */
-
-void
-json_free(struct json_obj *o)
-{
-	size_t	i;
-
-	for (i = 0; i < o->n; i++) {
-		free(o->v[i].key);
-		free(o->v[i].val);
-	}
-	free(o->v);
-	o->v = NULL;
-	o->n = 0;
-}
-
-/* json_parse - one flat JSON object; nested values kept as raw text */
-
-int
-json_parse(const char *s, struct json_obj *o)
-{
-	struct strbuf *k = strbuf_alloc(CTL_REPLY_MAX);
-	struct strbuf *v = strbuf_alloc(CTL_REPLY_MAX);
-	const char *start;
-	int	depth, instr, rc = -1, is_str;
-
-	memset(o, 0, sizeof(*o));
-	s = json_skip_ws(s);
-	if (*s++ != '{')
-		goto out;
-	s = json_skip_ws(s);
-	if (*s == '}') {
-		rc = 0;
-		goto out;
-	}
-	for (;;) {
-		strbuf_reset(k);
-		strbuf_reset(v);
-		s = json_skip_ws(s);
-		if (*s++ != '"' || json_string(&s, k) < 0)
-			goto out;
-		s = json_skip_ws(s);
-		if (*s++ != ':')
-			goto out;
-		s = json_skip_ws(s);
-		if ((is_str = (*s == '"')) != 0) {
-			s++;
-			if (json_string(&s, v) < 0)
-				goto out;
-		} else {
-			for (start = s, depth = 0, instr = 0; *s; s++) {
-				if (instr) {
-					if (*s == '\\' && s[1])
-						s++;
-					else if (*s == '"')
-						instr = 0;
-				} else if (*s == '"') {
-					instr = 1;
-				} else if (*s == '{' || *s == '[') {
-					depth++;
-				} else if (*s == '}' || *s == ']') {
-					if (depth == 0)
-						break;
-					depth--;
-				} else if (*s == ',' && depth == 0) {
-					break;
-				}
-			}
-			while (s > start && (s[-1] == ' ' || s[-1] == '\t'))
-				s--;
-			if (s == start || strbuf_append(v, start,
-			    (size_t)(s - start)) < 0)
-				goto out;
-			s = json_skip_ws(s);
-		}
-		o->v = xrealloc(o->v, (o->n + 1) * sizeof(*o->v));
-		o->v[o->n].key = xstrdup(strbuf_str(k));
-		o->v[o->n].val = xstrndup(v->data, v->len);
-		o->v[o->n].is_str = is_str;
-		o->n++;
-		s = json_skip_ws(s);
-		if (*s == ',') {
-			s++;
-			continue;
-		}
-		if (*s++ != '}')
-			goto out;
-		rc = *json_skip_ws(s) == 0 ? 0 : -1;
-		break;
-	}
-out:
-	if (rc != 0)
-		json_free(o);
-	strbuf_free(k);
-	strbuf_free(v);
-	return (rc);
-}
-
-/* json_str - a value's text, or "" */
-
-const char *
-json_str(const struct json_obj *o, const char *key)
-{
-	size_t	i;
-
-	for (i = 0; i < o->n; i++)
-		if (strcmp(o->v[i].key, key) == 0)
-			return (o->v[i].val);
-	return ("");
-}
-
-/* json_num - a number value, or 0 */
-
-long long
-json_num(const struct json_obj *o, const char *key)
-{
-	return (strtoll(json_str(o, key), NULL, 10));
-}
-
 /* json_put - print s as a JSON string */
 
 void
@@ -793,33 +608,43 @@ json_put(FILE *fp, const char *s)
 	putc('"', fp);
 }
 
-/* The verbs. */
+/* The verbs; json: what --json gives (ops.h). */
+#define J_NONE		0		/* no JSON form */
+#define J_ANSWER	1		/* one answer from c->result */
+#define J_STREAM	2		/* JSON lines as they come */
+
 struct ctl_verb {
 	const char *name;
 	int	(*fn)(struct ctl *, int, char **);
+	int	json;
 	const char *usage;
 };
 
 static const struct ctl_verb verbs[] = {
-	{"mailbox", ctl_cmd_mailbox,
+	{"mailbox", ctl_cmd_mailbox, J_ANSWER,
 	"mailbox add|edit|remove|list|show|test ..."},
-	{"passwd", ctl_cmd_passwd, "passwd NAME [--password-file FILE]"},
-	{"schedule", ctl_cmd_schedule,
+	{"passwd", ctl_cmd_passwd, J_ANSWER,
+	"passwd NAME [--password-file FILE]"},
+	{"oauth", ctl_cmd_oauth, J_NONE,
+	"oauth login NAME [--provider microsoft|google|generic] ..."},
+	{"schedule", ctl_cmd_schedule, J_ANSWER,
 	"schedule show | set INTERVAL | set --at HH:MM,... [--mailbox NAME]"},
-	{"fetch", ctl_cmd_fetch, "fetch [--quiet] [NAME ...]"},
-	{"status", ctl_cmd_status, "status [--json]"},
-	{"reload", ctl_cmd_reload, "reload"},
-	{"log-level", ctl_cmd_log_level,
+	{"fetch", ctl_cmd_fetch, J_STREAM, "fetch [--quiet] [NAME ...]"},
+	{"status", ctl_cmd_status, J_STREAM, "status [--json]"},
+	{"reload", ctl_cmd_reload, J_ANSWER, "reload"},
+	{"log-level", ctl_cmd_log_level, J_NONE,
 	"log-level [none|minimum|medium|maximum]"},
-	{"log", ctl_cmd_log, "log [--file FILE] [-n LINES] [NAME]"},
-	{"undeliverable", ctl_cmd_undeliverable, "undeliverable [ADDRESS]"},
-	{"route", ctl_cmd_route,
+	{"log", ctl_cmd_log, J_NONE, "log [--file FILE] [-n LINES] [NAME]"},
+	{"undeliverable", ctl_cmd_undeliverable, J_ANSWER,
+	"undeliverable [ADDRESS]"},
+	{"route", ctl_cmd_route, J_ANSWER,
 	"route add|remove PATTERN [RECIPIENT] [--pcre] | list | test FILE|-"},
-	{"check", ctl_cmd_check, "check"},
-	{"postfix-setup", ctl_cmd_postfix_setup,
+	{"check", ctl_cmd_check, J_ANSWER, "check"},
+	{"postfix-setup", ctl_cmd_postfix_setup, J_NONE,
 	"postfix-setup [--apply] [--undo] [--postfix-config DIR]"},
-	{"import", ctl_cmd_import, "import fetchmailrc [--apply] FILE|-"},
-	{"setup", ctl_cmd_setup,
+	{"import", ctl_cmd_import, J_NONE,
+	"import fetchmailrc [--apply] FILE|-"},
+	{"setup", ctl_cmd_setup, J_NONE,
 	"setup [--server HOST --account USER --type user|global ...] [--yes]"},
 };
 
@@ -830,7 +655,8 @@ usage(void)
 {
 	size_t	i;
 
-	fprintf(stderr, "usage: popconnctl [-v] [-c config_dir] VERB ...\n");
+	fprintf(stderr, "usage: popconnctl [-v] [-c config_dir] [--json] VERB "
+	    "...\n");
 	for (i = 0; i < PC_ARRAY_LEN(verbs); i++)
 		fprintf(stderr, "       popconnctl %s\n", verbs[i].usage);
 	return (EX_USAGE);
@@ -839,19 +665,26 @@ usage(void)
 int
 main(int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
 	struct ctl c;
 	size_t	i;
 	int	ch, rc;
 
 	memset(&c, 0, sizeof(c));
 	c.dir = "/etc/popconn";
-	while ((ch = getopt(argc, argv, "+c:vh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			c.dir = optarg;
 			break;
 		case 'v':
 			c.verbose = 1;
+			break;
+		case 'j':
+			c.json = 1;
 			break;
 		default:
 			return (usage());
@@ -866,8 +699,15 @@ main(int argc, char **argv)
 	(void)signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < PC_ARRAY_LEN(verbs); i++) {
 		if (strcmp(argv[0], verbs[i].name) == 0) {
+			if (c.json && verbs[i].json == J_NONE) {
+				ctl_err("%s: no --json form", argv[0]);
+				return (EX_USAGE);
+			}
+			if (c.json && verbs[i].json == J_ANSWER)
+				ops_capture();
 			optind = 0;	/* glibc: start over for the verb */
 			rc = verbs[i].fn(&c, argc, argv);
+			rc = ops_finish(&c, rc);
 			ctl_unload(&c);
 			if (fflush(stdout) != 0 && rc == 0) {
 				ctl_errno("standard output");

@@ -54,6 +54,7 @@ struct account {
 	char	*deliver_to;
 	struct url url;
 	char	*password;		/* wiped on free */
+	char	*oauth_secret;		/* OAuth client secret; wiped */
 	unsigned char marker_key[32];	/* global mailboxes; wiped */
 	const char *rcpt;		/* envelope recipient */
 	char	env[MARKER_ENV_MAX];	/* the marker's env= (global) */

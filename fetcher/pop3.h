@@ -46,6 +46,52 @@ int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
     struct pop3_retr_info *info, struct strbuf *why);
  *	int pop3_quit(struct pop3 *p, struct strbuf *why);
  *	void pop3_close(struct pop3 *p);
+
+void pop3e_init(struct pop3 *p, const char *name, const char *peer);
+void pop3e_free(struct pop3 *p);
+void pop3e_open(struct pop3 *p, int tls);
+int pop3e_login(struct pop3 *p, const char *user, const char *pass,
+    struct strbuf *why);
+int pop3e_apop(struct pop3 *p, const char *user, const char *pass,
+    struct strbuf *why);
+int pop3e_sasl(struct pop3 *p, const char *mech, const char *user,
+    const char *secret, const char *host, int port, struct strbuf *why);
+void pop3e_scan(struct pop3 *p, struct strbuf *why);
+int pop3e_queue(struct pop3 *p, int kind, unsigned long num,
+    struct strbuf *why);
+void pop3e_next(struct pop3 *p, int *kind, unsigned long *num);
+void pop3e_quit(struct pop3 *p, struct strbuf *why);
+int pop3e_input(struct pop3 *p, const char *in, size_t len, size_t *used,
+    struct pop3_event *ev, struct strbuf *why);
+const char *pop3e_output(const struct pop3 *p, size_t *len);
+void pop3e_output_done(struct pop3 *p);
+void pop3e_tls_done(struct pop3 *p, struct strbuf *why);
+int pop3e_fail(struct pop3 *p, int rc, int reading, struct pop3_event *ev,
+    struct strbuf *why);
+ *
+ *	Engine (pop3_engine.c; no I/O, driven by pop3_io.c or a test):
+ *	void pop3e_init(struct pop3 *p, const char *name, const char *peer);
+ *	void pop3e_free(struct pop3 *p);
+ *	void pop3e_open(struct pop3 *p, int tls);
+ *	int pop3e_login(struct pop3 *p, const char *user, const char *pass,
+ *		struct strbuf *why);
+ *	int pop3e_apop(struct pop3 *p, const char *user, const char *pass,
+ *		struct strbuf *why);
+ *	int pop3e_sasl(struct pop3 *p, const char *mech, const char *user,
+ *		const char *secret, const char *host, int port,
+ *		struct strbuf *why);
+ *	void pop3e_scan(struct pop3 *p, struct strbuf *why);
+ *	int pop3e_queue(struct pop3 *p, int kind, unsigned long num,
+ *		struct strbuf *why);
+ *	void pop3e_next(struct pop3 *p, int *kind, unsigned long *num);
+ *	void pop3e_quit(struct pop3 *p, struct strbuf *why);
+ *	int pop3e_input(struct pop3 *p, const char *in, size_t len,
+ *		size_t *used, struct pop3_event *ev, struct strbuf *why);
+ *	const char *pop3e_output(const struct pop3 *p, size_t *len);
+ *	void pop3e_output_done(struct pop3 *p);
+ *	void pop3e_tls_done(struct pop3 *p, struct strbuf *why);
+ *	int pop3e_fail(struct pop3 *p, int rc, int reading,
+ *		struct pop3_event *ev, struct strbuf *why);
  * DESCRIPTION
  *	pop3_parse_status() classifies a status line: +OK, -ERR (with the
  *	RFC 2449/3206 response code, if any), or neither.
@@ -103,6 +149,27 @@ int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
  *	queued before their predecessors' replies were read are only
  *	allowed when the server announced PIPELINING.  pop3_retr() and
  *	pop3_dele() are pop3_queue() + pop3_next() with nothing in flight.
+ *
+ *	The engine is the session above without I/O.  An operation
+ *	(pop3e_open() expects the greeting; pop3e_login(), pop3e_apop()
+ *	and pop3e_sasl() return PC_OK when started, or the failure when
+ *	nothing could be sent; pop3e_scan(), pop3e_next() after
+ *	pop3e_queue(), pop3e_quit()) queues its command; the caller sends
+ *	what pop3e_output() holds, calls pop3e_output_done(), and feeds
+ *	every server byte to pop3e_input(), which sets *used and returns:
+ *	POP3E_MORE (all used; feed more), POP3E_DATA (message data in
+ *	ev->data, ev->len for message ev->num), POP3E_GREETING, POP3E_CAPS
+ *	(the capabilities are known and STLS or UTF8 is queued),
+ *	POP3E_AUTH_STEP (an AUTH response or PASS is queued), POP3E_TLS
+ *	(start TLS on the connection, then pop3e_tls_done()), POP3E_SEND
+ *	(a command was queued whose reply the rest of the input cannot
+ *	hold before it is sent: send, then go on), POP3E_DONE
+ *	(the operation ended with ev->rc, reason in why), POP3E_IDLE (no
+ *	operation runs).  It never uses bytes after the reply that ended
+ *	an operation.  pop3e_fail() ends the operation when the connection
+ *	failed (reading: with the command named in why) and returns
+ *	POP3E_DONE.  The strings given to an operation must last until it
+ *	is done.  p->bd counts the octets and lines of the last RETR.
  * DIAGNOSTICS
  *	PC_OK, PC_TEMP (network trouble, [IN-USE], [LOGIN-DELAY],
  *	[SYS/TEMP]) or PC_PERM ([AUTH], [SYS/PERM], protocol violations,
@@ -212,8 +279,12 @@ struct pop3_cmdq {
 	unsigned long num;
 };
 
+struct pop3_sasl;			/* pop3_engine.c */
+struct pop3_scan;
+
 struct pop3 {
 	const char *name;	/* mailbox, for logs */
+	const char *peer;	/* the server, for messages */
 	struct pop3_cmdq q[POP3_QMAX];	/* sent, reply not yet read */
 	size_t	qhead;
 	size_t	qlen;
@@ -234,6 +305,40 @@ struct pop3 {
 	int	uidl_broken;	/* invalid or duplicate UIDs: ignored */
 	struct pop3_msg *msgs;
 	size_t	nmsgs;
+	/* The engine's state (pop3_engine.c). */
+	int	op;		/* operation running */
+	int	st;		/* what the next input is */
+	int	tls_mode;	/* POP3_TLS_* of pop3e_open() */
+	const char *cmd;	/* command whose reply comes, for messages */
+	size_t	linemax;	/* line limit now */
+	int	announced;	/* USER announced (or no CAPA) */
+	const char *user;	/* the running login's strings */
+	const char *pass;
+	const char *mech;
+	struct pop3_sasl *sasl;	/* AUTH in progress */
+	struct pop3_scan *scan;	/* UIDL/LIST in progress */
+	struct pop3_body bd;	/* the RETR being read */
+	int	cur_kind;	/* its POP3_Q_* and number */
+	unsigned long cur_num;
+};
+
+/* What pop3e_input() says. */
+#define POP3E_MORE	0	/* all input used: feed more */
+#define POP3E_DONE	1	/* the operation ended: ev->rc */
+#define POP3E_DATA	2	/* message data: ev->data, ev->len */
+#define POP3E_TLS	3	/* start TLS, then pop3e_tls_done() */
+#define POP3E_GREETING	4	/* greeting accepted, CAPA queued */
+#define POP3E_CAPS	5	/* capabilities known, STLS/UTF8 queued */
+#define POP3E_AUTH_STEP	6	/* an AUTH response or PASS queued */
+#define POP3E_IDLE	7	/* no operation running */
+#define POP3E_SEND	8	/* output queued: send it, then go on */
+
+struct pop3_event {
+	int	type;		/* POP3E_* */
+	int	rc;		/* POP3E_DONE: PC_* */
+	const char *data;	/* POP3E_DATA: LF line ends */
+	size_t	len;
+	unsigned long num;	/* POP3E_DATA: the message */
 };
 
 struct pop3_retr_info {
@@ -275,5 +380,27 @@ int pop3_next(struct pop3 *p, int *kind, unsigned long *num,
     struct pop3_retr_info *info, struct strbuf *why);
 int pop3_quit(struct pop3 *p, struct strbuf *why);
 void pop3_close(struct pop3 *p);
+
+void pop3e_init(struct pop3 *p, const char *name, const char *peer);
+void pop3e_free(struct pop3 *p);
+void pop3e_open(struct pop3 *p, int tls);
+int pop3e_login(struct pop3 *p, const char *user, const char *pass,
+    struct strbuf *why);
+int pop3e_apop(struct pop3 *p, const char *user, const char *pass,
+    struct strbuf *why);
+int pop3e_sasl(struct pop3 *p, const char *mech, const char *user,
+    const char *secret, const char *host, int port, struct strbuf *why);
+void pop3e_scan(struct pop3 *p, struct strbuf *why);
+int pop3e_queue(struct pop3 *p, int kind, unsigned long num,
+    struct strbuf *why);
+void pop3e_next(struct pop3 *p, int *kind, unsigned long *num);
+void pop3e_quit(struct pop3 *p, struct strbuf *why);
+int pop3e_input(struct pop3 *p, const char *in, size_t len, size_t *used,
+    struct pop3_event *ev, struct strbuf *why);
+const char *pop3e_output(const struct pop3 *p, size_t *len);
+void pop3e_output_done(struct pop3 *p);
+void pop3e_tls_done(struct pop3 *p, struct strbuf *why);
+int pop3e_fail(struct pop3 *p, int rc, int reading, struct pop3_event *ev,
+    struct strbuf *why);
 
 #endif

@@ -48,11 +48,86 @@
  *
  *	Strings in JSON are escaped (\", \\, control characters as \u00XX);
  *	text from servers is made printable first.
+ *
+ *	Both sides use one codec (lib/ctlproto.c, over jansson):
+ *
+ *	int ctlproto_encode(struct strbuf *out, const struct ctlproto_msg *m);
+ *		appends one line (with its newline) for m
+ *	int ctlproto_decode(const char *line, size_t len,
+ *		struct ctlproto_msg *m, struct strbuf *why);
+ *		m: caller frees with ctlproto_free(); strings owned by m
+ *	void ctlproto_free(struct ctlproto_msg *m);
+ *	int ctlproto_split(char *line, char **words, int max);
+ *		a request line into at most max words (in place)
+ *
+ *	ctlproto_encode() writes the keys of m->kind in the order above;
+ *	a NULL string is written as "", every string made printable
+ *	(log_printable(), at most CTLPROTO_TEXT_MAX - 1 bytes).
+ *	ctlproto_decode() reads one data line: the kind is CTLPROTO_SERVICE
+ *	when the object has "service", CTLPROTO_EVENT when it has "event",
+ *	CTLPROTO_MAILBOX when it has "mailbox"; a missing key reads as ""
+ *	or 0, an unknown key is ignored (a newer daemon may add some).
+ *	It returns PC_OK, or PC_PERM with the reason in why (not JSON, not
+ *	an object, a duplicate key, a key of the wrong type, a NUL in a
+ *	string, too long, none of the kinds); m then holds nothing.
+ *	ctlproto_split() returns the number of words, or -1 for more than
+ *	max.
  */
 #ifndef CTL_PROTO_H
 #define CTL_PROTO_H
 
+#include <stddef.h>
+
+#include "strbuf.h"
+
 #define CTL_LINE_MAX		1024
 #define CTL_DEFAULT_SOCKET	"/run/popconn/fetcher.sock"
+#define CTLPROTO_DATA_MAX	(64 * 1024)	/* one data line */
+#define CTLPROTO_TEXT_MAX	1608		/* one string, printable */
+
+/* Kinds of data line. */
+#define CTLPROTO_SERVICE	1
+#define CTLPROTO_MAILBOX	2
+#define CTLPROTO_EVENT		3
+
+/* One data line; strings are never NULL after ctlproto_decode(). */
+struct ctlproto_msg {
+	int	kind;
+	/* CTLPROTO_SERVICE */
+	const char *service;		/* "running", "idle" */
+	const char *reason;
+	const char *shard;
+	long long pid;
+	long long mailboxes;
+	long long started;
+	long long running;
+	/* CTLPROTO_MAILBOX and CTLPROTO_EVENT */
+	const char *mailbox;
+	const char *type;		/* "user", "global" */
+	const char *state;		/* "idle", "polling" */
+	const char *result;		/* "ok", "deferred", "failed", "never" */
+	const char *last_error;
+	const char *mechanism;
+	const char *mechanism_why;
+	const char *event;		/* "start", "progress", "end" */
+	const char *error;
+	long long last_poll;
+	long long next_poll;
+	long long failures;
+	long long messages;
+	long long done;
+	long long delivered;
+	long long deleted;
+	long long kept;
+	long long failed;
+	long long bytes;
+	void   *doc;			/* the decoded document */
+};
+
+int	ctlproto_encode(struct strbuf *out, const struct ctlproto_msg *m);
+int	ctlproto_decode(const char *line, size_t len, struct ctlproto_msg *m,
+	    struct strbuf *why);
+void	ctlproto_free(struct ctlproto_msg *m);
+int	ctlproto_split(char *line, char **words, int max);
 
 #endif

@@ -65,6 +65,18 @@ struct fetcher_settings {
 	char	*auth;
 	char	*sender;
 	char	*password_command;
+	/* OAuth 2.0 sign-in (lib/oauth.c, fetcher/oauth_token.c) */
+	char	*oauth_provider;	/* "": off */
+	char	*oauth_mode;		/* user or app */
+	char	*oauth_client_id;
+	char	*oauth_client_secret_name;	/* passwords entry */
+	char	*oauth_client_certificate;	/* PEM: cert + key */
+	char	*oauth_tenant;
+	char	*oauth_token_endpoint;
+	char	*oauth_device_endpoint;
+	char	*oauth_auth_endpoint;
+	char	*oauth_scope;
+	char	*oauth_ca_file;
 	int	trust_envelope_headers;
 	/* global mailboxes: dedupe and envelope headers (dedupe.c) */
 	long long duplicate_window;

@@ -10,9 +10,16 @@ set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
  libmilter-dev libssl-dev libpcre2-dev libcmocka-dev liblmdb-dev
+ libcurl4-openssl-dev libjansson-dev
  postfix postfix-pcre dovecot-core dovecot-pop3d openssl
  python3 procps iproute2 ca-certificates
- systemd util-linux passwd strace"
+ systemd util-linux passwd strace
+ cockpit-ws cockpit-bridge cockpit-system sudo
+ chromium chromium-driver python3-selenium"
+# cockpit-ws, cockpit-bridge, cockpit-system, sudo (Cockpit's superuser),
+# chromium, chromium-driver and python3-selenium are for the browser test of
+# the Cockpit page (tests/integration/t_web.sh) only: popconn itself needs
+# none of them.
 # "deps.sh bench" adds the peers the benchmarks compare with.
 if [ "${1:-}" = bench ]; then
 	PKGS="$PKGS fetchmail getmail6 mpop fdm time"

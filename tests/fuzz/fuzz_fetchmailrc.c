@@ -3,7 +3,7 @@
  *	fuzz_fetchmailrc - libFuzzer target for fetchmailrc_parse()
  * DESCRIPTION
  *	Parses the input as a .fetchmailrc and checks what
- *	include/fetchmailrc.h promises.  On success: every item points at
+ *	ctl/fetchmailrc.h promises.  On success: every item points at
  *	a box or holds a note; every importable box has a unique name of
  *	1..PC_NAME_MAX characters of [a-z0-9._-] that does not start with
  *	'.' or '-', a URL that url_parse() reads back as its remote user

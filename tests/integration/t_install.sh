@@ -83,6 +83,12 @@ drwxr-xr-x root:root ./usr/sbin
 -rwxr-xr-x root:root ./usr/sbin/popconn-milter
 -rwxr-xr-x root:root ./usr/sbin/popconnctl
 drwxr-xr-x root:root ./usr/share
+drwxr-xr-x root:root ./usr/share/cockpit
+drwxr-xr-x root:root ./usr/share/cockpit/popconn
+-rw-r--r-- root:root ./usr/share/cockpit/popconn/index.html
+-rw-r--r-- root:root ./usr/share/cockpit/popconn/manifest.json
+-rw-r--r-- root:root ./usr/share/cockpit/popconn/popconn.css
+-rw-r--r-- root:root ./usr/share/cockpit/popconn/popconn.js
 drwxr-xr-x root:root ./usr/share/man
 drwxr-xr-x root:root ./usr/share/man/man5
 -rw-r--r-- root:root ./usr/share/man/man5/mailboxes.cf.5
@@ -108,6 +114,9 @@ h_check "DESTDIR units: milter ExecStart and ExecReload" \
     '$D/lib/systemd/system/popconn-milter.service' &&
     grep -qx 'ExecReload=/bin/kill -USR1 \$MAINPID' \
     '$D/lib/systemd/system/popconn-milter.service'"
+h_check "DESTDIR: the Cockpit page's manifest names /usr/sbin/popconnctl and /etc/popconn" \
+    sh -c "grep -q '\"/usr/sbin/popconnctl\"' '$D/usr/share/cockpit/popconn/manifest.json' &&
+    grep -q '\"/etc/popconn\"' '$D/usr/share/cockpit/popconn/manifest.json'"
 h_check "DESTDIR: no user made, no secret generated, says so" \
     sh -c "grep -q 'DESTDIR is set: not creating user' '$H_TMP/install-destdir.log' &&
     grep -q 'no .*marker.key generated' '$H_TMP/install-destdir.log'"
@@ -121,7 +130,7 @@ h_check "a second install says what it kept" \
 mk uninstall DESTDIR="$D" PREFIX=/usr >"$H_TMP/uninstall-destdir.log" 2>&1
 listing "$D" >"$H_TMP/tree.after"
 h_check "DESTDIR uninstall leaves only configuration and directories" \
-    sh -c "! grep -E 'sbin/popconn|\\.service|man[58]/.' '$H_TMP/tree.after' &&
+    sh -c "! grep -E 'sbin/popconn|\\.service|man[58]/.|cockpit/popconn/.' '$H_TMP/tree.after' &&
     grep -q 'etc/popconn/popconn.cf' '$H_TMP/tree.after' &&
     grep -q 'var/spool/popconn' '$H_TMP/tree.after'"
 

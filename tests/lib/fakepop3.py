@@ -690,7 +690,8 @@ class Conn:
         if mech == "NTLM" and self.sc.get("ntlm"):
             self.auth_ntlm(initial, R)
             return
-        if mech in ("XOAUTH2", "OAUTHBEARER") and self.sc.get("token"):
+        if mech in ("XOAUTH2", "OAUTHBEARER") and (
+                self.sc.get("token") or self.sc.get("token_file")):
             self.auth_oauth(mech, initial, R)
             return
         if mech != "PLAIN":
@@ -722,7 +723,17 @@ class Conn:
     def auth_oauth(self, mech, initial, R):
         """XOAUTH2 (Google, Microsoft 365) and OAUTHBEARER (RFC 7628):
         check the bearer token; Microsoft 365 style two-step when the
-        client sends no initial response."""
+        client sends no initial response.  "token_file": the tokens the
+        OAuth stand-in issued and has not revoked (one a line), read at
+        each AUTH.  "oauth_style": "exchange" replays Exchange Online
+        (an initial response on the AUTH line is a protocol error; a bad
+        token is refused at once, no JSON), "gmail" Google's documented
+        error (a base64 JSON challenge, then -ERR)."""
+        style = self.sc.get("oauth_style")
+        if style == "exchange" and initial is not None:
+            self.log("EXCHANGE inline initial response refused")
+            R("-ERR Protocol error. 14\r\n")
+            return
         if initial is None:
             self.send(b"+ \r\n")
             initial = self.sasl_read()
@@ -730,17 +741,44 @@ class Conn:
             resp = base64.b64decode(initial, validate=True)
         except ValueError:
             resp = b""
-        token = enc(self.sc["token"])
-        user = enc(self.sc.get("user", ""))
-        if mech == "XOAUTH2":
-            good = resp == b"user=" + user + b"\x01auth=Bearer " + token + \
-                b"\x01\x01"
+        if self.sc.get("token_file"):
+            try:
+                with open(self.sc["token_file"], "rb") as f:
+                    tokens = [t for t in f.read().split(b"\n") if t]
+            except OSError:
+                tokens = []
         else:
-            good = (resp.startswith(b"n,a=" + user + b",") and
-                    b"\x01auth=Bearer " + token + b"\x01\x01" in resp)
+            tokens = [enc(self.sc["token"])]
+        user = enc(self.sc.get("user", ""))
+        good = False
+        for token in tokens:
+            if mech == "XOAUTH2":
+                good = good or resp == b"user=" + user + \
+                    b"\x01auth=Bearer " + token + b"\x01\x01"
+            else:
+                good = good or (resp.startswith(b"n,a=" + user + b",") and
+                                b"\x01auth=Bearer " + token + b"\x01\x01"
+                                in resp)
         if good:
+            self.log("OAUTH token accepted")
             if R("+OK logged in\r\n"):
                 self.authed = True
+            return
+        self.log("OAUTH token REJECTED")
+        if style == "exchange":
+            R("-ERR Authentication failure: unknown user name or bad "
+              "password.\r\n")
+            return
+        if style == "gmail":
+            if mech == "XOAUTH2":
+                err = (b'{"status":"401","schemes":"bearer mac",'
+                       b'"scope":"https://mail.google.com/"}')
+            else:
+                err = (b'{"status":"invalid_token","schemes":"bearer",'
+                       b'"scope":"https://mail.google.com/"}')
+            self.send(b"+ " + base64.b64encode(err) + b"\r\n")
+            self.sasl_read()
+            R("-ERR [AUTH] Invalid credentials (Failure)\r\n")
             return
         err = b'{"status":"401","schemes":"bearer","scope":"https://mail"}'
         self.send(b"+ " + base64.b64encode(err) + b"\r\n")

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	test_cfgedit - unit tests for lib/cfgedit.c
+ *	test_cfgedit - unit tests for ctl/cfgedit.c
  * DESCRIPTION
  *	Byte-for-byte round trips: each case starts from a file with
  *	comments, blank lines, continuation lines, CRLF line ends or a

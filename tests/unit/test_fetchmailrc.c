@@ -1,6 +1,6 @@
 /*
  * NAME
- *	test_fetchmailrc - unit tests for lib/fetchmailrc*.c
+ *	test_fetchmailrc - unit tests for ctl/fetchmailrc*.c
  * DESCRIPTION
  *	Table-driven: each case is a .fetchmailrc text and the result
  *	rendered one item a line: "L9 name type url [deliver] k=v... pwN"

@@ -4,26 +4,31 @@
  * SYNOPSIS
  *	#include "fetchmailrc_int.h"
  *
- *	lib/fetchmailrc_lex.c:
+ *	ctl/fetchmailrc_lex.c:
  *	int fetchmailrc_lex(struct fm *p, struct fm_tok *t);
  *	int fetchmailrc_error(struct fm *p, int line, const char *fmt, ...);
  *	char *fetchmailrc_vstrf(const char *fmt, va_list ap);	caller frees
  *
- *	lib/fetchmailrc.c:
+ *	ctl/fetchmailrc.c:
  *	int fetchmailrc_push(struct fm *p, struct fm_items *l, int line,
  *		int box, char *note);		takes note
  *	void fetchmailrc_append(struct fm_items *dst, struct fm_items *src,
  *		int box);
  *	void fetchmailrc_clear(struct fm_items *l);
  *
- *	lib/fetchmailrc_map.c:
+ *	ctl/fetchmailrc_map.c:
  *	int fetchmailrc_record(struct fm *p);
+ *
+ *	ctl/fetchmailrc_kw.c: the keyword table and the token helpers
+ *	(fm_next(), fm_value() ...: the fm_ prefix is the reader's own);
+ *	see there.
  * DESCRIPTION
- *	The reader is three files: the tokenizer (fetchmailrc_lex.c), the
- *	grammar (fetchmailrc.c, with the public interface) and the mapping
+ *	The reader is four files: the tokenizer (fetchmailrc_lex.c), the
+ *	keywords (fetchmailrc_kw.c), the grammar (fetchmailrc.c, with the
+ *	public interface) and the mapping
  *	of one fetchmail user entry to a popconn mailbox
  *	(fetchmailrc_map.c).  They share the parser state below.  Nothing
- *	here is for other modules; see include/fetchmailrc.h.
+ *	here is for other modules; see ctl/fetchmailrc.h.
  *
  *	fetchmailrc_lex() reads the next token into t; fetchmailrc_error()
  *	puts "FILE, line N: reason" into p->why and returns PC_PERM;
@@ -128,6 +133,44 @@ struct fm_base {
 	int	next;
 };
 
+/* Keywords that need more than the table says. */
+enum fm_id {
+	K_GENERIC, K_SET, K_DEFAULTS, K_POLL, K_SKIP, K_NO, K_DAEMON,
+	K_POSTMASTER, K_VIA, K_LOCALDOMAINS, K_PROTOCOL, K_SERVICE, K_PORT,
+	K_INTERVAL, K_AUTH, K_TIMEOUT, K_ENVELOPE, K_BADHEADER, K_USER,
+	K_PASS, K_IS, K_TO, K_HERE, K_THERE, K_KEEP, K_LIMITFLUSH, K_SSL,
+	K_SSLCERTCK, K_SSLCERTFILE, K_SSLCERTPATH, K_LIMIT, K_SECRET,
+};
+
+/* Where a keyword may stand (a mask). */
+#define S_STMT	1		/* starts a statement */
+#define S_SET	2		/* after "set" */
+#define S_SRV	4		/* server option */
+#define S_USR	8		/* user option */
+#define S_WORD	16		/* only inside another option */
+
+/* What follows a keyword. */
+enum fm_arg {
+	A_NONE, A_STR, A_NUM, A_STRS, A_NUMS, A_SPECIAL,
+};
+
+struct fm_kw {
+	const char *word;
+	enum fm_id id;
+	int	scope;
+	enum fm_arg arg;
+	int	neg;			/* may follow "no" */
+	const char *note;		/* NULL: silently ignored */
+};
+
+#define N_SENDMAIL	"not applicable: popconn delivers through Postfix's " \
+			"sendmail, and local delivery is Postfix's"
+#define N_COMMAND	"not applicable: popconn connects by itself and " \
+			"never runs a plugin, preconnect or postconnect command"
+#define N_ROUTING	"for a global mailbox popconn-milter's routing " \
+			"replaces it (routing_maps, trust_envelope_headers)"
+#define N_FETCHMAIL	"ignored (fetchmail's own run-time setting)"
+
 /* Parser state. */
 struct fm {
 	const char *file;
@@ -171,5 +214,23 @@ void	fetchmailrc_append(struct fm_items *dst, struct fm_items *src,
 	    int box);
 void	fetchmailrc_clear(struct fm_items *l);
 int	fetchmailrc_record(struct fm *p);
+
+/* The keyword table and the token helpers (fetchmailrc_kw.c). */
+extern const struct fm_kw fm_kws[];
+int	fm_kw(const struct fm_tok *t);
+int	fm_kw_neg(const struct fm_tok *t);
+int	fm_is_noise(const struct fm_tok *t);
+int	fm_is_value(const struct fm_tok *t);
+const char *fm_show(const struct fm_tok *t, char *buf, size_t size);
+int	fm_peek(struct fm *p, struct fm_tok **t);
+int	fm_peek_sig(struct fm *p, struct fm_tok **t);
+int	fm_next(struct fm *p, struct fm_tok **t);
+int	fm_value(struct fm *p, const char *kw, struct fm_tok **t);
+int	fm_name(struct fm *p, const char *kw, struct fm_tok **t);
+int	fm_number(struct fm *p, const char *kw, long *val);
+int	fm_protocol(struct fm *p, const char *kw);
+int	fm_auth(struct fm *p, const char *kw);
+int	fm_service(struct fm *p, const struct fm_tok *t);
+int	fm_skip_args(struct fm *p, size_t k, int neg);
 
 #endif

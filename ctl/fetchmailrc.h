@@ -8,7 +8,7 @@
  *					r: caller frees with fetchmailrc_free()
  *	void fetchmailrc_free(struct fetchmailrc *r);
  * DESCRIPTION
- *	See lib/fetchmailrc.c.
+ *	See ctl/fetchmailrc.c.
  */
 #ifndef FETCHMAILRC_H
 #define FETCHMAILRC_H

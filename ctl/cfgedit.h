@@ -28,7 +28,7 @@
  *	int cfgedit_validate(const struct cfgedit *e, struct strbuf *why);
  *	int cfgedit_commit(struct cfgedit *e, struct strbuf *why);
  * DESCRIPTION
- *	See lib/cfgedit.c.
+ *	See ctl/cfgedit.c.
  */
 #ifndef CFGEDIT_H
 #define CFGEDIT_H
