@@ -25,6 +25,22 @@ verified, delete from the server, deliver with
             "%(sender)", "--", RCPT), allow_root_commands (we run as root)
   raw       bench/rawpop3.py: USER/PASS, RETR+DELE with 64 in flight,
             bytes discarded (the fetch ceiling)
+
+Issue 21 adds the SMTP side, all into the one listener bench/run.sh adds
+to the harness's Postfix (postfix-setup's master.cf entry, BENCH_SMTP_PORT):
+  popconn smtp    delivery_method = smtp, smtp_injection_address = it
+  popconn sendmail dp=N   the sendmail path at delivery_parallelism N
+  fdm smtp        fdm -q -f CONF fetch: set verify-certificates (the CA
+                  through SSL_CERT_FILE), one pop3s account per mailbox,
+                  all at once (its default), action smtp to the listener
+  fetchmail smtp  fetchmail's default SMTP mode: smtphost the listener,
+                  smtpname the recipient (no mda)
+  smtp-source     Postfix's smtp-source, one connection (-d), the same
+                  number of messages of the same size: the SMTP ceiling
+Every run also records the CPU that Dovecot (the ISP's server) and Postfix
+spent on it: the whole process tree under each master, from /proc (live
+processes' utime+stime, and cutime+cstime for the children already
+reaped), before and after.
 """
 import json
 import os
@@ -59,9 +75,13 @@ SENDMAIL = "/usr/sbin/sendmail"
 DOMAIN = "example.test"
 SENDER = "sender@isp.test"
 W = os.path.join(TMP, "bench")
+SMTP_PORT = int(os.environ.get("BENCH_SMTP_PORT", "0"))
+RCPT_BULK = "bulk@%s" % DOMAIN
+DOVECOT_PID = int(os.environ.get("H_DOVECOT_PID", "0") or 0)
 
 SZ = {
     "bulk_n": 200 if QUICK else 2000, "bulk_size": 4096,
+    "lat_n": 100 if QUICK else 1000,
     "big_n": 5 if QUICK else 20, "big_size": 2 * 1024 * 1024,
     "many_n": 20 if QUICK else 200, "many_per": 5,
     "huge_size": (10 if QUICK else 100) * 1024 * 1024,
@@ -230,6 +250,57 @@ def vm(pid, key="VmHWM"):
     return 0
 
 
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid):
+    """CPU seconds of pid and every descendant so far: utime+stime of the
+    live ones, cutime+cstime for the children they have reaped."""
+    if not pid:
+        return float("nan")
+    kids = {}
+    tot = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fl = st[st.rfind(")") + 2:].split()
+        kids.setdefault(int(fl[1]), []).append((int(d), fl))
+    todo = [pid]
+    seen = set()
+    while todo:
+        q = todo.pop()
+        if q in seen:
+            continue
+        seen.add(q)
+        try:
+            with open("/proc/%d/stat" % q) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fl = st[st.rfind(")") + 2:].split()
+        tot += sum(int(x) for x in fl[11:15])
+        todo += [k for k, _ in kids.get(q, [])]
+    return tot / CLK
+
+
+def postfix_pid():
+    try:
+        with open(os.path.join(SPOOL, "pid", "master.pid")) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def server_cpu():
+    """(Dovecot, Postfix) CPU seconds so far."""
+    return tree_cpu(DOVECOT_PID), tree_cpu(postfix_pid())
+
+
 def parse_time(path):
     d = {}
     with open(path) as f:
@@ -252,6 +323,7 @@ def run_prog(name, argv, n_expect, users, orig, env=None, done=None,
     with done(), until done() is true: daemons) and until n_expect
     messages are in the users' Maildirs.  Returns a result dict."""
     mail_clear(users)
+    srv0 = server_cpu()
     tfile = os.path.join(W, "time.out")
     logf = open(os.path.join(W, "%s.log" % name.split()[0]), "ab")
     t0 = time.monotonic()
@@ -314,17 +386,24 @@ def run_prog(name, argv, n_expect, users, orig, env=None, done=None,
         if t_all is None:
             t_all = float("nan")
     cpu, rss = parse_time(tfile)
-    cmp = compare(orig, users, trace)
+    srv1 = server_cpu()
+    if orig is None:        # smtp-source: nothing to compare with
+        cmp = {"delivered": mail_count(users)}
+    else:
+        cmp = compare(orig, users, trace)
     left = sum(pop_count(u) for u in users_pop)
     r = {"prog": name, "fetch": t_fetch, "all": t_all, "cpu": cpu,
          "rss": rss, "own": own, "delivered": cmp.get("delivered", 0),
          "lost": cmp.get("missing", 0), "dup": cmp.get("duplicated", 0),
          "altered": cmp.get("altered", 0), "left": left,
-         "rc": p.returncode}
+         "rc": p.returncode, "msgs": n_expect,
+         "dovecot": srv1[0] - srv0[0], "postfix": srv1[1] - srv0[1]}
     log("  %-22s fetch %7.2fs all %7.2fs cpu %6.2fs rss %7d kB own %7d kB "
-        "delivered %d lost %d dup %d altered %d left-on-server %d rc %s"
+        "delivered %d lost %d dup %d altered %d left-on-server %d rc %s "
+        "dovecot cpu %.2fs postfix cpu %.2fs"
         % (name, r["fetch"], r["all"], cpu, rss, own, r["delivered"],
-           r["lost"], r["dup"], r["altered"], left, p.returncode))
+           r["lost"], r["dup"], r["altered"], left, p.returncode,
+           r["dovecot"], r["postfix"]))
     runs.append(dict(r, time=time.time()))
     return r
 
@@ -337,8 +416,8 @@ def median_row(rows):
     if not rows:
         return None
     m = dict(rows[0])
-    for k in ("fetch", "all", "cpu", "rss", "own"):
-        vals = [r[k] for r in rows if r[k] == r[k]]     # drop NaN
+    for k in ("fetch", "all", "cpu", "rss", "own", "dovecot", "postfix"):
+        vals = [r[k] for r in rows if k in r and r[k] == r[k]]  # drop NaN
         m[k] = statistics.median(vals) if vals else float("nan")
     for k in ("lost", "dup", "altered", "left"):
         m[k] = max(r[k] for r in rows)
@@ -398,7 +477,36 @@ def mpop_rc(name, boxes):
     return ["mpop", "-C", rc, "-q", "-a"]
 
 
-def fetchmail_rc(name, boxes, daemon=None):
+def fdm_rc(name, boxes):
+    """fdm over SMTP: verified certificates, all accounts at once."""
+    d = os.path.join(W, "fdm-" + name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    rc = os.path.join(d, "fdm.conf")
+    with open(rc, "w") as f:
+        os.chmod(rc, 0o600)
+        f.write('set verify-certificates\nset lock-file "%s/lock"\n'
+                'set default-user "root"\n\n' % d)
+        for mb, user, pw, rcpt, _t, port in boxes:
+            f.write('account "%s" pop3s server "localhost" port %d '
+                    'user "%s" pass "%s"\n' % (mb, port, user, pw))
+        for rcpt in sorted(set(b[3] for b in boxes)):
+            act = "smtp-" + rcpt.split("@")[0]
+            f.write('action "%s" smtp server "127.0.0.1" port %d from "%s" '
+                    'to "%s"\n' % (act, SMTP_PORT, SENDER, rcpt))
+            f.write('match all action "%s"\n' % act)
+    return ["fdm", "-q", "-f", rc, "fetch"], \
+        dict(os.environ, HOME=d, SSL_CERT_FILE=CA)
+
+
+def smtp_source_argv(n, size):
+    """Postfix's smtp-source: n messages of size, one connection."""
+    return ["smtp-source", "-d", "-s", "1", "-m", str(n), "-l", str(size),
+            "-f", SENDER, "-t", RCPT_BULK, "-M", "bench.localdomain",
+            "127.0.0.1:%d" % SMTP_PORT]
+
+
+def fetchmail_rc(name, boxes, daemon=None, smtp=False):
     d = os.path.join(W, "fetchmail-" + name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -410,8 +518,11 @@ def fetchmail_rc(name, boxes, daemon=None):
             f.write('poll %s via localhost service %d protocol POP3\n'
                     '  user "%s" there with password "%s" is root here\n'
                     '  ssl sslcertck sslcertfile "%s"\n'
-                    '  mda "%s"\n  no keep fetchall\n\n'
-                    % (mb, port, user, pw, CA, mda(rcpt, "%F")))
+                    '  %s\n  no keep fetchall\n\n'
+                    % (mb, port, user, pw, CA,
+                       'smtphost "127.0.0.1/%d" smtpname "%s"'
+                       % (SMTP_PORT, rcpt) if smtp else
+                       'mda "%s"' % mda(rcpt, "%F")))
     argv = ["fetchmail", "-f", rc, "-i", os.path.join(d, "ids"), "-N",
             "--nosyslog", "--pidfile", os.path.join(d, "pid")]
     if daemon:
@@ -505,22 +616,43 @@ def daemon_done(etc, nboxes):
 
 # ------------------------------------------------------------ scenarios
 
-def fetch_scenario(title, key, user, n, size, port, slow_reps):
-    """One mailbox of n messages of size: every program, reps times."""
+SMTP_CF = "delivery_method = smtp\nsmtp_injection_address = 127.0.0.1:%d\n"
+
+
+def fetch_scenario(title, key, user, n, size, port, slow_reps, dp=False):
+    """One mailbox of n messages of size: every program, reps times (dp:
+    also the sendmail path at delivery_parallelism 1 and 2)."""
     global users_pop
     users_pop = [user]
     rcpt = "bulk@%s" % DOMAIN
     boxes = [("bulk", user, "bulk-pw", rcpt, "user", port)]
     progs = [
-        ("popconn", lambda: ([FETCHER, "-f", "-1", "-c",
-                              popconn_etc(key, boxes)], None), REPS),
+        ("popconn sendmail", lambda: ([FETCHER, "-f", "-1", "-c",
+                                       popconn_etc(key, boxes)], None), REPS),
+        ("popconn smtp", lambda: ([FETCHER, "-f", "-1", "-c",
+                                   popconn_etc(key + "s", boxes,
+                                               SMTP_CF % SMTP_PORT)], None),
+         REPS),
+    ]
+    if dp:
+        for par in (1, 2):
+            progs.append(("popconn sendmail dp=%d" % par,
+                          lambda par=par: ([FETCHER, "-f", "-1", "-c",
+                                            popconn_etc(
+                                                "%sd%d" % (key, par), boxes,
+                                                "delivery_parallelism = %d"
+                                                % par)], None), REPS))
+    progs += [
+        ("fdm smtp", lambda: fdm_rc(key, boxes), PEER_REPS),
         ("mpop", lambda: (mpop_rc(key, boxes), None), PEER_REPS),
-        ("fetchmail", lambda: fetchmail_rc(key, boxes), PEER_REPS),
+        ("fetchmail smtp", lambda: fetchmail_rc(key, boxes, smtp=True),
+         PEER_REPS),
         ("getmail6", lambda: (getmail_rc(key, boxes), None), PEER_REPS),
         ("raw reader", lambda: ([sys.executable,
                                  os.path.join(TOP, "bench", "rawpop3.py"),
                                  "localhost", str(port), user, "bulk-pw",
                                  CA], None), REPS),
+        ("smtp-source", lambda: (smtp_source_argv(n, size), None), REPS),
     ]
     log("%s: %d x %d bytes" % (title, n, size))
     rows = {}
@@ -531,7 +663,10 @@ def fetch_scenario(title, key, user, n, size, port, slow_reps):
             pop_clear(user)
             tag = "%s%s" % (key, name.split()[0])
             shutil.rmtree(os.path.join(W, "orig", tag), ignore_errors=True)
-            orig = gen_messages(user, n, size, tag, rcpt)
+            if name == "smtp-source":
+                orig = None
+            else:
+                orig = gen_messages(user, n, size, tag, rcpt)
             wait_idle()
             argv, env = mk()
             expect = 0 if name == "raw reader" else n
@@ -554,15 +689,20 @@ def many_scenario(port):
     users_pop = [b[1] for b in boxes]
     big = max(nb, 10)
     progs = [
-        ("popconn (defaults: 10 sessions, 4/server)",
+        ("popconn sendmail (defaults: 10 sessions, 4/server)",
          lambda: popconn_etc("many", boxes), "", REPS),
-        ("popconn (%d sessions, %d/server)" % (min(nb, 50), min(nb, 50)),
-         lambda: popconn_etc("many50", boxes,
+        ("popconn smtp (defaults: 10 sessions, 4/server)",
+         lambda: popconn_etc("manys", boxes, SMTP_CF % SMTP_PORT), "", REPS),
+        ("popconn smtp (%d sessions, %d/server)" % (min(nb, 50),
+                                                     min(nb, 50)),
+         lambda: popconn_etc("many50", boxes, SMTP_CF % SMTP_PORT +
                              "max_connections = %d\n"
                              "max_connections_per_server = %d"
                              % (min(nb, 50), min(nb, 50))), "", REPS),
+        ("fdm smtp", lambda: fdm_rc("many", boxes), None, PEER_REPS),
         ("mpop", lambda: mpop_rc("many", boxes), None, PEER_REPS),
-        ("fetchmail", lambda: fetchmail_rc("many", boxes), None, PEER_REPS),
+        ("fetchmail smtp", lambda: fetchmail_rc("many", boxes, smtp=True),
+         None, PEER_REPS),
         ("getmail6", lambda: getmail_rc("many", boxes), None, PEER_REPS),
     ]
     del big
@@ -607,10 +747,14 @@ def huge_scenario():
     rcpt = "bulk@%s" % DOMAIN
     boxes = [("bulk", "bulk", "bulk-pw", rcpt, "user", PORT)]
     progs = [
-        ("popconn", lambda: ([FETCHER, "-f", "-1", "-c",
-                              popconn_etc("huge", boxes)], None)),
+        ("popconn sendmail", lambda: ([FETCHER, "-f", "-1", "-c",
+                                       popconn_etc("huge", boxes)], None)),
+        ("popconn smtp", lambda: ([FETCHER, "-f", "-1", "-c",
+                                   popconn_etc("huges", boxes,
+                                               SMTP_CF % SMTP_PORT)], None)),
+        ("fdm smtp", lambda: fdm_rc("huge", boxes)),
         ("mpop", lambda: (mpop_rc("huge", boxes), None)),
-        ("fetchmail", lambda: fetchmail_rc("huge", boxes)),
+        ("fetchmail smtp", lambda: fetchmail_rc("huge", boxes, smtp=True)),
         ("getmail6", lambda: (getmail_rc("huge", boxes), None)),
         ("raw reader", lambda: ([sys.executable,
                                  os.path.join(TOP, "bench", "rawpop3.py"),
@@ -892,27 +1036,100 @@ def f2(x):
     return "—" if x != x else "%.2f" % x
 
 
+def per_msg(r, key):
+    """r[key] in milliseconds per message, as text."""
+    n = r.get("msgs") or 0
+    v = r.get(key, float("nan"))
+    return "—" if not n or v != v else "%.2f" % (1000.0 * v / n)
+
+
+# Issue 21's targets for delivery_method = smtp: (scenario title prefix,
+# numerator row, denominator row, field, limit, what).
+TARGETS = [
+    ("1a.", "popconn smtp", "smtp-source", "all", 1.5, "time"),
+    ("1a.", "popconn smtp", "fdm smtp", "all", 0.5, "time"),
+    ("1a.", "popconn smtp", "fdm smtp", "cpu", 1.0, "CPU per message"),
+    ("1a.", "popconn sendmail", "fdm smtp", "cpu", None, "CPU per message"),
+    ("1a.", "popconn smtp", "mpop", "dovecot", 1.0, "Dovecot CPU"),
+    ("1a.", "popconn sendmail", "mpop", "dovecot", None, "Dovecot CPU"),
+    ("1a.", "fdm smtp", "mpop", "dovecot", None, "Dovecot CPU"),
+    ("1b.", "popconn smtp", "fdm smtp", "all", 1.0, "time"),
+    ("2a.", "popconn smtp", "smtp-source", "all", 2.0, "time"),
+    ("3.", "popconn smtp (defaults", "fdm smtp", "all", 0.7, "time"),
+    ("3.", "popconn smtp (defaults", "mpop", "dovecot", None, "Dovecot CPU"),
+]
+
+
+def targets(title, rows):
+    """The issue's targets as ratios of two rows of this run."""
+    out = []
+
+    def row(prefix):
+        for r in rows:
+            if r["prog"] == prefix:
+                return r
+        for r in rows:
+            if r["prog"].startswith(prefix):
+                return r
+        return None
+    for pre, a, b, key, lim, what in TARGETS:
+        if not title.startswith(pre):
+            continue
+        ra, rb = row(a), row(b)
+        if not ra or not rb:
+            continue
+        va, vb = ra.get(key, float("nan")), rb.get(key, float("nan"))
+        if va != va or vb != vb or vb <= 0:
+            continue
+        x = va / vb
+        t = "" if lim is None else " (target ≤ %.1f: %s)" % (
+            lim, "met" if round(x, 2) <= lim else "**missed**")
+        out.append("\n%s / %s, %s: **%.2f**%s" % (a, b, what, x, t))
+    if title.startswith("1a."):
+        for r in rows:
+            if r["prog"].startswith("popconn sendmail"):
+                out.append("\n%s: %.0f messages/s to all delivered"
+                           % (r["prog"] if "dp=" in r["prog"] else
+                              r["prog"] + " dp=4 (default)",
+                              r["msgs"] / r["all"] if r["all"] == r["all"]
+                              and r["all"] > 0 else float("nan")))
+    if title.startswith("4a."):
+        for r in rows:
+            if r["prog"].startswith("popconn") and r["own"]:
+                out.append("\n%s: own VmHWM %d kB (target ≤ 8192: %s)"
+                           % (r["prog"], r["own"], "met" if r["own"] <= 8192
+                              else "**missed**"))
+    return out
+
+
 def table():
     out = []
     for title, rows in results:
         rows = [r for r in rows if r]
         out.append("### %s\n" % title)
         out.append("| program | runs | fetcher done (s) | all in Maildirs (s)"
-                   " | CPU (s) | max RSS tree (kB) | max RSS own (kB) | "
+                   " | CPU (s) | CPU/msg (ms) | Dovecot CPU (s) | Postfix "
+                   "CPU (s) | max RSS tree (kB) | max RSS own (kB) | "
                    "delivered | lost | dup | altered | left on server |")
-        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+                   "---|---|")
         for r in rows:
-            out.append("| %s | %s | %s | %s | %s | %s | %s | %d | %d | %d "
-                       "| %d | %d |" % (
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+                       "| %d | %d | %d | %d | %d |" % (
                            r["prog"], r.get("n", 1), f2(r["fetch"]),
-                           f2(r["all"]), f2(r["cpu"]), r["rss"] or "—",
+                           f2(r["all"]), f2(r["cpu"]), per_msg(r, "cpu"),
+                           f2(r.get("dovecot", float("nan"))),
+                           f2(r.get("postfix", float("nan"))),
+                           r["rss"] or "—",
                            r["own"] or "—", r["delivered"], r["lost"],
                            r["dup"], r["altered"], r["left"]))
         notes_here = ["%s: %s" % (r["prog"], r["note"]) for r in rows
                       if r.get("note")]
+        out += targets(title, rows)
         pc = [r for r in rows if r["prog"].startswith("popconn")]
         peers = [r for r in rows if r["prog"] in ("mpop", "fetchmail",
-                                                 "getmail6")]
+                                                 "getmail6", "fdm smtp",
+                                                 "fetchmail smtp")]
         raw = [r for r in rows if r["prog"] == "raw reader"]
         for p in pc:
             for key, what in (("all", "all delivered"),
@@ -967,7 +1184,7 @@ def main():
         if "1" in ONLY:
             fetch_scenario("1a. bulk: %d x 4 KB, loopback" % SZ["bulk_n"],
                            "b", "bulk", SZ["bulk_n"], SZ["bulk_size"], PORT,
-                           0)
+                           0, dp=True)
             fetch_scenario("1b. bulk: %d x 2 MB, loopback" % SZ["big_n"],
                            "B", "bulk", SZ["big_n"], SZ["big_size"], PORT, 0)
         if "2" in ONLY or "3" in ONLY:
@@ -975,8 +1192,8 @@ def main():
             try:
                 if "2" in ONLY:
                     fetch_scenario("2a. latency: %d x 4 KB, 20 ms RTT "
-                                   "(delay proxy)" % SZ["bulk_n"], "l",
-                                   "bulk", SZ["bulk_n"], SZ["bulk_size"],
+                                   "(delay proxy)" % SZ["lat_n"], "l",
+                                   "bulk", SZ["lat_n"], SZ["bulk_size"],
                                    pport, 0)
                     fetch_scenario("2b. latency: %d x 2 MB, 20 ms RTT "
                                    "(delay proxy)" % SZ["big_n"], "L",

@@ -1,5 +1,6 @@
 #!/bin/sh
-# bench/run.sh - popconn against fetchmail, getmail6 and mpop (issue 9).
+# bench/run.sh - popconn against fetchmail, getmail6, mpop and fdm (issues
+# 9, 21).
 #
 #   make bench                     build, then this script (~20 minutes)
 #   BENCH_QUICK=1 make bench       smoke run, small sizes (a few minutes)
@@ -20,7 +21,10 @@
 # status 1 when some work did not finish within its cap.
 #
 # It starts one private Dovecot (POP3S) and one private Postfix (sendmail
-# in, virtual Maildirs out) with tests/lib/harness.sh, then hands over to
+# in, virtual Maildirs out, plus the dedicated SMTP listener of
+# delivery_method = smtp: the master.cf entry "popconnctl postfix-setup"
+# writes, on a free loopback port, without a milter as the sendmail path
+# here has none) with tests/lib/harness.sh, then hands over to
 # bench/bench.py, which seeds the mailboxes, runs every program on the same
 # work, checks what arrived (tests/lib/compare.py: delivered, missing,
 # duplicated, altered) and prints the medians and ratios.  Everything runs
@@ -32,7 +36,7 @@ BUILD=${BUILD:-build}
 export TOP BUILD
 cd "$TOP"
 
-for p in fetchmail getmail mpop /usr/bin/time; do
+for p in fetchmail getmail mpop fdm smtp-source /usr/bin/time; do
 	command -v "$p" >/dev/null 2>&1 || {
 		echo "bench: $p missing: run 'sh tests/deps.sh bench' as root" >&2
 		exit 1
@@ -62,7 +66,7 @@ write_report() {
 		echo
 		sh "$TOP/tests/lib/measured.sh" bench/RESULTS.md bench/results
 		echo
-		echo "Run: started $t_start; BENCH_REPS=${BENCH_REPS:-default} BENCH_PEER_REPS=${BENCH_PEER_REPS:-1} BENCH_ONLY=\"$only\"; software: Postfix $(/usr/sbin/postconf -d -h mail_version 2>/dev/null), $(dovecot --version 2>/dev/null | sed 's/^/Dovecot /' | head -1), fetchmail $(fetchmail --version 2>/dev/null | sed -n '1s/^This is fetchmail release \([0-9.]*\).*/\1/p'), mpop $(mpop --version 2>/dev/null | sed -n '1s/.* //p'), getmail $(getmail --version 2>/dev/null | sed -n '1s/.* //p')."
+		echo "Run: started $t_start; BENCH_REPS=${BENCH_REPS:-default} BENCH_PEER_REPS=${BENCH_PEER_REPS:-1} BENCH_ONLY=\"$only\"; software: Postfix $(/usr/sbin/postconf -d -h mail_version 2>/dev/null), $(dovecot --version 2>/dev/null | sed 's/^/Dovecot /' | head -1), fetchmail $(fetchmail --version 2>/dev/null | sed -n '1s/^This is fetchmail release \([0-9.]*\).*/\1/p'), mpop $(mpop --version 2>/dev/null | sed -n '1s/.* //p'), fdm $(dpkg-query -W -f='${Version}' fdm 2>/dev/null), getmail $(getmail --version 2>/dev/null | sed -n '1s/.* //p')."
 		echo
 		echo "Raw data of every run: ${raw#"$TOP"/}/ (bench.json, sched.jsonl)."
 		echo
@@ -103,6 +107,15 @@ virtual_mailbox_limit = 0
 mailbox_size_limit = 0
 milter_macro_daemon_name = local-submit"
 export H_POSTFIX_EXTRA_MAIN
+# The SMTP injection listener (delivery_method = smtp, fdm, fetchmail's
+# SMTP mode, smtp-source): postfix-setup's entry, on a free port.
+BENCH_SMTP_PORT=$(h_free_port)
+H_POSTFIX_EXTRA_MASTER="127.0.0.1:$BENCH_SMTP_PORT inet n - n - - smtpd
+  -o smtpd_client_restrictions=permit_mynetworks,reject
+  -o mynetworks=127.0.0.0/8
+  -o content_filter=
+  -o milter_macro_daemon_name=popconn-smtp"
+export BENCH_SMTP_PORT H_POSTFIX_EXTRA_MASTER
 
 h_init
 h_ca

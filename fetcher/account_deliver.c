@@ -662,6 +662,15 @@ queue_due(struct account *a, struct pop3 *p, struct uidl_state *st,
 	const struct pop3_msg *m;
 	int	rc;
 
+	/*
+	 * Refill the window only once half of it has drained, so that the
+	 * commands go out in bursts of window/2 rather than one TLS record
+	 * (and one wake-up of the server) per message: Dovecot's CPU per
+	 * message halves (bench/RESULTS.md, issue 21), and window/2 stay in
+	 * flight to cover the round trip.
+	 */
+	if (pipelined && p->qretr > window / 2)
+		return (PC_OK);
 	while (!account_stop && *next < p->nmsgs && (pipelined ?
 	    p->qretr < window && p->qlen + 2 < POP3_QMAX : p->qlen == 0)) {
 		m = &p->msgs[(*next)++];
@@ -754,7 +763,7 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 	struct dele_queue dq = {NULL, 0, 0}, held = {NULL, 0, 0};
 	unsigned long num, done = 0;
 	size_t	next = 0, window;
-	int	pipelined, rc = PC_OK, kind, full;
+	int	pipelined, rc = PC_OK, kind, full, hold;
 
 	if ((dv = deliver_open(&a->set, a->name, why)) == NULL)
 		return (PC_PERM);
@@ -771,15 +780,24 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 		if ((rc = group_close(a, st, &held, &dq, full ||
 		    deliver_inflight(dv) == 0, why)) != PC_OK)
 			break;
-		/* DELEs first: with PIPELINING all, else one at a time. */
-		while (dq.n > 0 && (pipelined ? p->qlen + 2 < POP3_QMAX :
-		    p->qlen == 0)) {
+		/*
+		 * DELEs first: with PIPELINING all, else one at a time.  With
+		 * PIPELINING they wait for the next refill of the window (or
+		 * half a window of them) to go out in its burst; at the end,
+		 * until the last RETR and the last delivery are in, so that
+		 * the last DELEs cost one round trip.
+		 */
+		hold = pipelined && dq.n > 0 && dq.n < window / 2 &&
+		    (next < p->nmsgs ? p->qretr > window / 2 && p->qlen > 0 :
+		    p->qretr > 0 || deliver_inflight(dv) > 0);
+		while (!hold && dq.n > 0 && (pipelined ? p->qlen + 2 <
+		    POP3_QMAX : p->qlen == 0)) {
 			if ((rc = pop3_queue(p, POP3_Q_DELE, dq.v[--dq.n],
 			    why)) != PC_OK)
 				break;
 		}
-		if (rc != PC_OK || (dq.n == 0 && (rc = queue_due(a, p, st,
-		    &next, window, pipelined, r, why)) != PC_OK))
+		if (rc != PC_OK || ((dq.n == 0 || hold) && (rc = queue_due(a,
+		    p, st, &next, window, pipelined, r, why)) != PC_OK))
 			break;
 		if (p->qlen == 0) {
 			if (deliver_inflight(dv) == 0 && dq.n == 0 &&

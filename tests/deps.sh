@@ -22,7 +22,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev
 # none of them.
 # "deps.sh bench" adds the peers the benchmarks compare with.
 if [ "${1:-}" = bench ]; then
-	PKGS="$PKGS fetchmail getmail6 mpop time"
+	PKGS="$PKGS fetchmail getmail6 mpop fdm time"
 fi
 # "deps.sh interop" adds what the interop suite needs installed: Cyrus
 # SASL's mechanism plugins and sasldb (libsasl2 loads them from its
