@@ -177,6 +177,8 @@ status_fill(struct state *s, struct client *c)
 		e.next_poll = (long long)(m->state == ST_POLLING ? 0 :
 		    m->next_poll);
 		e.failures = m->failures;
+		e.today = m->today_day == daemon_day(time(NULL)) ?
+		    (long long)m->today_delivered : 0;
 		strbuf_reset(b);
 		(void)ctlproto_encode(b, &e);
 		client_send(c, b->data, b->len);

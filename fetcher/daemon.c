@@ -341,6 +341,12 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 	size_t	idx;
 
 	m->last = *w;
+	/* "Messages today", as the SBS connector's manager showed them. */
+	if (m->today_day != daemon_day(now)) {
+		m->today_day = daemon_day(now);
+		m->today_delivered = 0;
+	}
+	m->today_delivered += w->delivered;
 	if (w->mech[0]) {
 		pc_strlcpy(m->auth_mech, w->mech, sizeof(m->auth_mech));
 		pc_strlcpy(m->auth_why, w->mech_why, sizeof(m->auth_why));
@@ -380,6 +386,19 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 		sched_set(s->sch, (size_t)(m - s->mb), m->now ? 0 :
 		    m->next_poll, m->host);
 	ctl_server_notify(s, m, "end");
+}
+
+/* daemon_day - a local calendar day as YYYYMMDD */
+
+long
+daemon_day(time_t t)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return (0);
+	return ((tm.tm_year + 1900L) * 10000L + (tm.tm_mon + 1) * 100L +
+	    tm.tm_mday);
 }
 
 /* read_worker - take what a worker sent */

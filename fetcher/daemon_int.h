@@ -118,7 +118,12 @@ struct mbox {
 	char	last_error[ERR_MAX];
 	char	auth_mech[32];		/* last login's mechanism, and why */
 	char	auth_why[200];
+	long	today_day;		/* daemon_day() of today_delivered */
+	unsigned long today_delivered;	/* messages delivered that day */
 };
+
+/* daemon_day - a local calendar day as YYYYMMDD */
+long	daemon_day(time_t t);
 
 struct client {
 	int	fd;

@@ -121,6 +121,7 @@ struct ctlproto_msg {
 	long long kept;
 	long long failed;
 	long long bytes;
+	long long today;		/* delivered since local midnight */
 	void   *doc;			/* the decoded document */
 };
 

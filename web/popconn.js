@@ -184,7 +184,8 @@
                       el("td", account_of(m.url)), el("td", m.deliver_to || (m.routed ? "(routed)" : "")),
                       el("td", when(st.last_poll)),
                       el("td", (st.result || "-") + (st.last_error ? ": " + st.last_error : ""), { class: "mb-result" }),
-                      el("td", st.delivered !== undefined ? String(st.delivered) : "-"));
+                      el("td", st.delivered !== undefined ? String(st.delivered) : "-"),
+                      el("td", st.today !== undefined ? String(st.today) : "-", { class: "mb-today" }));
             const act = el("td", null, { class: "pc-rowacts" });
             const test = el("button", "Test login", { class: "mb-test pc-change" });
             test.addEventListener("click", () => test_login(m.name));

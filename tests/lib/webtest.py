@@ -385,6 +385,18 @@ def step_retrieve_now(d):
              maildir_count(E["WEB_MAIL_ROOT"], "dave"), 30, 0.5)
     check("retrieve now: both messages are in dave's Postfix mailbox",
           n and n >= before + 2, "%s before, %s now" % (before, n))
+    # Messages today: the fetcher's count since local midnight.
+    tab(d, "mailboxes")
+    el(d, "refresh").click()
+    idle(d)
+
+    def today():
+        r = row(d, "mb-table", "dave")
+        return r is not None and r.find_element(By.CLASS_NAME, "mb-today").text
+    t = wait(lambda: today() not in (False, "-", "0") and today(), 20)
+    check("mailboxes: 'Today' counts the messages delivered today (2)",
+          t == "2", t)
+    tab(d, "scheduling")
 
 
 def step_schedule(d):

@@ -68,7 +68,7 @@ test_golden(void **state)
 	    "\"result\":\"ok\",\"messages\":3,\"delivered\":3,"
 	    "\"bytes\":5000000000,\"failed\":0,\"last_error\":\"\","
 	    "\"mechanism\":\"scram-sha-256\",\"mechanism_why\":\"\","
-	    "\"next_poll\":99,\"failures\":0}\n");
+	    "\"next_poll\":99,\"failures\":0,\"today\":0}\n");
 
 	memset(&m, 0, sizeof(m));
 	m.kind = CTLPROTO_EVENT;
