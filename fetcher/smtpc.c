@@ -587,7 +587,7 @@ handle_reply(struct smtpc *c, struct smtpc_event *ev)
 		c->txn_status = PC_OK;
 		c->txn_code = 0;
 		c->txn_why[0] = 0;
-		/* FALLTHROUGH */
+		__attribute__((fallthrough));	/* and check the code */
 	case SMTPC_K_RCPT:
 		/* RFC 5321 4.3.2: 250 (and 251 for RCPT) or a refusal */
 		if (code == 250 || (code == 251 && kind == SMTPC_K_RCPT))
