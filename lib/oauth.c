@@ -329,6 +329,36 @@ reply_init(struct oauth_reply *r, long status)
 	r->status = status;
 }
 
+/*
+ * parse_begin - the part every response shares: the JSON object, an
+ * OAuth error in it, an HTTP status other than 200.  1 and *op for a
+ * 200 object to read on, else the status (nothing to free).
+ */
+static int
+parse_begin(const char *body, size_t len, long status, json_t **op,
+    struct oauth_reply *r, struct strbuf *why)
+{
+	json_t *o;
+	int	rc;
+
+	*op = NULL;
+	reply_init(r, status);
+	if ((o = load(body, len, why)) == NULL)
+		return (status != 200 ? http_status(status, r, why) :
+		    PC_PERM);
+	if ((rc = parse_error(o, status, r, why)) != 1) {
+		json_decref(o);
+		return (rc);
+	}
+	if (status != 200) {
+		rc = http_status(status, r, why);
+		json_decref(o);
+		return (rc);
+	}
+	*op = o;
+	return (1);
+}
+
 /* oauth_parse_device - a device authorization response (RFC 8628 3.2) */
 
 int
@@ -340,17 +370,9 @@ oauth_parse_device(const char *body, size_t len, long status,
 	int	rc;
 
 	memset(d, 0, sizeof(*d));
-	reply_init(r, status);
-	if ((o = load(body, len, why)) == NULL)
-		return (status != 200 ? http_status(status, r, why) :
-		    PC_PERM);
-	if ((rc = parse_error(o, status, r, why)) != 1)
-		goto out;
+	if ((rc = parse_begin(body, len, status, &o, r, why)) != 1)
+		return (rc);
 	rc = PC_PERM;
-	if (status != 200) {
-		rc = http_status(status, r, why);
-		goto out;
-	}
 	/* Entra ID's v1 endpoints said verification_url: take either. */
 	if (get_str(o, "device_code", OAUTH_CODE_MAX, &dc) < 0 ||
 	    get_str(o, "user_code", OAUTH_CODE_MAX, &uc) < 0 ||
@@ -402,17 +424,9 @@ oauth_parse_token(const char *body, size_t len, long status,
 	int	rc;
 
 	memset(t, 0, sizeof(*t));
-	reply_init(r, status);
-	if ((o = load(body, len, why)) == NULL)
-		return (status != 200 ? http_status(status, r, why) :
-		    PC_PERM);
-	if ((rc = parse_error(o, status, r, why)) != 1)
-		goto out;
+	if ((rc = parse_begin(body, len, status, &o, r, why)) != 1)
+		return (rc);
 	rc = PC_PERM;
-	if (status != 200) {
-		rc = http_status(status, r, why);
-		goto out;
-	}
 	if (get_str(o, "access_token", OAUTH_TOKEN_MAX, &acc) < 0 ||
 	    get_str(o, "refresh_token", OAUTH_TOKEN_MAX, &ref) < 0 ||
 	    get_str(o, "token_type", 64, &type) < 0 ||
