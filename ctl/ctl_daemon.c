@@ -601,7 +601,14 @@ log_read_file(const char *path, struct strbuf *out)
 	return (0);
 }
 
-/* ctl_cmd_log - log [--file FILE] [-n LINES] [NAME] */
+/*
+ * ctl_cmd_log - log [--file FILE] [-n LINES] [NAME]
+ *
+ * About 130 lines: the source (a file, or the journal when there is
+ * none), then for NAME the lines of the fetcher and of the milter that
+ * belong to that mailbox (the milter's by the marker nonces the
+ * fetcher logged), in one pass each.
+ */
 
 int
 ctl_cmd_log(struct ctl *c, int argc, char **argv)

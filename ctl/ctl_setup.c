@@ -638,7 +638,14 @@ setup_free(struct setup *s)
 	}
 }
 
-/* ctl_cmd_setup - setup [flags]: ask, probe, write */
+/*
+ * ctl_cmd_setup - setup [flags]: ask, probe, write
+ *
+ * Long (about 180 lines) on purpose: the wizard's steps in the order the
+ * administrator meets them (flags, questions, password, probe, domains,
+ * write, postfix-setup, what next), each a call to a setup_* function;
+ * the length is the option table and the questions' texts.
+ */
 
 int
 ctl_cmd_setup(struct ctl *c, int argc, char **argv)

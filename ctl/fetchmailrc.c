@@ -484,7 +484,14 @@ fm_localdomains(struct fm *p, size_t k, int line)
 	return (rc);
 }
 
-/* fm_option_k - keyword k (negated with neg) at token line */
+/*
+ * fm_option_k - keyword k (negated with neg) at token line
+ *
+ * Long (about 120 lines) on purpose: one case per fetchmailrc keyword
+ * that takes a value, each a few lines, in fm_kws order.  The keyword
+ * families with more to say already have their own functions
+ * (fm_service, fm_localdomains, fm_protocol...).
+ */
 
 static int
 fm_option_k(struct fm *p, size_t k, int neg, int line)
