@@ -84,6 +84,7 @@ struct setup {
 	int	pop3_port;
 	int	ask;			/* a terminal, and no --yes */
 	int	postfix;		/* -1 ask, 0 no, 1 yes */
+	const char *oauth;		/* --oauth PROVIDER: no password */
 	struct strbuf *pw;
 };
 
@@ -429,7 +430,8 @@ setup_find(struct ctl *c, struct setup *s, struct setup_try *best)
 			    setup_offers(&t.pr, "OAUTHBEARER"))
 				ctl_note("%s offers OAuth 2.0 sign-in (%s): add "
 				    "the mailbox, then popconnctl oauth login "
-				    "NAME --provider %s", s->server, t.pr.sasl,
+				    "NAME --provider %s (or run setup again "
+				    "with --oauth PROVIDER)", s->server, t.pr.sasl,
 				    strcasestr(s->server, "google") ||
 				    strcasestr(s->server, "gmail") ? "google" :
 				    strcasestr(s->server, "office365") ||
@@ -500,6 +502,13 @@ setup_add(struct ctl *c, struct setup *s, const struct setup_try *t)
 		argv[argc++] = (char *)(uintptr_t)"-o";
 		argv[argc++] = opt;
 	}
+	if (s->oauth) {
+		/* The sign-in stores the refresh token in its place. */
+		argv[argc++] = (char *)(uintptr_t)"--no-password";
+		argv[argc] = NULL;
+		optind = 0;
+		return (ctl_cmd_mailbox(c, argc, argv));
+	}
 	argv[argc++] = (char *)(uintptr_t)"--password-file";
 	argv[argc++] = (char *)(uintptr_t)"-";
 	argv[argc] = NULL;
@@ -524,6 +533,48 @@ setup_add(struct ctl *c, struct setup *s, const struct setup_try *t)
 	(void)dup2(saved, 0);
 	close(saved);
 	return (rc);
+}
+
+/*
+ * setup_oauth - an OAuth 2.0 mailbox (issue 24): its URL with implicit
+ * TLS on the POP3S port (the providers that take only OAuth, Exchange
+ * Online and Gmail, answer there), no password, auth = xoauth2; then
+ * "oauth login NAME --provider P", which signs in, stores the refresh
+ * token in the password's place, tests the login and switches auth to
+ * oauthbearer where the server offers only that.
+ */
+static int
+setup_oauth(struct ctl *c, struct setup *s, struct setup_try *t)
+{
+	struct strbuf *u = strbuf_alloc(sizeof(t->url));
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	char   *argv[6];
+	int	argc = 0, rc;
+
+	if (!*t->url) {
+		if (url_format(u, 1, s->account, s->server, s->pop3s_port,
+		    why) != PC_OK) {
+			ctl_err("%s", strbuf_str(why));
+			strbuf_free(u);
+			strbuf_free(why);
+			return (EX_USAGE);
+		}
+		pc_strlcpy(t->url, strbuf_str(u), sizeof(t->url));
+	}
+	strbuf_free(u);
+	strbuf_free(why);
+	pc_strlcpy(t->auth, "xoauth2", sizeof(t->auth));
+	printf("Chosen: %s, OAuth 2.0 sign-in (%s)\n", t->url, s->oauth);
+	if ((rc = setup_add(c, s, t)) != 0)
+		return (rc);
+	argv[argc++] = (char *)(uintptr_t)"oauth";
+	argv[argc++] = (char *)(uintptr_t)"login";
+	argv[argc++] = s->name;
+	argv[argc++] = (char *)(uintptr_t)"--provider";
+	argv[argc++] = (char *)(uintptr_t)s->oauth;
+	argv[argc] = NULL;
+	optind = 0;
+	return (ctl_cmd_oauth(c, argc, argv));
 }
 
 /* setup_domains - local_domains for a global mailbox */
@@ -664,6 +715,7 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 		{"postfix-setup", no_argument, NULL, 'X'},
 		{"no-postfix-setup", no_argument, NULL, 'x'},
 		{"yes", no_argument, NULL, 'y'},
+		{"oauth", required_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0},
 	};
 	struct setup s;
@@ -725,6 +777,16 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 		case 'y':
 			yes = 1;
 			break;
+		case 'O':
+			if (strcmp(optarg, "microsoft") != 0 &&
+			    strcmp(optarg, "google") != 0 &&
+			    strcmp(optarg, "generic") != 0) {
+				ctl_err("--oauth %s: use microsoft, google or "
+				    "generic", optarg);
+				rc = EX_USAGE;
+			}
+			s.oauth = optarg;
+			break;
 		default:
 			rc = EX_USAGE;
 		}
@@ -734,7 +796,8 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 		    "[--type user|global] [--deliver-to ADDR] [--name NAME] "
 		    "[--password-file FILE|-] [--tls-ca-file FILE] "
 		    "[--pop3s-port N] [--pop3-port N] [--local-domains LIST] "
-		    "[--postfix-setup|--no-postfix-setup] [--yes]");
+		    "[--postfix-setup|--no-postfix-setup] [--yes] "
+		    "[--oauth microsoft|google|generic]");
 		rc = EX_USAGE;
 	}
 	if (rc != 0 || (rc = ctl_load(c)) != 0)
@@ -792,6 +855,12 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 	}
 	if ((rc = setup_taken(c, &s)) != 0)
 		goto out;
+	if (s.oauth) {
+		if ((!global || (rc = setup_domains(c, &s)) == 0) &&
+		    (rc = setup_oauth(c, &s, &best)) == 0)
+			goto next;
+		goto out;
+	}
 	s.pw = strbuf_alloc(SETUP_PW_MAX);
 	if ((rc = ctl_read_password(s.name, s.pwfile ? s.pwfile :
 	    s.ask ? NULL : "-", s.pw)) != 0)
@@ -819,6 +888,7 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 				goto out;
 		}
 	}
+next:
 	printf("Next:\n");
 	if (global && s.postfix != 1)
 		printf("  popconnctl postfix-setup --apply    # the milter "

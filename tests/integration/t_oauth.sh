@@ -416,6 +416,45 @@ kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
 h_check "setup, OAuth-only server: points to oauth login" \
     grep -q 'offers OAuth 2.0 sign-in (PLAIN XOAUTH2): add the mailbox, then popconnctl oauth login NAME' "$H_TMP/setup.err"
 
+# 11b. setup --oauth: the wizard writes the mailbox without a password
+# and signs in itself (the stand-in's settings from popconn.cf).
+admin '{"set": {"polls": ["authorization_pending"]}}'
+cp "$P_ETC/popconn.cf" "$H_TMP/popconn.cf.pre-oauth"
+cat >>"$P_ETC/popconn.cf" <<EOT
+oauth_client_id = $CID
+oauth_scope = https://outlook.office.com/POP.AccessAsUser.All,offline_access
+oauth_token_endpoint = $EP/token
+oauth_device_endpoint = $EP/devicecode
+oauth_ca_file = $H_CA
+EOT
+rm -f "$H_TMP/port" "$OD/user_code"
+"$H_PYTHON" "$FP" serve --state "$FP_STATE" --scenario /dev/stdin \
+    --port "$FP_PORT" --port-file "$H_TMP/port" --transcript "$H_TMP/setup2.tr" \
+    --connections 2 --timeout 60 >>"$H_TMP/fakepop3.out" 2>&1 <<EOT &
+{ $EXO, $TLS }
+EOT
+sp=$!
+h_track_pid "$sp"
+n=100; while [ ! -s "$H_TMP/port" ] && [ "$n" -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+timeout 120 "$CTL" -c "$P_ETC" setup --yes --oauth generic --name ms365 \
+    --pop3s-port "$FP_PORT" --server 127.0.0.1 \
+    --account alice@contoso.example --deliver-to alice@example.test \
+    >"$H_TMP/setup2.out" 2>&1 </dev/null &
+lp=$!
+n=100; while [ ! -s "$OD/user_code" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+sleep 1.5; browser approve
+rc=0; wait "$lp" || rc=$?
+kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null
+h_check "setup --oauth: signed in and tested (exit $rc)" [ "$rc" -eq 0 ]
+h_check "setup --oauth: the mailbox is written with implicit TLS and auth = xoauth2" \
+    sh -c "grep -q '^ms365 user pop3s://alice%40contoso.example@127.0.0.1:$FP_PORT' '$P_ETC/mailboxes.cf' && grep -q 'auth=xoauth2' '$P_ETC/mailboxes.cf'"
+h_check "setup --oauth: the refresh token is the mailbox's secret" \
+    grep -q '^ms365 ' "$P_ETC/passwords"
+h_check "setup --oauth: the server got the token the stand-in issued" \
+    grep -q 'AUTH XOAUTH2' "$H_TMP/setup2.tr"
+"$CTL" -c "$P_ETC" mailbox remove ms365 --delete-state >/dev/null 2>&1 || true
+cp "$H_TMP/popconn.cf.pre-oauth" "$P_ETC/popconn.cf"
+
 # 9. No token in logs or in files others can read.
 all=$(cat "$OD/tokens" "$OD/refresh" 2>/dev/null; echo "$RT"; echo "$RT2"; echo "$RT3")
 leak=0
