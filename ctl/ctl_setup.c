@@ -536,12 +536,9 @@ setup_add(struct ctl *c, struct setup *s, const struct setup_try *t)
 }
 
 /*
- * setup_oauth - an OAuth 2.0 mailbox (issue 24): its URL with implicit
- * TLS on the POP3S port (the providers that take only OAuth, Exchange
- * Online and Gmail, answer there), no password, auth = xoauth2; then
- * "oauth login NAME --provider P", which signs in, stores the refresh
- * token in the password's place, tests the login and switches auth to
- * oauthbearer where the server offers only that.
+ * setup_oauth - an OAuth 2.0 mailbox: implicit TLS on the POP3S port, no
+ * password, auth = xoauth2; then "oauth login NAME --provider P" signs
+ * in, stores the refresh token and tests the login (issue 24).
  */
 static int
 setup_oauth(struct ctl *c, struct setup *s, struct setup_try *t)

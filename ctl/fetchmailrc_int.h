@@ -233,4 +233,12 @@ int	fm_auth(struct fm *p, const char *kw);
 int	fm_service(struct fm *p, const struct fm_tok *t);
 int	fm_skip_args(struct fm *p, size_t k, int neg);
 
+/* fetchmailrc_rec.c */
+void	fm_server_free(struct fm_server *s);
+void	fm_server_copy(struct fm_server *dst, const struct fm_server *src);
+void	fm_locals_free(struct fm_user *u);
+void	fm_user_free(struct fm_user *u);
+void	fm_user_copy(struct fm_user *dst, const struct fm_user *src);
+void	fm_set_str(char **field, const char *value);
+
 #endif

@@ -271,16 +271,16 @@ test_split(void **state)
 {
 	char	line[256], *w[4];
 
-	strcpy(line, "  fetch-wait\ta  b ");
+	(void)snprintf(line, sizeof(line), "%s", "  fetch-wait\ta  b ");
 	assert_int_equal(ctlproto_split(line, w, 4), 3);
 	assert_string_equal(w[0], "fetch-wait");
 	assert_string_equal(w[1], "a");
 	assert_string_equal(w[2], "b");
-	strcpy(line, " \t ");
+	(void)snprintf(line, sizeof(line), "%s", " \t ");
 	assert_int_equal(ctlproto_split(line, w, 4), 0);
-	strcpy(line, "a b c d");
+	(void)snprintf(line, sizeof(line), "%s", "a b c d");
 	assert_int_equal(ctlproto_split(line, w, 4), 4);
-	strcpy(line, "a b c d e");
+	(void)snprintf(line, sizeof(line), "%s", "a b c d e");
 	assert_int_equal(ctlproto_split(line, w, 4), -1);
 }
 
