@@ -731,6 +731,30 @@ oauth_device_wait(const struct oauth_conf *c, const struct oauth_device *d,
 		/* A failing network during the wait: give up, say so. */
 		break;
 	}
+	strbuf_wipe(form);
+	strbuf_free(form);
+	return (rc);
+}
+
+/*
+ * form_grant - POST a token request built into form (built != 0: it did
+ * not fit), then wipe and free the form (it may hold a secret).
+ */
+static int
+form_grant(const struct oauth_conf *c, struct strbuf *form, int built,
+    struct oauth_token *t, struct oauth_reply *r, struct strbuf *why)
+{
+	int	rc;
+
+	if (built != 0) {
+		memset(t, 0, sizeof(*t));
+		reply_init(r, 0);
+		strbuf_printf(why, "token request too long");
+		rc = PC_PERM;
+	} else {
+		rc = grant(c, form, t, r, why);
+	}
+	strbuf_wipe(form);
 	strbuf_free(form);
 	return (rc);
 }
@@ -742,22 +766,12 @@ oauth_refresh(const struct oauth_conf *c, const char *refresh,
     struct oauth_token *t, struct oauth_reply *r, struct strbuf *why)
 {
 	struct strbuf *form = strbuf_alloc(OAUTH_BODY_MAX);
-	int	rc;
 
-	if (form_add(form, "grant_type", "refresh_token") != 0 ||
-	    form_add(form, "refresh_token", refresh) != 0 ||
-	    client_form(c, form) != 0 || form_add(form, "scope",
-	    c->scope && *c->scope ? c->scope : NULL) != 0) {
-		memset(t, 0, sizeof(*t));
-		reply_init(r, 0);
-		strbuf_printf(why, "token request too long");
-		rc = PC_PERM;
-	} else {
-		rc = grant(c, form, t, r, why);
-	}
-	strbuf_wipe(form);
-	strbuf_free(form);
-	return (rc);
+	return (form_grant(c, form, form_add(form, "grant_type",
+	    "refresh_token") != 0 || form_add(form, "refresh_token",
+	    refresh) != 0 || client_form(c, form) != 0 || form_add(form,
+	    "scope", c->scope && *c->scope ? c->scope : NULL) != 0, t, r,
+	    why));
 }
 
 /* oauth_auth_code - RFC 6749 4.1.3 with the PKCE verifier (RFC 7636) */
@@ -768,23 +782,12 @@ oauth_auth_code(const struct oauth_conf *c, const char *code,
     struct oauth_reply *r, struct strbuf *why)
 {
 	struct strbuf *form = strbuf_alloc(OAUTH_BODY_MAX);
-	int	rc;
 
-	if (form_add(form, "grant_type", "authorization_code") != 0 ||
-	    form_add(form, "code", code) != 0 ||
-	    form_add(form, "redirect_uri", l->redirect) != 0 ||
+	return (form_grant(c, form, form_add(form, "grant_type",
+	    "authorization_code") != 0 || form_add(form, "code", code) != 0
+	    || form_add(form, "redirect_uri", l->redirect) != 0 ||
 	    form_add(form, "code_verifier", l->verifier) != 0 ||
-	    client_form(c, form) != 0) {
-		memset(t, 0, sizeof(*t));
-		reply_init(r, 0);
-		strbuf_printf(why, "token request too long");
-		rc = PC_PERM;
-	} else {
-		rc = grant(c, form, t, r, why);
-	}
-	strbuf_wipe(form);
-	strbuf_free(form);
-	return (rc);
+	    client_form(c, form) != 0, t, r, why));
 }
 
 /* oauth_client_credentials - RFC 6749 section 4.4, with a secret */
@@ -793,8 +796,7 @@ int
 oauth_client_credentials(const struct oauth_conf *c, struct oauth_token *t,
     struct oauth_reply *r, struct strbuf *why)
 {
-	struct strbuf *form = strbuf_alloc(OAUTH_BODY_MAX);
-	int	rc;
+	struct strbuf *form;
 
 	if ((c->client_secret == NULL || *c->client_secret == 0) &&
 	    (c->client_assertion == NULL || *c->client_assertion == 0)) {
@@ -802,20 +804,12 @@ oauth_client_credentials(const struct oauth_conf *c, struct oauth_token *t,
 		reply_init(r, 0);
 		strbuf_printf(why, "app-only access needs the client secret "
 		    "in the passwords file or oauth_client_certificate");
-		rc = PC_PERM;
-	} else if (form_add(form, "grant_type", "client_credentials") != 0 ||
-	    client_form(c, form) != 0 || form_add(form, "scope",
-	    c->scope) != 0) {
-		memset(t, 0, sizeof(*t));
-		reply_init(r, 0);
-		strbuf_printf(why, "token request too long");
-		rc = PC_PERM;
-	} else {
-		rc = grant(c, form, t, r, why);
+		return (PC_PERM);
 	}
-	strbuf_wipe(form);
-	strbuf_free(form);
-	return (rc);
+	form = strbuf_alloc(OAUTH_BODY_MAX);
+	return (form_grant(c, form, form_add(form, "grant_type",
+	    "client_credentials") != 0 || client_form(c, form) != 0 ||
+	    form_add(form, "scope", c->scope) != 0, t, r, why));
 }
 
 /*
