@@ -577,10 +577,11 @@ def stop(p):
 
 
 def ctl(sock, req):
+    """One request (a dict, include/ctl_proto.h) to the fetcher."""
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(30)
     s.connect(sock)
-    s.sendall((req + "\n").encode())
+    s.sendall((json.dumps(req) + "\n").encode())
     buf = b""
     while True:
         d = s.recv(65536)
@@ -599,7 +600,7 @@ def daemon_done(etc, nboxes):
         if not os.path.exists(sock):
             return False
         try:
-            out = ctl(sock, "status")
+            out = ctl(sock, {"request": "status"})
         except OSError:
             return False
         n = 0
