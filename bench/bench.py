@@ -691,6 +691,14 @@ def fetch_scenario(title, key, user, n, size, port, slow_reps, dp=False):
     results.append((title, [median_row(rows[p[0]]) for p in progs]))
 
 
+def param_default(name):
+    """A popconn.cf setting's default, from the table the fetcher uses."""
+    import re
+    m = re.search(r'\{"%s", CFG_\w+, "([^"]*)"' % re.escape(name),
+                  open(os.path.join(TOP, "lib", "params.c")).read())
+    return m.group(1) if m else "?"
+
+
 def many_scenario(port):
     global users_pop
     nb, per = SZ["many_n"], SZ["many_per"]
@@ -701,17 +709,25 @@ def many_scenario(port):
              for i in range(1, nb + 1)]
     users_pop = [b[1] for b in boxes]
     big = max(nb, 10)
+    dflt = "defaults: %s sessions, %s/server" % (
+        param_default("max_connections"),
+        param_default("max_connections_per_server"))
     progs = [
-        ("popconn sendmail (defaults: 10 sessions, 4/server)",
+        ("popconn sendmail (%s)" % dflt,
          lambda: popconn_etc("many", boxes), "", REPS),
-        ("popconn smtp (defaults: 10 sessions, 4/server)",
+        ("popconn smtp (%s)" % dflt,
          lambda: popconn_etc("manys", boxes, SMTP_CF % SMTP_PORT), "", REPS),
-        ("popconn smtp (%d sessions, %d/server)" % (min(nb, 50),
-                                                     min(nb, 50)),
-         lambda: popconn_etc("many50", boxes, SMTP_CF % SMTP_PORT +
-                             "max_connections = %d\n"
-                             "max_connections_per_server = %d"
-                             % (min(nb, 50), min(nb, 50))), "", REPS),
+    ]
+    # other limits, to choose the defaults from (issue 21): the global
+    # max_connections and the per-server limit, both raised
+    for lim in sorted(set(min(nb, x) for x in (10, 20, 50))):
+        progs.append(("popconn smtp (%d sessions, %d/server)" % (lim, lim),
+                      (lambda lim=lim: popconn_etc(
+                          "many%d" % lim, boxes, SMTP_CF % SMTP_PORT +
+                          "max_connections = %d\n"
+                          "max_connections_per_server = %d" % (lim, lim))),
+                      "", REPS))
+    progs += [
         ("fdm smtp", lambda: fdm_rc("many", boxes), None, PEER_REPS),
         ("mpop", lambda: mpop_rc("many", boxes), None, PEER_REPS),
         ("fetchmail smtp", lambda: fetchmail_rc("many", boxes, smtp=True),
