@@ -1231,7 +1231,8 @@ def real_scale_scenario():
             break
     ts = time.monotonic()
     try:
-        st = ctl(os.path.join(etc, "fetcher.sock"), {"request": "status"})
+        st = ctl(os.path.join(etc, "fetcher.sock"),
+                 {"request": "status"})
         listed = sum(1 for ln in st.splitlines()
                      if ln.startswith("{\"mailbox\""))
     except OSError:
