@@ -293,7 +293,8 @@ test_request_golden(void **state)
 	r.nnames = 3;
 	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
 	assert_string_equal(strbuf_str(b), "{\"request\":\"fetch-wait\","
-	    "\"mailboxes\":[\"a\",\"b c\",\"d\xc3\xa9j\xc3\xa0 \\\"vu\\\"\"]}\n");
+	    "\"mailboxes\":[\"a\",\"b c\","
+	    "\"d\xc3\xa9j\xc3\xa0 \\\"vu\\\"\"]}\n");
 	assert_int_equal(ctlproto_decode_request(strbuf_str(b),
 	    strbuf_len(b), &d, why), PC_OK);
 	assert_int_equal(d.op, CTLPROTO_REQ_FETCH_WAIT);
@@ -431,7 +432,8 @@ test_request_hostile(void **state)
 	memset(line + n, ' ', CTL_LINE_MAX - n);
 	memcpy(line + CTL_LINE_MAX, "}", 2);
 	req_refused(line, CTL_LINE_MAX + 1, "over");
-	req_refused(line + 1, CTL_LINE_MAX, "not JSON");	/* at the limit */
+	/* At the limit: no longer "over", but no longer an object either. */
+	req_refused(line + 1, CTL_LINE_MAX, "not JSON");
 }
 
 /* test_request_encode_refused - the encoder applies the same rules */
