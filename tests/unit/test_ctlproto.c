@@ -361,6 +361,8 @@ req_refused(const char *line, size_t len, const char *want)
 static void
 test_request_hostile(void **state)
 {
+	struct strbuf *why;
+	struct ctlproto_req d;
 	char	line[CTL_LINE_MAX + 64], name[PC_NAME_MAX + 2];
 	size_t	n, i;
 
@@ -432,8 +434,15 @@ test_request_hostile(void **state)
 	memset(line + n, ' ', CTL_LINE_MAX - n);
 	memcpy(line + CTL_LINE_MAX, "}", 2);
 	req_refused(line, CTL_LINE_MAX + 1, "over");
-	/* At the limit: no longer "over", but no longer an object either. */
-	req_refused(line + 1, CTL_LINE_MAX, "not JSON");
+
+	/* At the limit, newline included: taken. */
+	memcpy(line + CTL_LINE_MAX - 2, "}\n", 2);
+	why = strbuf_alloc(512);
+	assert_int_equal(ctlproto_decode_request(line, CTL_LINE_MAX, &d, why),
+	    PC_OK);
+	assert_int_equal(d.op, CTLPROTO_REQ_STATUS);
+	ctlproto_free_request(&d);
+	strbuf_free(why);
 }
 
 /* test_request_encode_refused - the encoder applies the same rules */
