@@ -22,17 +22,22 @@
  *	sendmail from mail that came in over SMTP.
  *
  *	master.cf, when popconn.cf or a mailbox sets delivery_method =
- *	smtp: the injection listener at smtp_injection_address (loopback
- *	only) as "127.0.0.1:10027 inet n - n - - smtpd" (postconf -M) with
- *	-o overrides (postconf -P): smtpd_milters = the popconn milter
- *	alone, milter_macro_daemon_name = milter_smtp_daemon_name (which
+ *	smtp: one injection listener per distinct smtp_injection_address
+ *	of the mailboxes on smtp (popconn.cf's and the mailboxes' own -o),
+ *	on loopback as "127.0.0.1:10027 inet n - n - - smtpd", or for
+ *	unix:$queue_directory/public/NAME as "NAME unix n - n - - smtpd"
+ *	(master puts a unix service's socket there; any other path is
+ *	refused naming its file and line), (postconf -M) with -o overrides
+ *	(postconf -P): syslog_name = $syslog_name/popconn-PORT (or -NAME),
+ *	so that Postfix's log names the listener, smtpd_milters = the
+ *	popconn milter alone, milter_macro_daemon_name = milter_smtp_daemon_name (which
  *	the milter trusts for markers like the sendmail path's name),
  *	smtpd_client_restrictions = permit_mynetworks,reject, mynetworks =
  *	loopback, no HELO, sender, data or TLS requirements, no
  *	content_filter, proxy filter or receive_override_options.  When no
  *	mailbox uses sendmail, the milter leaves non_smtpd_milters: then
  *	it sees fetched mail only, not every local submission.  --undo
- *	removes the listener (postconf -MX).
+ *	removes the listeners (postconf -MX).
  *
  *	Without --apply the verb prints the postconf commands that make
  *	these changes (nothing is written); with --apply it runs them
@@ -55,7 +60,9 @@
  *	Postfix splits it: commas and white space outside braces).
  * DIAGNOSTICS
  *	0 done (or nothing to do); EX_USAGE bad arguments; EX_CONFIG
- *	popconn.cf is wrong; EX_UNAVAILABLE postconf is missing or failed;
+ *	popconn.cf or mailboxes.cf is wrong (an address off loopback, a
+ *	unix path outside queue_directory/public, more than PFX_MAX_LST
+ *	listeners); EX_UNAVAILABLE postconf is missing or failed;
  *	EX_TEMPFAIL postfix reload failed (the files are changed).
  * SECURITY
  *	Values go to postconf as single arguments (execve, no shell); the
