@@ -11,6 +11,8 @@
 #    server, and the next cycle delivers it, nothing lost, nothing twice;
 #  - a global mailbox's marker is trusted from the listener (routed to
 #    To:), and the same valid marker through another smtpd is not;
+#  - the daemon keeps each mailbox's last delivered queue id, which
+#    popconnctl status (and --json "last_queue_id") shows;
 #  - one listener per distinct smtp_injection_address (per-mailbox -o
 #    too), each with its own syslog_name; unix:QUEUE/public/NAME becomes
 #    a "NAME unix" smtpd that delivers; another unix path, or a listener
@@ -154,6 +156,35 @@ h_postfix_wait_idle 60
 h_check "another smtpd: kim did not get it" m_has kim "1"
 h_check "another smtpd: it went by its envelope" m_has postmaster "2"
 
+# --- the daemon keeps the last delivered message's queue id (status)
+p_daemon_start || h_not_ok "the daemon starts"
+h_seed alice 2 9
+"$CTL" -c "$P_ETC" fetch alice >"$H_TMP/dfetch.out" 2>&1
+h_check "daemon: fetch alice delivers" h_postfix_wait_idle 60
+lastq=$(sed -n 's/.*acct=alice: .*status=delivered (queued as \([0-9A-Za-z]*\)).*/\1/p' "$H_TMP/daemon.log" | tail -n 1)
+h_check "daemon: its log has alice's queue ids" [ -n "$lastq" ]
+h_check "daemon: Postfix delivered that queue id to alice" \
+    grep -q "postfix/virtual\[[0-9]*\]: $lastq: to=<alice@example.test>.*status=sent" "$H_MAILLOG"
+jq_last() {
+	"$CTL" -c "$P_ETC" status --json | "$H_PYTHON" -c '
+import json, sys
+for l in sys.stdin:
+    d = json.loads(l)
+    if d.get("mailbox") == sys.argv[1]:
+        print(d.get("last_queue_id", "MISSING"))' "$1"
+}
+h_check "status --json: alice's last_queue_id is the last queued as ($lastq)" \
+    [ "$(jq_last alice)" = "$lastq" ]
+h_check "status: the LAST QUEUEID column shows it" \
+    sh -c "'$CTL' -c '$P_ETC' status | grep -q '^alice .* $lastq '"
+"$CTL" -c "$P_ETC" fetch alice >>"$H_TMP/dfetch.out" 2>&1
+h_check "status --json: a poll with nothing new keeps it" \
+    [ "$(jq_last alice)" = "$lastq" ]
+h_check "status --json: a mailbox that delivered nothing has \"\"" \
+    [ "$(jq_last catchall)" = "" ]
+kill -TERM "$P_DAEMON_PID" 2>/dev/null
+_h_wait_gone 10 "$P_DAEMON_PID"
+
 # --- undo
 "$CTL" -c "$P_ETC" postfix-setup --undo --apply >"$H_TMP/undo.out" 2>&1
 h_check "postfix-setup --undo --apply removes the listener" \
@@ -211,7 +242,7 @@ p_password b2 alice-pw
 h_seed alice 3 4
 p_fetch
 h_postfix_wait_idle 60
-h_check "over the unix listener: 38 delivered, none lost or duplicated" \
+h_check "over the unix listener: all delivered, none lost or duplicated" \
     h_compare alice "$H_TMP/orig/alice" "$H_MAIL_ROOT/alice"
 h_check "the unix listener's smtpd took them (its syslog_name)" \
     [ "$(grep -c 'postfix/popconn-popconn-test/smtpd\[[0-9]*\]: [0-9A-F]*: client=localhost\[127.0.0.1\]' "$H_MAILLOG")" -eq 3 ]
