@@ -17,8 +17,9 @@
  *	summary lines.  The exit status is 0 only when every mailbox ended
  *	"ok" with nothing failed.
  *
- *	status prints the service and one row per mailbox, or with --json
- *	the daemon's JSON lines as they are (one object per line); a
+ *	status prints the service and one row per mailbox (with the queue
+ *	id Postfix gave the last message delivered, when known), or with
+ *	--json the daemon's JSON lines as they are (one object per line); a
  *	fetcher that does not answer is "stopped".
  *
  *	log reads the recent lines of popconn's programs: from --file,
@@ -268,7 +269,7 @@ status_line(void *ctx, const char *line)
 	struct ctlproto_msg o;
 	struct strbuf *why;
 	char	t1[32], t2[32], nb[CTL_TEXT_MAX], eb[CTL_TEXT_MAX], hb[32];
-	char	mb[64];
+	char	mb[64], qb[64];
 
 	if (s->json) {
 		printf("%s\n", line);
@@ -291,10 +292,11 @@ status_line(void *ctx, const char *line)
 	} else if (o.kind == CTLPROTO_MAILBOX) {
 		if (s->rows++ == 0)
 			printf("%-16s %-6s %-8s %-19s %-8s %-13s %6s %9s %-19s "
-			    "%s\n", "MAILBOX", "TYPE", "STATE", "LAST POLL",
-			    "RESULT", "AUTH", "MSGS", "BYTES", "NEXT POLL",
-			    "LAST ERROR");
-		printf("%-16s %-6s %-8s %-19s %-8s %-13s %6lld %9s %-19s %s\n",
+			    "%-12s %s\n", "MAILBOX", "TYPE", "STATE",
+			    "LAST POLL", "RESULT", "AUTH", "MSGS", "BYTES",
+			    "NEXT POLL", "LAST QUEUEID", "LAST ERROR");
+		printf("%-16s %-6s %-8s %-19s %-8s %-13s %6lld %9s %-19s %-12s "
+		    "%s\n",
 		    pr(nb, sizeof(nb), o.mailbox),
 		    o.type, o.state,
 		    fmt_time(t1, sizeof(t1), o.last_poll),
@@ -302,7 +304,8 @@ status_line(void *ctx, const char *line)
 		    pr(mb, sizeof(mb), o.mechanism) : "-",
 		    o.delivered,
 		    human_bytes(hb, sizeof(hb), (double)o.bytes),
-		    fmt_time(t2, sizeof(t2), o.next_poll), *o.last_error ?
+		    fmt_time(t2, sizeof(t2), o.next_poll), *o.last_queue_id ?
+		    pr(qb, sizeof(qb), o.last_queue_id) : "-", *o.last_error ?
 		    pr(eb, sizeof(eb), o.last_error) : "-");
 	}
 	ctlproto_free(&o);

@@ -174,6 +174,7 @@ status_fill(struct state *s, struct client *c)
 		e.last_error = m->last_error;
 		e.mechanism = m->auth_mech;
 		e.mechanism_why = m->auth_why;
+		e.last_queue_id = m->last_qid;
 		e.next_poll = (long long)(m->state == ST_POLLING ? 0 :
 		    m->next_poll);
 		e.failures = m->failures;

@@ -30,7 +30,14 @@
  *	     |"waiting",
  *	     "last_poll":UNIXTIME|0,"result":"ok"|"deferred"|"failed"|"never",
  *	     "messages":N,"delivered":N,"bytes":N,"failed":N,
- *	     "last_error":TEXT,"next_poll":UNIXTIME|0,"failures":N}
+ *	     "last_error":TEXT,"mechanism":TEXT,"mechanism_why":TEXT,
+ *	     "next_poll":UNIXTIME|0,"failures":N,"today":N,
+ *	     "last_queue_id":TEXT}
+ *	    ("last_queue_id": Postfix's queue id of the mailbox's last
+ *	    delivered message, from the "250 ... queued as ID" reply of
+ *	    delivery_method = smtp; kept across polls that deliver nothing;
+ *	    "" when unknown: sendmail tells none, or nothing delivered since
+ *	    the daemon started.)
  *	    ("service":"idle" with "reason":"disabled: no mailboxes" when
  *	    mailboxes.cf holds none.)
  *
@@ -109,6 +116,7 @@ struct ctlproto_msg {
 	const char *last_error;
 	const char *mechanism;
 	const char *mechanism_why;
+	const char *last_queue_id;	/* Postfix's id of the last delivered */
 	const char *event;		/* "start", "progress", "end" */
 	const char *error;
 	long long last_poll;

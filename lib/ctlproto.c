@@ -56,7 +56,7 @@ struct ctlproto_field {
 static const struct ctlproto_field ctlproto_fields[] = {
 	S(service), S(reason), S(shard), N(pid), N(mailboxes), N(started),
 	N(running), S(mailbox), S(type), S(state), S(result), S(last_error),
-	S(mechanism), S(mechanism_why), S(event), S(error), N(last_poll),
+	S(mechanism), S(mechanism_why), S(last_queue_id), S(event), S(error), N(last_poll),
 	N(next_poll), N(failures), N(messages), N(done), N(delivered),
 	N(deleted), N(kept), N(failed), N(bytes), N(today),
 };
@@ -72,7 +72,8 @@ static const char *const ctlproto_service_keys[] = {
 static const char *const ctlproto_mailbox_keys[] = {
 	"mailbox", "type", "state", "last_poll", "result", "messages",
 	"delivered", "bytes", "failed", "last_error", "mechanism",
-	"mechanism_why", "next_poll", "failures", "today", NULL,
+	"mechanism_why", "next_poll", "failures", "today", "last_queue_id",
+	NULL,
 };
 static const char *const ctlproto_start_keys[] = {
 	"event", "mailbox", NULL,

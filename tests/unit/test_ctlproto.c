@@ -61,6 +61,7 @@ test_golden(void **state)
 	m.last_error = "";
 	m.mechanism = "scram-sha-256";
 	m.next_poll = 99;
+	m.last_queue_id = "4XyzAB1cDqz";
 	strbuf_reset(b);
 	assert_int_equal(ctlproto_encode(b, &m), 0);
 	assert_string_equal(strbuf_str(b), "{\"mailbox\":\"bob\","
@@ -68,7 +69,23 @@ test_golden(void **state)
 	    "\"result\":\"ok\",\"messages\":3,\"delivered\":3,"
 	    "\"bytes\":5000000000,\"failed\":0,\"last_error\":\"\","
 	    "\"mechanism\":\"scram-sha-256\",\"mechanism_why\":\"\","
-	    "\"next_poll\":99,\"failures\":0,\"today\":0}\n");
+	    "\"next_poll\":99,\"failures\":0,\"today\":0,"
+	    "\"last_queue_id\":\"4XyzAB1cDqz\"}\n");
+	{
+		/* and it reads back; an older daemon's line reads "" */
+		struct ctlproto_msg d;
+		struct strbuf *w = strbuf_alloc(256);
+
+		assert_int_equal(ctlproto_decode(strbuf_str(b), strbuf_len(b) -
+		    1, &d, w), PC_OK);
+		assert_string_equal(d.last_queue_id, "4XyzAB1cDqz");
+		ctlproto_free(&d);
+		assert_int_equal(ctlproto_decode("{\"mailbox\":\"x\"}", 15,
+		    &d, w), PC_OK);
+		assert_string_equal(d.last_queue_id, "");
+		ctlproto_free(&d);
+		strbuf_free(w);
+	}
 
 	memset(&m, 0, sizeof(m));
 	m.kind = CTLPROTO_EVENT;
