@@ -118,6 +118,8 @@ int	ctl_question(const char *q, const char *help, char **val);
 int	ctl_question_yes(const char *q, int def);
 
 void	json_put(FILE *fp, const char *s);
+const char *ctl_pr(char *buf, size_t size, const char *s);
+const char *ctl_human_bytes(char *buf, size_t size, double n);
 
 int	ctl_cmd_mailbox(struct ctl *c, int argc, char **argv);
 int	ctl_mailbox_test(struct ctl *c, int argc, char **argv);

@@ -1,9 +1,8 @@
 /*
  * NAME
- *	ctl_daemon - popconnctl fetch, status, reload, log-level, log
+ *	ctl_daemon - popconnctl fetch, reload, log-level, log
  * SYNOPSIS
  *	int ctl_cmd_fetch(struct ctl *c, int argc, char **argv);
- *	int ctl_cmd_status(struct ctl *c, int argc, char **argv);
  *	int ctl_cmd_reload(struct ctl *c, int argc, char **argv);
  *	int ctl_cmd_log_level(struct ctl *c, int argc, char **argv);
  *	int ctl_cmd_log(struct ctl *c, int argc, char **argv);
@@ -17,10 +16,7 @@
  *	summary lines.  The exit status is 0 only when every mailbox ended
  *	"ok" with nothing failed.
  *
- *	status prints the service and one row per mailbox (with the queue
- *	id Postfix gave the last message delivered, when known), or with
- *	--json the daemon's JSON lines as they are (one object per line); a
- *	fetcher that does not answer is "stopped".
+ *	status is in ctl_status.c.
  *
  *	log reads the recent lines of popconn's programs: from --file,
  *	else from maillog_file (popconn.cf) when set, else from the journal (journalctl -t popconn-fetcher -t
@@ -58,18 +54,18 @@
 #define CTL_LOG_MAX	(8 * 1024 * 1024)	/* log text read */
 #define CTL_TEXT_MAX	512			/* a printable field */
 
-/* pr - printable copy of untrusted text; result is buf */
+/* ctl_pr - printable copy of untrusted text; result is buf */
 
-static const char *
-pr(char *buf, size_t size, const char *s)
+const char *
+ctl_pr(char *buf, size_t size, const char *s)
 {
 	return (log_printable(buf, size, s, strlen(s)));
 }
 
-/* human_bytes - 1234567 -> "1.2 MB" */
+/* ctl_human_bytes - 1234567 -> "1.2 MB" */
 
-static const char *
-human_bytes(char *buf, size_t size, double n)
+const char *
+ctl_human_bytes(char *buf, size_t size, double n)
 {
 	static const char *const unit[] = {"B", "kB", "MB", "GB", "TB"};
 	size_t	u = 0;
@@ -137,7 +133,7 @@ fetch_event(void *ctx, const char *line)
 		printf("%s\n", line);
 	ev = o.event;
 	b = fetch_box(f, o.mailbox);
-	pr(nb, sizeof(nb), b->name);
+	ctl_pr(nb, sizeof(nb), b->name);
 	if (strcmp(ev, "start") == 0) {
 		b->start = time(NULL);
 		if (f->tty)
@@ -146,8 +142,8 @@ fetch_event(void *ctx, const char *line)
 		secs = difftime(time(NULL), b->start);
 		printf("\r\033[K%s: %lld of %lld messages, %s, %s/s, "
 		    "delivered %lld, failed %lld", nb, o.done, o.messages,
-		    human_bytes(hb, sizeof(hb), (double)o.bytes),
-		    human_bytes(rb, sizeof(rb), (double)o.bytes /
+		    ctl_human_bytes(hb, sizeof(hb), (double)o.bytes),
+		    ctl_human_bytes(rb, sizeof(rb), (double)o.bytes /
 		    (secs > 0 ? secs : 1)), o.delivered, o.failed);
 	} else if (strcmp(ev, "end") == 0) {
 		res = o.result;
@@ -155,12 +151,12 @@ fetch_event(void *ctx, const char *line)
 		if (!f->json) {
 			printf("%s%s: %s: %lld messages, %lld delivered, "
 			    "%lld deleted, %lld kept, %lld failed, %s",
-			    f->tty ? "\r\033[K" : "", nb, pr(eb, sizeof(eb),
+			    f->tty ? "\r\033[K" : "", nb, ctl_pr(eb, sizeof(eb),
 			    res), o.messages, o.delivered, o.deleted, o.kept,
-			    o.failed, human_bytes(hb, sizeof(hb),
+			    o.failed, ctl_human_bytes(hb, sizeof(hb),
 			    (double)o.bytes));
 			if (*o.error)
-				printf(" (%s)", pr(eb, sizeof(eb), o.error));
+				printf(" (%s)", ctl_pr(eb, sizeof(eb), o.error));
 			printf("\n");
 		}
 		if (strcmp(res, "ok") != 0 || o.failed > 0) {
@@ -218,7 +214,7 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 	}
 	/* A name the fetcher would refuse is a usage error here. */
 	if (ctlproto_encode_request(line, &req, why) != PC_OK) {
-		ctl_err("fetch: %s", pr(eb, sizeof(eb), strbuf_str(why)));
+		ctl_err("fetch: %s", ctl_pr(eb, sizeof(eb), strbuf_str(why)));
 		rc = EX_USAGE;
 		goto out;
 	}
@@ -235,7 +231,7 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 		if (f.ended == 0 && !f.json)
 			printf("nothing to fetch: no mailboxes\n");
 	} else {
-		ctl_err("fetch: %s", pr(eb, sizeof(eb), strbuf_str(why)));
+		ctl_err("fetch: %s", ctl_pr(eb, sizeof(eb), strbuf_str(why)));
 		rc = f.worst ? f.worst : rc == PC_TEMP ? EX_TEMPFAIL :
 		    EX_UNAVAILABLE;
 	}
@@ -244,205 +240,6 @@ out:
 		free(f.v[i].name);
 	free(f.v);
 	strbuf_free(line);
-	strbuf_free(why);
-	return (rc);
-}
-
-/* Status lines, kept until the final "ok". */
-struct status_ctx {
-	int	json;
-	int	rows;
-};
-
-/* fmt_time - a UNIX time for a person, "-" for 0 */
-
-static const char *
-fmt_time(char *buf, size_t size, long long t)
-{
-	struct tm tm;
-	time_t	tt = (time_t)t;
-
-	if (t <= 0 || localtime_r(&tt, &tm) == NULL)
-		return ("-");
-	if (strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		return ("?");
-	return (buf);
-}
-
-/* status_line - one line of the status answer */
-
-static int
-status_line(void *ctx, const char *line)
-{
-	struct status_ctx *s = ctx;
-	struct ctlproto_msg o;
-	struct strbuf *why;
-	char	t1[32], t2[32], nb[CTL_TEXT_MAX], eb[CTL_TEXT_MAX], hb[32];
-	char	mb[64], qb[64];
-
-	if (s->json) {
-		printf("%s\n", line);
-		return (0);
-	}
-	why = strbuf_alloc(CTL_WHY_MAX);
-	if (ctlproto_decode(line, strlen(line), &o, why) != PC_OK) {
-		strbuf_free(why);
-		return (0);			/* unknown line: ignore */
-	}
-	strbuf_free(why);
-	if (o.kind == CTLPROTO_SERVICE) {
-		printf("fetcher: %s", pr(nb, sizeof(nb), o.service));
-		if (*o.reason)
-			printf(" (%s)", pr(eb, sizeof(eb), o.reason));
-		printf(", pid %lld, %lld mailbox%s, since %s\n",
-		    o.pid, o.mailboxes,
-		    o.mailboxes == 1 ? "" : "es",
-		    fmt_time(t1, sizeof(t1), o.started));
-	} else if (o.kind == CTLPROTO_MAILBOX) {
-		if (s->rows++ == 0)
-			printf("%-16s %-6s %-8s %-19s %-8s %-13s %6s %9s %-19s "
-			    "%-12s %s\n", "MAILBOX", "TYPE", "STATE",
-			    "LAST POLL", "RESULT", "AUTH", "MSGS", "BYTES",
-			    "NEXT POLL", "LAST QUEUEID", "LAST ERROR");
-		printf("%-16s %-6s %-8s %-19s %-8s %-13s %6lld %9s %-19s %-12s "
-		    "%s\n",
-		    pr(nb, sizeof(nb), o.mailbox),
-		    o.type, o.state,
-		    fmt_time(t1, sizeof(t1), o.last_poll),
-		    o.result, *o.mechanism ?
-		    pr(mb, sizeof(mb), o.mechanism) : "-",
-		    o.delivered,
-		    human_bytes(hb, sizeof(hb), (double)o.bytes),
-		    fmt_time(t2, sizeof(t2), o.next_poll), *o.last_queue_id ?
-		    pr(qb, sizeof(qb), o.last_queue_id) : "-", *o.last_error ?
-		    pr(eb, sizeof(eb), o.last_error) : "-");
-	}
-	ctlproto_free(&o);
-	return (0);
-}
-
-/*
- * status_dups - copies the milter dropped as duplicates, per global
- * mailbox, from its store (read-only): the milter counts, because only
- * it knows; the fetcher's status cannot.
- */
-
-static void
-status_dups(struct ctl *c, int json)
-{
-	struct cfg_mailboxes m;
-	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
-	const char **names = NULL;
-	unsigned long long *dropped = NULL, entries = 0;
-	char	nb[CTL_TEXT_MAX];
-	size_t	i, n = 0;
-	int	rc;
-
-	memset(&m, 0, sizeof(m));
-	if (ctl_load_boxes(c, &m) != 0)
-		goto out;
-	for (i = 0; i < m.n; i++) {
-		if (strcmp(m.v[i].type, "global") != 0)
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof(*names));
-		names[n++] = m.v[i].name;
-	}
-	if (n == 0)
-		goto out;
-	dropped = xcalloc(n, sizeof(*dropped));
-	rc = dedupe_stats(c->ms.milter_state_directory, names, n, dropped,
-	    &entries, why);
-	if (rc == PC_TEMP) {
-		if (!json)
-			printf("duplicates: store not readable (%s)\n",
-			    pr(nb, sizeof(nb), strbuf_str(why)));
-		goto out;
-	}
-	if (json) {
-		printf("{\"duplicate_store\":");
-		json_put(stdout, c->ms.milter_state_directory);
-		printf(",\"entries\":%llu,\"dropped\":{", entries);
-		for (i = 0; i < n; i++) {
-			printf("%s", i ? "," : "");
-			json_put(stdout, names[i]);
-			printf(":%llu", dropped[i]);
-		}
-		printf("}}\n");
-		goto out;
-	}
-	printf("duplicates dropped:");
-	for (i = 0; i < n; i++)
-		printf("%s %s %llu", i ? "," : "", pr(nb, sizeof(nb),
-		    names[i]), dropped[i]);
-	printf(" (store %s, %llu entries)\n", c->ms.milter_state_directory,
-	    entries);
-out:
-	free(names);
-	free(dropped);
-	cfg_mailboxes_free(&m);
-	strbuf_free(why);
-}
-
-/* ctl_cmd_status - status [--json] */
-
-int
-ctl_cmd_status(struct ctl *c, int argc, char **argv)
-{
-	struct status_ctx s;
-	struct ctlproto_req req = {.op = CTLPROTO_REQ_STATUS};
-	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
-	long	pid;
-	int	rc;
-
-	memset(&s, 0, sizeof(s));
-	s.json = argc > 1 && strcmp(argv[1], "--json") == 0;
-	if (argc > 1 + s.json) {
-		s.json = 1;	/* the usage error only */
-		ctl_err("usage: status [--json]");
-		strbuf_free(why);
-		return (EX_USAGE);
-	}
-	s.json |= c->json;
-	if ((rc = ctl_load(c)) != 0) {
-		strbuf_free(why);
-		return (rc);
-	}
-	rc = ctl_request(c, &req, status_line, &s, 30, why);
-	if (rc != PC_OK) {
-		if (s.json) {
-			printf("{\"service\":\"%s\",\"reason\":", rc ==
-			    CTL_DOWN ? "stopped" : strstr(strbuf_str(why),
-			    "ermission denied") ? "denied" : "no answer");
-			json_put(stdout, strbuf_str(why));
-			printf("}\n");
-		} else if (rc == CTL_DOWN) {
-			printf("fetcher: stopped\n");
-			ctl_err("%s", strbuf_str(why));
-		} else if (strstr(strbuf_str(why), "ermission denied")) {
-			printf("fetcher: permission denied (the control socket "
-			    "takes root, its user and the members of its "
-			    "group)\n");
-			ctl_err("%s", strbuf_str(why));
-		} else {
-			printf("fetcher: no answer\n");
-			ctl_err("%s", strbuf_str(why));
-		}
-		rc = EX_UNAVAILABLE;
-	}
-	status_dups(c, s.json);
-	strbuf_reset(why);
-	if (ctl_milter_pid(c, &pid, why) == PC_OK) {
-		if (s.json)
-			printf("{\"milter\":\"running\",\"pid\":%ld}\n", pid);
-		else
-			printf("milter: running, pid %ld\n", pid);
-	} else if (s.json) {
-		printf("{\"milter\":\"stopped\",\"reason\":");
-		json_put(stdout, strbuf_str(why));
-		printf("}\n");
-	} else {
-		printf("milter: stopped (%s)\n", strbuf_str(why));
-	}
 	strbuf_free(why);
 	return (rc);
 }
@@ -752,12 +549,12 @@ log_print(char *const *keep, size_t nkeep, long lines)
 	for (i = start; i < nkeep; i++) {
 		if (joined[i])
 			continue;
-		printf("%s\n", pr(pb, sizeof(pb), keep[i]));
+		printf("%s\n", ctl_pr(pb, sizeof(pb), keep[i]));
 		if (!log_marker(keep[i], nonce))
 			continue;
 		for (j = 0; j < nkeep; j++)
 			if (j != i && log_names(keep[j], nonce))
-				printf("    -> %s\n", pr(pb, sizeof(pb),
+				printf("    -> %s\n", ctl_pr(pb, sizeof(pb),
 				    keep[j]));
 	}
 	free(joined);

@@ -11,7 +11,10 @@
 #   - Postfix's log: every seeded message delivered exactly once
 #     (status=sent), the Maildirs hold the same bytes, nothing is left on
 #     the server;
-#   - popconnctl status --json lists every mailbox, each polled "ok".
+#   - popconnctl status --json lists every mailbox, each polled "ok";
+#   - popconnctl status (the table) is a summary at this size: the
+#     counts, the two mailboxes whose server is down first and alone,
+#     how many more there are; status NAME the details; --all every row.
 # bench/bench.py's scenario 8 is the same at 10,000 with SMTP injection.
 set -eu
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -46,6 +49,12 @@ while [ "$i" -le "$N" ]; do
 	p_password "$u" "pw-$u"
 	i=$((i + 1))
 done
+# two mailboxes whose server is down (nothing listens there)
+dead=$(h_free_port)
+p_mailbox "zdead1 user pop3s://x@127.0.0.1:$dead many@example.test" \
+    "zdead2 user pop3s://y@127.0.0.1:$dead many@example.test"
+p_password zdead1 pw
+p_password zdead2 pw
 # the seeded ones spread over the list
 seeded=""
 step=$((N / SEEDED))
@@ -91,7 +100,7 @@ t0=$(date +%s)
 p_daemon_start
 every_polled() {
 	"$CTL" -c "$P_ETC" status --json >"$H_TMP/status.json" 2>/dev/null || return 1
-	"$H_PYTHON" - "$H_TMP/status.json" "$N" <<'PY'
+	"$H_PYTHON" - "$H_TMP/status.json" "$((N + 2))" <<'PY'
 import json, sys
 n = ok = 0
 for line in open(sys.argv[1]):
@@ -114,7 +123,8 @@ h_check "status: every mailbox polled ok" \
     "$H_PYTHON" -c '
 import json, sys
 bad = [o["mailbox"] for o in map(json.loads, open(sys.argv[1]))
-       if "mailbox" in o and o["result"] != "ok"]
+       if "mailbox" in o and o["result"] != "ok"
+       and not o["mailbox"].startswith("zdead")]
 print("# not ok:", bad[:10]) if bad else None
 sys.exit(1 if bad else 0)' "$H_TMP/status.json"
 
@@ -150,5 +160,32 @@ for u in $seeded; do
 	left=$((left + $(h_pop_count "$u")))
 done
 h_check "nothing left on the server" [ "$left" -eq 0 ]
+
+# --- status at this size: a summary, the failing ones, details by name
+"$CTL" -c "$P_ETC" status >"$H_TMP/st.txt" 2>&1 || true
+h_check "status: the summary counts every mailbox" \
+    grep -q "^mailboxes $((N + 2)): .* $N ok, [0-9]* deferred, [0-9]* failed" "$H_TMP/st.txt"
+rows=$(grep -c '^r[0-9]\{4\} \|^zdead' "$H_TMP/st.txt" || true)
+first=$(grep -m1 -A1 '^MAILBOX ' "$H_TMP/st.txt" | sed -n '2s/ .*//p')
+h_check "status: only the 2 failing mailboxes as rows, first ($rows rows, first $first)" \
+    sh -c "[ '$rows' -eq 2 ] && [ '$first' = zdead1 ]"
+h_check "status: says how many are not shown and how to see them" \
+    grep -q "^$N mailboxes polled without trouble not shown: popconnctl status --all" "$H_TMP/st.txt"
+"$CTL" -c "$P_ETC" status r0001 >"$H_TMP/st1.txt" 2>&1
+h_check "status NAME: exit 0 and every field of that mailbox" \
+    sh -c "[ \$? -eq 0 ] || exit 1; grep -q '^mailbox r0001' '$H_TMP/st1.txt' &&
+        grep -q '^  last poll: .*, ok' '$H_TMP/st1.txt' &&
+        grep -q '^  login: ' '$H_TMP/st1.txt' && ! grep -q '^mailbox r0002' '$H_TMP/st1.txt'"
+rc=0
+"$CTL" -c "$P_ETC" status r0001 nosuch >"$H_TMP/st2.txt" 2>&1 || rc=$?
+h_check "status with an unknown NAME: exit 69 naming it (got $rc)" \
+    sh -c "[ $rc -eq 69 ] && grep -q 'no such mailbox: nosuch' '$H_TMP/st2.txt'"
+"$CTL" -c "$P_ETC" status --all >"$H_TMP/st3.txt" 2>&1 || true
+h_check "status --all: every row" \
+    [ "$(grep -c '^r[0-9]\{4\} \|^zdead' "$H_TMP/st3.txt")" -eq "$((N + 2))" ]
+"$CTL" -c "$P_ETC" status --json zdead2 >"$H_TMP/st4.txt" 2>&1 || true
+h_check "status --json NAME: the service line and that mailbox only" \
+    sh -c "[ \$(grep -c '\"mailbox\"' '$H_TMP/st4.txt') -eq 1 ] &&
+        grep -q '\"mailbox\":\"zdead2\"' '$H_TMP/st4.txt' && grep -q '\"service\"' '$H_TMP/st4.txt'"
 d_stop 20 || true
 h_done
