@@ -46,6 +46,10 @@ failed=0
 # crash: the existing kill -9 chaos (its line starts with "crash:")
 run crash env ROUNDS="$CRASH_ROUNDS" sh tests/integration/t_daemon_crash.sh
 grep '^crash:' "$out/crash.log" >>"$TORTURE_FIGURES"
+# the same over SMTP injection (issue 21): pipelined SMTP into a loopback
+# smtpd, kill -9 at random instants
+run crash_smtp env METHOD=smtp ROUNDS="$CRASH_ROUNDS" sh tests/integration/t_daemon_crash.sh
+grep '^crash:' "$out/crash_smtp.log" | sed 's/^crash:/crash_smtp:/' >>"$TORTURE_FIGURES"
 run proxy env TRIALS="$PROXY_TRIALS" sh tests/integration/t_torture_proxy.sh
 run sendmail env TRIALS="$SENDMAIL_TRIALS" sh tests/integration/t_torture_sendmail.sh
 run milter env TRIALS="$MILTER_TRIALS" sh tests/integration/t_torture_milter.sh
