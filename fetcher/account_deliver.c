@@ -763,7 +763,7 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 	struct dele_queue dq = {NULL, 0, 0}, held = {NULL, 0, 0};
 	unsigned long num, done = 0;
 	size_t	next = 0, window;
-	int	pipelined, rc = PC_OK, kind, full, hold;
+	int	pipelined, rc = PC_OK, kind, full, hold, quit_queued = 0;
 
 	if ((dv = deliver_open(&a->set, a->name, why)) == NULL)
 		return (PC_PERM);
@@ -799,7 +799,27 @@ account_run_pipeline(struct account *a, struct pop3 *p, struct uidl_state *st,
 		if (rc != PC_OK || ((dq.n == 0 || hold) && (rc = queue_due(a,
 		    p, st, &next, window, pipelined, r, why)) != PC_OK))
 			break;
-		if (p->qlen == 0) {
+		/*
+		 * The last commands are queued (every message fetched and
+		 * delivered, every record on disk and its DELE queued): with
+		 * PIPELINING, QUIT follows them in the same write and saves a
+		 * round trip.  Each DELE still went out only after its record
+		 * was durable; QUIT commits them.  A DELE refused now ends
+		 * the session with an error as before, but the server has
+		 * QUIT: the DELEs it accepted stand (their records are on
+		 * disk), the refused message is deleted by the next session.
+		 */
+		if (pipelined && !quit_queued && p->qlen > 0 && p->qretr == 0 &&
+		    next >= p->nmsgs && dq.n == 0 && held.n == 0 &&
+		    deliver_inflight(dv) == 0 && uidl_state_unsynced(st) == 0 &&
+		    !account_stop) {
+			if ((rc = pop3_queue(p, POP3_Q_QUIT, 0, why)) != PC_OK)
+				break;
+			quit_queued = 1;
+		}
+		if (p->qlen == 0 || p->q[p->qhead].kind == POP3_Q_QUIT) {
+			if (p->qlen > 0)
+				break;	/* only QUIT's reply is left */
 			if (deliver_inflight(dv) == 0 && dq.n == 0 &&
 			    held.n == 0)
 				break;
