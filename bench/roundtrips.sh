@@ -7,7 +7,8 @@
 # same /proc sum as bench.py's server_cpu()).
 #
 #   BUILD=build sh bench/roundtrips.sh      (root, packages of tests/deps.sh)
-#   RT_N=2000 RT_SMALL=20                   the two sizes
+#   RT_N=2000 RT_SMALL=20 RT_MAX_SIZE=8192  the two counts, the largest
+#                                           message (h_seed: random sizes)
 set -eu
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-build}
@@ -16,6 +17,7 @@ BUILD=${BUILD:-build}
 P_FETCHER=$TOP/$BUILD/popconn-fetcher
 N=${RT_N:-2000}
 SMALL=${RT_SMALL:-20}
+H_SEED_MAX_SIZE=${RT_MAX_SIZE:-8192}; export H_SEED_MAX_SIZE
 
 h_init
 h_ca
@@ -79,8 +81,10 @@ echo "pop3 log lines C: $(grep -c ' S: ' "$H_TMP/fetcher.log" || true)"
 [ "$(h_pop_count alice)" -eq 0 ] || echo "WARNING: mailbox not empty"
 
 # N messages: Dovecot's CPU for popconn, then for mpop.
+seed=2
 for prog in popconn mpop; do
-	h_seed alice "$N" 2 >/dev/null
+	seed=$((seed + 1))
+	h_seed alice "$N" "$seed" >/dev/null
 	h_postfix_wait_idle 120 || true
 	c0=$(dovecot_cpu)
 	t0=$(date +%s.%N)
