@@ -21,7 +21,7 @@
  *	(information), ctl_errno() appends strerror(errno).
  *
  *	Daemons:
- *	int ctl_request(const struct ctl *c, const char *req,
+ *	int ctl_request(const struct ctl *c, const struct ctlproto_req *req,
  *		int (*cb)(void *ctx, const char *line), void *ctx,
  *		int timeout, struct strbuf *why);
  *	int ctl_reload_fetcher(const struct ctl *c);
@@ -55,6 +55,7 @@
 #include "popconn.h"
 #include "cfg.h"
 #include "cfgedit.h"
+#include "ctl_proto.h"
 #include "params.h"
 #include "strbuf.h"
 
@@ -94,7 +95,7 @@ void	ctl_errno(const char *fmt, ...) PC_PRINTF(1, 2);
 void	ctl_note(const char *fmt, ...) PC_PRINTF(1, 2);
 const char *ctl_raw(const struct ctl *c, const char *name, const char **src);
 
-int	ctl_request(const struct ctl *c, const char *req,
+int	ctl_request(const struct ctl *c, const struct ctlproto_req *req,
 	    int (*cb)(void *ctx, const char *line), void *ctx, int timeout,
 	    struct strbuf *why);
 int	ctl_reload_fetcher(const struct ctl *c);

@@ -17,8 +17,9 @@
  *	summary lines.  The exit status is 0 only when every mailbox ended
  *	"ok" with nothing failed.
  *
- *	status prints the service and one row per mailbox, or with --json
- *	the daemon's JSON lines as they are (one object per line); a
+ *	status prints the service and one row per mailbox (with the queue
+ *	id Postfix gave the last message delivered, when known), or with
+ *	--json the daemon's JSON lines as they are (one object per line); a
  *	fetcher that does not answer is "stopped".
  *
  *	log reads the recent lines of popconn's programs: from --file,
@@ -186,13 +187,15 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct fetch_ctx f;
-	struct strbuf *req = strbuf_alloc(CTL_WHY_MAX);
+	struct ctlproto_req req;
+	struct strbuf *line = strbuf_alloc(CTL_LINE_MAX);
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
 	char	eb[CTL_TEXT_MAX];
 	size_t	i;
 	int	ch, rc, quiet = 0;
 
 	memset(&f, 0, sizeof(f));
+	memset(&req, 0, sizeof(req));
 	while ((ch = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
 		if (ch != 'q') {
 			ctl_err("usage: fetch [--quiet] [NAME ...]");
@@ -203,18 +206,25 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 	}
 	if ((rc = ctl_load(c)) != 0)
 		goto out;
-	(void)strbuf_puts(req, "fetch-wait");
+	req.op = CTLPROTO_REQ_FETCH_WAIT;
 	for (; optind < argc; optind++) {
-		if (strpbrk(argv[optind], " \t\r\n") != NULL ||
-		    strbuf_appendf(req, " %s", argv[optind]) < 0) {
-			ctl_err("bad mailbox name or too many names");
+		if (req.nnames == CTLPROTO_REQ_NAMES) {
+			ctl_err("more than %d mailboxes in one fetch",
+			    CTLPROTO_REQ_NAMES);
 			rc = EX_USAGE;
 			goto out;
 		}
+		req.names[req.nnames++] = argv[optind];
+	}
+	/* A name the fetcher would refuse is a usage error here. */
+	if (ctlproto_encode_request(line, &req, why) != PC_OK) {
+		ctl_err("fetch: %s", pr(eb, sizeof(eb), strbuf_str(why)));
+		rc = EX_USAGE;
+		goto out;
 	}
 	f.json = c->json;
 	f.tty = !quiet && !f.json && isatty(1);
-	rc = ctl_request(c, strbuf_str(req), fetch_event, &f, 0, why);
+	rc = ctl_request(c, &req, fetch_event, &f, 0, why);
 	if (f.tty)
 		printf("\r\033[K");
 	if (rc == CTL_DOWN) {
@@ -233,7 +243,7 @@ out:
 	for (i = 0; i < f.n; i++)
 		free(f.v[i].name);
 	free(f.v);
-	strbuf_free(req);
+	strbuf_free(line);
 	strbuf_free(why);
 	return (rc);
 }
@@ -268,7 +278,7 @@ status_line(void *ctx, const char *line)
 	struct ctlproto_msg o;
 	struct strbuf *why;
 	char	t1[32], t2[32], nb[CTL_TEXT_MAX], eb[CTL_TEXT_MAX], hb[32];
-	char	mb[64];
+	char	mb[64], qb[64];
 
 	if (s->json) {
 		printf("%s\n", line);
@@ -291,10 +301,11 @@ status_line(void *ctx, const char *line)
 	} else if (o.kind == CTLPROTO_MAILBOX) {
 		if (s->rows++ == 0)
 			printf("%-16s %-6s %-8s %-19s %-8s %-13s %6s %9s %-19s "
-			    "%s\n", "MAILBOX", "TYPE", "STATE", "LAST POLL",
-			    "RESULT", "AUTH", "MSGS", "BYTES", "NEXT POLL",
-			    "LAST ERROR");
-		printf("%-16s %-6s %-8s %-19s %-8s %-13s %6lld %9s %-19s %s\n",
+			    "%-12s %s\n", "MAILBOX", "TYPE", "STATE",
+			    "LAST POLL", "RESULT", "AUTH", "MSGS", "BYTES",
+			    "NEXT POLL", "LAST QUEUEID", "LAST ERROR");
+		printf("%-16s %-6s %-8s %-19s %-8s %-13s %6lld %9s %-19s %-12s "
+		    "%s\n",
 		    pr(nb, sizeof(nb), o.mailbox),
 		    o.type, o.state,
 		    fmt_time(t1, sizeof(t1), o.last_poll),
@@ -302,7 +313,8 @@ status_line(void *ctx, const char *line)
 		    pr(mb, sizeof(mb), o.mechanism) : "-",
 		    o.delivered,
 		    human_bytes(hb, sizeof(hb), (double)o.bytes),
-		    fmt_time(t2, sizeof(t2), o.next_poll), *o.last_error ?
+		    fmt_time(t2, sizeof(t2), o.next_poll), *o.last_queue_id ?
+		    pr(qb, sizeof(qb), o.last_queue_id) : "-", *o.last_error ?
 		    pr(eb, sizeof(eb), o.last_error) : "-");
 	}
 	ctlproto_free(&o);
@@ -377,6 +389,7 @@ int
 ctl_cmd_status(struct ctl *c, int argc, char **argv)
 {
 	struct status_ctx s;
+	struct ctlproto_req req = {.op = CTLPROTO_REQ_STATUS};
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
 	long	pid;
 	int	rc;
@@ -394,7 +407,7 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 		strbuf_free(why);
 		return (rc);
 	}
-	rc = ctl_request(c, "status", status_line, &s, 30, why);
+	rc = ctl_request(c, &req, status_line, &s, 30, why);
 	if (rc != PC_OK) {
 		if (s.json) {
 			printf("{\"service\":\"%s\",\"reason\":", rc ==
@@ -439,6 +452,7 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 int
 ctl_cmd_reload(struct ctl *c, int argc, char **argv)
 {
+	struct ctlproto_req req = {.op = CTLPROTO_REQ_RELOAD};
 	struct strbuf *why;
 	int	rc, frc, mrc;
 
@@ -449,7 +463,7 @@ ctl_cmd_reload(struct ctl *c, int argc, char **argv)
 	if ((rc = ctl_load(c)) != 0)
 		return (rc);
 	why = strbuf_alloc(CTL_WHY_MAX);
-	frc = ctl_request(c, "reload", NULL, NULL, 30, why);
+	frc = ctl_request(c, &req, NULL, NULL, 30, why);
 	if (frc == PC_OK && !c->json)
 		printf("fetcher: reloaded\n");
 	else if (frc != PC_OK)
@@ -474,10 +488,12 @@ ctl_cmd_log_level(struct ctl *c, int argc, char **argv)
 {
 	struct cfgedit e;
 	struct strbuf *why;
-	char	path[PATH_MAX], req[64];
+	struct ctlproto_req req;
+	char	path[PATH_MAX];
 	int	level = 0, rc;
 
 	memset(&e, 0, sizeof(e));
+	memset(&req, 0, sizeof(req));
 	if (argc > 2 || (argc == 2 && log_level_parse(argv[1], &level) !=
 	    0)) {
 		ctl_err("usage: log-level [none|minimum|medium|maximum]");
@@ -499,10 +515,10 @@ ctl_cmd_log_level(struct ctl *c, int argc, char **argv)
 	} else if ((rc = ctl_commit(&e)) == 0) {
 		printf("log_level = %s (saved in %s)\n", log_level_name(level),
 		    path);
-		(void)snprintf(req, sizeof(req), "log-level %s",
-		    log_level_name(level));
+		req.op = CTLPROTO_REQ_LOG_LEVEL;
+		req.level = log_level_name(level);
 		strbuf_reset(why);
-		switch (ctl_request(c, req, NULL, NULL, 30, why)) {
+		switch (ctl_request(c, &req, NULL, NULL, 30, why)) {
 		case PC_OK:
 			printf("fetcher: log level now %s\n",
 			    log_level_name(level));
