@@ -7,6 +7,7 @@
 # same /proc sum as bench.py's server_cpu()).
 #
 #   BUILD=build sh bench/roundtrips.sh      (root, packages of tests/deps.sh)
+#   RT_PROGS="popconn mpop"                 the programs of the CPU figure
 #   RT_N=2000 RT_SMALL=20 RT_MAX_SIZE=8192  the two counts, the largest
 #                                           message (h_seed: random sizes)
 set -eu
@@ -82,7 +83,7 @@ echo "pop3 log lines C: $(grep -c ' S: ' "$H_TMP/fetcher.log" || true)"
 
 # N messages: Dovecot's CPU for popconn, then for mpop.
 seed=2
-for prog in popconn mpop; do
+for prog in ${RT_PROGS:-popconn mpop}; do
 	seed=$((seed + 1))
 	h_seed alice "$N" "$seed" >/dev/null
 	h_postfix_wait_idle 120 || true
