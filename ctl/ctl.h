@@ -38,6 +38,10 @@
  *	int ctl_mailbox_put(struct ctl *c, const struct ctl_put *v,
  *		size_t n);	passwords, then entries, then a reload
  *
+ *	Questions on the terminal (ctl_question.c):
+ *	int ctl_question(const char *q, const char *help, char **val);
+ *	int ctl_question_yes(const char *q, int def);
+ *
  *	JSON output (--json; the control protocol's codec is lib/ctlproto.c):
  *	void json_put(FILE *fp, const char *s);	quoted, escaped
  *
@@ -109,6 +113,9 @@ struct strbuf *ctl_mailbox_entry(const char *name, const char *type,
 	    const char *url, const char *deliver_to,
 	    const struct cfg_dict *opts);
 int	ctl_mailbox_put(struct ctl *c, const struct ctl_put *v, size_t n);
+
+int	ctl_question(const char *q, const char *help, char **val);
+int	ctl_question_yes(const char *q, int def);
 
 void	json_put(FILE *fp, const char *s);
 
