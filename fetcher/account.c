@@ -8,9 +8,12 @@
  *	account_deliver.c fetch, deliver and delete every message.
  *	The order for each message is the one DESIGN.md and STYLE.md fix:
  *	RETR into the spool (complete or not at all), sendmail exits 0,
- *	the UIDL is recorded durably, then DELE.  QUIT comes last; a
- *	failure before it drops the connection, and the server rolls back
- *	its DELEs (RFC 1939 section 6), which the UIDL state then skips.
+ *	the UIDL is recorded durably, then DELE.  QUIT comes last (with
+ *	PIPELINING in the same write as the last DELEs); a failure before
+ *	it drops the connection, and the server rolls back its DELEs (RFC
+ *	1939 section 6), which the UIDL state then skips.  A failure after
+ *	a pipelined QUIT went out (a DELE refused) leaves the DELEs the
+ *	server accepted in force: their records were on disk before.
  * DIAGNOSTICS
  *	One log line per message (level medium) and one per session.
  * SECURITY

@@ -137,7 +137,8 @@ int pop3e_fail(struct pop3 *p, int rc, int reading, struct pop3_event *ev,
  *	p->auth_class, and on -ERR p->last_code and p->last_text (the
  *	server's own words, printable).
  *
- *	pop3_scan() fills p->msgs from UIDL and LIST.
+ *	pop3_scan() fills p->msgs from UIDL and LIST (one write where the
+ *	server announced PIPELINING).
  *	pop3_retr() streams message num into sink (LF line ends); a message
  *	is complete only when its terminator arrived.
  *
@@ -149,6 +150,10 @@ int pop3e_fail(struct pop3 *p, int rc, int reading, struct pop3_event *ev,
  *	queued before their predecessors' replies were read are only
  *	allowed when the server announced PIPELINING.  pop3_retr() and
  *	pop3_dele() are pop3_queue() + pop3_next() with nothing in flight.
+ *	A QUIT (POP3_Q_QUIT) may be queued last, behind the final DELEs, to
+ *	go out in their write; nothing may follow it, pop3_next() is not
+ *	called for it: pop3_quit() reads its reply once all before it are
+ *	read.  With PIPELINING, pop3_scan() sends UIDL and LIST in one write.
  *
  *	The engine is the session above without I/O.  An operation
  *	(pop3e_open() expects the greeting; pop3e_login(), pop3e_apop()
@@ -269,6 +274,7 @@ struct pop3_opts {
 
 #define POP3_Q_RETR	1
 #define POP3_Q_DELE	2
+#define POP3_Q_QUIT	3	/* last: the session ends with its reply */
 #define POP3_QMAX	256	/* commands in flight, at most */
 #define POP3_SASL_STEPS	10	/* AUTH round trips, at most */
 #define POP3_SASL_LINE_MAX (24 * 1024)	/* base64 of 16 KiB and more */

@@ -137,6 +137,9 @@ session(struct pop3 *p, struct fz *f, unsigned how, struct strbuf *why)
 		}
 		for (j = i; j < k; j++)
 			(void)pop3e_queue(p, POP3_Q_DELE, p->msgs[j].num, why);
+		/* The last DELEs: QUIT in their write, as the fetcher does. */
+		if (k == n && window > 1)
+			(void)pop3e_queue(p, POP3_Q_QUIT, 0, why);
 		for (j = i; j < k; j++) {
 			pop3e_next(p, &kind, &num);
 			if (drive(p, f, why) != PC_OK)

@@ -3,7 +3,11 @@
 # (tests/lib/fakepop3.py): without it, one command in flight at a time;
 # with it, RETRs pipelined and everything delivered once; against a
 # server with tiny socket buffers that only reads when its output has
-# drained, 20 messages of 300 KB without a deadlock.
+# drained, 20 messages of 300 KB without a deadlock.  With it, UIDL and
+# LIST go out together and QUIT with the last DELEs (issue 21: a round
+# trip less each); a DELE refused then fails the session, the other
+# DELEs stand (QUIT was sent), and the next session deletes the refused
+# message without delivering anything twice.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -62,4 +66,43 @@ h_check "small buffers: 20 delivered once, byte-exact" captured "$B"/msg*.eml
 h_check "small buffers: the server did not time out" \
     [ "$(tr_count 'TIMEOUT')" -eq 0 ]
 h_check "small buffers: server mailbox empty" [ "$(fp_count)" -eq 0 ]
+
+# 4. Round trips: LIST waits behind UIDL, QUIT behind the last DELE (both
+#    replies are delayed so that what came in the same write is there).
+PIPE='"capa": ["USER", "UIDL", "TOP", "RESP-CODES", "PIPELINING"],'
+fp_msgs "$M"/msg00[1-3].eml
+fp_run round-trips "{ $BASIC $PIPE \"delay\": {\"UIDL\": 0.3, \"DELE#3\": 0.3} }"
+h_check "round trips: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
+h_check "round trips: LIST sent with UIDL" \
+    grep -Eq '^1 EARLY UIDL lines=1 ' "$FP_TR"
+h_check "round trips: QUIT sent with the last DELE" \
+    [ "$(grep ' C DELE \| EARLY DELE ' "$FP_TR" | tail -1 | \
+    grep -Ec 'EARLY DELE [0-9]+ lines=1 ')" -eq 1 ]
+h_check "round trips: 3 delivered once, byte-exact" \
+    captured "$M"/msg00[1-3].eml
+h_check "round trips: no DELE before its RETR reply" \
+    [ "$(tr_count ' VIOLATION ')" -eq 0 ]
+h_check "round trips: server mailbox empty" [ "$(fp_count)" -eq 0 ]
+h_check "round trips: no UIDL/LIST/QUIT without PIPELINING in section 1" \
+    [ "$(grep -c ' EARLY ' "$H_TMP/no-pipelining.tr")" -eq 0 ]
+
+# 5. The second DELE refused, QUIT already on its way: the session is
+#    deferred, the two other DELEs stand; the next session deletes the
+#    third message and delivers nothing twice.
+fp_msgs "$M"/msg00[1-3].eml
+fp_run dele-refused "{ $BASIC $PIPE \"replies\": {\"DELE#2\": \"-ERR busy\"} }"
+h_check "DELE refused: the session is deferred (got $P_STATUS)" \
+    [ "$P_STATUS" -eq 75 ]
+h_check "DELE refused: 3 delivered once" captured "$M"/msg00[1-3].eml
+h_check "DELE refused: the server removed the other two" \
+    [ "$(fp_count)" -eq 1 ]
+fp_run dele-refused-2 "{ $BASIC $PIPE }"
+h_check "DELE refused, next session: exit 0 (got $P_STATUS)" \
+    [ "$P_STATUS" -eq 0 ]
+h_check "DELE refused, next session: nothing fetched again" \
+    [ "$(tr_count ' C RETR')" -eq 0 ]
+h_check "DELE refused, next session: still 3 delivered once" \
+    captured "$M"/msg00[1-3].eml
+h_check "DELE refused, next session: server mailbox empty" \
+    [ "$(fp_count)" -eq 0 ]
 h_done

@@ -386,7 +386,7 @@ test_dovecot_auth(void **state)
 /*
  * Hostile and unusual servers.  Each case runs a script of operations
  * ("open", "open-stls", "user", "apop", "sasl:MECH", "scan", "retr N",
- * "dele N", "quit") against what the server says, and checks the
+ * "dele N", "dele+quit N": DELE and QUIT in one write, "quit") against what the server says, and checks the
  * result of the last operation, a word of the reason, and the commands
  * sent.
  */
@@ -541,6 +541,24 @@ static const struct hcase hcases[] = {
 	NULL, "CAPA\r\n", NULL},
 	{"UIDL -ERR: LIST only", "open;scan", NOCAPA "-ERR no\r\n+OK\r\n"
 	"1 10\r\n2 20\r\n.\r\n", PC_OK, NULL, "CAPA\r\nUIDL\r\nLIST\r\n", NULL},
+	{"PIPELINING: UIDL -ERR, LIST sent with it", "open;scan",
+	CAPA("PIPELINING\r\n") "-ERR no\r\n+OK\r\n1 10\r\n.\r\n", PC_OK,
+	NULL, "CAPA\r\nUIDL\r\nLIST\r\n", NULL},
+	{"PIPELINING: LIST -ERR after UIDL", "open;scan",
+	CAPA("PIPELINING\r\n") "+OK\r\n1 a\r\n.\r\n-ERR [SYS/TEMP] x\r\n",
+	PC_TEMP, "LIST refused", "CAPA\r\nUIDL\r\nLIST\r\n", NULL},
+	{"PIPELINING: cut between UIDL and LIST", "open;scan",
+	CAPA("PIPELINING\r\n") "+OK\r\n1 a\r\n.\r\n", PC_TEMP,
+	"(after LIST)", "CAPA\r\nUIDL\r\nLIST\r\n", NULL},
+	{"QUIT queued behind DELE", "open;dele+quit 1;quit",
+	CAPA("PIPELINING\r\n") "+OK\r\n+OK bye\r\n", PC_OK, NULL,
+	"CAPA\r\nDELE 1\r\nQUIT\r\n", NULL},
+	{"QUIT queued, DELE -ERR", "open;dele+quit 1",
+	CAPA("PIPELINING\r\n") "-ERR gone\r\n+OK bye\r\n", PC_TEMP,
+	"DELE refused", "CAPA\r\nDELE 1\r\nQUIT\r\n", NULL},
+	{"QUIT queued, -ERR to QUIT", "open;dele+quit 1;quit",
+	CAPA("PIPELINING\r\n") "+OK\r\n-ERR [SYS/TEMP] no\r\n", PC_TEMP,
+	"QUIT refused", "CAPA\r\nDELE 1\r\nQUIT\r\n", NULL},
 	{"UIDL invalid: by digest", "open;scan", NOCAPA "+OK\r\n1 a b\r\n"
 	"2 \x01\r\n.\r\n+OK\r\n1 10\r\n2 20\r\n.\r\n", PC_OK, NULL, NULL, NULL},
 	{"UIDL duplicate: by digest", "open;scan", NOCAPA "+OK\r\n1 a\r\n"
@@ -624,6 +642,14 @@ run_case(const struct hcase *c, int mode, unsigned long seed)
 			    POP3_Q_RETR : POP3_Q_DELE, num, why), PC_OK);
 			pop3e_next(&p, &kind, &num);
 			rc = drive(&p, &v, why);
+		} else if (strncmp(op, "dele+quit ", 10) == 0) {
+			num = strtoul(op + 10, NULL, 10);
+			assert_int_equal(pop3e_queue(&p, POP3_Q_DELE, num, why),
+			    PC_OK);
+			assert_int_equal(pop3e_queue(&p, POP3_Q_QUIT, 0, why),
+			    PC_OK);
+			pop3e_next(&p, &kind, &num);
+			rc = drive(&p, &v, why);
 		} else if (strcmp(op, "quit") == 0) {
 			pop3e_quit(&p, why);
 			rc = drive(&p, &v, why);
@@ -668,6 +694,143 @@ test_hostile(void **state)
 		for (seed = 1; seed <= 3; seed++)
 			run_case(c, 2, seed);
 	}
+}
+
+/* A server that answers what it was sent, at once: a write is a round
+ * trip (and over TLS a record: one SSL_write per write). */
+struct live {
+	struct strbuf *out;	/* server bytes */
+	size_t	pos;		/* used by the engine */
+	unsigned long n;	/* messages */
+	int	pipelining;
+	int	writes;		/* the client's writes */
+};
+
+#define LIVE_MSG "Subject: x\r\n\r\n..dot\r\nbody\r\n"
+
+/* live_cmd - the reply to one command line */
+
+static void
+live_cmd(struct live *l, const char *c)
+{
+	unsigned long i;
+
+	if (strcmp(c, "CAPA") == 0)
+		strbuf_appendf(l->out, "+OK\r\nUSER\r\nUIDL\r\n%s.\r\n",
+		    l->pipelining ? "PIPELINING\r\n" : "");
+	else if (strcmp(c, "UIDL") == 0 || strcmp(c, "LIST") == 0) {
+		strbuf_appendf(l->out, "+OK\r\n");
+		for (i = 1; i <= l->n; i++)
+			strbuf_appendf(l->out, "%lu %lu\r\n", i, c[0] == 'U' ?
+			    i : (unsigned long)strlen(LIVE_MSG) - 1);
+		strbuf_appendf(l->out, ".\r\n");
+	} else if (strncmp(c, "RETR ", 5) == 0)
+		strbuf_appendf(l->out, "+OK\r\n" LIVE_MSG ".\r\n");
+	else
+		strbuf_appendf(l->out, "+OK\r\n");	/* USER PASS DELE QUIT */
+}
+
+/* live_drive - drive() against the live server; count the writes */
+
+static int
+live_drive(struct pop3 *p, struct live *l, struct strbuf *why)
+{
+	struct pop3_event ev;
+	const char *out, *e;
+	char	c[64];
+	size_t	len, used;
+	int	r;
+
+	for (;;) {
+		if ((out = pop3e_output(p, &len)) != NULL) {
+			l->writes++;
+			for (; (e = memchr(out, '\n', len)) != NULL;
+			    len -= (size_t)(e + 1 - out), out = e + 1) {
+				assert_true(e - out >= 1 && e - out < 64);
+				memcpy(c, out, (size_t)(e - out - 1));
+				c[e - out - 1] = 0;
+				live_cmd(l, c);
+			}
+			assert_int_equal(len, 0);
+			pop3e_output_done(p);
+		}
+		r = pop3e_input(p, l->out->data + l->pos, l->out->len - l->pos,
+		    &used, &ev, why);
+		l->pos += used;
+		if (r == POP3E_DONE || r == POP3E_IDLE)
+			return (ev.rc);
+		/* Waiting for a reply to nothing sent: a deadlock. */
+		if (r == POP3E_MORE)
+			assert_non_null(pop3e_output(p, &len));
+	}
+}
+
+/* live_next - read the replies until at most left commands are in flight */
+
+static void
+live_next(struct pop3 *p, struct live *l, size_t left, struct strbuf *why)
+{
+	unsigned long num;
+	int	kind;
+
+	while (p->qlen > left) {
+		pop3e_next(p, &kind, &num);
+		assert_int_equal(live_drive(p, l, why), PC_OK);
+	}
+}
+
+/* live_session - n messages as account_deliver.c fetches them; writes */
+
+static int
+live_session(unsigned long n, int pipelining)
+{
+	struct live l = {strbuf_alloc(1 << 20), 0, n, pipelining, 0};
+	struct strbuf *why = strbuf_alloc(1024);
+	struct pop3 p;
+	unsigned long i;
+
+	pop3e_init(&p, "box", "127.0.0.1");
+	strbuf_appendf(l.out, "+OK hi\r\n");
+	pop3e_open(&p, POP3_TLS_NONE);
+	assert_int_equal(live_drive(&p, &l, why), PC_OK);
+	assert_int_equal(pop3e_login(&p, "u", "pw", why), PC_OK);
+	assert_int_equal(live_drive(&p, &l, why), PC_OK);
+	pop3e_scan(&p, why);
+	assert_int_equal(live_drive(&p, &l, why), PC_OK);
+	assert_int_equal(p.nmsgs, n);
+	assert_int_equal(p.msgs[n - 1].size, strlen(LIVE_MSG) - 1);
+	for (i = 1; i <= n; i++) {
+		assert_int_equal(pop3e_queue(&p, POP3_Q_RETR, i, why), PC_OK);
+		if (!pipelining || i == n)
+			live_next(&p, &l, 0, why);
+	}
+	for (i = 1; i <= n; i++) {
+		assert_int_equal(pop3e_queue(&p, POP3_Q_DELE, i, why), PC_OK);
+		if (pipelining && i == n)
+			assert_int_equal(pop3e_queue(&p, POP3_Q_QUIT, 0, why),
+			    PC_OK);
+		if (!pipelining || i == n)
+			live_next(&p, &l, pipelining, why);
+	}
+	pop3e_quit(&p, why);
+	assert_int_equal(live_drive(&p, &l, why), PC_OK);
+	assert_int_equal(l.pos, l.out->len);
+	pop3e_free(&p);
+	strbuf_free(l.out);
+	strbuf_free(why);
+	return (l.writes);
+}
+
+/* test_writes - with PIPELINING 6 writes whatever n (issue 21) */
+
+static void
+test_writes(void **state)
+{
+	(void)state;
+	assert_int_equal(live_session(2, 1), 6);
+	assert_int_equal(live_session(20, 1), 6);
+	assert_int_equal(live_session(2, 0), 3 + 2 + 2 * 2 + 1);
+	assert_int_equal(live_session(20, 0), 3 + 2 + 2 * 20 + 1);
 }
 
 /* test_words - the classes and codes in words */
@@ -744,6 +907,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_immediate),
+		cmocka_unit_test(test_writes),
 	};
 
 	log_set_level(LOGL_NONE);
