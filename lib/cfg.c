@@ -264,17 +264,20 @@ cfg_dict_slot_add(struct cfg_dict *d, size_t i)
 	d->slot[j] = i + 1;
 }
 
-/* cfg_dict_reindex - an index at most a quarter full, after v grew */
+/*
+ * cfg_dict_reindex - an index at most half full, after v grew (a
+ * worker inherits it: 8 bytes a slot, 2 to 4 slots a name)
+ */
 
 static void
 cfg_dict_reindex(struct cfg_dict *d)
 {
 	size_t  i;
 
-	if (d->n < CFG_DICT_HASH || (d->nslot && 4 * d->n <= d->nslot))
+	if (d->n < CFG_DICT_HASH || (d->nslot && 2 * d->n <= d->nslot))
 		return;
 	d->nslot = d->nslot ? d->nslot : 64;
-	while (d->nslot < 8 * d->n)
+	while (d->nslot < 4 * d->n)
 		d->nslot *= 2;
 	free(d->slot);
 	d->slot = xcalloc(d->nslot, sizeof(*d->slot));
@@ -332,7 +335,7 @@ cfg_dict_set(struct cfg_dict *d, const char *name, const char *value,
 		}
 		e = &d->v[d->n++];
 		e->name = xstrdup(name);
-		if (d->nslot && 4 * d->n <= d->nslot)
+		if (d->nslot && 2 * d->n <= d->nslot)
 			cfg_dict_slot_add(d, d->n - 1);
 		else
 			cfg_dict_reindex(d);
