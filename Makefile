@@ -11,7 +11,8 @@
 #                   scheduler at 1k/10k/50k mailboxes -> bench/RESULTS.md
 #                   and bench/results/ (BENCH_QUICK=1: build/bench-quick/)
 #   make bench-dupdb what the milter's duplicate store costs per message
-#   make lint       cppcheck and clang-tidy (.clang-tidy); any finding fails
+#   make lint       function and file lengths (tests/lint_funclen.sh),
+#                   cppcheck and clang-tidy (.clang-tidy); any finding fails
 #   make coverage-pop3  line coverage of the POP3 engine (unit tests)
 #   make install    PREFIX, DESTDIR, sbindir, sysconfdir, mandir, cockpitdir
 #   make screenshots copy the Cockpit page's screenshots (from t_web.sh) to docs/
@@ -250,14 +251,17 @@ torture: deps
 	@$(MAKE) --no-print-directory tests-build
 	@BUILD=$(BUILD) sh tests/torture/run.sh
 
-# Static analysis; fails on any finding.  cppcheck over the sources,
-# clang-tidy (checks in .clang-tidy, every finding an error) one file per
-# job on every core.  LINT_JOBS sets the number of jobs.
+# Static analysis; fails on any finding.  tests/lint_funclen.sh (no
+# function over 120 lines without a LONG: reason, no file over 900
+# lines), cppcheck over the sources, clang-tidy (checks in .clang-tidy,
+# every finding an error) one file per job on every core.  LINT_JOBS
+# sets the number of jobs.
 LINT_SRC  = $(LIB_SRC) $(FETCHER_SRC) $(PLUGIN_SRC) $(CTL_SRC) $(HOOK_SRC) \
 	    $(wildcard fetcher/main.c plugin/main.c)
 LINT_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 lint:
+	sh tests/lint_funclen.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -j $(LINT_JOBS) -Iinclude -Ifetcher -Iplugin \
 	    $(if $(CTL_SRC),-Ictl) lib fetcher plugin $(wildcard ctl)

@@ -21,7 +21,7 @@
  *	(information), ctl_errno() appends strerror(errno).
  *
  *	Daemons:
- *	int ctl_request(const struct ctl *c, const char *req,
+ *	int ctl_request(const struct ctl *c, const struct ctlproto_req *req,
  *		int (*cb)(void *ctx, const char *line), void *ctx,
  *		int timeout, struct strbuf *why);
  *	int ctl_reload_fetcher(const struct ctl *c);
@@ -37,6 +37,10 @@
  *		const struct cfg_dict *opts);	caller frees; NULL: too long
  *	int ctl_mailbox_put(struct ctl *c, const struct ctl_put *v,
  *		size_t n);	passwords, then entries, then a reload
+ *
+ *	Questions on the terminal (ctl_question.c):
+ *	int ctl_question(const char *q, const char *help, char **val);
+ *	int ctl_question_yes(const char *q, int def);
  *
  *	JSON output (--json; the control protocol's codec is lib/ctlproto.c):
  *	void json_put(FILE *fp, const char *s);	quoted, escaped
@@ -55,6 +59,7 @@
 #include "popconn.h"
 #include "cfg.h"
 #include "cfgedit.h"
+#include "ctl_proto.h"
 #include "params.h"
 #include "strbuf.h"
 
@@ -94,7 +99,7 @@ void	ctl_errno(const char *fmt, ...) PC_PRINTF(1, 2);
 void	ctl_note(const char *fmt, ...) PC_PRINTF(1, 2);
 const char *ctl_raw(const struct ctl *c, const char *name, const char **src);
 
-int	ctl_request(const struct ctl *c, const char *req,
+int	ctl_request(const struct ctl *c, const struct ctlproto_req *req,
 	    int (*cb)(void *ctx, const char *line), void *ctx, int timeout,
 	    struct strbuf *why);
 int	ctl_reload_fetcher(const struct ctl *c);
@@ -108,6 +113,9 @@ struct strbuf *ctl_mailbox_entry(const char *name, const char *type,
 	    const char *url, const char *deliver_to,
 	    const struct cfg_dict *opts);
 int	ctl_mailbox_put(struct ctl *c, const struct ctl_put *v, size_t n);
+
+int	ctl_question(const char *q, const char *help, char **val);
+int	ctl_question_yes(const char *q, int def);
 
 void	json_put(FILE *fp, const char *s);
 

@@ -17,8 +17,9 @@
  *	summary lines.  The exit status is 0 only when every mailbox ended
  *	"ok" with nothing failed.
  *
- *	status prints the service and one row per mailbox, or with --json
- *	the daemon's JSON lines as they are (one object per line); a
+ *	status prints the service and one row per mailbox (with the queue
+ *	id Postfix gave the last message delivered, when known), or with
+ *	--json the daemon's JSON lines as they are (one object per line); a
  *	fetcher that does not answer is "stopped".
  *
  *	log reads the recent lines of popconn's programs: from --file,
@@ -186,13 +187,15 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct fetch_ctx f;
-	struct strbuf *req = strbuf_alloc(CTL_WHY_MAX);
+	struct ctlproto_req req;
+	struct strbuf *line = strbuf_alloc(CTL_LINE_MAX);
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
 	char	eb[CTL_TEXT_MAX];
 	size_t	i;
 	int	ch, rc, quiet = 0;
 
 	memset(&f, 0, sizeof(f));
+	memset(&req, 0, sizeof(req));
 	while ((ch = getopt_long(argc, argv, "q", lo, NULL)) != -1) {
 		if (ch != 'q') {
 			ctl_err("usage: fetch [--quiet] [NAME ...]");
@@ -203,18 +206,25 @@ ctl_cmd_fetch(struct ctl *c, int argc, char **argv)
 	}
 	if ((rc = ctl_load(c)) != 0)
 		goto out;
-	(void)strbuf_puts(req, "fetch-wait");
+	req.op = CTLPROTO_REQ_FETCH_WAIT;
 	for (; optind < argc; optind++) {
-		if (strpbrk(argv[optind], " \t\r\n") != NULL ||
-		    strbuf_appendf(req, " %s", argv[optind]) < 0) {
-			ctl_err("bad mailbox name or too many names");
+		if (req.nnames == CTLPROTO_REQ_NAMES) {
+			ctl_err("more than %d mailboxes in one fetch",
+			    CTLPROTO_REQ_NAMES);
 			rc = EX_USAGE;
 			goto out;
 		}
+		req.names[req.nnames++] = argv[optind];
+	}
+	/* A name the fetcher would refuse is a usage error here. */
+	if (ctlproto_encode_request(line, &req, why) != PC_OK) {
+		ctl_err("fetch: %s", pr(eb, sizeof(eb), strbuf_str(why)));
+		rc = EX_USAGE;
+		goto out;
 	}
 	f.json = c->json;
 	f.tty = !quiet && !f.json && isatty(1);
-	rc = ctl_request(c, strbuf_str(req), fetch_event, &f, 0, why);
+	rc = ctl_request(c, &req, fetch_event, &f, 0, why);
 	if (f.tty)
 		printf("\r\033[K");
 	if (rc == CTL_DOWN) {
@@ -233,7 +243,7 @@ out:
 	for (i = 0; i < f.n; i++)
 		free(f.v[i].name);
 	free(f.v);
-	strbuf_free(req);
+	strbuf_free(line);
 	strbuf_free(why);
 	return (rc);
 }
@@ -268,7 +278,7 @@ status_line(void *ctx, const char *line)
 	struct ctlproto_msg o;
 	struct strbuf *why;
 	char	t1[32], t2[32], nb[CTL_TEXT_MAX], eb[CTL_TEXT_MAX], hb[32];
-	char	mb[64];
+	char	mb[64], qb[64];
 
 	if (s->json) {
 		printf("%s\n", line);
@@ -291,10 +301,11 @@ status_line(void *ctx, const char *line)
 	} else if (o.kind == CTLPROTO_MAILBOX) {
 		if (s->rows++ == 0)
 			printf("%-16s %-6s %-8s %-19s %-8s %-13s %6s %9s %-19s "
-			    "%s\n", "MAILBOX", "TYPE", "STATE", "LAST POLL",
-			    "RESULT", "AUTH", "MSGS", "BYTES", "NEXT POLL",
-			    "LAST ERROR");
-		printf("%-16s %-6s %-8s %-19s %-8s %-13s %6lld %9s %-19s %s\n",
+			    "%-12s %s\n", "MAILBOX", "TYPE", "STATE",
+			    "LAST POLL", "RESULT", "AUTH", "MSGS", "BYTES",
+			    "NEXT POLL", "LAST QUEUEID", "LAST ERROR");
+		printf("%-16s %-6s %-8s %-19s %-8s %-13s %6lld %9s %-19s %-12s "
+		    "%s\n",
 		    pr(nb, sizeof(nb), o.mailbox),
 		    o.type, o.state,
 		    fmt_time(t1, sizeof(t1), o.last_poll),
@@ -302,7 +313,8 @@ status_line(void *ctx, const char *line)
 		    pr(mb, sizeof(mb), o.mechanism) : "-",
 		    o.delivered,
 		    human_bytes(hb, sizeof(hb), (double)o.bytes),
-		    fmt_time(t2, sizeof(t2), o.next_poll), *o.last_error ?
+		    fmt_time(t2, sizeof(t2), o.next_poll), *o.last_queue_id ?
+		    pr(qb, sizeof(qb), o.last_queue_id) : "-", *o.last_error ?
 		    pr(eb, sizeof(eb), o.last_error) : "-");
 	}
 	ctlproto_free(&o);
@@ -377,6 +389,7 @@ int
 ctl_cmd_status(struct ctl *c, int argc, char **argv)
 {
 	struct status_ctx s;
+	struct ctlproto_req req = {.op = CTLPROTO_REQ_STATUS};
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
 	long	pid;
 	int	rc;
@@ -394,7 +407,7 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 		strbuf_free(why);
 		return (rc);
 	}
-	rc = ctl_request(c, "status", status_line, &s, 30, why);
+	rc = ctl_request(c, &req, status_line, &s, 30, why);
 	if (rc != PC_OK) {
 		if (s.json) {
 			printf("{\"service\":\"%s\",\"reason\":", rc ==
@@ -439,6 +452,7 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 int
 ctl_cmd_reload(struct ctl *c, int argc, char **argv)
 {
+	struct ctlproto_req req = {.op = CTLPROTO_REQ_RELOAD};
 	struct strbuf *why;
 	int	rc, frc, mrc;
 
@@ -449,7 +463,7 @@ ctl_cmd_reload(struct ctl *c, int argc, char **argv)
 	if ((rc = ctl_load(c)) != 0)
 		return (rc);
 	why = strbuf_alloc(CTL_WHY_MAX);
-	frc = ctl_request(c, "reload", NULL, NULL, 30, why);
+	frc = ctl_request(c, &req, NULL, NULL, 30, why);
 	if (frc == PC_OK && !c->json)
 		printf("fetcher: reloaded\n");
 	else if (frc != PC_OK)
@@ -474,10 +488,12 @@ ctl_cmd_log_level(struct ctl *c, int argc, char **argv)
 {
 	struct cfgedit e;
 	struct strbuf *why;
-	char	path[PATH_MAX], req[64];
+	struct ctlproto_req req;
+	char	path[PATH_MAX];
 	int	level = 0, rc;
 
 	memset(&e, 0, sizeof(e));
+	memset(&req, 0, sizeof(req));
 	if (argc > 2 || (argc == 2 && log_level_parse(argv[1], &level) !=
 	    0)) {
 		ctl_err("usage: log-level [none|minimum|medium|maximum]");
@@ -499,10 +515,10 @@ ctl_cmd_log_level(struct ctl *c, int argc, char **argv)
 	} else if ((rc = ctl_commit(&e)) == 0) {
 		printf("log_level = %s (saved in %s)\n", log_level_name(level),
 		    path);
-		(void)snprintf(req, sizeof(req), "log-level %s",
-		    log_level_name(level));
+		req.op = CTLPROTO_REQ_LOG_LEVEL;
+		req.level = log_level_name(level);
 		strbuf_reset(why);
-		switch (ctl_request(c, req, NULL, NULL, 30, why)) {
+		switch (ctl_request(c, &req, NULL, NULL, 30, why)) {
 		case PC_OK:
 			printf("fetcher: log level now %s\n",
 			    log_level_name(level));
@@ -602,22 +618,19 @@ log_read_file(const char *path, struct strbuf *out)
 }
 
 /*
- * ctl_cmd_log - log [--file FILE] [-n LINES] [NAME]
+ * log_source - read the log: a file, the journal, or the usual files
  *
- * About 130 lines: the source (a file, or the journal when there is
- * none), then for NAME the lines of the fetcher and of the milter that
- * belong to that mailbox (the milter's by the marker nonces the
- * fetcher logged), in one pass each.
+ * *file (--file, else maillog_file where it names a file: /dev/stdout
+ * cannot be read back) is read when set; otherwise journalctl's last
+ * 5000 lines of popconn's three idents, else /var/log/mail.log or
+ * /var/log/maillog.  *src names what was read (for the messages); 0, or
+ * EX_NOINPUT (said here) when nothing could be.
  */
 
-int
-ctl_cmd_log(struct ctl *c, int argc, char **argv)
+static int
+log_source(struct ctl *c, const char **file, struct strbuf *out,
+    const char **src)
 {
-	static const struct option lo[] = {
-		{"file", required_argument, NULL, 'f'},
-		{"lines", required_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0},
-	};
 	static const char *const files[] = {"/var/log/mail.log",
 	"/var/log/maillog"};
 	char   *const jargv[] = {(char *)(uintptr_t)"/usr/bin/journalctl",
@@ -626,67 +639,67 @@ ctl_cmd_log(struct ctl *c, int argc, char **argv)
 		(char *)(uintptr_t)"-t", (char *)(uintptr_t)"popconn-fetcher",
 		(char *)(uintptr_t)"-t", (char *)(uintptr_t)"popconn-milter",
 		(char *)(uintptr_t)"-t", (char *)(uintptr_t)"popconnctl", NULL};
-	struct strbuf *out = strbuf_alloc(CTL_LOG_MAX);
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
-	const char *file = NULL, *name = NULL, *src = NULL;
-	char	*p, *nl, **keep = NULL, pb[CTL_TEXT_MAX];
-	size_t	nkeep = 0, i, j, start, nall = 0, nids = 0;
-	char  **all = NULL, (*ids)[17] = NULL;
-	unsigned char *joined;
-	char	nonce[17];
-	long	lines = 50;
-	int	ch, status, rc = 0;
+	size_t	i;
+	int	status;
 
-	while ((ch = getopt_long(argc, argv, "f:n:", lo, NULL)) != -1) {
-		if (ch == 'f')
-			file = optarg;
-		else if (ch == 'n' && (lines = strtol(optarg, &p, 10)) > 0 &&
-		    *p == 0)
-			continue;
-		else
-			rc = EX_USAGE;
-	}
-	if (rc != 0 || argc - optind > 1) {
-		ctl_err("usage: log [--file FILE] [-n LINES] [NAME]");
-		rc = EX_USAGE;
-		goto out;
-	}
-	if (optind < argc)
-		name = argv[optind];
+	*src = NULL;
 	/* maillog_file, where set (a file: /dev/stdout cannot be read). */
-	if (file == NULL && ctl_load(c) == 0 && *c->fs.maillog_file &&
+	if (*file == NULL && ctl_load(c) == 0 && *c->fs.maillog_file &&
 	    strncmp(c->fs.maillog_file, "/dev/", 5) != 0)
-		file = c->fs.maillog_file;
-	if (file != NULL) {
-		if (log_read_file(file, out) < 0) {
-			ctl_errno("%s", file);
-			rc = EX_NOINPUT;
-			goto out;
+		*file = c->fs.maillog_file;
+	if (*file != NULL) {
+		if (log_read_file(*file, out) < 0) {
+			ctl_errno("%s", *file);
+			strbuf_free(why);
+			return (EX_NOINPUT);
 		}
-		src = file;
+		*src = *file;
 	} else if (access(jargv[0], X_OK) == 0 &&
 	    exec_run(jargv, NULL, -1, out, 30, &status, why) == PC_OK &&
 	    status == 0 && strbuf_len(out) > 0) {
-		src = "the journal";
+		*src = "the journal";
 	} else {
-		for (i = 0; i < PC_ARRAY_LEN(files) && src == NULL; i++) {
+		for (i = 0; i < PC_ARRAY_LEN(files) && *src == NULL; i++) {
 			strbuf_reset(out);
 			if (log_read_file(files[i], out) == 0)
-				src = files[i];
+				*src = files[i];
 		}
 	}
-	if (src == NULL) {
+	strbuf_free(why);
+	if (*src == NULL) {
 		ctl_err("no log found: try --file FILE (journalctl, "
 		    "/var/log/mail.log and /var/log/maillog gave nothing)");
-		rc = EX_NOINPUT;
-		goto out;
+		return (EX_NOINPUT);
 	}
+	return (0);
+}
+
+/*
+ * log_select - the lines to show, in place in out
+ *
+ * out is cut into lines (NUL-terminated where the newlines were); from
+ * the journal or the usual files (all) only popconn's lines count.
+ * Without NAME every one is kept; with NAME, the lines that name it as
+ * a word and the milter's lines for the marker nonces those lines
+ * logged (issue 15).  *keep (the caller frees; the lines stay out's)
+ * and the count.
+ */
+
+static size_t
+log_select(struct strbuf *out, int all_lines, const char *name,
+    char ***keep)
+{
+	char   *p, *nl, **all = NULL, nonce[17];
+	char	(*ids)[17] = NULL;
+	size_t	i, j, nall = 0, nids = 0, nkeep = 0;
+
 	for (p = out->data; p < out->data + out->len; p = nl + 1) {
 		if ((nl = memchr(p, '\n', out->len - (size_t)(p - out->data)))
 		    == NULL)
 			nl = out->data + out->len;
 		*nl = 0;
-		if (file == NULL && strstr(p, "popconn") == NULL)
+		if (!all_lines && strstr(p, "popconn") == NULL)
 			continue;
 		all = xrealloc(all, (nall + 1) * sizeof(*all));
 		all[nall++] = p;
@@ -697,6 +710,7 @@ ctl_cmd_log(struct ctl *c, int argc, char **argv)
 		}
 	}
 	/* NAME's lines, and the milter's lines for NAME's markers */
+	*keep = NULL;
 	for (i = 0; i < nall; i++) {
 		int	want = name == NULL || log_wordmatch(all[i], name);
 
@@ -704,14 +718,30 @@ ctl_cmd_log(struct ctl *c, int argc, char **argv)
 			want = log_names(all[i], ids[j]);
 		if (!want)
 			continue;
-		keep = xrealloc(keep, (nkeep + 1) * sizeof(*keep));
-		keep[nkeep++] = all[i];
+		*keep = xrealloc(*keep, (nkeep + 1) * sizeof(**keep));
+		(*keep)[nkeep++] = all[i];
 	}
-	/*
-	 * A global mailbox's delivery line names the marker; the milter's
-	 * lines for that marker (final recipients, dropped copies) follow
-	 * it, indented (issue 15: one id joins the two).
-	 */
+	free(all);
+	free(ids);
+	return (nkeep);
+}
+
+/*
+ * log_print - the last lines of keep[], each marker with its lines
+ *
+ * A global mailbox's delivery line names the marker; the milter's
+ * lines for that marker (final recipients, dropped copies) follow it,
+ * indented (issue 15: one id joins the two), and are not shown again
+ * on their own.  Each line is made printable.
+ */
+
+static void
+log_print(char *const *keep, size_t nkeep, long lines)
+{
+	unsigned char *joined;
+	char	nonce[17], pb[CTL_TEXT_MAX];
+	size_t	i, j, start;
+
 	joined = xcalloc(nkeep ? nkeep : 1, 1);
 	start = nkeep > (size_t)lines ? nkeep - (size_t)lines : 0;
 	for (i = start; i < nkeep; i++)
@@ -731,13 +761,55 @@ ctl_cmd_log(struct ctl *c, int argc, char **argv)
 				    keep[j]));
 	}
 	free(joined);
+}
+
+/*
+ * ctl_cmd_log - log [--file FILE] [-n LINES] [NAME]
+ *
+ * The source (log_source()), then for NAME the lines of the fetcher and
+ * of the milter that belong to that mailbox (log_select()), then the
+ * last LINES of them (log_print()).
+ */
+
+int
+ctl_cmd_log(struct ctl *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"file", required_argument, NULL, 'f'},
+		{"lines", required_argument, NULL, 'n'},
+		{NULL, 0, NULL, 0},
+	};
+	struct strbuf *out = strbuf_alloc(CTL_LOG_MAX);
+	const char *file = NULL, *name = NULL, *src = NULL;
+	char   *p, **keep = NULL;
+	size_t	nkeep;
+	long	lines = 50;
+	int	ch, rc = 0;
+
+	while ((ch = getopt_long(argc, argv, "f:n:", lo, NULL)) != -1) {
+		if (ch == 'f')
+			file = optarg;
+		else if (ch == 'n' && (lines = strtol(optarg, &p, 10)) > 0 &&
+		    *p == 0)
+			continue;
+		else
+			rc = EX_USAGE;
+	}
+	if (rc != 0 || argc - optind > 1) {
+		ctl_err("usage: log [--file FILE] [-n LINES] [NAME]");
+		rc = EX_USAGE;
+		goto out;
+	}
+	if (optind < argc)
+		name = argv[optind];
+	if ((rc = log_source(c, &file, out, &src)) != 0)
+		goto out;
+	nkeep = log_select(out, file != NULL, name, &keep);
+	log_print(keep, nkeep, lines);
 	if (nkeep == 0)
 		ctl_note("no matching lines in %s", src);
 out:
 	free(keep);
-	free(all);
-	free(ids);
 	strbuf_free(out);
-	strbuf_free(why);
 	return (rc);
 }

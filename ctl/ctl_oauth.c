@@ -255,11 +255,16 @@ login_grant(const struct oauth_conf *conf, const char *name, int app,
 }
 
 /*
- * oauth_login - the sign-in: settings, grant (login_grant), store, test
- * and the mechanism switch, one sequence with one cleanup.
+ * login_args - the flags of oauth login into set[] and *browser
+ *
+ * Each settings flag fills the value of its row in set[] (the rows
+ * are in the order of letters[] below; opts_copy() writes them over
+ * the mailbox's -o list); --browser and --device set *browser to 1 or
+ * 0 (-1: the provider's default).  A scope list's blanks become commas.
+ * Exactly one NAME must follow; otherwise the usage line, EX_USAGE.
  */
 static int
-oauth_login(struct ctl *c, int argc, char **argv)
+login_args(int argc, char **argv, const char *set[][2], int *browser)
 {
 	static const struct option lo[] = {
 		{"provider", required_argument, NULL, 'p'},
@@ -277,39 +282,14 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		{"device", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *set[][2] = {
-		{"oauth_provider", NULL}, {"oauth_client_id", NULL},
-		{"oauth_tenant", NULL}, {"oauth_client_secret_name", NULL},
-		{"oauth_mode", NULL}, {"oauth_scope", NULL},
-		{"oauth_token_endpoint", NULL}, {"oauth_device_endpoint", NULL},
-		{"oauth_ca_file", NULL}, {"oauth_client_certificate", NULL},
-		{"oauth_auth_endpoint", NULL},
-	};
 	static const char letters[] = "pitnmsTDCKA";
-	struct cfg_mailboxes m;
-	const struct cfg_mailbox *b;
-	struct cfg_dict *opts = NULL, *pw = cfg_dict_alloc();
-	const struct cfg_dict *layers[2];
-	const struct cfg_entry *e;
-	struct fetcher_settings fs;
-	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX), *entry = NULL;
-	struct strbuf *jwt = NULL;
-	struct oauth_endpoints ep;
-	struct oauth_conf conf;
-	struct oauth_token tok;
-	struct account_probe pr;
-	struct ctl_put put;
-	char	path[PATH_MAX];
-	const char *name, *l;
+	const char *l;
 	char   *p;
-	int	ch, rc = 0, app, applied = 0, browser = -1;
+	int	ch, rc = 0;
 
-	memset(&m, 0, sizeof(m));
-	memset(&fs, 0, sizeof(fs));
-	memset(&tok, 0, sizeof(tok));
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 'B' || ch == 'V') {
-			browser = ch == 'B';
+			*browser = ch == 'B';
 			continue;
 		}
 		if (ch == '?' || (l = strchr(letters, ch)) == NULL) {
@@ -331,8 +311,143 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		    "[--ca-file FILE] [--client-certificate PEM] "
 		    "[--auth-endpoint URL] [--browser|--device]");
 		rc = EX_USAGE;
-		goto out;
 	}
+	return (rc);
+}
+
+/*
+ * login_client - the client's credentials for the token request
+ *
+ * The client secret comes from the passwords file (path, read into pw,
+ * which owns it afterwards): the entry oauth_client_secret_name names,
+ * or in app mode without a certificate the mailbox's own entry; in app
+ * mode with oauth_client_certificate a signed JWT assertion takes its
+ * place (*jwt, the caller's to free).  0, or EX_CONFIG said here.
+ */
+static int
+login_client(const char *name, const struct fetcher_settings *fs, int app,
+    const char *path, struct cfg_dict *pw, struct oauth_conf *conf,
+    struct strbuf **jwt, struct strbuf *why)
+{
+	const struct cfg_entry *e = NULL;
+	const char *l;
+
+	if (*path && access(path, F_OK) == 0 &&
+	    cfg_load_passwords(path, pw, why) != PC_OK) {
+		ctl_err("%s", strbuf_str(why));
+		return (EX_CONFIG);
+	}
+	l = *fs->oauth_client_secret_name ? fs->oauth_client_secret_name :
+	    app && !*fs->oauth_client_certificate ? name : NULL;
+	if (l && (e = cfg_dict_find(pw, l)) == NULL) {
+		ctl_err("%s: the client secret is not in the passwords file: "
+		    "popconnctl %s %s", name, *fs->oauth_client_secret_name ?
+		    "oauth secret" : "passwd", l);
+		return (EX_CONFIG);
+	}
+	conf->client_secret = l ? e->value : NULL;
+	if (app && *fs->oauth_client_certificate) {
+		*jwt = strbuf_alloc(OAUTH_TOKEN_MAX);
+		if (oauth_jwt_assertion(fs->oauth_client_certificate,
+		    conf->client_id, conf->token_endpoint, (long)time(NULL),
+		    *jwt, why) != PC_OK) {
+			ctl_err("%s: %s", name, strbuf_str(why));
+			return (EX_CONFIG);
+		}
+		conf->client_assertion = strbuf_str(*jwt);
+	}
+	return (0);
+}
+
+/*
+ * login_store - write the settings and the refresh token, then test
+ *
+ * The mailbox's entry gets the settings (opts, with auth = the
+ * provider's mechanism unless it is already an OAuth one) and, in user
+ * mode, the passwords file (path, for the message) the refresh token;
+ * then a test login.  When the server refuses XOAUTH2 but offers
+ * OAUTHBEARER, the entry is rewritten with that and tested again; an
+ * app-only refusal gets the usual causes printed.  0 or an exit status.
+ */
+static int
+login_store(struct ctl *c, const struct cfg_mailbox *b, int app,
+    const char *path, const char *mech, const struct fetcher_settings *fs,
+    struct cfg_dict *opts, const struct oauth_token *tok)
+{
+	struct account_probe pr;
+	struct strbuf *entry;
+	struct ctl_put put;
+	int	rc;
+
+	if (strcasecmp(fs->auth, "xoauth2") != 0 &&
+	    strcasecmp(fs->auth, "oauthbearer") != 0)
+		cfg_dict_set(opts, "auth", mech, NULL, 0);
+	if ((entry = ctl_mailbox_entry(b->name, b->type, b->url, b->deliver_to,
+	    opts)) == NULL) {
+		ctl_err("%s: entry too long", b->name);
+		return (EX_USAGE);
+	}
+	put.name = b->name;
+	put.entry = strbuf_str(entry);
+	put.secret = app ? NULL : tok->refresh;
+	rc = ctl_mailbox_put(c, &put, 1);
+	strbuf_free(entry);
+	if (rc != 0)
+		return (rc);
+	if (!app)
+		printf("%s: signed in; the refresh token is in %s (mode "
+		    "0600)\n", b->name, path);
+	if ((rc = oauth_test(c, b->name, &pr)) == EX_NOPERM &&
+	    !offers(pr.sasl, "XOAUTH2") && offers(pr.sasl, "OAUTHBEARER")) {
+		cfg_dict_set(opts, "auth", "oauthbearer", NULL, 0);
+		if ((rc = ctl_mailbox_rewrite(c, b, opts)) == 0) {
+			printf("%s: the server offers OAUTHBEARER: auth = "
+			    "oauthbearer\n", b->name);
+			rc = oauth_test(c, b->name, &pr);
+		}
+	} else if (rc == EX_NOPERM && app) {
+		printf("%s: app-only: check that the service principal exists "
+		    "in Exchange Online (New-ServicePrincipal) and has "
+		    "FullAccess to the mailbox (Add-MailboxPermission), and "
+		    "that POP.AccessAsApp has admin consent\n", b->name);
+	}
+	return (rc);
+}
+
+/*
+ * oauth_login - the sign-in: settings, grant (login_grant), store, test
+ * and the mechanism switch, one sequence with one cleanup.
+ */
+static int
+oauth_login(struct ctl *c, int argc, char **argv)
+{
+	const char *set[][2] = {
+		{"oauth_provider", NULL}, {"oauth_client_id", NULL},
+		{"oauth_tenant", NULL}, {"oauth_client_secret_name", NULL},
+		{"oauth_mode", NULL}, {"oauth_scope", NULL},
+		{"oauth_token_endpoint", NULL}, {"oauth_device_endpoint", NULL},
+		{"oauth_ca_file", NULL}, {"oauth_client_certificate", NULL},
+		{"oauth_auth_endpoint", NULL},
+	};
+	struct cfg_mailboxes m;
+	const struct cfg_mailbox *b;
+	struct cfg_dict *opts = NULL, *pw = cfg_dict_alloc();
+	const struct cfg_dict *layers[2];
+	struct fetcher_settings fs;
+	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
+	struct strbuf *jwt = NULL;
+	struct oauth_endpoints ep;
+	struct oauth_conf conf;
+	struct oauth_token tok;
+	char	path[PATH_MAX];
+	const char *name;
+	int	rc, app, applied = 0, browser = -1;
+
+	memset(&m, 0, sizeof(m));
+	memset(&fs, 0, sizeof(fs));
+	memset(&tok, 0, sizeof(tok));
+	if ((rc = login_args(argc, argv, set, &browser)) != 0)
+		goto out;
 	name = argv[optind];
 	if ((rc = ctl_load(c)) != 0 || (rc = ctl_load_boxes(c, &m)) != 0)
 		goto out;
@@ -363,74 +478,20 @@ oauth_login(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	app = strcmp(fs.oauth_mode, "app") == 0;
-	if (ctl_path(c, path, sizeof(path), "passwords") == 0 &&
-	    access(path, F_OK) == 0 && cfg_load_passwords(path, pw, why) !=
-	    PC_OK) {
-		ctl_err("%s", strbuf_str(why));
-		rc = EX_CONFIG;
+	if (ctl_path(c, path, sizeof(path), "passwords") != 0)
+		path[0] = 0;
+	if ((rc = login_client(name, &fs, app, path, pw, &conf, &jwt,
+	    why)) != 0)
 		goto out;
-	}
-	l = *fs.oauth_client_secret_name ? fs.oauth_client_secret_name :
-	    app && !*fs.oauth_client_certificate ? name : NULL;
-	if (l && (e = cfg_dict_find(pw, l)) == NULL) {
-		ctl_err("%s: the client secret is not in the passwords file: "
-		    "popconnctl %s %s", name, *fs.oauth_client_secret_name ?
-		    "oauth secret" : "passwd", l);
-		rc = EX_CONFIG;
-		goto out;
-	}
-	conf.client_secret = l ? e->value : NULL;
-	if (app && *fs.oauth_client_certificate) {
-		jwt = strbuf_alloc(OAUTH_TOKEN_MAX);
-		if (oauth_jwt_assertion(fs.oauth_client_certificate,
-		    conf.client_id, conf.token_endpoint, (long)time(NULL), jwt,
-		    why) != PC_OK) {
-			ctl_err("%s: %s", name, strbuf_str(why));
-			rc = EX_CONFIG;
-			goto out;
-		}
-		conf.client_assertion = strbuf_str(jwt);
-	}
 	if ((rc = login_grant(&conf, name, app, browser == 1 || (browser ==
 	    -1 && strcmp(fs.oauth_provider, "google") == 0), &tok)) != 0)
 		goto out;
 	/* Settings, the refresh token (user mode), then a test login. */
-	if (strcasecmp(fs.auth, "xoauth2") != 0 &&
-	    strcasecmp(fs.auth, "oauthbearer") != 0)
-		cfg_dict_set(opts, "auth", ep.mech, NULL, 0);
-	if ((entry = ctl_mailbox_entry(b->name, b->type, b->url, b->deliver_to,
-	    opts)) == NULL) {
-		ctl_err("%s: entry too long", name);
-		rc = EX_USAGE;
-		goto out;
-	}
-	put.name = name;
-	put.entry = strbuf_str(entry);
-	put.secret = app ? NULL : tok.refresh;
-	if ((rc = ctl_mailbox_put(c, &put, 1)) != 0)
-		goto out;
-	if (!app)
-		printf("%s: signed in; the refresh token is in %s (mode "
-		    "0600)\n", name, path);
-	if ((rc = oauth_test(c, name, &pr)) == EX_NOPERM &&
-	    !offers(pr.sasl, "XOAUTH2") && offers(pr.sasl, "OAUTHBEARER")) {
-		cfg_dict_set(opts, "auth", "oauthbearer", NULL, 0);
-		if ((rc = ctl_mailbox_rewrite(c, b, opts)) == 0) {
-			printf("%s: the server offers OAUTHBEARER: auth = "
-			    "oauthbearer\n", name);
-			rc = oauth_test(c, name, &pr);
-		}
-	} else if (rc == EX_NOPERM && app) {
-		printf("%s: app-only: check that the service principal exists "
-		    "in Exchange Online (New-ServicePrincipal) and has "
-		    "FullAccess to the mailbox (Add-MailboxPermission), and "
-		    "that POP.AccessAsApp has admin consent\n", name);
-	}
+	rc = login_store(c, b, app, path, ep.mech, &fs, opts, &tok);
 out:
 	if (applied)
 		cfg_free_values(params_fetcher, CFG_MAIN | CFG_MAILBOX, &fs);
 	oauth_token_free(&tok);
-	strbuf_free(entry);
 	strbuf_free(jwt);
 	if (opts)
 		cfg_dict_free(opts);

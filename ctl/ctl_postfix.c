@@ -22,17 +22,22 @@
  *	sendmail from mail that came in over SMTP.
  *
  *	master.cf, when popconn.cf or a mailbox sets delivery_method =
- *	smtp: the injection listener at smtp_injection_address (loopback
- *	only) as "127.0.0.1:10027 inet n - n - - smtpd" (postconf -M) with
- *	-o overrides (postconf -P): smtpd_milters = the popconn milter
- *	alone, milter_macro_daemon_name = milter_smtp_daemon_name (which
+ *	smtp: one injection listener per distinct smtp_injection_address
+ *	of the mailboxes on smtp (popconn.cf's and the mailboxes' own -o),
+ *	on loopback as "127.0.0.1:10027 inet n - n - - smtpd", or for
+ *	unix:$queue_directory/public/NAME as "NAME unix n - n - - smtpd"
+ *	(master puts a unix service's socket there; any other path is
+ *	refused naming its file and line), (postconf -M) with -o overrides
+ *	(postconf -P): syslog_name = $syslog_name/popconn-PORT (or -NAME),
+ *	so that Postfix's log names the listener, smtpd_milters = the
+ *	popconn milter alone, milter_macro_daemon_name = milter_smtp_daemon_name (which
  *	the milter trusts for markers like the sendmail path's name),
  *	smtpd_client_restrictions = permit_mynetworks,reject, mynetworks =
  *	loopback, no HELO, sender, data or TLS requirements, no
  *	content_filter, proxy filter or receive_override_options.  When no
  *	mailbox uses sendmail, the milter leaves non_smtpd_milters: then
  *	it sees fetched mail only, not every local submission.  --undo
- *	removes the listener (postconf -MX).
+ *	removes the listeners (postconf -MX).
  *
  *	Without --apply the verb prints the postconf commands that make
  *	these changes (nothing is written); with --apply it runs them
@@ -55,7 +60,9 @@
  *	Postfix splits it: commas and white space outside braces).
  * DIAGNOSTICS
  *	0 done (or nothing to do); EX_USAGE bad arguments; EX_CONFIG
- *	popconn.cf is wrong; EX_UNAVAILABLE postconf is missing or failed;
+ *	popconn.cf or mailboxes.cf is wrong (an address off loopback, a
+ *	unix path outside queue_directory/public, more than PFX_MAX_LST
+ *	listeners); EX_UNAVAILABLE postconf is missing or failed;
  *	EX_TEMPFAIL postfix reload failed (the files are changed).
  * SECURITY
  *	Values go to postconf as single arguments (execve, no shell); the
@@ -84,12 +91,25 @@
 #define PFX_ATTRS	"default_action=tempfail, connect_timeout=10s, " \
 			"command_timeout=10s"
 #define PFX_MAX_TOK	64		/* milters in one list */
+#define PFX_MAX_LST	16		/* distinct smtp_injection_address */
+
+/* One injection listener: its address and where that was set. */
+struct pfx_lst {
+	const char *addr;
+	const char *file;		/* NULL: the default */
+	int	line;
+};
 
 struct pfx {
 	const char *pfdir;		/* Postfix config dir, or NULL */
 	char	*spec;			/* Postfix's name of the socket */
 	const char *dname;		/* milter_daemon_name, may be "" */
-	const char *laddr;		/* smtp_injection_address */
+	const char *laddr;		/* popconn.cf's smtp_injection_address */
+	const struct cfg_entry *lent;	/* ... its line, or NULL */
+	struct pfx_lst lst[PFX_MAX_LST];	/* listeners, distinct */
+	size_t	nlst;
+	char	qdir[1024];		/* queue_directory, "" not read yet */
+	char	slog[256];		/* syslog_name, "" not read yet */
 	const char *sdname;		/* milter_smtp_daemon_name */
 	int	use_sendmail;		/* a mailbox uses delivery_method = */
 	int	use_smtp;		/* ... sendmail / smtp */
@@ -452,14 +472,118 @@ pfx_loopback(const char *addr)
 	    == 0);
 }
 
+/* pfx_param - a main.cf parameter's expanded value (postconf -xh) */
+
+static int
+pfx_param(struct pfx *x, const char *name, char *buf, size_t size)
+{
+	struct strbuf *out = strbuf_alloc(PFX_OUT_MAX);
+	char   *argv[8];
+	int	n = 0, rc;
+
+	argv[n++] = (char *)(uintptr_t)PFX_POSTCONF;
+	if (x->pfdir) {
+		argv[n++] = (char *)(uintptr_t)"-c";
+		argv[n++] = (char *)(uintptr_t)x->pfdir;
+	}
+	argv[n++] = (char *)(uintptr_t)"-xh";
+	argv[n++] = (char *)(uintptr_t)name;
+	argv[n] = NULL;
+	rc = pfx_run(argv, out, 0);
+	if (rc == 0 && pc_strlcpy(buf, pfx_trim(out), size) >= size)
+		rc = -1;
+	strbuf_free(out);
+	if (rc != 0)
+		x->rc = EX_UNAVAILABLE;
+	return (rc);
+}
+
+/* pfx_where - "FILE, line N: " for a listener's address, or "" */
+
+static const char *
+pfx_where(const struct pfx_lst *l, char *buf, size_t size)
+{
+	if (l->file == NULL)
+		return ("");
+	(void)snprintf(buf, size, "%s, line %d: ", l->file, l->line);
+	return (buf);
+}
+
 /*
- * pfx_listener - master.cf: the dedicated smtpd for delivery_method =
- * smtp, on loopback only, with the popconn milter in its own
- * smtpd_milters (nothing else on the host passes through it) and its
- * own {daemon_name}, which the milter trusts for markers.
+ * pfx_service - the master.cf service for one listener: key
+ * ("127.0.0.1:10027/inet" or "NAME/unix"), the entry's first fields,
+ * and the syslog_name that puts the service into each smtpd log line.
+ * A unix socket can only be a "unix" service, whose name Postfix's
+ * master resolves under queue_directory/public (private = n) or
+ * queue_directory/private: we accept $queue_directory/public/NAME
+ * (private/ is open to the postfix user alone, never to the fetcher).
+ * 0, or -1 with x->rc set and the reason said.
+ */
+static int
+pfx_service(struct pfx *x, const struct pfx_lst *l, char *key, size_t ksz,
+    char *ent, size_t esz, char *slog, size_t ssz)
+{
+	const char *a = l->addr, *name, *port;
+	char	where[1200];
+	size_t	ql;
+
+	if (*x->slog == 0 && pfx_param(x, "syslog_name", x->slog,
+	    sizeof(x->slog)) != 0)
+		return (-1);
+	if (strncmp(a, "unix:", 5) != 0) {
+		if (!pfx_loopback(a)) {
+			ctl_err("%ssmtp_injection_address = %s: the listener "
+			    "must be on loopback (127.0.0.1:PORT or "
+			    "[::1]:PORT)", pfx_where(l, where, sizeof(where)),
+			    a);
+			x->rc = EX_CONFIG;
+			return (-1);
+		}
+		port = strrchr(a, ':') + 1;
+		if (snprintf(key, ksz, "%s/inet", a) >= (int)ksz ||
+		    snprintf(ent, esz, "%s inet n - n - - smtpd", a) >=
+		    (int)esz || snprintf(slog, ssz, "%s/popconn-%s", x->slog,
+		    port) >= (int)ssz) {
+			x->rc = EX_CONFIG;
+			return (-1);
+		}
+		return (0);
+	}
+	if (*x->qdir == 0 && pfx_param(x, "queue_directory", x->qdir,
+	    sizeof(x->qdir)) != 0)
+		return (-1);
+	ql = strlen(x->qdir);
+	name = a + 5 + ql + sizeof("/public/") - 1;
+	if (strncmp(a + 5, x->qdir, ql) != 0 || strncmp(a + 5 + ql,
+	    "/public/", 8) != 0 || *name == 0 || strchr(name, '/') ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.") != strlen(name) || *name == '.') {
+		ctl_err("%ssmtp_injection_address = %s: Postfix listens on a "
+		    "unix socket only under its queue directory; use "
+		    "unix:%s/public/NAME (NAME of letters, digits, '-', '_', "
+		    "'.'), and put the fetcher's user in group postdrop",
+		    pfx_where(l, where, sizeof(where)), a, x->qdir);
+		x->rc = EX_CONFIG;
+		return (-1);
+	}
+	if (snprintf(key, ksz, "%s/unix", name) >= (int)ksz ||
+	    snprintf(ent, esz, "%s unix n - n - - smtpd", name) >= (int)esz ||
+	    snprintf(slog, ssz, "%s/popconn-%s", x->slog, name) >= (int)ssz) {
+		x->rc = EX_CONFIG;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * pfx_listener - master.cf: a dedicated smtpd for delivery_method =
+ * smtp, on loopback (or a unix socket) only, with the popconn milter in
+ * its own smtpd_milters (nothing else on the host passes through it),
+ * its own {daemon_name}, which the milter trusts for markers, and its
+ * own syslog_name, so that Postfix's log names the listener.
  */
 static void
-pfx_listener(struct pfx *x)
+pfx_listener(struct pfx *x, const struct pfx_lst *l)
 {
 	struct strbuf *out = strbuf_alloc(PFX_OUT_MAX);
 	struct strbuf *arg = strbuf_alloc(CTL_WHY_MAX);
@@ -467,7 +591,8 @@ pfx_listener(struct pfx *x)
 	/*
 	 * Fetched mail is already accepted mail: none of the site's checks
 	 * for strangers (sender, HELO, TLS, proxies, filters) may refuse or
-	 * divert it here; only loopback may connect at all.
+	 * divert it here; only loopback may connect at all (smtpd takes a
+	 * unix-socket client for localhost[127.0.0.1]).
 	 */
 	static const char *const fixed[][2] = {
 		{"smtpd_client_restrictions", "permit_mynetworks,reject"},
@@ -487,27 +612,14 @@ pfx_listener(struct pfx *x)
 	struct {
 		const char *name;
 		char	value[512];
-	} o[2 + PC_ARRAY_LEN(fixed)];
-	char	key[300], pkey[400];
+	} o[3 + PC_ARRAY_LEN(fixed)];
+	char	key[300], ent[400], slog[400], pkey[400];
 	size_t	i, n = 0;
-	int	exists;
+	int	exists, before = x->changes;
 
-	if (strncmp(x->laddr, "unix:", 5) == 0) {
-		printf("# master.cf: smtp_injection_address = %s is a unix "
-		    "socket: add an smtpd service for it by hand\n", x->laddr);
+	if (pfx_service(x, l, key, sizeof(key), ent, sizeof(ent), slog,
+	    sizeof(slog)) != 0)
 		goto done;
-	}
-	if (!pfx_loopback(x->laddr)) {
-		ctl_err("smtp_injection_address = %s: the listener must be on "
-		    "loopback (127.0.0.1:PORT or [::1]:PORT)", x->laddr);
-		x->rc = EX_CONFIG;
-		goto done;
-	}
-	if (snprintf(key, sizeof(key), "%s/inet", x->laddr) >=
-	    (int)sizeof(key)) {
-		x->rc = EX_CONFIG;
-		goto done;
-	}
 	if (pfx_postconf(x, "-M", key, out) != 0) {
 		x->rc = EX_UNAVAILABLE;
 		goto done;
@@ -520,16 +632,8 @@ pfx_listener(struct pfx *x)
 			printf("# master.cf: no listener %s\n", key);
 		goto done;
 	}
-	if (!x->use_smtp) {
-		if (exists)
-			printf("# master.cf: no mailbox uses delivery_method = "
-			    "smtp; the listener %s stays (--undo removes "
-			    "it)\n", key);
-		goto done;
-	}
 	if (!exists) {
-		(void)strbuf_printf(arg, "%s=%s inet n - n - - smtpd", key,
-		    x->laddr);
+		(void)strbuf_printf(arg, "%s=%s", key, ent);
 		pfx_do(x, "-M", strbuf_str(arg));
 	}
 	o[n].name = "smtpd_milters";
@@ -538,6 +642,8 @@ pfx_listener(struct pfx *x)
 	    "command_timeout=10s");
 	o[n].name = "milter_macro_daemon_name";
 	(void)snprintf(o[n++].value, sizeof(o[0].value), "%s", x->sdname);
+	o[n].name = "syslog_name";
+	(void)snprintf(o[n++].value, sizeof(o[0].value), "%s", slog);
 	for (i = 0; i < PC_ARRAY_LEN(fixed); i++) {
 		o[n].name = fixed[i][0];
 		(void)snprintf(o[n++].value, sizeof(o[0].value), "%s",
@@ -557,7 +663,7 @@ pfx_listener(struct pfx *x)
 		(void)strbuf_printf(arg, "%s=%s", pkey, o[i].value);
 		pfx_do(x, "-P", strbuf_str(arg));
 	}
-	if (exists && x->changes == 0)
+	if (exists && x->changes == before)
 		printf("# master.cf: the listener %s is in place\n", key);
 done:
 	strbuf_free(out);
@@ -565,38 +671,65 @@ done:
 	strbuf_free(val);
 }
 
-/* pfx_methods - which delivery methods the mailboxes use */
+/* pfx_add - one more listener address, unless it is already listed */
 
 static int
-pfx_methods(struct ctl *c, struct pfx *x)
+pfx_add(struct pfx *x, const char *addr, const struct cfg_entry *e)
 {
-	struct cfg_mailboxes m;
-	const struct cfg_entry *e;
+	size_t	i;
+
+	for (i = 0; i < x->nlst; i++)
+		if (strcmp(x->lst[i].addr, addr) == 0)
+			return (0);
+	if (x->nlst == PFX_MAX_LST) {
+		ctl_err("more than %d distinct smtp_injection_address values",
+		    PFX_MAX_LST);
+		return (EX_CONFIG);
+	}
+	x->lst[x->nlst].addr = addr;
+	x->lst[x->nlst].file = e ? e->file : NULL;
+	x->lst[x->nlst].line = e ? e->line : 0;
+	x->nlst++;
+	return (0);
+}
+
+/*
+ * pfx_methods - which delivery methods the mailboxes use, and the
+ * listeners that those on smtp need (one per distinct
+ * smtp_injection_address).  With --undo, popconn.cf's address is
+ * removed as well even when no mailbox uses it any more.  m is kept
+ * (the addresses point into it) and freed by the caller.
+ */
+static int
+pfx_methods(struct ctl *c, struct pfx *x, struct cfg_mailboxes *m)
+{
+	const struct cfg_entry *e, *a;
 	const char *def = c->fs.delivery_method && *c->fs.delivery_method ?
 	    c->fs.delivery_method : "sendmail";
 	size_t	i;
 	int	rc;
 
-	if ((rc = ctl_load_boxes(c, &m)) != 0)
+	if ((rc = ctl_load_boxes(c, m)) != 0)
 		return (rc);
-	if (m.n == 0) {
+	if (m->n == 0) {
 		x->use_smtp = strcmp(def, "smtp") == 0;
 		x->use_sendmail = !x->use_smtp;
 	}
-	for (i = 0; i < m.n; i++) {
-		e = cfg_dict_find(m.v[i].opts, "delivery_method");
-		if (strcmp(e ? e->value : def, "smtp") == 0)
-			x->use_smtp = 1;
-		else
+	if (x->use_smtp || x->undo)
+		rc = pfx_add(x, x->laddr, x->lent);
+	for (i = 0; i < m->n && rc == 0; i++) {
+		e = cfg_dict_find(m->v[i].opts, "delivery_method");
+		a = cfg_dict_find(m->v[i].opts, "smtp_injection_address");
+		if (strcmp(e ? e->value : def, "smtp") != 0) {
 			x->use_sendmail = 1;
-		e = cfg_dict_find(m.v[i].opts, "smtp_injection_address");
-		if (e && strcmp(e->value, x->laddr) != 0)
-			printf("# mailbox %s: smtp_injection_address = %s is "
-			    "not popconn.cf's: set that listener up by hand\n",
-			    m.v[i].name, e->value);
+			if (x->undo && a)
+				rc = pfx_add(x, a->value, a);
+			continue;
+		}
+		x->use_smtp = 1;
+		rc = pfx_add(x, a ? a->value : x->laddr, a ? a : x->lent);
 	}
-	cfg_mailboxes_free(&m);
-	return (0);
+	return (rc);
 }
 
 /* pfx_reload - postfix reload, if this instance is running */
@@ -649,6 +782,8 @@ ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct pfx x;
+	struct cfg_mailboxes m;
+	size_t	i;
 	int	ch, rc;
 
 	memset(&x, 0, sizeof(x));
@@ -691,7 +826,10 @@ ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv)
 	x.sdname = c->ms.milter_smtp_daemon_name;
 	x.laddr = c->fs.smtp_injection_address && *c->fs.smtp_injection_address
 	    ? c->fs.smtp_injection_address : "127.0.0.1:10027";
-	if ((rc = pfx_methods(c, &x)) != 0) {
+	x.lent = cfg_dict_find(c->main, "smtp_injection_address");
+	memset(&m, 0, sizeof(m));
+	if ((rc = pfx_methods(c, &x, &m)) != 0) {
+		cfg_mailboxes_free(&m);
 		free(x.spec);
 		return (rc);
 	}
@@ -716,10 +854,11 @@ ctl_cmd_postfix_setup(struct ctl *c, int argc, char **argv)
 		    "milter would trust no marker from the listener");
 		x.rc = EX_CONFIG;
 	}
-	if (x.rc == 0)
-		pfx_listener(&x);
+	for (i = 0; i < x.nlst && x.rc == 0; i++)
+		pfx_listener(&x, &x.lst[i]);
 	if (x.rc == 0)
 		pfx_reload(&x);
+	cfg_mailboxes_free(&m);
 	free(x.spec);
 	return (x.rc);
 }

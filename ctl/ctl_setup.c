@@ -68,7 +68,6 @@
 #include "net.h"
 #include "pop3.h"
 
-#define SETUP_LINE_MAX	1024
 #define SETUP_PW_MAX	4096
 
 struct setup {
@@ -98,68 +97,6 @@ struct setup_try {
 	int	rc;
 	char	why[1024];
 };
-
-/* setup_read_line - one line from standard input, byte by byte */
-
-static int
-setup_read_line(struct strbuf *out)
-{
-	char	ch;
-	ssize_t	n;
-
-	strbuf_reset(out);
-	for (;;) {
-		n = read(0, &ch, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (strbuf_len(out) ? 0 : -1);
-		if (ch == '\n')
-			break;
-		if (strbuf_putc(out, ch) < 0)
-			return (-1);
-	}
-	if (out->len > 0 && out->data[out->len - 1] == '\r')
-		strbuf_truncate(out, out->len - 1);
-	return (0);
-}
-
-/* setup_ask - a question with a default; the answer replaces *val */
-
-static int
-setup_ask(const char *q, const char *help, char **val)
-{
-	struct strbuf *line = strbuf_alloc(SETUP_LINE_MAX);
-	int	rc;
-
-	if (help)
-		fprintf(stderr, "%s\n", help);
-	fprintf(stderr, "%s%s%s%s: ", q, *val ? " [" : "", *val ? *val : "",
-	    *val ? "]" : "");
-	fflush(stderr);
-	if ((rc = setup_read_line(line)) == 0 && strbuf_len(line) > 0) {
-		free(*val);
-		*val = xstrdup(strbuf_str(line));
-	}
-	strbuf_free(line);
-	return (rc);
-}
-
-/* setup_yes - a yes/no question */
-
-static int
-setup_yes(const char *q, int def)
-{
-	char   *v = xstrdup(def ? "yes" : "no");
-	int	yes;
-
-	if (setup_ask(q, NULL, &v) != 0)
-		yes = def;
-	else
-		yes = tolower((unsigned char)v[0]) == 'y';
-	free(v);
-	return (yes);
-}
 
 /* setup_name_ok - a mailbox name popconn accepts */
 
@@ -592,7 +529,7 @@ setup_domains(struct ctl *c, struct setup *s)
 	if (s->domains == NULL) {
 		s->domains = pf ? xstrdup(pf) : NULL;
 		if (s->ask)
-			(void)setup_ask("Your domains (local_domains)",
+			(void)ctl_question("Your domains (local_domains)",
 			    "A global mailbox needs the domains that are yours "
 			    "(mail to other domains goes to the undeliverable "
 			    "mailbox).", &s->domains);
@@ -686,17 +623,33 @@ setup_free(struct setup *s)
 	}
 }
 
+/* setup_port - a --pop3s-port or --pop3-port value into *port */
+
+static int
+setup_port(const char *flag, const char *arg, int *port)
+{
+	char   *end;
+	long	v = strtol(arg, &end, 10);
+
+	if (*end || v < 1 || v > 65535) {
+		ctl_err("--%s %s: a port number", flag, arg);
+		return (EX_USAGE);
+	}
+	*port = (int)v;
+	return (0);
+}
+
 /*
- * ctl_cmd_setup - setup [flags]: ask, probe, write
+ * setup_args - the flags into *s
  *
- * Long (about 180 lines) on purpose: the wizard's steps in the order the
- * administrator meets them (flags, questions, password, probe, domains,
- * write, postfix-setup, what next), each a call to a setup_* function;
- * the length is the option table and the questions' texts.
+ * One case per entry of the option table, in its order; a bad port or
+ * provider, an unknown flag or a word left over is a usage error
+ * (EX_USAGE, said here).  --yes sets *yes.  What it stores in *s is
+ * freed by setup_free(), on an error too.
  */
 
-int
-ctl_cmd_setup(struct ctl *c, int argc, char **argv)
+static int
+setup_args(struct setup *s, int *yes, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{"name", required_argument, NULL, 'n'},
@@ -715,64 +668,48 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 		{"oauth", required_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0},
 	};
-	struct setup s;
-	struct setup_try best;
-	char   *end, *pfargv[3];
-	long	v;
-	int	ch, rc = 0, yes = 0, global;
+	int	ch, rc = 0;
 
-	memset(&s, 0, sizeof(s));
-	memset(&best, 0, sizeof(best));
-	s.pop3s_port = 995;
-	s.pop3_port = 110;
-	s.postfix = -1;
 	while (rc == 0 && (ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			s.name = xstrdup(optarg);
+			s->name = xstrdup(optarg);
 			break;
 		case 's':
-			s.server = xstrdup(optarg);
+			s->server = xstrdup(optarg);
 			break;
 		case 'a':
-			s.account = xstrdup(optarg);
+			s->account = xstrdup(optarg);
 			break;
 		case 't':
-			s.type = xstrdup(optarg);
+			s->type = xstrdup(optarg);
 			break;
 		case 'd':
-			s.deliver = xstrdup(optarg);
+			s->deliver = xstrdup(optarg);
 			break;
 		case 'p':
-			s.pwfile = optarg;
+			s->pwfile = optarg;
 			break;
 		case 'C':
-			s.ca = xstrdup(optarg);
+			s->ca = xstrdup(optarg);
 			break;
 		case 'S':
+			rc = setup_port("pop3s-port", optarg, &s->pop3s_port);
+			break;
 		case 'P':
-			v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 65535) {
-				ctl_err("--%s %s: a port number", ch == 'S' ?
-				    "pop3s-port" : "pop3-port", optarg);
-				rc = EX_USAGE;
-			} else if (ch == 'S') {
-				s.pop3s_port = (int)v;
-			} else {
-				s.pop3_port = (int)v;
-			}
+			rc = setup_port("pop3-port", optarg, &s->pop3_port);
 			break;
 		case 'l':
-			s.domains = xstrdup(optarg);
+			s->domains = xstrdup(optarg);
 			break;
 		case 'X':
-			s.postfix = 1;
+			s->postfix = 1;
 			break;
 		case 'x':
-			s.postfix = 0;
+			s->postfix = 0;
 			break;
 		case 'y':
-			yes = 1;
+			*yes = 1;
 			break;
 		case 'O':
 			if (strcmp(optarg, "microsoft") != 0 &&
@@ -782,7 +719,7 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 				    "generic", optarg);
 				rc = EX_USAGE;
 			}
-			s.oauth = optarg;
+			s->oauth = optarg;
 			break;
 		default:
 			rc = EX_USAGE;
@@ -797,61 +734,120 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 		    "[--oauth microsoft|google|generic]");
 		rc = EX_USAGE;
 	}
-	if (rc != 0 || (rc = ctl_load(c)) != 0)
+	return (rc);
+}
+
+/*
+ * setup_questions - server, account, type, name and deliver-to
+ *
+ * On a terminal (s->ask) each is asked, with what the flags or the
+ * defaults gave as the answer Enter keeps; then each is checked, and a
+ * missing or bad one is a usage error (EX_USAGE, said here).  The
+ * defaults are mailbox add's: type user, the name from the account and
+ * the local user of that name to deliver to.
+ */
+
+static int
+setup_questions(struct setup *s)
+{
+	int	global;
+
+	if (s->ask) {
+		fprintf(stderr, "popconn setup: a mailbox at your ISP, fetched "
+		    "into Postfix.  Enter keeps [the default].\n");
+		(void)ctl_question("ISP's POP3 server (host name)", NULL,
+		    &s->server);
+		(void)ctl_question("Account (user name at the ISP)", NULL,
+		    &s->account);
+	}
+	if (s->server == NULL || *s->server == 0 || s->account == NULL ||
+	    *s->account == 0) {
+		ctl_err("setup needs --server HOST and --account USER (asked "
+		    "for only on a terminal)");
+		return (EX_USAGE);
+	}
+	if (s->type == NULL)
+		s->type = xstrdup("user");
+	if (s->ask)
+		(void)ctl_question("Type: user (one person's mail) or global "
+		    "(a whole domain's, routed by To/Cc)", NULL, &s->type);
+	if (strcmp(s->type, "user") != 0 && strcmp(s->type, "global") != 0) {
+		ctl_err("--type %s: use user or global", s->type);
+		return (EX_USAGE);
+	}
+	global = strcmp(s->type, "global") == 0;
+	if (s->name == NULL)
+		s->name = setup_default_name(s->account);
+	if (s->ask)
+		(void)ctl_question("Name of this mailbox in popconn", NULL,
+		    &s->name);
+	if (!setup_name_ok(s->name)) {
+		ctl_err("--name %s: letters, digits, '.', '_' and '-', at most "
+		    "%d", s->name, PC_NAME_MAX);
+		return (EX_USAGE);
+	}
+	/* As mailbox add: by default the local user of the same name. */
+	if (!global && s->deliver == NULL)
+		s->deliver = xstrdup(s->name);
+	if (!global && s->ask)
+		(void)ctl_question("Deliver to (a local user, alias or "
+		    "address)", NULL, &s->deliver);
+	if (!global && (s->deliver == NULL || *s->deliver == 0)) {
+		ctl_err("a user mailbox needs --deliver-to ADDRESS");
+		return (EX_USAGE);
+	}
+	return (0);
+}
+
+/*
+ * setup_postfix_apply - postfix-setup --apply for a global mailbox
+ *
+ * When --postfix-setup was given, or the administrator says yes at the
+ * question (asked only on a terminal, and only without either flag);
+ * it runs the verb itself, as the administrator would.  Its exit status,
+ * or 0 when not asked for.
+ */
+
+static int
+setup_postfix_apply(struct ctl *c, struct setup *s)
+{
+	char   *pfargv[3];
+
+	if (s->postfix < 0)
+		s->postfix = s->ask && ctl_question_yes("Add popconn-milter "
+		    "to Postfix now (postfix-setup --apply)?", 0);
+	if (s->postfix != 1)
+		return (0);
+	pfargv[0] = (char *)(uintptr_t)"postfix-setup";
+	pfargv[1] = (char *)(uintptr_t)"--apply";
+	pfargv[2] = NULL;
+	optind = 0;
+	return (ctl_cmd_postfix_setup(c, 2, pfargv));
+}
+
+/* ctl_cmd_setup - setup [flags]: ask, probe, write */
+
+int
+ctl_cmd_setup(struct ctl *c, int argc, char **argv)
+{
+	struct setup s;
+	struct setup_try best;
+	int	rc, yes = 0, global;
+
+	memset(&s, 0, sizeof(s));
+	memset(&best, 0, sizeof(best));
+	s.pop3s_port = 995;
+	s.pop3_port = 110;
+	s.postfix = -1;
+	if ((rc = setup_args(&s, &yes, argc, argv)) != 0 ||
+	    (rc = ctl_load(c)) != 0)
 		goto out;
 	/* Standard input is the terminal, unless the password comes that way. */
 	s.ask = !yes && isatty(0) && (s.pwfile == NULL ||
 	    strcmp(s.pwfile, "-") != 0);
-	if (s.ask) {
-		fprintf(stderr, "popconn setup: a mailbox at your ISP, fetched "
-		    "into Postfix.  Enter keeps [the default].\n");
-		(void)setup_ask("ISP's POP3 server (host name)", NULL,
-		    &s.server);
-		(void)setup_ask("Account (user name at the ISP)", NULL,
-		    &s.account);
-	}
-	if (s.server == NULL || *s.server == 0 || s.account == NULL ||
-	    *s.account == 0) {
-		ctl_err("setup needs --server HOST and --account USER (asked "
-		    "for only on a terminal)");
-		rc = EX_USAGE;
+	if ((rc = setup_questions(&s)) != 0 || (rc = setup_taken(c, &s)) != 0)
 		goto out;
-	}
-	if (s.type == NULL)
-		s.type = xstrdup("user");
-	if (s.ask)
-		(void)setup_ask("Type: user (one person's mail) or global (a "
-		    "whole domain's, routed by To/Cc)", NULL, &s.type);
-	if (strcmp(s.type, "user") != 0 && strcmp(s.type, "global") != 0) {
-		ctl_err("--type %s: use user or global", s.type);
-		rc = EX_USAGE;
-		goto out;
-	}
 	global = strcmp(s.type, "global") == 0;
-	if (s.name == NULL)
-		s.name = setup_default_name(s.account);
-	if (s.ask)
-		(void)setup_ask("Name of this mailbox in popconn", NULL,
-		    &s.name);
-	if (!setup_name_ok(s.name)) {
-		ctl_err("--name %s: letters, digits, '.', '_' and '-', at most "
-		    "%d", s.name, PC_NAME_MAX);
-		rc = EX_USAGE;
-		goto out;
-	}
-	/* As mailbox add: by default the local user of the same name. */
-	if (!global && s.deliver == NULL)
-		s.deliver = xstrdup(s.name);
-	if (!global && s.ask)
-		(void)setup_ask("Deliver to (a local user, alias or address)",
-		    NULL, &s.deliver);
-	if (!global && (s.deliver == NULL || *s.deliver == 0)) {
-		ctl_err("a user mailbox needs --deliver-to ADDRESS");
-		rc = EX_USAGE;
-		goto out;
-	}
-	if ((rc = setup_taken(c, &s)) != 0)
-		goto out;
 	if (s.oauth) {
 		if ((!global || (rc = setup_domains(c, &s)) == 0) &&
 		    (rc = setup_oauth(c, &s, &best)) == 0)
@@ -872,19 +868,8 @@ ctl_cmd_setup(struct ctl *c, int argc, char **argv)
 		goto out;
 	if ((rc = setup_add(c, &s, &best)) != 0)
 		goto out;
-	if (global) {
-		if (s.postfix < 0)
-			s.postfix = s.ask && setup_yes("Add popconn-milter "
-			    "to Postfix now (postfix-setup --apply)?", 0);
-		if (s.postfix == 1) {
-			pfargv[0] = (char *)(uintptr_t)"postfix-setup";
-			pfargv[1] = (char *)(uintptr_t)"--apply";
-			pfargv[2] = NULL;
-			optind = 0;
-			if ((rc = ctl_cmd_postfix_setup(c, 2, pfargv)) != 0)
-				goto out;
-		}
-	}
+	if (global && (rc = setup_postfix_apply(c, &s)) != 0)
+		goto out;
 next:
 	printf("Next:\n");
 	if (global && s.postfix != 1)

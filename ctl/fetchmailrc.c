@@ -402,12 +402,91 @@ fm_localdomains(struct fm *p, size_t k, int line)
 }
 
 /*
+ * fm_option_user - keyword k (negated with neg) of a user entry
+ *
+ * One case per user option that takes a value or a "no", each a few
+ * lines, in fm_kws order: the password (wiped in the token), the names,
+ * keep, the TLS options and the limit.  Any other keyword has its
+ * arguments skipped and, where fm_kws has one, its note given (the
+ * option means nothing to popconn, or something else).
+ */
+
+static int
+fm_option_user(struct fm *p, size_t k, int neg, int line)
+{
+	const struct fm_kw *kw = &fm_kws[k];
+	struct fm_tok *t;
+	long	v = 0;
+
+	switch (kw->id) {
+	case K_PASS:
+		if (fm_name(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		if (t->type == T_STAR)
+			return (fetchmailrc_error(p, t->line, "pass needs a "
+			    "string"));
+		if (p->usr.password != NULL)
+			xfree_secret(p->usr.password);
+		p->usr.password = xstrndup(t->text, t->len);
+		p->usr.password_line = t->line;
+		explicit_bzero(t->text, t->len);
+		return (PC_OK);
+	case K_IS:
+	case K_TO:
+	case K_USER:
+		return (fm_user_names(p, kw->id, kw->word, line));
+	case K_KEEP:
+		p->usr.keep = !neg;
+		p->usr.keep_line = line;
+		return (PC_OK);
+	case K_LIMITFLUSH:
+		p->usr.limitflush = !neg;
+		return (PC_OK);
+	case K_SSL:
+		p->usr.ssl = !neg;
+		return (PC_OK);
+	case K_SSLCERTCK:
+		if (neg)
+			return (fm_note(p, k, line, "no sslcertck: popconn "
+			    "always verifies the server's certificate and host "
+			    "name (tls_ca_file, tls_fingerprint)"));
+		return (PC_OK);
+	case K_SSLCERTFILE:
+	case K_SSLCERTPATH:
+		if (fm_value(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		fm_set_str(kw->id == K_SSLCERTFILE ? &p->usr.certfile :
+		    &p->usr.certpath, t->text);
+		*(kw->id == K_SSLCERTFILE ? &p->usr.certfile_line :
+		    &p->usr.certpath_line) = line;
+		return (PC_OK);
+	case K_LIMIT:
+		if (fm_number(p, kw->word, &v) != PC_OK)
+			return (PC_PERM);
+		p->usr.limit = v;
+		p->usr.limit_line = line;
+		return (PC_OK);
+	case K_SECRET:
+		if (fm_value(p, kw->word, &t) != PC_OK)
+			return (PC_PERM);
+		explicit_bzero(t->text, t->len);
+		return (fm_note(p, k, line, "%s: %s", kw->word, kw->note));
+	default:
+		if (fm_skip_args(p, k, neg) != PC_OK)
+			return (PC_PERM);
+		if (kw->note == NULL || neg)
+			return (PC_OK);
+		return (fm_note(p, k, line, "%s: %s", kw->word, kw->note));
+	}
+}
+
+/*
  * fm_option_k - keyword k (negated with neg) at token line
  *
- * Long (about 120 lines) on purpose: one case per fetchmailrc keyword
- * that takes a value, each a few lines, in fm_kws order.  The keyword
- * families with more to say already have their own functions
- * (fm_service, fm_localdomains, fm_protocol...).
+ * One case per server option that takes a value, each a few lines, in
+ * fm_kws order; the user options go to fm_option_user().  The keyword
+ * families with more to say have their own functions (fm_service,
+ * fm_localdomains, fm_protocol...).
  */
 
 static int
@@ -476,64 +555,8 @@ fm_option_k(struct fm *p, size_t k, int neg, int line)
 			    "needs accept or reject, not %s", fm_show(t, show,
 			    sizeof(show))));
 		return (PC_OK);
-	case K_PASS:
-		if (fm_name(p, kw->word, &t) != PC_OK)
-			return (PC_PERM);
-		if (t->type == T_STAR)
-			return (fetchmailrc_error(p, t->line, "pass needs a "
-			    "string"));
-		if (p->usr.password != NULL)
-			xfree_secret(p->usr.password);
-		p->usr.password = xstrndup(t->text, t->len);
-		p->usr.password_line = t->line;
-		explicit_bzero(t->text, t->len);
-		return (PC_OK);
-	case K_IS:
-	case K_TO:
-	case K_USER:
-		return (fm_user_names(p, kw->id, kw->word, line));
-	case K_KEEP:
-		p->usr.keep = !neg;
-		p->usr.keep_line = line;
-		return (PC_OK);
-	case K_LIMITFLUSH:
-		p->usr.limitflush = !neg;
-		return (PC_OK);
-	case K_SSL:
-		p->usr.ssl = !neg;
-		return (PC_OK);
-	case K_SSLCERTCK:
-		if (neg)
-			return (fm_note(p, k, line, "no sslcertck: popconn "
-			    "always verifies the server's certificate and host "
-			    "name (tls_ca_file, tls_fingerprint)"));
-		return (PC_OK);
-	case K_SSLCERTFILE:
-	case K_SSLCERTPATH:
-		if (fm_value(p, kw->word, &t) != PC_OK)
-			return (PC_PERM);
-		fm_set_str(kw->id == K_SSLCERTFILE ? &p->usr.certfile :
-		    &p->usr.certpath, t->text);
-		*(kw->id == K_SSLCERTFILE ? &p->usr.certfile_line :
-		    &p->usr.certpath_line) = line;
-		return (PC_OK);
-	case K_LIMIT:
-		if (fm_number(p, kw->word, &v) != PC_OK)
-			return (PC_PERM);
-		p->usr.limit = v;
-		p->usr.limit_line = line;
-		return (PC_OK);
-	case K_SECRET:
-		if (fm_value(p, kw->word, &t) != PC_OK)
-			return (PC_PERM);
-		explicit_bzero(t->text, t->len);
-		return (fm_note(p, k, line, "%s: %s", kw->word, kw->note));
 	default:
-		if (fm_skip_args(p, k, neg) != PC_OK)
-			return (PC_PERM);
-		if (kw->note == NULL || neg)
-			return (PC_OK);
-		return (fm_note(p, k, line, "%s: %s", kw->word, kw->note));
+		return (fm_option_user(p, k, neg, line));
 	}
 }
 

@@ -43,6 +43,9 @@
 #include "safeio.h"
 #include "table.h"
 
+#define CHK_GLOBAL_SENDMAIL	1	/* a global mailbox on sendmail */
+#define CHK_GLOBAL_SMTP		2	/* ... on smtp */
+
 /* What check found so far. */
 struct ops_chk {
 	int	errors;
@@ -137,17 +140,34 @@ chk_dir(struct ops_chk *k, const char *what, const char *dir)
 		    "use 0700", what, dir, (unsigned)(st.st_mode & 07777));
 }
 
-/* chk_postfix - non_smtpd_milters names the milter socket */
+/* chk_line_has - does the line p..end (end included) contain s? */
 
+static int
+chk_line_has(const char *p, const char *end, const char *s)
+{
+	size_t	n = strlen(s);
+
+	for (; p + n <= end + 1; p++)
+		if (strncmp(p, s, n) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * chk_postfix - the milter socket is where the global mailboxes' mail
+ * passes: non_smtpd_milters for those on sendmail, a master.cf
+ * service's -o smtpd_milters (popconnctl postfix-setup's listener) for
+ * those on smtp
+ */
 static void
 chk_postfix(struct ops_chk *k, const struct ctl *c, int global)
 {
 	char   *argv[6];
 	struct strbuf *out = strbuf_alloc(64 * 1024);
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
-	const char *sock = c->ms.milter_socket;
+	const char *sock = c->ms.milter_socket, *p, *nl;
 	struct sockaddr_un sun;
-	int	status, n = 0, fd;
+	int	status, n = 0, fd, found = 0;
 
 	argv[n++] = (char *)(uintptr_t)"/usr/sbin/postconf";
 	if (*c->fs.postfix_config_directory) {
@@ -167,14 +187,35 @@ chk_postfix(struct ops_chk *k, const struct ctl *c, int global)
 		chk_add(k, 0, "postconf -h non_smtpd_milters failed: %s",
 		    strbuf_len(why) ? strbuf_str(why) : "non-zero exit");
 	} else if (strstr(strbuf_str(out), sock) == NULL) {
-		if (global)
+		if (global & CHK_GLOBAL_SENDMAIL)
 			chk_add(k, 1, "Postfix main.cf: non_smtpd_milters does "
 			    "not name the milter socket %s: global mailboxes "
 			    "land in the undeliverable mailbox", sock);
-		else
+		else if (!(global & CHK_GLOBAL_SMTP))
 			chk_add(k, 0, "Postfix main.cf: non_smtpd_milters does "
 			    "not name %s (needed for global mailboxes only)",
 			    sock);
+	}
+	if ((global & CHK_GLOBAL_SMTP) && access(argv[0], X_OK) == 0) {
+		/* postconf -P: "SERVICE/TYPE/smtpd_milters = VALUE" lines */
+		argv[n - 2] = (char *)(uintptr_t)"-P";
+		argv[n - 1] = NULL;
+		strbuf_reset(out);
+		if (exec_run(argv, NULL, -1, out, 30, &status, why) == PC_OK &&
+		    status == 0) {
+			for (p = strbuf_str(out); *p && !found; p = nl + 1) {
+				if ((nl = strchr(p, '\n')) == NULL)
+					nl = p + strlen(p) - 1;
+				found = chk_line_has(p, nl, "/smtpd_milters = ")
+				    && chk_line_has(p, nl, sock);
+			}
+			if (!found)
+				chk_add(k, 1, "Postfix master.cf: no service's "
+				    "smtpd_milters names the milter socket %s: "
+				    "global mailboxes on delivery_method = smtp "
+				    "land in the undeliverable mailbox "
+				    "(popconnctl postfix-setup)", sock);
+		}
 	}
 	if (global && strchr(sock, ':') == NULL) {
 		memset(&sun, 0, sizeof(sun));
@@ -287,7 +328,10 @@ chk_box(struct ops_chk *k, const struct ctl *c,
 	strbuf_free(why);
 }
 
-/* chk_mailboxes - syntax, then every mailbox; 1 when one is global */
+/*
+ * chk_mailboxes - syntax, then every mailbox; CHK_GLOBAL_SENDMAIL and/or
+ * CHK_GLOBAL_SMTP when a global mailbox delivers that way
+ */
 
 static int
 chk_mailboxes(struct ops_chk *k, const struct ctl *c, const char *path,
@@ -295,6 +339,9 @@ chk_mailboxes(struct ops_chk *k, const struct ctl *c, const char *path,
 {
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
 	struct cfg_mailboxes m;
+	const struct cfg_entry *e;
+	const char *def = c->fs.delivery_method && *c->fs.delivery_method ?
+	    c->fs.delivery_method : "sendmail";
 	size_t	i;
 	int	global = 0;
 
@@ -309,7 +356,12 @@ chk_mailboxes(struct ops_chk *k, const struct ctl *c, const char *path,
 			chk_add(k, 0, "%s: no mailboxes: the fetcher is idle",
 			    path);
 		for (i = 0; i < m.n; i++) {
-			global |= strcmp(m.v[i].type, "global") == 0;
+			if (strcmp(m.v[i].type, "global") == 0) {
+				e = cfg_dict_find(m.v[i].opts,
+				    "delivery_method");
+				global |= strcmp(e ? e->value : def, "smtp") ==
+				    0 ? CHK_GLOBAL_SMTP : CHK_GLOBAL_SENDMAIL;
+			}
 			chk_box(k, c, &m, i, pw, pw_ok);
 		}
 		for (i = 0; pw_ok && i < pw->n; i++)

@@ -8,7 +8,7 @@
  *	void ctl_unload(struct ctl *c);
  *	int ctl_load_boxes(struct ctl *c, struct cfg_mailboxes *m);
  *		m: caller frees with cfg_mailboxes_free()
- *	int ctl_request(const struct ctl *c, const char *req,
+ *	int ctl_request(const struct ctl *c, const struct ctlproto_req *req,
  *		int (*cb)(void *ctx, const char *line), void *ctx,
  *		int timeout, struct strbuf *why);
  *	int ctl_reload_fetcher(const struct ctl *c);
@@ -25,12 +25,14 @@
  *
  *	This file holds main(), the verb table and what the verbs share:
  *	loading popconn.cf (params_load_main(), the daemons' own loader),
- *	the control-socket client (include/ctl_proto.h: one request line,
- *	JSON data lines, a final "ok" or "error: TEXT"), signalling the
+ *	the control-socket client (include/ctl_proto.h: one JSON request
+ *	line, JSON data lines, a final "ok" or "error: TEXT"), signalling the
  *	milter through its pid file, reading a password without echo, and
  *	a parser for the protocol's flat JSON objects.
  *
- *	ctl_request() connects to control_socket, sends req and passes
+ *	ctl_request() connects to control_socket, sends req (encoded by
+ *	ctlproto_encode_request(): a request it refuses is PC_PERM with
+ *	the reason, and nothing is sent) and passes
  *	each data line to cb (which may return non-zero to stop).  With
  *	timeout > 0 each read waits at most that many seconds.
  * DIAGNOSTICS
@@ -340,7 +342,7 @@ ctl_connect(const struct ctl *c, int *down, struct strbuf *why)
 /* ctl_request - one request to the fetcher; see above */
 
 int
-ctl_request(const struct ctl *c, const char *req,
+ctl_request(const struct ctl *c, const struct ctlproto_req *req,
     int (*cb)(void *ctx, const char *line), void *ctx, int timeout,
     struct strbuf *why)
 {
@@ -351,9 +353,8 @@ ctl_request(const struct ctl *c, const char *req,
 	ssize_t	n;
 	int	fd, down, rc = PC_TEMP;
 
-	if (strbuf_printf(out, "%s\n", req) < 0) {
-		strbuf_printf(why, "request longer than %d bytes",
-		    CTL_LINE_MAX);
+	if (ctlproto_encode_request(out, req, why) != PC_OK) {
+		rc = PC_PERM;
 		goto done;
 	}
 	if ((fd = ctl_connect(c, &down, why)) < 0) {
@@ -427,7 +428,8 @@ int
 ctl_reload_fetcher(const struct ctl *c)
 {
 	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
-	int	rc = ctl_request(c, "reload", NULL, NULL, 30, why);
+	struct ctlproto_req req = {.op = CTLPROTO_REQ_RELOAD};
+	int	rc = ctl_request(c, &req, NULL, NULL, 30, why);
 
 	if (rc == CTL_DOWN)
 		ctl_note("the fetcher is not running: the change takes effect "

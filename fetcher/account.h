@@ -73,6 +73,8 @@ struct account_result {
 	long	login_delay;
 	char	mech[32];		/* mechanism logged in with */
 	char	mech_why[200];		/* why that one (auth = auto) */
+	char	last_qid[64];		/* Postfix's queue id of the last
+					 * message delivered, "" unknown */
 };
 
 /* What went wrong, for "popconnctl mailbox test". */

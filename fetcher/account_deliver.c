@@ -539,6 +539,7 @@ finish_one(struct account *a, struct uidl_state *st, struct pending *d,
 		return (rc);
 	}
 	r->delivered++;
+	pc_strlcpy(r->last_qid, res->queue_id, sizeof(r->last_qid));
 	/* "(sendmail 0)", or "(queued as ID)" when the transport says. */
 	if (res->queue_id[0]) {
 		(void)snprintf(qid, sizeof(qid), "queued as %s",

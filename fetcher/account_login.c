@@ -415,6 +415,130 @@ auth_upper(char *out, size_t size, const char *in)
 }
 
 /*
+ * auth_fixed - auth = NAME: that mechanism alone
+ *
+ * A SASL mechanism the server's CAPA does not list is not tried
+ * (POP3_AUTH_NOT_OFFERED), nor is any without TLS unless tls = none
+ * says so (invariant 5: no password in clear); ch->why says that the
+ * setting chose it.  PC_OK, or why and the status of the attempt.
+ */
+
+static int
+auth_fixed(struct account *a, struct pop3 *p, const char *secret,
+    struct auth_choice *ch, struct strbuf *why)
+{
+	auth_upper(ch->mech, sizeof(ch->mech), a->set.auth);
+	(void)snprintf(ch->why, sizeof(ch->why), "set by auth = %s",
+	    a->set.auth);
+	if (strcasecmp(ch->mech, "user") != 0 &&
+	    strcasecmp(ch->mech, "apop") != 0 &&
+	    (p->caps.flags & POP3_CAP_SASL) && !pop3_offers(&p->caps,
+	    ch->mech)) {
+		strbuf_printf(why, "server %s does not offer AUTH %s "
+		    "(it offers: %s)", p->net.peer, a->set.auth,
+		    p->caps.sasl[0] ? p->caps.sasl : "none");
+		p->auth_class = POP3_AUTH_NOT_OFFERED;
+		return (PC_PERM);
+	}
+	/* Invariant 5: no password in clear unless tls=none says so. */
+	if (!p->tls_active && strcmp(a->set.tls, "none") != 0) {
+		strbuf_printf(why, "no TLS: refusing to send credentials");
+		return (PC_PERM);
+	}
+	return (auth_try(a, p, a->set.auth, secret, why));
+}
+
+/*
+ * auth_candidates - auto's list: the remembered one, then the offered
+ *
+ * The mechanism that worked last time (recalled, "" for none) first
+ * when the server still offers it, then every offered one of
+ * auth_order[], strongest first, each once; USER alone when the server
+ * announces nothing (RFC 1939).  cand has room for all of auth_order[]
+ * and one more; the count.
+ */
+
+static size_t
+auth_candidates(const struct pop3 *p, const char *recalled,
+    const struct auth_mech **cand)
+{
+	const struct auth_mech *m;
+	size_t	i, n = 0;
+
+	if (recalled[0] && (m = auth_find(recalled)) != NULL &&
+	    auth_offered(p, m))
+		cand[n++] = m;
+	for (i = 0; i < PC_ARRAY_LEN(auth_order); i++)
+		if (auth_offered(p, &auth_order[i]) && (n == 0 ||
+		    cand[0] != &auth_order[i]))
+			cand[n++] = &auth_order[i];
+	if (n == 0)		/* nothing announced: RFC 1939's USER */
+		cand[n++] = auth_find("USER");
+	return (n);
+}
+
+/*
+ * auth_redial - call the server again after it hung up on a refusal
+ *
+ * Some servers close the connection after refusing one mechanism; the
+ * next one (m) is then tried on a new session (the same options o).
+ * PC_OK when the new session is open; otherwise its status, and the
+ * reason replaces why.
+ */
+
+static int
+auth_redial(const struct account *a, struct pop3 *p,
+    const struct pop3_opts *o, const struct auth_mech *m,
+    struct strbuf *why)
+{
+	struct strbuf *w2 = strbuf_alloc(1024);
+	int	rc;
+
+	log_info("acct=%s: %s; connecting again to try %s",
+	    a->name, strbuf_str(why), m->name);
+	pop3_close(p);
+	pop3_init(p, a->name);
+	if ((rc = pop3_open(p, o, w2)) != PC_OK)
+		strbuf_printf(why, "%s", strbuf_str(w2));
+	strbuf_free(w2);
+	return (rc);
+}
+
+/*
+ * auth_all_refused - auto's verdict when no mechanism was accepted
+ *
+ * The class is a wrong password when any refusal was for the
+ * credentials (cred), else a refusal (refused), else nothing this
+ * mailbox may use was offered (also when none was tried at all); why
+ * and ch->why list what was tried (tried).  Always PC_PERM.
+ */
+
+static int
+auth_all_refused(const struct account *a, struct pop3 *p, size_t ntried,
+    int cred, int refused, const struct strbuf *tried,
+    struct auth_choice *ch, struct strbuf *why)
+{
+	p->auth_class = cred ? POP3_AUTH_CREDENTIALS : refused ?
+	    POP3_AUTH_REFUSED : POP3_AUTH_NOT_OFFERED;
+	if (ntried == 0) {
+		strbuf_printf(why, "server %s offers no mechanism this "
+		    "mailbox may use (SASL: %s%s; %s)", p->net.peer,
+		    p->caps.sasl[0] ? p->caps.sasl : "none", p->apop_ts[0] ?
+		    ", APOP" : "", tried->len ? strbuf_str(tried) :
+		    "nothing offered");
+	} else {
+		strbuf_printf(why, "auto: no mechanism worked at %s: %s",
+		    p->net.peer, strbuf_str(tried));
+		if (cred)
+			strbuf_appendf(why, " (authentication failed for %s)",
+			    a->url.user);
+	}
+	(void)snprintf(ch->why, sizeof(ch->why), "auto: %s",
+	    strbuf_str(tried));
+	return (PC_PERM);
+}
+
+/*
  * account_login - log in with the chosen or the strongest mechanism
  *
  * auth = NAME: that mechanism alone.  auth = auto: the one that worked
@@ -433,9 +557,9 @@ auth_upper(char *out, size_t size, const char *in)
  * stops at once: no weaker mechanism after a possible impostor.  A
  * server that hangs up after a refusal is called again.  Only when every
  * mechanism tried was refused for the credentials is it a wrong
- * password; ch says which mechanism is in use and why.  (About 130
- * lines: one loop over the candidates with a branch per response code,
- * kept together so that the order of the rules above reads in one place.)
+ * password; ch says which mechanism is in use and why.  The loop over
+ * the candidates keeps the branch per response code, so that the order
+ * of the rules above reads in one place.
  */
 
 int
@@ -444,49 +568,19 @@ account_login(struct account *a, struct pop3 *p, const struct pop3_opts *o,
     struct strbuf *why)
 {
 	const struct auth_mech *cand[PC_ARRAY_LEN(auth_order) + 1], *m;
-	struct strbuf *tried = strbuf_alloc(1024);
+	struct strbuf *tried;
 	char	recalled[32], shown[32];
-	size_t	i, n = 0, ntried = 0;
+	size_t	i, n, ntried = 0;
 	int	rc = PC_PERM, cred = 0, refused = 0, reconnects = 0, cls;
 
 	memset(ch, 0, sizeof(*ch));
-	if (strcasecmp(a->set.auth, "auto") != 0) {
-		auth_upper(ch->mech, sizeof(ch->mech), a->set.auth);
-		(void)snprintf(ch->why, sizeof(ch->why), "set by auth = %s",
-		    a->set.auth);
-		if (strcasecmp(ch->mech, "user") != 0 &&
-		    strcasecmp(ch->mech, "apop") != 0 &&
-		    (p->caps.flags & POP3_CAP_SASL) && !pop3_offers(&p->caps,
-		    ch->mech)) {
-			strbuf_printf(why, "server %s does not offer AUTH %s "
-			    "(it offers: %s)", p->net.peer, a->set.auth,
-			    p->caps.sasl[0] ? p->caps.sasl : "none");
-			p->auth_class = POP3_AUTH_NOT_OFFERED;
-			rc = PC_PERM;
-			goto out;
-		}
-		/* Invariant 5: no password in clear unless tls=none says so. */
-		if (!p->tls_active && strcmp(a->set.tls, "none") != 0) {
-			strbuf_printf(why, "no TLS: refusing to send "
-			    "credentials");
-			rc = PC_PERM;
-			goto out;
-		}
-		rc = auth_try(a, p, a->set.auth, secret, why);
-		goto out;
-	}
+	if (strcasecmp(a->set.auth, "auto") != 0)
+		return (auth_fixed(a, p, secret, ch, why));
 
 	/* auto: the remembered one first, then strongest to weakest. */
+	tried = strbuf_alloc(1024);
 	auth_recall(a, recalled, sizeof(recalled));
-	if (recalled[0] && (m = auth_find(recalled)) != NULL &&
-	    auth_offered(p, m))
-		cand[n++] = m;
-	for (i = 0; i < PC_ARRAY_LEN(auth_order); i++)
-		if (auth_offered(p, &auth_order[i]) && (n == 0 ||
-		    cand[0] != &auth_order[i]))
-			cand[n++] = &auth_order[i];
-	if (n == 0)		/* nothing announced: RFC 1939's USER */
-		cand[n++] = auth_find("USER");
+	n = auth_candidates(p, recalled, cand);
 	for (i = 0; i < n; i++) {
 		m = cand[i];
 		if (!auth_allowed(a, p, m)) {
@@ -517,25 +611,12 @@ account_login(struct account *a, struct pop3 *p, const struct pop3_opts *o,
 		if (cls == POP3_AUTH_FAILED && p->net.fail != NET_FAIL_NONE &&
 		    p->net.fail != NET_FAIL_TLS_VERIFY && !p->err_seen &&
 		    ntried > 1 && reconnects < AUTH_RECONNECTS) {
-			/*
-			 * The server hung up after refusing the one before
-			 * (some do): call again and try this one there.
-			 */
-			struct strbuf *w2 = strbuf_alloc(1024);
-
+			/* Hung up after refusing the one before: again. */
 			reconnects++;
 			ntried--;
 			i--;
-			log_info("acct=%s: %s; connecting again to try %s",
-			    a->name, strbuf_str(why), m->name);
-			pop3_close(p);
-			pop3_init(p, a->name);
-			if ((rc = pop3_open(p, o, w2)) != PC_OK) {
-				strbuf_printf(why, "%s", strbuf_str(w2));
-				strbuf_free(w2);
+			if ((rc = auth_redial(a, p, o, m, why)) != PC_OK)
 				goto out;
-			}
-			strbuf_free(w2);
 			continue;
 		}
 		pc_strlcpy(shown, m->name, sizeof(shown));
@@ -554,24 +635,7 @@ account_login(struct account *a, struct pop3 *p, const struct pop3_opts *o,
 			refused = 1;
 	}
 	/* Every mechanism tried was refused. */
-	p->auth_class = cred ? POP3_AUTH_CREDENTIALS : refused ?
-	    POP3_AUTH_REFUSED : POP3_AUTH_NOT_OFFERED;
-	rc = PC_PERM;
-	if (ntried == 0) {
-		strbuf_printf(why, "server %s offers no mechanism this "
-		    "mailbox may use (SASL: %s%s; %s)", p->net.peer,
-		    p->caps.sasl[0] ? p->caps.sasl : "none", p->apop_ts[0] ?
-		    ", APOP" : "", tried->len ? strbuf_str(tried) :
-		    "nothing offered");
-	} else {
-		strbuf_printf(why, "auto: no mechanism worked at %s: %s",
-		    p->net.peer, strbuf_str(tried));
-		if (cred)
-			strbuf_appendf(why, " (authentication failed for %s)",
-			    a->url.user);
-	}
-	(void)snprintf(ch->why, sizeof(ch->why), "auto: %s",
-	    strbuf_str(tried));
+	rc = auth_all_refused(a, p, ntried, cred, refused, tried, ch, why);
 out:
 	strbuf_free(tried);
 	return (rc);

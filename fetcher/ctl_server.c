@@ -11,7 +11,9 @@
  * DESCRIPTION
  *	The server half of the control protocol (include/ctl_proto.h),
  *	run by the scheduler's poll() loop (daemon.c): it accepts clients,
- *	reads one request line each, answers status (streamed at the
+ *	reads one request line each (decoded by the protocol's codec,
+ *	lib/ctlproto.c: a bad one is answered "error: " and the codec's
+ *	reason), answers status (streamed at the
  *	client's pace, so 10,000 mailboxes need no big buffer), fetch,
  *	fetch-wait (events as the polls progress), reload and log-level,
  *	and ends every answer with "ok" or "error: TEXT".  Data lines are
@@ -19,7 +21,8 @@
  * SECURITY
  *	Clients are checked with SO_PEERCRED (and SO_PEERGROUPS): root,
  *	the daemon's user and members of its group.  A request is one
- *	line of at most CTL_LINE_MAX octets; a client that sends none
+ *	line of at most CTL_LINE_MAX octets, any bytes (a NUL too: the
+ *	line goes to the decoder with its length); a client that sends none
  *	within CLIENT_TIMEOUT seconds, or reads its answer too slowly
  *	(CLIENT_OUT_MAX queued), is dropped.
  * LICENSE
@@ -178,6 +181,7 @@ status_fill(struct state *s, struct client *c)
 		e.last_error = m->last_error;
 		e.mechanism = m->auth_mech;
 		e.mechanism_why = m->auth_why;
+		e.last_queue_id = m->last_qid;
 		e.next_poll = (long long)(m->state == ST_POLLING ? 0 :
 		    m->next_poll);
 		e.failures = m->failures;
@@ -222,17 +226,18 @@ do_status(struct state *s, struct client *c)
 /* do_fetch - answer "fetch" and "fetch-wait" */
 
 static void
-do_fetch(struct state *s, struct client *c, char **names, int n, int wait)
+do_fetch(struct state *s, struct client *c, const char *const *names,
+    size_t n, int wait)
 {
-	size_t	i, k = 0;
-	int	j;
+	size_t	i, j, k = 0;
 	struct mbox *m;
-	char	err[CTL_LINE_MAX];
+	char	err[CTL_LINE_MAX], pr[4 * PC_NAME_MAX + 1];
 
 	for (j = 0; j < n; j++) {
 		if ((m = daemon_find_box(s, names[j])) == NULL || !m->live) {
 			(void)snprintf(err, sizeof(err), "no such mailbox: %s",
-			    names[j]);
+			    log_printable(pr, sizeof(pr), names[j],
+			    strlen(names[j])));
 			client_final(c, err);
 			return;
 		}
@@ -241,7 +246,7 @@ do_fetch(struct state *s, struct client *c, char **names, int n, int wait)
 		client_final(c, "disabled: no mailboxes");
 		return;
 	}
-	c->nwait = n ? (size_t)n : s->nmb;
+	c->nwait = n ? n : s->nmb;
 	c->wname = xcalloc(c->nwait, sizeof(*c->wname));
 	c->wgen = xcalloc(c->nwait, sizeof(*c->wgen));
 	for (i = 0; i < s->nmb; i++) {
@@ -273,44 +278,37 @@ do_fetch(struct state *s, struct client *c, char **names, int n, int wait)
 	c->all_ok = 1;
 }
 
-/* handle_request - one request line from a client */
+/* handle_request - one request line from a client (ctlproto's codec) */
 
 static void
-handle_request(struct state *s, struct client *c, char *line)
+handle_request(struct state *s, struct client *c, const char *line,
+    size_t len)
 {
-	char   *words[64];
-	int	n, level;
-	struct strbuf *why;
+	struct ctlproto_req r;
+	struct strbuf *why = strbuf_alloc(2048);
+	int	level;
 
-	n = ctlproto_split(line, words, (int)PC_ARRAY_LEN(words));
-	if (n < 0) {
-		client_final(c, "too many words in the request");
-	} else if (n == 0) {
-		client_final(c, "empty request");
-	} else if (strcmp(words[0], "status") == 0 && n == 1) {
+	if (ctlproto_decode_request(line, len, &r, why) != PC_OK) {
+		client_final(c, strbuf_str(why));
+	} else if (r.op == CTLPROTO_REQ_STATUS) {
 		do_status(s, c);
-	} else if (strcmp(words[0], "fetch") == 0) {
-		do_fetch(s, c, words + 1, n - 1, 0);
-	} else if (strcmp(words[0], "fetch-wait") == 0) {
-		do_fetch(s, c, words + 1, n - 1, 1);
-	} else if (strcmp(words[0], "reload") == 0 && n == 1) {
-		why = strbuf_alloc(2048);
+	} else if (r.op == CTLPROTO_REQ_FETCH ||
+	    r.op == CTLPROTO_REQ_FETCH_WAIT) {
+		do_fetch(s, c, r.names, r.nnames,
+		    r.op == CTLPROTO_REQ_FETCH_WAIT);
+	} else if (r.op == CTLPROTO_REQ_RELOAD) {
 		client_final(c, daemon_reload(s, why) == PC_OK ? NULL :
 		    strbuf_str(why));
-		strbuf_free(why);
-	} else if (strcmp(words[0], "log-level") == 0 && n == 2) {
-		if (log_level_parse(words[1], &level) != 0) {
-			client_final(c, "use none, minimum, medium or maximum");
-		} else {
-			log_set_level(level);
-			s->cfg.log_level = level;
-			log_info("log level set to %s", words[1]);
-			client_final(c, NULL);
-		}
+	} else if (log_level_parse(r.level, &level) != 0) {
+		client_final(c, "use none, minimum, medium or maximum");
 	} else {
-		client_final(c, "unknown request (status, fetch, fetch-wait, "
-		    "reload, log-level)");
+		log_set_level(level);
+		s->cfg.log_level = level;
+		log_info("log level set to %s", log_level_name(level));
+		client_final(c, NULL);
 	}
+	ctlproto_free_request(&r);
+	strbuf_free(why);
 }
 
 /*
@@ -384,7 +382,7 @@ read_client(struct state *s, struct client *c)
 	ssize_t	n;
 	char   *nl;
 
-	n = read(c->fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
+	n = read(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
 	if (n <= 0) {
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			return;
@@ -393,14 +391,10 @@ read_client(struct state *s, struct client *c)
 		return;
 	}
 	c->inlen += (size_t)n;
-	c->in[c->inlen] = 0;
-	if ((nl = strchr(c->in, '\n')) != NULL) {
-		*nl = 0;
-		if (nl > c->in && nl[-1] == '\r')
-			nl[-1] = 0;
-		handle_request(s, c, c->in);
+	if ((nl = memchr(c->in, '\n', c->inlen)) != NULL) {
+		handle_request(s, c, c->in, (size_t)(nl - c->in));
 		c->inlen = 0;
-	} else if (c->inlen >= sizeof(c->in) - 1) {
+	} else if (c->inlen >= sizeof(c->in)) {
 		client_final(c, "request too long");
 	}
 }

@@ -446,6 +446,9 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 		pc_strlcpy(m->auth_mech, w->mech, sizeof(m->auth_mech));
 		pc_strlcpy(m->auth_why, w->mech_why, sizeof(m->auth_why));
 	}
+	/* a poll that delivered nothing keeps the last queue id shown */
+	if (w->delivered > 0)
+		pc_strlcpy(m->last_qid, w->last_qid, sizeof(m->last_qid));
 	if (w->rc == PC_OK) {
 		m->result = RES_OK;
 		m->failures = 0;

@@ -96,6 +96,7 @@ struct worker_msg {
 	char	error[ERR_MAX];
 	char	mech[32];		/* logged in with (auth = auto: */
 	char	mech_why[200];		/* and why that one) */
+	char	last_qid[64];		/* queue id of the last delivered */
 };
 
 /* One write of a worker_msg must be atomic on the pipe. */
@@ -124,6 +125,8 @@ struct mbox {
 	char	last_error[ERR_MAX];
 	char	auth_mech[32];		/* last login's mechanism, and why */
 	char	auth_why[200];
+	char	last_qid[64];		/* queue id of the last message
+					 * delivered (kept across polls) */
 	long	today_day;		/* daemon_day() of today_delivered */
 	unsigned long today_delivered;	/* messages delivered that day */
 };

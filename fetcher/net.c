@@ -244,31 +244,21 @@ check_pin(struct net *n, const char *pin, struct strbuf *why)
 	return (PC_OK);
 }
 
-/* net_tls_start - TLS handshake as a client, with verification */
+/*
+ * ssl_prepare - the TLS context and connection for one handshake
+ *
+ * TLS 1.2 or later, no compression, no renegotiation; the chain is
+ * checked against the CA file or the system store unless the pin is
+ * alone (pin_only) or verification is off; SNI for a host name (never
+ * an address literal, RFC 6066 section 3); and the host name check,
+ * without partial wildcards (as Postfix) or the subject CN.  PC_PERM for
+ * a CA file that does not load or a name that cannot be checked.
+ */
 
-int
-net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
+static int
+ssl_prepare(struct net *n, const struct net_tls *t, int pin_only,
+    struct strbuf *why)
 {
-	time_t	end = time(NULL) + n->timeout;
-	unsigned long e;
-	long	vr;
-	int	rc, err, pin_only;
-	X509   *cert;
-
-	/*
-	 * A pin without a CA file is enough on its own (popconn.cf(5)):
-	 * the chain and the name are not checked, the certificate must be
-	 * the pinned one, byte for byte.  A pin with a CA file: both.
-	 */
-	pin_only = t->verify && t->pin && *t->pin && !(t->ca_file &&
-	    *t->ca_file);
-	if (net_pending(n) > 0) {
-		n->fail = NET_FAIL_TLS;
-		strbuf_printf(why, "server %s sent %zu byte(s) before the TLS "
-		    "handshake (response injection?): aborted", n->peer,
-		    net_pending(n));
-		return (PC_PERM);
-	}
 	n->ctx = SSL_CTX_new(TLS_client_method());
 	if (n->ctx == NULL) {
 		ssl_error(why, "TLS: SSL_CTX_new");
@@ -317,12 +307,33 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 			return (PC_PERM);
 		}
 	}
+	return (PC_OK);
+}
+
+/*
+ * ssl_handshake - SSL_connect() until done, failed or past end
+ *
+ * A certificate that does not verify is PC_PERM with n->fail set to
+ * NET_FAIL_TLS_VERIFY; any other failure is PC_TEMP with NET_FAIL_TLS,
+ * and n->not_tls says when the server's bytes looked like a plain-text
+ * greeting (a POP3 port given as the POP3S one), so the caller can say
+ * so.
+ */
+
+static int
+ssl_handshake(struct net *n, const struct net_tls *t, int pin_only,
+    time_t end, struct strbuf *why)
+{
+	unsigned long e;
+	long	vr;
+	int	rc, err;
+
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
 		rc = SSL_connect(n->ssl);
 		if (rc == 1)
-			break;
+			return (PC_OK);
 		err = SSL_get_error(n->ssl, rc);
 		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
 			if (wait_fd(n, err == SSL_ERROR_WANT_READ ? POLLIN :
@@ -350,10 +361,22 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 		strbuf_appendf(why, " (%s)", n->peer);
 		return (PC_TEMP);
 	}
-	if (t->pin && *t->pin && check_pin(n, t->pin, why) != PC_OK) {
-		n->fail = NET_FAIL_TLS_VERIFY;
-		return (PC_PERM);
-	}
+}
+
+/*
+ * ssl_describe - what net_cert_info() and the log say of the session
+ *
+ * n->tls_info gets the protocol and cipher, n->tls_subject the server
+ * certificate's subject (RFC 2253 form, one line, made printable: it is
+ * the server's text) and n->tls_how what was verified: nothing, the pin
+ * alone, or the chain and the host name (and the pin).
+ */
+
+static void
+ssl_describe(struct net *n, const struct net_tls *t, int pin_only)
+{
+	X509   *cert;
+
 	(void)snprintf(n->tls_info, sizeof(n->tls_info), "%s %s",
 	    SSL_get_version(n->ssl), SSL_get_cipher_name(n->ssl));
 	n->tls_subject[0] = 0;
@@ -382,6 +405,38 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 		    "CA file " : "the system store", t->ca_file && *t->ca_file ?
 		    t->ca_file : "", t->host, t->pin && *t->pin ?
 		    ", and the pinned SHA-256 fingerprint" : "");
+}
+
+/* net_tls_start - TLS handshake as a client, with verification */
+
+int
+net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
+{
+	time_t	end = time(NULL) + n->timeout;
+	int	rc, pin_only;
+
+	/*
+	 * A pin without a CA file is enough on its own (popconn.cf(5)):
+	 * the chain and the name are not checked, the certificate must be
+	 * the pinned one, byte for byte.  A pin with a CA file: both.
+	 */
+	pin_only = t->verify && t->pin && *t->pin && !(t->ca_file &&
+	    *t->ca_file);
+	if (net_pending(n) > 0) {
+		n->fail = NET_FAIL_TLS;
+		strbuf_printf(why, "server %s sent %zu byte(s) before the TLS "
+		    "handshake (response injection?): aborted", n->peer,
+		    net_pending(n));
+		return (PC_PERM);
+	}
+	if ((rc = ssl_prepare(n, t, pin_only, why)) != PC_OK ||
+	    (rc = ssl_handshake(n, t, pin_only, end, why)) != PC_OK)
+		return (rc);
+	if (t->pin && *t->pin && check_pin(n, t->pin, why) != PC_OK) {
+		n->fail = NET_FAIL_TLS_VERIFY;
+		return (PC_PERM);
+	}
+	ssl_describe(n, t, pin_only);
 	return (PC_OK);
 }
 

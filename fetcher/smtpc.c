@@ -538,7 +538,7 @@ txn_fail(struct smtpc *c, int kind)
 /*
  * handle_reply - a complete reply for the oldest command in flight.
  * Returns 1 when it produced an event.  One switch over the command
- * kinds keeps the whole reply table in one place (about 120 lines).
+ * kinds keeps the whole reply table in one place (about 100 lines).
  */
 static int
 handle_reply(struct smtpc *c, struct smtpc_event *ev)

@@ -268,28 +268,127 @@ exec_kill(struct exec_child *c)
 	c->pidfd = -1;
 }
 
+/*
+ * exec_read_output - read the child's output until EOF or the deadline
+ *
+ * What fits in out (its first out->max bytes) is kept and the rest is
+ * read and dropped, so the child never blocks on a full pipe; *overflow
+ * says that something was dropped.  A read error ends the output as EOF
+ * does.  0 at EOF, 1 when the deadline (0: none) passed first, -1 when
+ * poll() failed (the reason in why); the caller then kills the child.
+ */
+
+static int
+exec_read_output(int fd, struct strbuf *out, long long deadline,
+    const char *prog, int *overflow, struct strbuf *why)
+{
+	char    buf[EXEC_CHUNK];
+	struct pollfd pfd;
+	ssize_t n;
+
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (deadline != 0 && exec_left_ms(deadline) == 0)
+			return (1);
+		if (poll(&pfd, 1, exec_left_ms(deadline)) < 0) {
+			if (errno == EINTR)
+				continue;
+			reason_set(why, "exec %s: poll: %s", prog,
+			    strerror(errno));
+			return (-1);
+		}
+		if (pfd.revents == 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return (0);
+		}
+		if (n == 0)
+			return (0);
+		if (*overflow)
+			continue;
+		/* Keep what fits (the first out->max bytes), drop the rest. */
+		if ((size_t) n > out->max - strbuf_len(out)) {
+			*overflow = 1;
+			n = (ssize_t) (out->max - strbuf_len(out));
+		}
+		(void) strbuf_append(out, buf, (size_t) n);
+	}
+}
+
+/*
+ * exec_wait_exit - wait for the child's exit, against the deadline
+ *
+ * A pidfd becomes readable when the child exits, so the wait costs no
+ * polling delay (sendmail runs once per message: a 20 ms sleep per call
+ * would cap delivery at 50 messages a second).  Without pidfd (kernels
+ * before 5.3), poll waitpid() with a short, growing step.  0 when the
+ * child exited (*wstatus), 1 when the deadline passed first (the child
+ * still runs), -1 when waitpid() failed (the reason in why).
+ */
+
+static int
+exec_wait_exit(pid_t pid, long long deadline, const char *prog,
+    int *wstatus, struct strbuf *why)
+{
+	struct pollfd pfd;
+	pid_t   w;
+	int     pidfd;
+	int     step = 1;
+	int     rc = 1;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	for (;;) {
+		w = waitpid(pid, wstatus, deadline ? WNOHANG : 0);
+		if (w == pid) {
+			rc = 0;
+			break;
+		} else if (w < 0 && errno != EINTR) {
+			reason_set(why, "exec %s: waitpid: %s", prog,
+			    strerror(errno));
+			rc = -1;
+			break;
+		} else if (w == 0) {
+			if (exec_left_ms(deadline) == 0) {
+				break;
+			} else if (pidfd >= 0) {
+				pfd.fd = pidfd;
+				pfd.events = POLLIN;
+				pfd.revents = 0;
+				(void) poll(&pfd, 1, exec_left_ms(deadline));
+			} else {
+				(void) poll(NULL, 0, step);
+				if (step < EXEC_WAIT_STEP_MS)
+					step *= 2;
+			}
+		}
+	}
+	if (pidfd >= 0)
+		(void) close(pidfd);
+	return (rc);
+}
+
 /* exec_run - run a program, capture its output, bound its time */
 
 int
 exec_run(char *const argv[], char *const envp[], int in_fd,
     struct strbuf *out, int timeout, int *status, struct strbuf *why)
 {
-	char    buf[EXEC_CHUNK];
 	int     out_pipe[2] = {-1, -1};
 	int     err_pipe[2] = {-1, -1};
-	struct pollfd pfd;
 	long long deadline = 0;
 	int     overflow = 0;
 	int     timed_out = 0;
 	int     poll_failed = 0;
 	int     child_err = 0;
 	int     wstatus = 0;
-	int     done = 0;
+	int     r;
 	ssize_t n;
 	pid_t   pid;
-	pid_t   w;
-	int     pidfd;
-	int     step;
 
 	*status = 0;
 	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
@@ -333,82 +432,20 @@ exec_run(char *const argv[], char *const envp[], int in_fd,
 		return (PC_TEMP);
 	}
 
-	/* Read the output until EOF or the deadline. */
-	while (out_pipe[0] >= 0) {
-		pfd.fd = out_pipe[0];
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (deadline != 0 && exec_left_ms(deadline) == 0) {
-			timed_out = 1;
-			break;
-		}
-		if (poll(&pfd, 1, exec_left_ms(deadline)) < 0) {
-			if (errno == EINTR)
-				continue;
-			reason_set(why, "exec %s: poll: %s", argv[0],
-			    strerror(errno));
-			poll_failed = 1;	/* kill and fail */
-			timed_out = 1;
-			break;
-		}
-		if (pfd.revents == 0)
-			continue;
-		n = read(out_pipe[0], buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (overflow)
-			continue;
-		/* Keep what fits (the first out->max bytes), drop the rest. */
-		if ((size_t) n > out->max - strbuf_len(out)) {
-			overflow = 1;
-			n = (ssize_t) (out->max - strbuf_len(out));
-		}
-		(void) strbuf_append(out, buf, (size_t) n);
-	}
-	if (out_pipe[0] >= 0)
+	/* Read the output until EOF or the deadline, then wait for the exit. */
+	if (out_pipe[0] >= 0) {
+		r = exec_read_output(out_pipe[0], out, deadline, argv[0],
+		    &overflow, why);
 		(void) close(out_pipe[0]);
-
-	/*
-	 * Wait for the exit, still against the deadline.  A pidfd becomes
-	 * readable when the child exits, so the wait costs no polling
-	 * delay (sendmail runs once per message: a 20 ms sleep per call
-	 * would cap delivery at 50 messages a second).  Without pidfd
-	 * (kernels before 5.3), poll waitpid() with a short, growing step.
-	 */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	step = 1;
-	while (!timed_out && !done) {
-		w = waitpid(pid, &wstatus, deadline ? WNOHANG : 0);
-		if (w == pid) {
-			done = 1;
-		} else if (w < 0 && errno != EINTR) {
-			reason_set(why, "exec %s: waitpid: %s", argv[0],
-			    strerror(errno));
-			if (pidfd >= 0)
-				(void) close(pidfd);
-			return (PC_TEMP);
-		} else if (w == 0) {
-			if (exec_left_ms(deadline) == 0) {
-				timed_out = 1;
-			} else if (pidfd >= 0) {
-				pfd.fd = pidfd;
-				pfd.events = POLLIN;
-				pfd.revents = 0;
-				(void) poll(&pfd, 1, exec_left_ms(deadline));
-			} else {
-				(void) poll(NULL, 0, step);
-				if (step < EXEC_WAIT_STEP_MS)
-					step *= 2;
-			}
-		}
+		timed_out = r != 0;
+		poll_failed = r < 0;		/* kill and fail */
 	}
-	if (pidfd >= 0)
-		(void) close(pidfd);
+	if (!timed_out) {
+		if ((r = exec_wait_exit(pid, deadline, argv[0], &wstatus,
+		    why)) < 0)
+			return (PC_TEMP);
+		timed_out = r > 0;
+	}
 	if (timed_out) {
 		(void) kill(pid, SIGKILL);
 		(void) exec_reap(pid, &wstatus);

@@ -216,22 +216,132 @@ main_log_file(const char *dir)
 	strbuf_free(why);
 }
 
+/*
+ * main_signals - the reload thread, and SIGUSR1 blocked for the rest
+ *
+ * Every thread (libmilter's too) inherits a blocked SIGUSR1, which the
+ * reload thread takes with sigwait().  The reload thread blocks every
+ * signal: SIGTERM must reach libmilter's own signal thread, not kill us
+ * from ours.  Called before any other thread starts; fatal on failure.
+ */
+
+static void
+main_signals(void)
+{
+	static sigset_t usr1;
+	sigset_t all, saved;
+	pthread_t tid;
+	int	rc;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigfillset(&all);
+	if ((rc = pthread_sigmask(SIG_BLOCK, &all, &saved)) != 0 ||
+	    (rc = pthread_create(&tid, NULL, main_reloader, &usr1)) != 0 ||
+	    (rc = pthread_sigmask(SIG_SETMASK, &saved, NULL)) != 0 ||
+	    (rc = pthread_sigmask(SIG_BLOCK, &usr1, NULL)) != 0)
+		log_fatal(EX_OSERR_, "signal thread: %s", strerror(rc));
+	(void)pthread_detach(tid);
+}
+
+/*
+ * main_lock - one instance per socket: lock the pid file
+ *
+ * The lock on the pid file (or, without one, on SOCKET.lock for a unix
+ * socket path) comes before libmilter removes and binds the socket
+ * path, so a second copy started by hand leaves the running one
+ * reachable (DESIGN.md, invariant 10).  A held lock is fatal
+ * (EX_UNAVAILABLE); without either path, only a warning.  The lock's
+ * path (the caller frees), or NULL; pl->fd is -1 without a lock.
+ */
+
+static char *
+main_lock(const struct milter_config *c, const char *sock, const char *path,
+    struct pidlock *pl)
+{
+	const char *pidfile = milter_config_pid_file(c);
+	struct strbuf *why = strbuf_alloc(4096 + 256);
+	char   *lockpath = NULL;
+	long	holder;
+	int	rc;
+
+	if (pidfile != NULL && *pidfile)
+		lockpath = xstrdup(pidfile);
+	else if (path != NULL) {
+		size_t	n = strlen(path) + 6;
+
+		lockpath = xmalloc(n);
+		(void)snprintf(lockpath, n, "%s.lock", path);
+	}
+	pl->fd = -1;
+	if (lockpath != NULL) {
+		rc = pidlock_take(lockpath, pl, &holder, why);
+		if (rc == PC_PERM)
+			log_fatal(EX_UNAVAILABLE_, "%s; not starting (its "
+			    "socket %s is left alone)", strbuf_str(why), sock);
+		if (rc != PC_OK)
+			log_fatal(EX_OSERR_, "pid file: %s", strbuf_str(why));
+	} else
+		log_warn("no milter_pid_file and no unix socket: nothing "
+		    "keeps a second instance off %s", sock);
+	strbuf_free(why);
+	return (lockpath);
+}
+
+/*
+ * main_listen - register with libmilter and open the socket
+ *
+ * A unix socket (path, not NULL) is created under umask 0177 and then
+ * given milter_socket_mode and milter_socket_group; its device and inode
+ * go to *sdev and *sino, so that at exit only the socket this instance
+ * made is removed.  1 when they were recorded, else 0; fatal on failure.
+ */
+
+static int
+main_listen(const struct milter_config *c, char *conn, const char *path,
+    dev_t *sdev, ino_t *sino)
+{
+	struct stat sst;
+	mode_t	old;
+	int	rc;
+
+	if (smfi_setconn(conn) != MI_SUCCESS ||
+	    smfi_register(milter_desc) != MI_SUCCESS)
+		log_fatal(EX_OSERR_, "cannot register with libmilter (%s)",
+		    conn);
+	if (path == NULL) {
+		if (smfi_opensocket(1) != MI_SUCCESS)
+			log_fatal(EX_OSERR_, "cannot open %s", conn);
+		return (0);
+	}
+	old = umask(0177);
+	rc = smfi_opensocket(1);
+	umask(old);
+	if (rc != MI_SUCCESS)
+		log_fatal(EX_OSERR_, "cannot open %s", conn);
+	if (main_socket_perms(path, milter_config_socket_mode(c),
+	    milter_config_socket_group(c)) != 0)
+		log_fatal(EX_CONFIG_, "cannot set up %s", path);
+	if (lstat(path, &sst) != 0)
+		return (0);
+	*sdev = sst.st_dev;
+	*sino = sst.st_ino;
+	return (1);
+}
+
+/* main - popconn-milter: options, configuration, lock, socket, run */
+
 int
 main(int argc, char **argv)
 {
 	struct milter_config *c;
 	struct strbuf *why = strbuf_alloc(4096 + 256);
-	static sigset_t usr1;
-	sigset_t all, saved;
-	pthread_t tid;
-	const char *sock, *path, *pidfile;
-	char   *conn, *lockpath = NULL;
+	const char *sock, *path;
+	char   *conn, *lockpath;
 	struct pidlock pl;
-	struct stat sst;
 	dev_t	sdev = 0;
 	ino_t	sino = 0;
-	long	holder;
-	int	ch, fg = 0, verbose = 0, rc, have_sock = 0;
+	int	ch, fg = 0, verbose = 0, rc, have_sock;
 
 	while ((ch = getopt(argc, argv, "fvc:")) != -1) {
 		switch (ch) {
@@ -265,70 +375,10 @@ main(int argc, char **argv)
 	c = milter_config_acquire();
 	conn = xstrdup(milter_config_socket(c));
 	sock = conn;
-
-	/*
-	 * Every thread (libmilter's too) inherits a blocked SIGUSR1.  The
-	 * reload thread blocks every signal: SIGTERM must reach libmilter's
-	 * own signal thread, not kill us from ours.
-	 */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigfillset(&all);
-	if ((rc = pthread_sigmask(SIG_BLOCK, &all, &saved)) != 0 ||
-	    (rc = pthread_create(&tid, NULL, main_reloader, &usr1)) != 0 ||
-	    (rc = pthread_sigmask(SIG_SETMASK, &saved, NULL)) != 0 ||
-	    (rc = pthread_sigmask(SIG_BLOCK, &usr1, NULL)) != 0)
-		log_fatal(EX_OSERR_, "signal thread: %s", strerror(rc));
-	(void)pthread_detach(tid);
-
-	/*
-	 * One instance per socket: the lock on the pid file (or, without
-	 * one, on SOCKET.lock) comes before libmilter removes and binds the
-	 * socket path, so a second copy started by hand leaves the running
-	 * one reachable (DESIGN.md, invariant 10).
-	 */
-	pidfile = milter_config_pid_file(c);
+	main_signals();
 	path = main_socket_path(sock);
-	if (pidfile != NULL && *pidfile)
-		lockpath = xstrdup(pidfile);
-	else if (path != NULL) {
-		size_t	n = strlen(path) + 6;
-
-		lockpath = xmalloc(n);
-		(void)snprintf(lockpath, n, "%s.lock", path);
-	}
-	pl.fd = -1;
-	if (lockpath != NULL) {
-		rc = pidlock_take(lockpath, &pl, &holder, why);
-		if (rc == PC_PERM)
-			log_fatal(EX_UNAVAILABLE_, "%s; not starting (its "
-			    "socket %s is left alone)", strbuf_str(why), sock);
-		if (rc != PC_OK)
-			log_fatal(EX_OSERR_, "pid file: %s", strbuf_str(why));
-	} else
-		log_warn("no milter_pid_file and no unix socket: nothing "
-		    "keeps a second instance off %s", sock);
-	if (smfi_setconn(conn) != MI_SUCCESS ||
-	    smfi_register(milter_desc) != MI_SUCCESS)
-		log_fatal(EX_OSERR_, "cannot register with libmilter (%s)",
-		    sock);
-	if (path != NULL) {
-		mode_t	old = umask(0177);
-
-		rc = smfi_opensocket(1);
-		umask(old);
-		if (rc != MI_SUCCESS)
-			log_fatal(EX_OSERR_, "cannot open %s", sock);
-		if (main_socket_perms(path, milter_config_socket_mode(c),
-		    milter_config_socket_group(c)) != 0)
-			log_fatal(EX_CONFIG_, "cannot set up %s", path);
-		if (lstat(path, &sst) == 0) {
-			sdev = sst.st_dev;
-			sino = sst.st_ino;
-			have_sock = 1;
-		}
-	} else if (smfi_opensocket(1) != MI_SUCCESS)
-		log_fatal(EX_OSERR_, "cannot open %s", sock);
+	lockpath = main_lock(c, sock, path, &pl);
+	have_sock = main_listen(c, conn, path, &sdev, &sino);
 	milter_config_release(c);
 	c = NULL;
 	log_info("listening on %s (config %s)", sock, main_dir);

@@ -13,7 +13,8 @@
 #   - each "#key = value" of the sample is that key's default in
 #     lib/params.c (the sample "as installed", all commented, is the
 #     code's defaults), and every setting of lib/params.c is in it;
-#   - the tests that exercise the global mailbox as a site runs it use
+#   - the tests that exercise the global mailbox as a site runs it
+#     (t_global_site, t_route_corpus, t_conf_sample_smtp) use
 #     p_config_sample (m_site_start) and add no setting of their own
 #     (t_global_site.sh changes undeliverable_mailbox the way an
 #     administrator does, with "popconnctl undeliverable", and that is all);
@@ -139,7 +140,7 @@ h_check "the sample has no active setting (as installed, all defaults)" \
 
 # 3. The site-style global-mailbox tests use the sample and nothing else.
 bad=0
-for t in t_global_site.sh t_route_corpus.sh; do
+for t in t_global_site.sh t_route_corpus.sh t_conf_sample_smtp.sh; do
 	f=$TOP/tests/integration/$t
 	if [ ! -f "$f" ]; then
 		echo "  $t is missing"; bad=1; continue

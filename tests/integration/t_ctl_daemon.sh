@@ -203,6 +203,16 @@ if command -v script >/dev/null 2>&1; then
 fi
 ctl fetch --quiet nosuchbox >/dev/null 2>"$H_TMP/f.err"
 h_check "fetch of an unknown mailbox fails" [ $? -ne 0 ]
+# Names travel as JSON strings: a space reaches the fetcher intact; a
+# control character is refused before anything is sent (usage).
+ctl fetch carol "no such" >/dev/null 2>"$H_TMP/f.err"
+rc=$?
+h_check "fetch \"no such\": exit 69, the fetcher names it whole (got $rc: $(cat "$H_TMP/f.err"))" \
+    sh -c "[ $rc -eq 69 ] && grep -q 'fetch: no such mailbox: no such\$' '$H_TMP/f.err'"
+ctl fetch "$(printf 'a\tb')" >/dev/null 2>"$H_TMP/f.err"
+rc=$?
+h_check "fetch of a name with a tab: exit 64, says why (got $rc: $(cat "$H_TMP/f.err"))" \
+    sh -c "[ $rc -eq 64 ] && grep -q 'control character' '$H_TMP/f.err'"
 
 kill "$P_DAEMON_PID" 2>/dev/null
 n=50; while [ -S "$H_TMP/fetcher.sock" ] && kill -0 "$P_DAEMON_PID" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n-1)); done

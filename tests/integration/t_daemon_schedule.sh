@@ -5,6 +5,9 @@
 # mailboxes on SIGHUP without a restart, refuses a broken configuration
 # (naming the file and line) and keeps polling with the old one, computes
 # the next poll from poll_times, and stops promptly and cleanly on SIGTERM.
+# Requests are JSON lines: the old word lines and hostile ones (duplicate
+# keys, control characters, too long) are refused with the reason, on one
+# line; names with spaces and UTF-8 pass.
 set -eu
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -132,6 +135,35 @@ p_ctl fetch erin >"$H_TMP/ans" 2>&1 || true
 h_check "fetch erin: \"ok\"" [ "$(cat "$H_TMP/ans")" = ok ]
 p_ctl frobnicate >"$H_TMP/ans" 2>&1 || true
 h_check "unknown request: an error" grep -q '^error: ' "$H_TMP/ans"
+
+# Requests are JSON lines (lib/ctlproto.c): a bad one is answered with
+# the decoder's reason on one line, and the daemon carries on.
+p_ctl_raw status >"$H_TMP/ans" 2>&1 || true
+h_check "the old word line \"status\": refused, not JSON ($(last_line "$H_TMP/ans"))" \
+    grep -q '^error: not JSON' "$H_TMP/ans"
+p_ctl_raw '{"request":"status","request":"reload"}' >"$H_TMP/ans" 2>&1 || true
+h_check "duplicate key: refused ($(last_line "$H_TMP/ans"))" \
+    grep -q '^error: not JSON: duplicate object key' "$H_TMP/ans"
+p_ctl_raw '{"request":"status","mailboxes":["erin"]}' >"$H_TMP/ans" 2>&1 || true
+h_check "a key status does not take: refused ($(last_line "$H_TMP/ans"))" \
+    [ "$(cat "$H_TMP/ans")" = 'error: key "mailboxes": not taken by status' ]
+p_ctl_raw '{"request":"fetch","mailboxes":["erin\nok"]}' >"$H_TMP/ans" 2>&1 || true
+h_check "a control character in a name: refused on one line ($(head -n 1 "$H_TMP/ans"))" \
+    [ "$(cat "$H_TMP/ans")" = 'error: mailboxes[0]: control character in the name' ]
+p_ctl_raw '{"request":"fetch","mailboxes":"erin"}' >"$H_TMP/ans" 2>&1 || true
+h_check "mailboxes not an array: refused ($(last_line "$H_TMP/ans"))" \
+    grep -q '^error: key "mailboxes": not an array' "$H_TMP/ans"
+p_ctl_raw "$(printf '{"request":"status","x":"%09000d"}' 0)" >"$H_TMP/ans" 2>&1 || true
+h_check "a request over 8192 bytes: refused ($(last_line "$H_TMP/ans"))" \
+    [ "$(cat "$H_TMP/ans")" = 'error: request too long' ]
+p_ctl fetch "no such" >"$H_TMP/ans" 2>&1 || true
+h_check "a name with a space: \"no such mailbox: no such\" ($(last_line "$H_TMP/ans"))" \
+    [ "$(cat "$H_TMP/ans")" = 'error: no such mailbox: no such' ]
+p_ctl fetch "$(printf 'd\303\251j\303\240')" >"$H_TMP/ans" 2>&1 || true
+h_check "a UTF-8 name: no such mailbox, quoted printable ($(last_line "$H_TMP/ans"))" \
+    [ "$(cat "$H_TMP/ans")" = 'error: no such mailbox: d\xc3\xa9j\xc3\xa0' ]
+p_ctl fetch erin >"$H_TMP/ans" 2>&1 || true
+h_check "after the bad requests: fetch erin still \"ok\"" [ "$(cat "$H_TMP/ans")" = ok ]
 
 # ---------------------- 3. broken configuration: refused, old one kept
 cp "$P_ETC/mailboxes.cf" "$H_TMP/mailboxes.good"

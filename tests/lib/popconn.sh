@@ -154,17 +154,38 @@ p_daemon_start() {
 	[ -S "$H_TMP/fetcher.sock" ]
 }
 
-# p_ctl REQUEST: one request on the control socket; prints the answer.
+# p_ctl REQUEST [NAME... | LEVEL]: one request on the control socket, as
+# the JSON line of include/ctl_proto.h ({"request":..., "mailboxes":[...]}
+# or "level"); prints the answer.  p_ctl_raw LINE sends LINE as it is.
 p_ctl() {
-	"$H_PYTHON" - "$H_TMP/fetcher.sock" "$*" <<'PY'
-import socket, sys
+	_p_ctl json "$@"
+}
+p_ctl_raw() {
+	_p_ctl raw "$1"
+}
+_p_ctl() {
+	"$H_PYTHON" - "$H_TMP/fetcher.sock" "$@" <<'PY'
+import json, socket, sys
+mode, args = sys.argv[2], sys.argv[3:]
+if mode == "raw":
+    line = args[0]
+else:
+    req = {"request": args[0]}
+    if args[0] == "log-level":
+        req.update({"level": a for a in args[1:2]})
+    elif args[1:]:
+        req["mailboxes"] = args[1:]
+    line = json.dumps(req, ensure_ascii=False)
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(120)
 s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode())
+s.sendall(line.encode("utf-8", "surrogateescape") + b"\n")
 buf = b""
 while True:
-    d = s.recv(65536)
+    try:
+        d = s.recv(65536)
+    except ConnectionResetError:	# it closed on bytes it did not read
+        break
     if not d:
         break
     buf += d

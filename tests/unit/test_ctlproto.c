@@ -10,8 +10,13 @@
  *	bad UTF-8, an overflowing number, deep nesting, over the size
  *	limit, trailing bytes) with a reason, and reads a line from a newer
  *	daemon (unknown keys, nested values) with missing keys as "" or 0.
- *	ctlproto_split() cuts a request line into words and refuses too
- *	many.
+ *	Requests: the encoder writes the golden lines (mailbox names with
+ *	spaces, quotes and UTF-8 as they are) and they decode back; the
+ *	request decoder refuses the old word lines, an unknown request,
+ *	keys the request does not take, wrong types, duplicate keys, a
+ *	NUL, bad UTF-8, control characters, an empty or over-long name,
+ *	too many names and an over-long line, each with its reason, and
+ *	the encoder refuses what the decoder would.
  * LICENSE
  *	MIT; see the LICENSE file.
  */
@@ -61,6 +66,7 @@ test_golden(void **state)
 	m.last_error = "";
 	m.mechanism = "scram-sha-256";
 	m.next_poll = 99;
+	m.last_queue_id = "4XyzAB1cDqz";
 	strbuf_reset(b);
 	assert_int_equal(ctlproto_encode(b, &m), 0);
 	assert_string_equal(strbuf_str(b), "{\"mailbox\":\"bob\","
@@ -68,7 +74,23 @@ test_golden(void **state)
 	    "\"result\":\"ok\",\"messages\":3,\"delivered\":3,"
 	    "\"bytes\":5000000000,\"failed\":0,\"last_error\":\"\","
 	    "\"mechanism\":\"scram-sha-256\",\"mechanism_why\":\"\","
-	    "\"next_poll\":99,\"failures\":0,\"today\":0}\n");
+	    "\"next_poll\":99,\"failures\":0,\"today\":0,"
+	    "\"last_queue_id\":\"4XyzAB1cDqz\"}\n");
+	{
+		/* and it reads back; an older daemon's line reads "" */
+		struct ctlproto_msg d;
+		struct strbuf *w = strbuf_alloc(256);
+
+		assert_int_equal(ctlproto_decode(strbuf_str(b), strbuf_len(b) -
+		    1, &d, w), PC_OK);
+		assert_string_equal(d.last_queue_id, "4XyzAB1cDqz");
+		ctlproto_free(&d);
+		assert_int_equal(ctlproto_decode("{\"mailbox\":\"x\"}", 15,
+		    &d, w), PC_OK);
+		assert_string_equal(d.last_queue_id, "");
+		ctlproto_free(&d);
+		strbuf_free(w);
+	}
 
 	memset(&m, 0, sizeof(m));
 	m.kind = CTLPROTO_EVENT;
@@ -264,24 +286,242 @@ test_decode_hostile(void **state)
 	strbuf_free(why);
 }
 
-/* test_split - request lines into words */
+/* test_request_golden - requests encode to these lines and back */
+
+#define ANY_ORDER	" { \"mailboxes\" : [] , \"request\" : \"fetch\" }\r\n"
 
 static void
-test_split(void **state)
+test_request_golden(void **state)
 {
-	char	line[256], *w[4];
+	struct strbuf *b = strbuf_alloc(CTL_LINE_MAX);
+	struct strbuf *why = strbuf_alloc(512);
+	struct ctlproto_req r, d;
 
-	(void)snprintf(line, sizeof(line), "%s", "  fetch-wait\ta  b ");
-	assert_int_equal(ctlproto_split(line, w, 4), 3);
-	assert_string_equal(w[0], "fetch-wait");
-	assert_string_equal(w[1], "a");
-	assert_string_equal(w[2], "b");
-	(void)snprintf(line, sizeof(line), "%s", " \t ");
-	assert_int_equal(ctlproto_split(line, w, 4), 0);
-	(void)snprintf(line, sizeof(line), "%s", "a b c d");
-	assert_int_equal(ctlproto_split(line, w, 4), 4);
-	(void)snprintf(line, sizeof(line), "%s", "a b c d e");
-	assert_int_equal(ctlproto_split(line, w, 4), -1);
+	memset(&r, 0, sizeof(r));
+	r.op = CTLPROTO_REQ_STATUS;
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
+	assert_string_equal(strbuf_str(b), "{\"request\":\"status\"}\n");
+
+	strbuf_reset(b);
+	r.op = CTLPROTO_REQ_FETCH_WAIT;
+	r.names[0] = "a";
+	r.names[1] = "b c";
+	r.names[2] = "d\xc3\xa9j\xc3\xa0 \"vu\"";	/* UTF-8, quotes */
+	r.nnames = 3;
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
+	assert_string_equal(strbuf_str(b), "{\"request\":\"fetch-wait\","
+	    "\"mailboxes\":[\"a\",\"b c\","
+	    "\"d\xc3\xa9j\xc3\xa0 \\\"vu\\\"\"]}\n");
+	assert_int_equal(ctlproto_decode_request(strbuf_str(b),
+	    strbuf_len(b), &d, why), PC_OK);
+	assert_int_equal(d.op, CTLPROTO_REQ_FETCH_WAIT);
+	assert_int_equal(d.nnames, 3);
+	assert_string_equal(d.names[1], "b c");
+	assert_string_equal(d.names[2], r.names[2]);
+	ctlproto_free_request(&d);
+
+	strbuf_reset(b);
+	memset(&r, 0, sizeof(r));
+	r.op = CTLPROTO_REQ_FETCH;
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
+	assert_string_equal(strbuf_str(b), "{\"request\":\"fetch\"}\n");
+
+	strbuf_reset(b);
+	r.op = CTLPROTO_REQ_LOG_LEVEL;
+	r.level = "medium";
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
+	assert_string_equal(strbuf_str(b),
+	    "{\"request\":\"log-level\",\"level\":\"medium\"}\n");
+	assert_int_equal(ctlproto_decode_request(strbuf_str(b),
+	    strbuf_len(b), &d, why), PC_OK);
+	assert_int_equal(d.op, CTLPROTO_REQ_LOG_LEVEL);
+	assert_string_equal(d.level, "medium");
+	ctlproto_free_request(&d);
+
+	/* Keys in any order, white space, [] for all, CRLF. */
+	assert_int_equal(ctlproto_decode_request(ANY_ORDER,
+	    sizeof(ANY_ORDER) - 1, &d, why), PC_OK);
+	assert_int_equal(d.op, CTLPROTO_REQ_FETCH);
+	assert_int_equal(d.nnames, 0);
+	ctlproto_free_request(&d);
+	assert_int_equal(ctlproto_decode_request("{\"request\":\"reload\"}",
+	    20, &d, why), PC_OK);
+	assert_int_equal(d.op, CTLPROTO_REQ_RELOAD);
+	ctlproto_free_request(&d);
+	strbuf_free(b);
+	strbuf_free(why);
+}
+
+/* req_refused - line is refused with a reason holding want */
+
+static void
+req_refused(const char *line, size_t len, const char *want)
+{
+	struct strbuf *why = strbuf_alloc(512);
+	struct ctlproto_req d;
+
+	if (ctlproto_decode_request(line, len, &d, why) != PC_PERM)
+		fail_msg("accepted: %s", line);
+	assert_null(d.doc);
+	assert_int_equal(d.op, 0);
+	assert_int_equal(d.nnames, 0);
+	if (strstr(strbuf_str(why), want) == NULL)
+		fail_msg("%s: reason \"%s\", not \"%s\"", line,
+		    strbuf_str(why), want);
+	strbuf_free(why);
+}
+
+#define REFUSED(l, w)	req_refused((l), sizeof(l) - 1, (w))
+
+/* test_request_hostile - bad requests are refused, with a reason */
+
+static void
+test_request_hostile(void **state)
+{
+	struct strbuf *why;
+	struct ctlproto_req d;
+	char	line[CTL_LINE_MAX + 64], name[PC_NAME_MAX + 2];
+	size_t	n, i;
+
+	REFUSED("", "not JSON");
+	REFUSED("status", "not JSON");			/* the old words */
+	REFUSED("fetch-wait a b", "not JSON");
+	REFUSED("[\"status\"]", "not a JSON object");
+	REFUSED("\"status\"", "not JSON");
+	REFUSED("{}", "no \"request\"");
+	REFUSED("{\"request\":1}", "\"request\": not a string");
+	REFUSED("{\"request\":null}", "\"request\": not a string");
+	REFUSED("{\"request\":\"frobnicate\"}", "unknown request");
+	REFUSED("{\"request\":\"Status\"}", "unknown request");
+	REFUSED("{\"request\":\"status\\n\"}", "unknown request");
+	REFUSED("{\"request\":\"status\",\"request\":\"reload\"}",
+	    "duplicate");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\"],"
+	    "\"mailboxes\":[\"b\"]}", "duplicate");
+	REFUSED("{\"request\":\"status\",\"mailboxes\":[\"a\"]}",
+	    "\"mailboxes\": not taken by status");
+	REFUSED("{\"request\":\"fetch\",\"level\":\"medium\"}",
+	    "\"level\": not taken by fetch");
+	REFUSED("{\"request\":\"reload\",\"x\":1}", "\"x\": not taken");
+	REFUSED("{\"request\":\"log-level\"}", "without \"level\"");
+	REFUSED("{\"request\":\"log-level\",\"level\":3}",
+	    "\"level\": not a string");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":\"a\"}",
+	    "not an array");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":{\"a\":1}}",
+	    "not an array");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\",1]}",
+	    "mailboxes[1]: not a string");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[[\"a\"]]}",
+	    "mailboxes[0]: not a string");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"\"]}", "empty");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\\nok\"]}",
+	    "control character");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\\u007f\"]}",
+	    "control character");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\\u0000b\"]}",
+	    "NUL");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\xff\"]}",
+	    "decode byte 0xff");
+	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"\xc3\"]}",
+	    "decode byte 0xc3");
+	REFUSED("{\"request\":\"status\"\0}", "not JSON");	/* raw NUL */
+	REFUSED("{\"request\":\"status\"} {}", "not JSON");	/* trailing */
+	REFUSED("{\"request\":\"status\"}\n{\"request\":\"reload\"}",
+	    "not JSON");
+
+	/* A name one byte over PC_NAME_MAX; exactly PC_NAME_MAX passes. */
+	memset(name, 'n', PC_NAME_MAX + 1);
+	name[PC_NAME_MAX + 1] = 0;
+	n = (size_t)snprintf(line, sizeof(line), "{\"request\":\"fetch\","
+	    "\"mailboxes\":[\"%s\"]}", name);
+	req_refused(line, n, "over 64 bytes");
+
+	/* One name too many. */
+	n = (size_t)snprintf(line, sizeof(line), "%s",
+	    "{\"request\":\"fetch\",\"mailboxes\":[\"a\"");
+	for (i = 0; i < CTLPROTO_REQ_NAMES; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ",\"a\"");
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "]}");
+	req_refused(line, n, "more than 64 mailboxes");
+
+	/* Over CTL_LINE_MAX, though valid JSON. */
+	n = (size_t)snprintf(line, sizeof(line), "%s",
+	    "{\"request\":\"status\"");
+	memset(line + n, ' ', CTL_LINE_MAX - n);
+	memcpy(line + CTL_LINE_MAX, "}", 2);
+	req_refused(line, CTL_LINE_MAX + 1, "over");
+
+	/* At the limit, newline included: taken. */
+	memcpy(line + CTL_LINE_MAX - 2, "}\n", 2);
+	why = strbuf_alloc(512);
+	assert_int_equal(ctlproto_decode_request(line, CTL_LINE_MAX, &d, why),
+	    PC_OK);
+	assert_int_equal(d.op, CTLPROTO_REQ_STATUS);
+	ctlproto_free_request(&d);
+	strbuf_free(why);
+}
+
+/* test_request_encode_refused - the encoder applies the same rules */
+
+static void
+test_request_encode_refused(void **state)
+{
+	struct strbuf *b = strbuf_alloc(CTL_LINE_MAX);
+	struct strbuf *why = strbuf_alloc(512);
+	struct ctlproto_req r;
+	char	name[PC_NAME_MAX + 2];
+	size_t	i;
+
+	memset(&r, 0, sizeof(r));
+	r.op = 99;
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
+	assert_non_null(strstr(strbuf_str(why), "unknown request"));
+
+	memset(&r, 0, sizeof(r));
+	r.op = CTLPROTO_REQ_STATUS;
+	r.names[0] = "a";
+	r.nnames = 1;
+	strbuf_reset(why);
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
+	assert_non_null(strstr(strbuf_str(why), "no mailboxes"));
+
+	memset(&r, 0, sizeof(r));
+	r.op = CTLPROTO_REQ_LOG_LEVEL;
+	strbuf_reset(why);
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
+
+	r.op = CTLPROTO_REQ_FETCH;
+	r.names[0] = "a\tb";
+	r.nnames = 1;
+	strbuf_reset(why);
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
+	assert_non_null(strstr(strbuf_str(why), "control character"));
+
+	r.names[0] = "bad\xff";
+	strbuf_reset(why);
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
+	assert_non_null(strstr(strbuf_str(why), "UTF-8"));
+
+	memset(name, 'n', PC_NAME_MAX + 1);
+	name[PC_NAME_MAX + 1] = 0;
+	r.names[0] = name;
+	strbuf_reset(why);
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
+	assert_non_null(strstr(strbuf_str(why), "over 64 bytes"));
+
+	/* The most a request holds: 64 names of PC_NAME_MAX bytes. */
+	name[PC_NAME_MAX] = 0;
+	for (i = 0; i < CTLPROTO_REQ_NAMES; i++)
+		r.names[i] = name;
+	r.nnames = CTLPROTO_REQ_NAMES;
+	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
+	assert_true(strbuf_len(b) <= CTL_LINE_MAX);
+	assert_int_equal(strbuf_len(b),
+	    strlen("{\"request\":\"fetch\",\"mailboxes\":[]}\n") +
+	    (PC_NAME_MAX + 3) * CTLPROTO_REQ_NAMES - 1);
+	strbuf_free(b);
+	strbuf_free(why);
 }
 
 int
@@ -292,7 +532,9 @@ main(void)
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_decode_good),
 		cmocka_unit_test(test_decode_hostile),
-		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_request_golden),
+		cmocka_unit_test(test_request_hostile),
+		cmocka_unit_test(test_request_encode_refused),
 	};
 
 	return (cmocka_run_group_tests_name("ctlproto", tests, NULL, NULL));

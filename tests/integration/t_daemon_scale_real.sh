@@ -1,0 +1,154 @@
+#!/bin/sh
+# t_daemon_scale_real - the service with many REAL mailboxes (issue 22):
+# SCALE (400 in make check) users on the private Dovecot, most of them
+# empty and SEEDED (10) of them holding 2 messages each, all configured
+# in one popconn with the default limits and every mailbox due at start.
+# Asserted on the servers' own logs, not only on ours:
+#   - Dovecot's log: every user logged in exactly once in the first
+#     round (no mailbox polled twice, none forgotten);
+#   - at no instant more connections to Dovecot than the default
+#     max_connections_per_server (sampled from /proc/net/tcp);
+#   - Postfix's log: every seeded message delivered exactly once
+#     (status=sent), the Maildirs hold the same bytes, nothing is left on
+#     the server;
+#   - popconnctl status --json lists every mailbox, each polled "ok".
+# bench/bench.py's scenario 8 is the same at 10,000 with SMTP injection.
+set -eu
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TOP/tests/lib/harness.sh"
+. "$TOP/tests/lib/popconn.sh"
+. "$TOP/tests/lib/daemon.sh"
+CTL=$TOP/$BUILD/popconnctl
+N=${SCALE:-400}
+SEEDED=${SEEDED:-10}
+
+h_init
+h_ca
+users=""
+i=1
+while [ "$i" -le "$N" ]; do
+	users="$users $(printf 'r%04d:pw-r%04d' "$i" "$i")"
+	i=$((i + 1))
+done
+h_dovecot_start "$users"
+h_postfix_start example.test "many"
+# the defaults: only the paths (and a long interval: one round)
+P_EXTRA_CF="poll_interval = 1h"
+p_config
+# the default, from the parameter table the fetcher uses
+lim=$(sed -n 's/.*"max_connections_per_server", CFG_INT, "\([0-9]*\)".*/\1/p' \
+    "$TOP/lib/params.c")
+[ -n "$lim" ] || { echo "not ok - no max_connections_per_server default in lib/params.c"; exit 1; }
+i=1
+while [ "$i" -le "$N" ]; do
+	u=$(printf 'r%04d' "$i")
+	p_mailbox "$u user pop3s://$u@localhost:$H_POP3S_PORT many@example.test"
+	p_password "$u" "pw-$u"
+	i=$((i + 1))
+done
+# the seeded ones spread over the list
+seeded=""
+step=$((N / SEEDED))
+i=1
+while [ "$i" -le "$N" ]; do
+	u=$(printf 'r%04d' "$i")
+	H_SEED_TO=many@example.test h_seed "$u" 2 "$i" >/dev/null
+	seeded="$seeded $u"
+	i=$((i + step))
+done
+nmsg=$(($(echo $seeded | wc -w) * 2))
+
+# sample the connections to Dovecot's POP3S port while the round runs
+"$H_PYTHON" - "$H_POP3S_PORT" "$H_TMP/conns" <<'PY' &
+import sys, time
+port, out = int(sys.argv[1]), sys.argv[2]
+most = 0
+end = time.monotonic() + 300
+while time.monotonic() < end:
+    n = 0
+    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            for ln in open(f).read().splitlines()[1:]:
+                x = ln.split()
+                # established, remote port = Dovecot's (the client side)
+                if x[3] == "01" and int(x[2].rsplit(":", 1)[1], 16) == port:
+                    n += 1
+        except OSError:
+            pass
+    if n > most:
+        most = n
+        open(out, "w").write("%d\n" % most)
+    try:
+        open(out + ".stop").close()
+        break
+    except OSError:
+        time.sleep(0.01)
+open(out, "w").write("%d\n" % most)
+PY
+sampler=$!
+h_track_pid "$sampler"
+t0=$(date +%s)
+p_daemon_start
+every_polled() {
+	"$CTL" -c "$P_ETC" status --json >"$H_TMP/status.json" 2>/dev/null || return 1
+	"$H_PYTHON" - "$H_TMP/status.json" "$N" <<'PY'
+import json, sys
+n = ok = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if "mailbox" not in o:
+        continue
+    if o["last_poll"] == 0 or o["state"] != "idle":
+        sys.exit(1)
+    n += 1
+    ok += o["result"] == "ok"
+sys.exit(0 if n == int(sys.argv[2]) else 1)
+PY
+}
+h_check "every one of $N mailboxes polled in the first round (default limits)" \
+    d_wait 240 every_polled
+echo "# first round of $N real mailboxes: $(($(date +%s) - t0)) s"
+: >"$H_TMP/conns.stop"
+wait "$sampler" 2>/dev/null || true
+h_check "status: every mailbox polled ok" \
+    "$H_PYTHON" -c '
+import json, sys
+bad = [o["mailbox"] for o in map(json.loads, open(sys.argv[1]))
+       if "mailbox" in o and o["result"] != "ok"]
+print("# not ok:", bad[:10]) if bad else None
+sys.exit(1 if bad else 0)' "$H_TMP/status.json"
+
+logins_once() {
+	grep -o 'pop3-login: Info: Login: user=<r[0-9]*>' "$H_DOVECOT_LOG" |
+	    sort | uniq -c >"$H_TMP/logins"
+	[ "$(wc -l <"$H_TMP/logins")" -eq "$N" ] &&
+	    awk '$1 != 1 { bad = 1 } END { exit bad }' "$H_TMP/logins"
+}
+h_check "Dovecot's log: each of the $N users logged in exactly once" logins_once
+most=$(cat "$H_TMP/conns" 2>/dev/null || echo 0)
+echo "# connections to Dovecot at most: $most (max_connections_per_server = $lim)"
+within_limit() { [ "$most" -ge 1 ] && [ "$most" -le "$lim" ]; }
+h_check "at most max_connections_per_server ($lim) connections to Dovecot at once" \
+    within_limit
+
+d_wait 60 d_postfix_idle || true
+sent_once() {
+	[ "$(grep -c 'postfix/virtual\[[0-9]*\]: [0-9A-Za-z]*: to=<many@example.test>.*status=sent' \
+	    "$H_MAILLOG")" -eq "$nmsg" ]
+}
+h_check "Postfix's log: $nmsg deliveries to many@, status=sent" sent_once
+mkdir -p "$H_TMP/orig/all"
+for u in $seeded; do
+	for f in "$H_TMP/orig/$u"/*; do
+		cp "$f" "$H_TMP/orig/all/$u-$(basename "$f")"
+	done
+done
+h_check "the Maildir holds every seeded message once, unaltered" \
+    d_compare many 0 "$H_TMP/orig/all"
+left=0
+for u in $seeded; do
+	left=$((left + $(h_pop_count "$u")))
+done
+h_check "nothing left on the server" [ "$left" -eq 0 ]
+d_stop 20 || true
+h_done
