@@ -16,6 +16,7 @@
 # size goes to $BENCH_RAW/sched.jsonl; then the table, beside the figures
 # of the previous measured commit (the newest bench/results/*/sched.jsonl
 # of another commit), is printed on stdout (markdown).
+# BENCH_SCHED_PERF=FILE (with "one"): perf record -g of the parent alone.
 #
 #   sh bench/sched.sh			all sizes
 #   sh bench/sched.sh one N OUT		one size, its JSON line appended to OUT
@@ -47,6 +48,13 @@ connect_timeout = 5s"
 	p_dead_mailboxes "$N" "$port"
 	t0=$(date +%s%3N)
 	p_daemon_start || { echo "sched: $N: the daemon did not start" >&2; exit 1; }
+	# BENCH_SCHED_PERF=FILE: a profile of the parent alone (perf record).
+	perf_pid=
+	if [ -n "${BENCH_SCHED_PERF:-}" ]; then
+		perf record -q -g -e cpu-clock -p "$P_DAEMON_PID" \
+		    -o "$BENCH_SCHED_PERF" >/dev/null 2>&1 &
+		perf_pid=$!
+	fi
 	finished=true
 	while :; do
 		done_n=$(grep -c 'session=' "$H_TMP/daemon.log" 2>/dev/null || true)
@@ -67,6 +75,10 @@ connect_timeout = 5s"
 	status_ms=$(( $(date +%s%3N) - ts ))
 	lines=$(grep -c '"mailbox"' "$H_TMP/status.json" || true)
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$P_DAEMON_PID/status")
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null
+		wait "$perf_pid" 2>/dev/null
+	fi
 	d_stop 60 || true
 	printf '{"mailboxes": %d, "finished": %s, "polled": %d, "first_round_ms": %d, "parent_cpu_ms": %d, "cpu_per_start_us": %d, "status_ms": %d, "status_exit": %d, "status_lines": %d, "rss_kb": %d, "cap_s": %d}\n' \
 	    "$N" "$finished" "${done_n:-0}" "$first_ms" "$cpu_ms" \

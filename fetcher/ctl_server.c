@@ -111,11 +111,10 @@ void
 ctl_server_notify(struct state *s, const struct mbox *m,
     const char *event)
 {
-	struct strbuf *b = strbuf_alloc(4096);
+	struct strbuf *b = NULL;	/* the line, made when first needed */
 	size_t	i, k;
 	int	pending;
 
-	event_line(b, event, m);
 	for (i = 0; i < MAX_CLIENTS; i++) {
 		struct client *c = &s->cl[i];
 
@@ -125,6 +124,10 @@ ctl_server_notify(struct state *s, const struct mbox *m,
 		for (k = 0; k < c->nwait; k++) {
 			if (strcmp(c->wname[k], m->name) == 0 &&
 			    m->gen >= c->wgen[k] && c->wgen[k] != 0) {
+				if (b == NULL) {
+					b = strbuf_alloc(4096);
+					event_line(b, event, m);
+				}
 				client_send(c, b->data, b->len);
 				if (strcmp(event, "end") == 0) {
 					c->wgen[k] = 0;	/* done */
@@ -140,7 +143,8 @@ ctl_server_notify(struct state *s, const struct mbox *m,
 			client_final(c, c->all_ok ? NULL :
 			    "not every message was delivered");
 	}
-	strbuf_free(b);
+	if (b != NULL)
+		strbuf_free(b);
 }
 
 /*

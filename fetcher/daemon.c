@@ -28,6 +28,7 @@
  *	MIT; see the LICENSE file.
  */
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -250,6 +251,99 @@ plan_boxes(struct state *s)
 	}
 }
 
+/* mb_unmap - give s->mb back */
+
+static void
+mb_unmap(struct state *s)
+{
+	if (s->mb != NULL)
+		(void)munmap(s->mb, s->mblen);
+	s->mb = NULL;
+	s->cmb = 0;
+	s->mblen = 0;
+}
+
+/*
+ * mb_room - room for n mailboxes in s->mb.  The array (2 kB a mailbox)
+ * lives in a mapping of its own marked MADV_DONTFORK: fork() copied its
+ * page tables, and the parent then copied on write the pages it touched,
+ * at every session start, the parent's biggest cost at 10,000 mailboxes
+ * (issue 22).  A worker never touches it: it gets its mailbox's
+ * configuration and closes the other workers' pipes from s->run.
+ */
+
+static void
+mb_room(struct state *s, size_t n)
+{
+	size_t	cap = s->cmb ? s->cmb : 64, pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t	len;
+	void   *p;
+
+	if (n <= s->cmb)
+		return;
+	while (cap < n)
+		cap *= 2;
+	len = (cap * sizeof(*s->mb) + pg - 1) / pg * pg;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p == MAP_FAILED)
+		log_fatal(EX_OSERR, "mmap %zu bytes: %s", len, strerror(errno));
+	/* Without it (an old kernel) workers only cost more to start. */
+	(void)madvise(p, len, MADV_DONTFORK);
+	if (s->nmb)
+		memcpy(p, s->mb, s->nmb * sizeof(*s->mb));
+	mb_unmap(s);
+	s->mb = p;
+	s->mblen = len;
+	s->cmb = len / sizeof(*s->mb);
+}
+
+/* daemon_run_add - a worker started for mailbox id, its pipe is fd */
+
+void
+daemon_run_add(struct state *s, size_t id, int fd)
+{
+	if ((size_t)s->running == s->crun) {
+		s->crun = s->crun ? 2 * s->crun : 16;
+		s->run = xrealloc(s->run, s->crun * sizeof(*s->run));
+	}
+	s->run[s->running].id = id;
+	s->run[s->running].fd = fd;
+	s->running++;
+}
+
+/* run_del - the worker whose pipe was fd ended */
+
+static void
+run_del(struct state *s, int fd)
+{
+	int	i;
+
+	for (i = 0; i < s->running; i++)
+		if (s->run[i].fd == fd) {
+			s->run[i] = s->run[--s->running];
+			return;
+		}
+	log_panic("run_del: no worker with pipe %d", fd);
+}
+
+/* run_index - s->run again, after mb was renumbered */
+
+static void
+run_index(struct state *s)
+{
+	size_t	i;
+	int	k = 0;
+
+	for (i = 0; i < s->nmb; i++)
+		if (s->mb[i].fd >= 0 && k < s->running) {
+			s->run[k].id = i;
+			s->run[k++].fd = s->mb[i].fd;
+		}
+	if (k != s->running)
+		log_panic("run_index: %d workers, %d expected", k, s->running);
+}
+
 /* sync_boxes - runtime entries for the configured mailboxes */
 
 static void
@@ -285,7 +379,7 @@ sync_boxes(struct state *s)
 		/* Only the entries that were there before are indexed. */
 		if ((m = daemon_find_box(s, c->name)) == NULL ||
 		    (size_t)(m - s->mb) >= old) {
-			s->mb = xrealloc(s->mb, (s->nmb + 1) * sizeof(*s->mb));
+			mb_room(s, s->nmb + 1);
 			m = &s->mb[s->nmb++];
 			memset(m, 0, sizeof(*m));
 			pc_strlcpy(m->name, c->name, sizeof(m->name));
@@ -327,6 +421,7 @@ sync_boxes(struct state *s)
 		s->mb[k++] = s->mb[i];
 	}
 	s->nmb = k;
+	run_index(s);
 	index_boxes(s);
 	plan_boxes(s);
 }
@@ -366,11 +461,11 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 	if (w->login_delay > 0)
 		m->not_before = m->last_poll + w->login_delay;
 	m->state = ST_IDLE;
+	run_del(s, m->fd);
 	close(m->fd);
 	m->fd = -1;
 	m->pid = 0;
 	m->stop_sent = 0;
-	s->running--;
 	sched_end(s->sch, m->run_host);
 	idx = m->cfg_idx;
 	/*
@@ -525,7 +620,7 @@ handle_signals(struct state *s)
 	unsigned char buf[64];
 	struct strbuf *why;
 	ssize_t	n, i;
-	size_t	k;
+	int	j;
 
 	while ((n = read(s->sig[0], buf, sizeof(buf))) > 0) {
 		for (i = 0; i < n; i++) {
@@ -539,10 +634,10 @@ handle_signals(struct state *s)
 				s->stopping = 1;
 				log_info("stopping: %d session(s) finish the "
 				    "messages in hand", s->running);
-				for (k = 0; k < s->nmb; k++)
-					if (s->mb[k].pid > 0)
-						(void)kill(s->mb[k].pid,
-						    SIGTERM);
+				for (j = 0; j < s->running; j++)
+					if (s->mb[s->run[j].id].pid > 0)
+						(void)kill(s->mb[s->run[j].id].
+						    pid, SIGTERM);
 			}
 		}
 	}
@@ -550,8 +645,9 @@ handle_signals(struct state *s)
 
 /*
  * poll_set - what the loop waits for: the signal pipe, the control
- * socket (not while stopping), each client slot, each mailbox's worker
+ * socket (not while stopping), each client slot, each running worker's
  * pipe, in that order (ctl_server_events() and the loop rely on it).
+ * It was every mailbox's slot, most of them -1: O(mailboxes) a turn.
  */
 
 static size_t
@@ -568,11 +664,35 @@ poll_set(const struct state *s, struct pollfd *pfd)
 		pfd[n++].events = s->cl[i].out && s->cl[i].out->len ?
 		    POLLOUT : POLLIN;
 	}
-	for (i = 0; i < s->nmb; i++) {
-		pfd[n].fd = s->mb[i].fd;
+	for (i = 0; i < (size_t)s->running; i++) {
+		pfd[n].fd = s->run[i].fd;
 		pfd[n++].events = POLLIN;
 	}
 	return (n);
+}
+
+/* worker_events - read the workers whose pipes poll() marked */
+
+static void
+worker_events(struct state *s, const struct pollfd *pfd, size_t n)
+{
+	size_t	i;
+	int	k;
+
+	/*
+	 * s->run changes under us (an end removes its entry, a reload by a
+	 * client renumbers mb), so each marked pipe is looked up by its fd,
+	 * which only one running worker holds: O(sessions) each.
+	 */
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		for (k = 0; k < s->running; k++)
+			if (s->run[k].fd == pfd[i].fd)
+				break;
+		if (k < s->running)
+			read_worker(s, &s->mb[s->run[k].id]);
+	}
 }
 
 /* daemon_run - the service */
@@ -647,8 +767,8 @@ daemon_run(const char *dir, int verbose)
 	npfd = 2 + MAX_CLIENTS + 1;
 	while (!s.stopping || s.running > 0) {
 		start_due(&s);
-		if (npfd < 2 + MAX_CLIENTS + s.nmb) {
-			npfd = 2 + MAX_CLIENTS + s.nmb;
+		if (npfd < 2 + MAX_CLIENTS + (size_t)s.running) {
+			npfd = 2 + MAX_CLIENTS + (size_t)s.running;
 			pfd = xrealloc(pfd, npfd * sizeof(*pfd));
 		}
 		n = poll_set(&s, pfd);
@@ -661,11 +781,7 @@ daemon_run(const char *dir, int verbose)
 		if (pfd[0].revents)
 			handle_signals(&s);
 		ctl_server_events(&s, pfd + 1);
-		for (i = 0; i < s.nmb && 2 + MAX_CLIENTS + i < n; i++) {
-			if (s.mb[i].fd >= 0 && pfd[2 + MAX_CLIENTS + i].fd ==
-			    s.mb[i].fd && pfd[2 + MAX_CLIENTS + i].revents)
-				read_worker(&s, &s.mb[i]);
-		}
+		worker_events(&s, pfd + 2 + MAX_CLIENTS, n - 2 - MAX_CLIENTS);
 		reap();
 	}
 	log_info("stopped");
@@ -681,7 +797,8 @@ daemon_run(const char *dir, int verbose)
 		strbuf_free(s.cl[i].out);
 	}
 	free(pfd);
-	free(s.mb);
+	mb_unmap(&s);
+	free(s.run);
 	free(s.by_name);
 	sched_free(s.sch);
 	config_free(&s.cfg);

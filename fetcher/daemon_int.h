@@ -7,6 +7,7 @@
  *	daemon.c (the scheduler):
  *	struct mbox *daemon_find_box(struct state *s, const char *name);
  *	int daemon_reload(struct state *s, struct strbuf *why);
+ *	void daemon_run_add(struct state *s, size_t id, int fd);
  *	const char *const daemon_res_name[];	by RES_*
  *
  *	ctl_server.c (the control socket):
@@ -29,6 +30,11 @@
  *	daemon_find_box() finds a mailbox's runtime state by name (NULL:
  *	none); daemon_reload() reads the configuration again and keeps the
  *	running one when the new one is broken (PC_PERM, reason in why).
+ *	daemon_run_add() records a started worker (mailbox index id, its
+ *	result pipe fd) in s->run, the list the loop polls and a new
+ *	worker closes: both cost the number of sessions, not of mailboxes.
+ *	s->mb is not in a worker's memory at all (MADV_DONTFORK): code
+ *	that runs in a worker must not touch it.
  *
  *	ctl_server_listen() creates the control socket; ctl_server_events()
  *	handles what poll() says about it (pfd[0]) and its clients
@@ -144,12 +150,22 @@ struct client {
 	unsigned long *wgen;		/* poll generation to wait for */
 };
 
+/* A running worker: its mailbox (index in mb) and result pipe. */
+struct run {
+	size_t	id;
+	int	fd;
+};
+
 struct state {
 	const char *dir;
 	int	verbose;
 	struct config cfg;
-	struct mbox *mb;
+	struct mbox *mb;		/* a MADV_DONTFORK mapping (daemon.c) */
 	size_t	nmb;
+	size_t	cmb;			/* room in mb */
+	size_t	mblen;			/* its mapping's length */
+	struct run *run;		/* the running workers, s->running */
+	size_t	crun;			/* room in run */
 	size_t	*by_name;		/* mb indexes sorted by name */
 	size_t	nby;			/* how many (mb may have grown) */
 	struct sched *sch;		/* pollsched.h */
@@ -166,6 +182,7 @@ struct state {
 
 struct mbox *daemon_find_box(struct state *s, const char *name);
 int	daemon_reload(struct state *s, struct strbuf *why);
+void	daemon_run_add(struct state *s, size_t id, int fd);
 
 int	ctl_server_listen(struct state *s, struct strbuf *why);
 void	ctl_server_events(struct state *s, const struct pollfd *pfd);

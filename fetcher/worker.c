@@ -9,7 +9,9 @@
  *	int worker_drop_privileges(struct state *s, struct strbuf *why);
  * DESCRIPTION
  *	worker_start() forks a worker for one poll of mailbox m: the child
- *	closes the parent's descriptors, loads the mailbox's settings,
+ *	closes the parent's descriptors (the other workers' pipes from
+ *	s->run: the mailboxes' table s->mb is not in its memory, see
+ *	daemon.c), loads the mailbox's settings,
  *	runs one POP3 session (account_fetch()) and reports progress and
  *	its end as fixed-size struct worker_msg records (below PIPE_BUF,
  *	so each write is atomic) over a pipe the parent reads
@@ -82,14 +84,13 @@ worker_term(int sig)
 /* worker_run - one POP3 session in a child process */
 
 static void PC_NORETURN
-worker_run(struct state *s, size_t idx, int wfd)
+worker_run(const struct config *cfg, size_t idx, int wfd)
 {
 	struct sigaction sa;
 	struct account a;
 	struct account_result r;
 	struct worker_msg w;
 	struct strbuf *why = strbuf_alloc(2048);
-	size_t	i;
 	int	rc;
 
 	memset(&sa, 0, sizeof(sa));
@@ -100,21 +101,11 @@ worker_run(struct state *s, size_t idx, int wfd)
 	sa.sa_handler = SIG_DFL;
 	(void)sigaction(SIGHUP, &sa, NULL);
 	(void)sigaction(SIGCHLD, &sa, NULL);
-	close(s->lfd);
-	close(s->sig[0]);
-	close(s->sig[1]);
-	for (i = 0; i < MAX_CLIENTS; i++)
-		if (s->cl[i].fd >= 0)
-			close(s->cl[i].fd);
-	for (i = 0; i < s->nmb; i++)
-		if (s->mb[i].fd >= 0)
-			close(s->mb[i].fd);
 	worker_fd = wfd;
 	account_progress = progress_hook;
 	memset(&w, 0, sizeof(w));
 	memset(&r, 0, sizeof(r));
-	rc = account_load(&a, &s->cfg.boxes.v[idx], s->cfg.main, s->cfg.pw,
-	    why);
+	rc = account_load(&a, &cfg->boxes.v[idx], cfg->main, cfg->pw, why);
 	if (rc == PC_OK)
 		rc = account_fetch(&a, &r, why);
 	else
@@ -143,8 +134,8 @@ worker_run(struct state *s, size_t idx, int wfd)
 int
 worker_start(struct state *s, struct mbox *m)
 {
-	int	p[2];
-	size_t	idx;
+	int	p[2], k;
+	size_t	idx, i;
 	pid_t	pid;
 
 	idx = m->cfg_idx;
@@ -161,8 +152,20 @@ worker_start(struct state *s, struct mbox *m)
 		return (-1);
 	}
 	if (pid == 0) {
+		/*
+		 * The child: s->mb is not mapped here (MADV_DONTFORK,
+		 * daemon.c); the other workers' pipes are in s->run.
+		 */
 		close(p[0]);
-		worker_run(s, idx, p[1]);
+		close(s->lfd);
+		close(s->sig[0]);
+		close(s->sig[1]);
+		for (i = 0; i < MAX_CLIENTS; i++)
+			if (s->cl[i].fd >= 0)
+				close(s->cl[i].fd);
+		for (k = 0; k < s->running; k++)
+			close(s->run[k].fd);
+		worker_run(&s->cfg, idx, p[1]);
 	}
 	close(p[1]);
 	m->pid = pid;
@@ -172,7 +175,7 @@ worker_start(struct state *s, struct mbox *m)
 	m->gen++;
 	m->last_poll = time(NULL);
 	memset(&m->last, 0, sizeof(m->last));
-	s->running++;
+	daemon_run_add(s, (size_t)(m - s->mb), p[0]);
 	pc_strlcpy(m->run_host, m->host, sizeof(m->run_host));
 	sched_start(s->sch, m->run_host);
 	log_debug("acct=%s: poll started (worker %ld)", m->name, (long)pid);

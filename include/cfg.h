@@ -106,6 +106,8 @@ struct cfg_dict {
 	struct cfg_entry *v;
 	size_t	n;
 	size_t	cap;
+	size_t	*slot;		/* hash index (v index + 1), from CFG_DICT_HASH */
+	size_t	nslot;		/* entries on: a power of two, or 0 */
 };
 
 enum cfg_type {

@@ -69,6 +69,7 @@
  *	MIT; see the LICENSE file.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,8 +225,64 @@ cfg_dict_free(struct cfg_dict *d)
 		free(d->v[i].file);
 	}
 	free(d->v);
+	free(d->slot);
 	free(d);
 	return (NULL);
+}
+
+/*
+ * A dictionary of CFG_DICT_HASH entries or more gets a hash index: the
+ * passwords file names every mailbox, and a linear search per lookup
+ * made loading it, and every poll's settings, grow with the number of
+ * mailboxes (issue 22).  Names are never changed once added.
+ */
+#define CFG_DICT_HASH	16
+
+/* cfg_dict_hash - FNV-1a of a name */
+
+static size_t
+cfg_dict_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *name; name++) {
+		h ^= (unsigned char) *name;
+		h *= 1099511628211ULL;
+	}
+	return ((size_t) h);
+}
+
+/* cfg_dict_slot_add - put v[i] in the index */
+
+static void
+cfg_dict_slot_add(struct cfg_dict *d, size_t i)
+{
+	size_t  mask = d->nslot - 1, j = cfg_dict_hash(d->v[i].name) & mask;
+
+	while (d->slot[j] != 0)
+		j = (j + 1) & mask;
+	d->slot[j] = i + 1;
+}
+
+/*
+ * cfg_dict_reindex - an index at most half full, after v grew (a
+ * worker inherits it: 8 bytes a slot, 2 to 4 slots a name)
+ */
+
+static void
+cfg_dict_reindex(struct cfg_dict *d)
+{
+	size_t  i;
+
+	if (d->n < CFG_DICT_HASH || (d->nslot && 2 * d->n <= d->nslot))
+		return;
+	d->nslot = d->nslot ? d->nslot : 64;
+	while (d->nslot < 4 * d->n)
+		d->nslot *= 2;
+	free(d->slot);
+	d->slot = xcalloc(d->nslot, sizeof(*d->slot));
+	for (i = 0; i < d->n; i++)
+		cfg_dict_slot_add(d, i);
 }
 
 /* cfg_dict_index - index of a name, or d->n */
@@ -233,12 +290,20 @@ cfg_dict_free(struct cfg_dict *d)
 static size_t
 cfg_dict_index(const struct cfg_dict *d, const char *name)
 {
-	size_t  i;
+	size_t  i, j, mask;
 
-	for (i = 0; i < d->n; i++)
-		if (strcmp(d->v[i].name, name) == 0)
-			break;
-	return (i);
+	if (d->nslot == 0) {
+		for (i = 0; i < d->n; i++)
+			if (strcmp(d->v[i].name, name) == 0)
+				break;
+		return (i);
+	}
+	mask = d->nslot - 1;
+	for (j = cfg_dict_hash(name) & mask; d->slot[j] != 0; j = (j + 1) &
+	    mask)
+		if (strcmp(d->v[d->slot[j] - 1].name, name) == 0)
+			return (d->slot[j] - 1);
+	return (d->n);
 }
 
 /* cfg_dict_find - look up a name; owned by d */
@@ -270,6 +335,10 @@ cfg_dict_set(struct cfg_dict *d, const char *name, const char *value,
 		}
 		e = &d->v[d->n++];
 		e->name = xstrdup(name);
+		if (d->nslot && 2 * d->n <= d->nslot)
+			cfg_dict_slot_add(d, d->n - 1);
+		else
+			cfg_dict_reindex(d);
 	} else {
 		e = &d->v[i];
 		xfree_secret(e->value);
@@ -425,6 +494,7 @@ struct cfg_mbstate {
 	int	col;			/* columns seen; 4: -o pairs only */
 	int	o_line;			/* line of a pending "-o", or 0 */
 	struct strbuf *why;
+	struct cfg_dict *names;		/* the names so far, where from */
 };
 
 /* cfg_mb_column - store one column word of the current entry */
@@ -433,6 +503,7 @@ static int
 cfg_mb_column(struct cfg_mbstate *s, int lineno, const char *w, size_t wlen)
 {
 	struct cfg_mailbox *mb = s->cur;
+	const struct cfg_entry *e;
 	struct strbuf *uwhy;
 	struct url u;
 	size_t  i;
@@ -445,12 +516,11 @@ cfg_mb_column(struct cfg_mbstate *s, int lineno, const char *w, size_t wlen)
 			    "name: use 1..%d characters of A-Z a-z 0-9 . _ -",
 			    PC_NAME_MAX));
 		mb->name = xstrndup(w, wlen);
-		for (i = 0; i + 1 < s->m->n; i++)
-			if (strcmp(s->m->v[i].name, mb->name) == 0)
-				return (cfg_why(s->why, s->file, mb->line,
-				    "duplicate mailbox %s (first defined at "
-				    "%s, line %d)", mb->name,
-				    s->m->v[i].file, s->m->v[i].line));
+		if ((e = cfg_dict_find(s->names, mb->name)) != NULL)
+			return (cfg_why(s->why, s->file, mb->line,
+			    "duplicate mailbox %s (first defined at %s, line "
+			    "%d)", mb->name, e->file, e->line));
+		cfg_dict_set(s->names, mb->name, "", mb->file, mb->line);
 		break;
 	case 1:
 		if (wlen == 4 && strncasecmp(w, "user", 4) == 0)
@@ -567,7 +637,7 @@ int
 cfg_parse_mailboxes_buf(const char *file, const char *text, size_t len,
     struct cfg_mailboxes *m, struct strbuf *why)
 {
-	struct cfg_mbstate s = {m, NULL, file, 0, 0, why};
+	struct cfg_mbstate s = {m, NULL, file, 0, 0, why, cfg_dict_alloc()};
 	struct cfg_reader r = {text, len, 0, 0};
 	const char *line;
 	char   *copy;
@@ -576,6 +646,11 @@ cfg_parse_mailboxes_buf(const char *file, const char *text, size_t len,
 	size_t  w;
 	int     status = PC_OK;
 
+	/* Names already in m (an earlier file) count as duplicates too. */
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].name != NULL)
+			cfg_dict_set(s.names, m->v[i].name, "", m->v[i].file,
+			    m->v[i].line);
 	while (status == PC_OK && cfg_next_line(&r, &line, &llen)) {
 		if ((status = cfg_check_line(file, r.lineno, line, llen,
 		    why)) != PC_OK)
@@ -608,6 +683,7 @@ cfg_parse_mailboxes_buf(const char *file, const char *text, size_t len,
 	}
 	if (status == PC_OK)
 		status = cfg_mb_finish(&s);
+	cfg_dict_free(s.names);
 	return (status);
 }
 

@@ -678,6 +678,66 @@ test_mailboxes_errors(void **state)
 	cfg_mailboxes_free(&m);
 }
 
+/*
+ * test_dict_many - a dictionary past its hash index's threshold, and
+ * duplicate mailboxes among thousands (issue 22: both were linear).
+ */
+
+static void
+test_dict_many(void **state)
+{
+	struct cfg_dict *d = cfg_dict_alloc();
+	struct cfg_mailboxes m;
+	const struct cfg_entry *e;
+	struct strbuf *t = strbuf_alloc(256 * 1024);
+	char	name[32], val[32];
+	size_t	i;
+
+	for (i = 0; i < 5000; i++) {
+		(void)snprintf(name, sizeof(name), "n%zu", i);
+		(void)snprintf(val, sizeof(val), "v%zu", i);
+		cfg_dict_set(d, name, val, "f", (int)i + 1);
+		assert_int_equal(d->n, i + 1);
+	}
+	/* Replacing keeps one entry; the value and line are the new ones. */
+	cfg_dict_set(d, "n17", "again", "g", 9);
+	assert_int_equal(d->n, 5000);
+	for (i = 0; i < 5000; i++) {
+		(void)snprintf(name, sizeof(name), "n%zu", i);
+		(void)snprintf(val, sizeof(val), "v%zu", i);
+		assert_non_null(e = cfg_dict_find(d, name));
+		assert_string_equal(e->name, name);
+		if (i == 17) {
+			assert_string_equal(e->value, "again");
+			assert_int_equal(e->line, 9);
+		} else
+			assert_string_equal(e->value, val);
+	}
+	assert_null(cfg_dict_find(d, "n5000"));
+	assert_null(cfg_dict_find(d, "N1"));
+	assert_null(cfg_dict_find(d, ""));
+	d = cfg_dict_free(d);
+
+	/* A duplicate far down a long mailboxes.cf names the first line. */
+	for (i = 0; i < 3000; i++)
+		strbuf_appendf(t, "m%zu user pop3s://u@h\n", i);
+	strbuf_appendf(t, "m1234 user pop3s://u@h\n");
+	assert_int_equal(mb_parse(strbuf_str(t), &m), PC_PERM);
+	assert_non_null(strstr(strbuf_str(why), "mb.cf, line 3001: duplicate "
+	    "mailbox m1234 (first defined at mb.cf, line 1235)"));
+	cfg_mailboxes_free(&m);
+	/* One from an earlier file (the list is appended to) counts too. */
+	assert_int_equal(mb_parse("x user pop3s://u@h\ny user pop3s://u@h\n",
+	    &m), PC_OK);
+	assert_int_equal(cfg_parse_mailboxes_buf("two.cf",
+	    "z user pop3s://u@h\ny user pop3s://u@h\n", 38, &m, why),
+	    PC_PERM);
+	assert_non_null(strstr(strbuf_str(why), "two.cf, line 2: duplicate "
+	    "mailbox y (first defined at mb.cf, line 2)"));
+	cfg_mailboxes_free(&m);
+	strbuf_free(t);
+}
+
 /* pw_parse - cfg_parse_passwords_buf on a C string */
 
 static int
@@ -806,6 +866,7 @@ main(void)
 		cmocka_unit_test(test_check_known),
 		cmocka_unit_test(test_mailboxes),
 		cmocka_unit_test(test_mailboxes_errors),
+		cmocka_unit_test(test_dict_many),
 		cmocka_unit_test(test_passwords),
 		cmocka_unit_test(test_files),
 	};
