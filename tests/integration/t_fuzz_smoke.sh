@@ -25,6 +25,9 @@ if ! clang -fsanitize=fuzzer,address -o "$tmp/t" "$tmp/t.c" >/dev/null 2>&1; the
 	echo "clang has no libFuzzer (-fsanitize=fuzzer)"
 	exit 77
 fi
+# every target at once, both cores (each failure shows below, per target)
+make -s -j2 $(ls tests/fuzz/fuzz_*.c | sed 's|^tests/fuzz/\(.*\)\.c$|build/fuzz/\1|') \
+    >"$tmp/all.build" 2>&1 || true
 failed=0
 for src in tests/fuzz/fuzz_*.c; do
 	n=$(basename "$src" .c)
