@@ -450,7 +450,7 @@ static json_t *
 ctlproto_req_doc(const struct ctlproto_req *r, struct strbuf *why)
 {
 	const struct ctlproto_reqdef *d = ctlproto_reqdef(NULL, r->op);
-	json_t *obj, *a = NULL, *v;
+	json_t *obj, *a = NULL, *v = NULL;
 	size_t	i;
 
 	if (d == NULL || r->nnames > CTLPROTO_REQ_NAMES ||
@@ -476,13 +476,15 @@ ctlproto_req_doc(const struct ctlproto_req *r, struct strbuf *why)
 		if (json_array_append_new(a, v) != 0)
 			goto nomem;
 	}
-	if (d->level && (v = json_string(r->level)) == NULL) {
-		(void)strbuf_puts(why, "level: NULL or not UTF-8");
-		json_decref(obj);
-		return (NULL);
+	if (d->level) {
+		if ((v = json_string(r->level)) == NULL) {
+			(void)strbuf_puts(why, "level: NULL or not UTF-8");
+			json_decref(obj);
+			return (NULL);
+		}
+		if (json_object_set_new(obj, "level", v) != 0)
+			goto nomem;
 	}
-	if (d->level && json_object_set_new(obj, "level", v) != 0)
-		goto nomem;
 	return (obj);
 nomem:
 	json_decref(obj);
