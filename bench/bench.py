@@ -1133,8 +1133,10 @@ def milter_smtp_scenario():
 
 
 def tcp_conns(port):
-    """Established TCP connections to 127.0.0.1:port (/proc/net/tcp)."""
-    n = 0
+    """Established TCP connections to 127.0.0.1:port (/proc/net/tcp),
+    counted by socket inode: a read of the file is not atomic, a socket
+    may be listed twice while others come and go."""
+    seen = set()
     for f in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             lines = open(f).read().splitlines()[1:]
@@ -1142,10 +1144,11 @@ def tcp_conns(port):
             continue
         for ln in lines:
             x = ln.split()
-            if len(x) > 3 and x[3] == "01" and \
+            # held by a process (inode 0: closed, its FIN not yet out)
+            if len(x) > 9 and x[3] == "01" and x[9] != "0" and \
                     int(x[2].rsplit(":", 1)[1], 16) == port:
-                n += 1
-    return n
+                seen.add(x[9])
+    return len(seen)
 
 
 def proc_cpu(pid):
