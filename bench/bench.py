@@ -958,6 +958,19 @@ def sendmail_ceiling():
     results.append((title, [median_row(rows[k]) for k in rows]))
 
 
+def start_milter(etc, sock):
+    """popconn-milter in the foreground with etc's configuration, once
+    its socket is there (at most 5 s)."""
+    mp = subprocess.Popen([MILTER, "-f", "-c", etc],
+                          stdout=open(os.path.join(W, "milter.log"), "ab"),
+                          stderr=subprocess.STDOUT)
+    for _ in range(100):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    return mp
+
+
 def milter_scenario():
     n = SZ["milter_n"]
     title = "6. Postfix drain of %d global-mailbox messages (4 KB)" % n
@@ -1002,14 +1015,7 @@ def milter_scenario():
         for rep in range(REPS):
             for mode in ("without milter", "with popconn-milter"):
                 if mode.startswith("with "):
-                    mp = subprocess.Popen(
-                        [MILTER, "-f", "-c", etc],
-                        stdout=open(os.path.join(W, "milter.log"), "ab"),
-                        stderr=subprocess.STDOUT)
-                    for _ in range(100):
-                        if os.path.exists(sock):
-                            break
-                        time.sleep(0.05)
+                    mp = start_milter(etc, sock)
                     sh(["postconf", "-c", PFCONF, "-e",
                         "non_smtpd_milters = { unix:%s, default_action="
                         "tempfail, connect_timeout=10s, command_timeout=10s }"
@@ -1094,14 +1100,7 @@ def milter_smtp_scenario():
         for rep in range(REPS):
             for mode in ("smtp, no milter", "smtp, with popconn-milter"):
                 if "with" in mode:
-                    mp = subprocess.Popen(
-                        [MILTER, "-f", "-c", etc],
-                        stdout=open(os.path.join(W, "milter.log"), "ab"),
-                        stderr=subprocess.STDOUT)
-                    for _ in range(100):
-                        if os.path.exists(sock):
-                            break
-                        time.sleep(0.05)
+                    mp = start_milter(etc, sock)
                     sh(["postconf", "-c", PFCONF, "-P",
                         "%s={unix:%s,default_action=tempfail,"
                         "connect_timeout=10s,command_timeout=10s}"
