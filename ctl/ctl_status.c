@@ -127,7 +127,7 @@ status_row(struct status_ctx *s, const struct ctlproto_msg *o)
 static void
 status_detail(const struct ctlproto_msg *o)
 {
-	char	t[32], b[CTL_TEXT_MAX], hb[32];
+	char	t[32], b[CTL_TEXT_MAX], hb[32], lb[CTL_TEXT_MAX];
 
 	printf("mailbox %s\n", ctl_pr(b, sizeof(b), o->mailbox));
 	printf("  type:            %s\n", o->type);
@@ -145,6 +145,10 @@ status_detail(const struct ctlproto_msg *o)
 	    ctl_pr(b, sizeof(b), o->mechanism) : "-");
 	if (*o->mechanism_why)
 		printf(" (%s)", ctl_pr(b, sizeof(b), o->mechanism_why));
+	if (*o->server)
+		printf("\n  server:          %s, %lld session(s) at once now "
+		    "(%s)", ctl_pr(b, sizeof(b), o->server), o->server_limit,
+		    ctl_pr(lb, sizeof(lb), o->server_limit_why));
 	printf("\n  last queue id:   %s\n", *o->last_queue_id ?
 	    ctl_pr(b, sizeof(b), o->last_queue_id) : "-");
 	printf("  last error:      %s\n", *o->last_error ?

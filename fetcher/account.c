@@ -80,8 +80,11 @@ account_fetch(struct account *a, struct account_result *r,
 	pop3_init(&p, a->name);
 	log_debug("acct=%s: connecting to %s port %d", a->name, o.host,
 	    o.port);
-	if ((rc = pop3_open(&p, &o, why)) != PC_OK)
+	if ((rc = pop3_open(&p, &o, why)) != PC_OK) {
+		if (rc == PC_TEMP)
+			r->refused = account_refusal_of(&p, ACCOUNT_AT_OPEN);
 		goto out;
+	}
 	if (*a->set.password_command) {
 		if ((rc = account_password_command(a, &token, why)) != PC_OK)
 			goto out;
@@ -95,6 +98,8 @@ account_fetch(struct account *a, struct account_result *r,
 	if (rc == PC_PERM && !*a->set.password_command &&
 	    *a->set.oauth_provider)
 		oauth_token_forget(a);
+	if (rc == PC_TEMP)
+		r->refused = account_refusal_of(&p, ACCOUNT_AT_LOGIN);
 	if (rc != PC_OK)
 		goto out;
 	log_info("acct=%s: logged in with %s (%s)", a->name, ch.mech,
@@ -143,6 +148,10 @@ out:
 		    p.net.peer, p.tls_active ? p.net.tls_info : "none",
 		    r->messages, r->delivered, r->deleted,
 		    r->messages - r->deleted, r->failed, r->bytes, (long)(time(NULL) - start));
+	else if (r->refused)	/* the daemon says what it makes of it */
+		log_info("acct=%s: session=refused, server=%s, reason=%s",
+		    a->name, p.net.peer[0] ? p.net.peer : a->url.host,
+		    strbuf_str(why));
 	else if (p.login_delay > 0)
 		log_error("acct=%s: session=deferred, server=%s, delivered=%lu, "
 		    "login_delay=%lds, reason=%s", a->name, p.net.peer,

@@ -28,6 +28,10 @@
  *	On a delivery failure it stops and drops the connection without
  *	QUIT, so the server rolls the DELEs back (RFC 1939 section 6).
  *
+ *	account_refusal() and account_refusal_of() say whether a failed
+ *	session looks refused for the server's connection limit
+ *	(account_refusal.c); account_fetch() puts the answer in r->refused.
+ *
  *	account_test() connects, checks TLS, authenticates and lists the
  *	mailbox (UIDL, LIST), then QUITs without fetching or deleting
  *	anything; *pr says what it found and, on failure, which kind of
@@ -75,7 +79,24 @@ struct account_result {
 	char	mech_why[200];		/* why that one (auth = auto) */
 	char	last_qid[64];		/* Postfix's queue id of the last
 					 * message delivered, "" unknown */
+	int	refused;		/* ACCOUNT_REFUSED_*: the server
+					 * refused the session, it seems, for
+					 * a connection limit */
 };
+
+/* How a server refused a session for a connection limit (account_refusal.c). */
+#define ACCOUNT_REFUSED_NONE	0
+#define ACCOUNT_REFUSED_CONNECT	1	/* connection refused */
+#define ACCOUNT_REFUSED_CLOSED	2	/* closed before the greeting */
+#define ACCOUNT_REFUSED_GREETING 3	/* -ERR greeting or limit text */
+#define ACCOUNT_REFUSED_LOGIN	4	/* [SYS/TEMP] or limit text */
+
+/* Where the session stopped. */
+#define ACCOUNT_AT_OPEN		0	/* pop3_open(): found from p */
+#define ACCOUNT_AT_CONNECT	1	/* connect, implicit TLS */
+#define ACCOUNT_AT_GREETING	2
+#define ACCOUNT_AT_OTHER	3	/* CAPA, STLS, UTF8 */
+#define ACCOUNT_AT_LOGIN	4
 
 /* What went wrong, for "popconnctl mailbox test". */
 #define ACCOUNT_OK		0
@@ -134,5 +155,10 @@ extern volatile int account_stop;
 
 int account_test(struct account *a, struct account_probe *pr,
     struct strbuf *why);
+
+struct pop3;
+int account_refusal(int stage, int net_fail, int not_tls, int err, int code,
+    const char *text);
+int account_refusal_of(const struct pop3 *p, int stage);
 
 #endif

@@ -160,6 +160,7 @@ status_fill(struct state *s, struct client *c)
 {
 	struct strbuf *b = strbuf_alloc(8192);
 	struct ctlproto_msg e;
+	char	lw[200];
 
 	while (c->fd >= 0 && c->out->len < STATUS_CHUNK &&
 	    c->status_next < s->nmb) {
@@ -182,6 +183,9 @@ status_fill(struct state *s, struct client *c)
 		e.mechanism = m->auth_mech;
 		e.mechanism_why = m->auth_why;
 		e.last_queue_id = m->last_qid;
+		e.server = m->host;
+		e.server_limit = daemon_limit_show(s, m->host, lw, sizeof(lw));
+		e.server_limit_why = lw;
 		e.next_poll = (long long)(m->state == ST_POLLING ? 0 :
 		    m->next_poll);
 		e.failures = m->failures;

@@ -434,8 +434,11 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 	struct account a;
 	time_t	now = time(NULL);
 	size_t	idx;
+	/* Refused for the server's limit: not the mailbox's failure. */
+	int	refused = daemon_limit_end(s, m, w, now);
 
-	m->last = *w;
+	if (!refused)
+		m->last = *w;
 	/* "Messages today", as the SBS connector's manager showed them. */
 	if (m->today_day != daemon_day(now)) {
 		m->today_day = daemon_day(now);
@@ -449,7 +452,9 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 	/* a poll that delivered nothing keeps the last queue id shown */
 	if (w->delivered > 0)
 		pc_strlcpy(m->last_qid, w->last_qid, sizeof(m->last_qid));
-	if (w->rc == PC_OK) {
+	if (refused)
+		;	/* result, failures and error as they were */
+	else if (w->rc == PC_OK) {
 		m->result = RES_OK;
 		m->failures = 0;
 		m->last_error[0] = 0;
@@ -478,12 +483,14 @@ end_poll(struct state *s, struct mbox *m, const struct worker_msg *w)
 		m->next_poll = now + (time_t)s->cfg.set.poll_interval;
 	if (idx < s->cfg.boxes.n)
 		account_free(&a);
-	if (m->now)
+	if (m->now || refused)
 		m->next_poll = now;
 	if (m->live)
-		sched_set(s->sch, (size_t)(m - s->mb), m->now ? 0 :
+		sched_set(s->sch, (size_t)(m - s->mb), m->now || refused ? 0 :
 		    m->next_poll, m->host);
-	ctl_server_notify(s, m, "end");
+	/* A refused session's waiters wait for the one that follows. */
+	if (!refused)
+		ctl_server_notify(s, m, "end");
 }
 
 /* daemon_day - a local calendar day as YYYYMMDD */
@@ -591,6 +598,7 @@ daemon_reload(struct state *s, struct strbuf *why)
 	if (log_set_file(s->cfg.set.maillog_file) != 0)
 		log_error("maillog_file %s: %s (logging where it did)",
 		    s->cfg.set.maillog_file, strerror(errno));
+	daemon_limit_apply(s);
 	sync_boxes(s);
 	log_info("reloaded: mailboxes=%zu%s", s->cfg.boxes.n,
 	    s->cfg.boxes.n ? "" : " (disabled: no mailboxes)");
@@ -758,9 +766,16 @@ daemon_run(const char *dir, int verbose)
 		    strerror(errno));
 	if (spool_init(s.cfg.set.spool_directory, why) != PC_OK)
 		log_error("%s", strbuf_str(why));
+	daemon_limit_apply(&s);
 	sync_boxes(&s);
-	log_info("starting: config=%s, mailboxes=%zu, max_connections=%lld%s",
-	    dir, s.cfg.boxes.n, s.cfg.set.max_connections, s.cfg.boxes.n ?
+	log_info("starting: config=%s, mailboxes=%zu, max_connections=%lld, "
+	    "per server %lld..%lld%s", dir, s.cfg.boxes.n,
+	    s.cfg.set.max_connections,
+	    s.cfg.set.initial_connections_per_server <
+	    s.cfg.set.max_connections_per_server ?
+	    s.cfg.set.initial_connections_per_server :
+	    s.cfg.set.max_connections_per_server,
+	    s.cfg.set.max_connections_per_server, s.cfg.boxes.n ?
 	    "" : " (disabled: no mailboxes)");
 
 	pfd = xcalloc(2 + MAX_CLIENTS + 1, sizeof(*pfd));

@@ -16,6 +16,13 @@
  *	void ctl_server_notify(struct state *s, const struct mbox *m,
  *		const char *event);
  *
+ *	daemon_limit.c (sessions at once per server, adaptive):
+ *	void daemon_limit_apply(struct state *s);
+ *	int daemon_limit_end(struct state *s, const struct mbox *m,
+ *		const struct worker_msg *w, time_t now);
+ *	long long daemon_limit_show(const struct state *s, const char *host,
+ *		char *buf, size_t len);
+ *
  *	worker.c (workers and the service's start-up):
  *	int worker_start(struct state *s, struct mbox *m);
  *	int worker_lock_instance(struct state *s, struct strbuf *why);
@@ -40,6 +47,11 @@
  *	handles what poll() says about it (pfd[0]) and its clients
  *	(pfd[1 .. MAX_CLIENTS]); ctl_server_notify() passes a poll's
  *	"start", "progress" or "end" to the clients waiting on it.
+ *
+ *	daemon_limit_apply(), daemon_limit_end() and daemon_limit_show()
+ *	give the scheduler the per-server settings, grow or cut a server's
+ *	limit when a worker ends (1: refused for the server's connection
+ *	limit, not the mailbox's failure) and describe it for status.
  *
  *	worker_start() forks a worker for m (0, or -1 when fork or pipe
  *	failed); the worker reports struct worker_msg records over a pipe.
@@ -97,6 +109,7 @@ struct worker_msg {
 	char	mech[32];		/* logged in with (auth = auto: */
 	char	mech_why[200];		/* and why that one) */
 	char	last_qid[64];		/* queue id of the last delivered */
+	int	refused;		/* ACCOUNT_REFUSED_* (account.h) */
 };
 
 /* One write of a worker_msg must be atomic on the pipe. */
@@ -188,6 +201,12 @@ int	ctl_server_listen(struct state *s, struct strbuf *why);
 void	ctl_server_events(struct state *s, const struct pollfd *pfd);
 void	ctl_server_notify(struct state *s, const struct mbox *m,
 	    const char *event);
+
+void	daemon_limit_apply(struct state *s);
+int	daemon_limit_end(struct state *s, const struct mbox *m,
+	    const struct worker_msg *w, time_t now);
+long long daemon_limit_show(const struct state *s, const char *host,
+	    char *buf, size_t len);
 
 int	worker_start(struct state *s, struct mbox *m);
 int	worker_lock_instance(struct state *s, struct strbuf *why);

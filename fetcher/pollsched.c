@@ -38,6 +38,8 @@ struct sched_ent {
 struct sched_host {
 	char	*name;
 	long long running;
+	long long limit;	/* sessions at once now; 0: the ceiling */
+	time_t	held_until;	/* no growth before (after a refusal) */
 	struct sched_ent *wait;	/* due while the server was full */
 	size_t	nwait;
 	size_t	cwait;
@@ -55,6 +57,9 @@ struct sched {
 	size_t	hcapv;
 	size_t	*index;		/* hash: slot -> hosts index + 1 */
 	size_t	hcap;		/* a power of two */
+	long long initial;	/* adaptive limit: where a server starts, */
+	long long ceiling;	/* how far it grows (0: no adaptive limit), */
+	time_t	hold;		/* how long a refusal stops growth */
 };
 
 /* sched_fnv - FNV-1a of a string, folded to lower case */
@@ -124,6 +129,7 @@ sched_host_find(struct sched *s, const char *host, int add)
 	}
 	memset(&s->hosts[s->hn], 0, sizeof(*s->hosts));
 	s->hosts[s->hn].name = xstrdup(host);
+	s->hosts[s->hn].limit = s->initial;
 	s->index[j] = ++s->hn;
 	return (s->hn - 1);
 }
@@ -301,6 +307,87 @@ sched_running(const struct sched *s, const char *host)
 	return (h == (size_t)-1 ? 0 : s->hosts[h].running);
 }
 
+/*
+ * sched_limits - the adaptive per-server limit: start at initial, grow to
+ * ceiling, hold after a refusal.  Known servers keep what they learned,
+ * within the new bounds; initial >= ceiling (or 0) is a fixed limit.
+ */
+
+void
+sched_limits(struct sched *s, long long initial, long long ceiling,
+    time_t hold)
+{
+	size_t	i;
+
+	if (initial <= 0 || ceiling <= 0 || initial >= ceiling)
+		initial = ceiling = 0;
+	s->initial = initial;
+	s->ceiling = ceiling;
+	s->hold = hold;
+	for (i = 0; i < s->hn; i++) {
+		struct sched_host *sh = &s->hosts[i];
+
+		if (ceiling == 0)
+			sh->limit = 0;
+		else if (sh->limit == 0 || sh->limit > ceiling)
+			sh->limit = sh->limit == 0 ? initial : ceiling;
+	}
+}
+
+/*
+ * sched_accepted - a session on host ended normally: when the server held
+ * as many as its limit, it accepts that many: one more, unless held
+ */
+
+long long
+sched_accepted(struct sched *s, const char *host, time_t now)
+{
+	size_t	h = sched_host_find(s, host ? host : "", 0);
+	struct sched_host *sh;
+
+	if (h == (size_t)-1)
+		return (0);
+	sh = &s->hosts[h];
+	if (sh->limit > 0 && sh->running >= sh->limit &&
+	    sh->limit < s->ceiling && now >= sh->held_until)
+		sh->limit++;
+	return (sh->limit);
+}
+
+/*
+ * sched_refused - host refused a session for a connection limit while
+ * open others were open: that many is the limit (at least 1), held.
+ * 0 without an adaptive limit: the caller counts a failure as before.
+ */
+
+long long
+sched_refused(struct sched *s, const char *host, long long open, time_t now)
+{
+	struct sched_host *sh;
+
+	if (s->ceiling == 0)
+		return (0);
+	sh = &s->hosts[sched_host_find(s, host ? host : "", 1)];
+	sh->limit = open > 1 ? open : 1;
+	sh->held_until = now + s->hold;
+	return (sh->limit);
+}
+
+/* sched_limit - host's limit now (0: none but the ceiling), held until */
+
+long long
+sched_limit(const struct sched *s, const char *host, time_t *held_until)
+{
+	size_t	h = sched_host_find((struct sched *)(uintptr_t)s,
+	    host ? host : "", 0);
+
+	if (held_until)
+		*held_until = h == (size_t)-1 ? 0 : s->hosts[h].held_until;
+	if (h == (size_t)-1)
+		return (s->initial);
+	return (s->hosts[h].limit);
+}
+
 /* sched_next - the mailbox due first whose server has room */
 
 int
@@ -315,7 +402,8 @@ sched_next(struct sched *s, time_t now, long long per_host, size_t *id)
 		if (!sched_valid(s, &e))
 			continue;
 		sh = &s->hosts[e.host];
-		if (per_host > 0 && sh->running >= per_host) {
+		if ((per_host > 0 && sh->running >= per_host) ||
+		    (sh->limit > 0 && sh->running >= sh->limit)) {
 			if (sh->nwait == sh->cwait) {
 				sh->cwait = sh->cwait ? 2 * sh->cwait : 8;
 				sh->wait = xrealloc(sh->wait, sh->cwait *

@@ -14,6 +14,21 @@
  *		size_t *id);
  *	time_t sched_wakeup(const struct sched *s, time_t dflt);
  *	long long sched_running(const struct sched *s, const char *host);
+void sched_limits(struct sched *s, long long initial, long long ceiling,
+    time_t hold);
+long long sched_accepted(struct sched *s, const char *host, time_t now);
+long long sched_refused(struct sched *s, const char *host, long long open,
+    time_t now);
+long long sched_limit(const struct sched *s, const char *host,
+    time_t *held_until);
+ *	void sched_limits(struct sched *s, long long initial,
+ *		long long ceiling, time_t hold);
+ *	long long sched_accepted(struct sched *s, const char *host,
+ *		time_t now);
+ *	long long sched_refused(struct sched *s, const char *host,
+ *		long long open, time_t now);
+ *	long long sched_limit(const struct sched *s, const char *host,
+ *		time_t *held_until);
  *	time_t sched_spread(const char *name, time_t window);
  *	int sched_in_shard(const char *name, unsigned k, unsigned n);
  * DESCRIPTION
@@ -31,6 +46,21 @@
  *	and comes back when a session there ends.  sched_wakeup() is the
  *	earliest due time (dflt when none); sched_reset() forgets every
  *	mailbox (the session counts stay), for a reload that renumbers.
+ *
+ *	The limit per server adapts, like TCP's congestion window (additive
+ *	increase, a cut on refusal), when sched_limits() names a range:
+ *	each server starts at initial sessions at once; sched_accepted()
+ *	(a session on host ended normally, called before sched_end())
+ *	adds one when host held as many sessions as its limit, up to
+ *	ceiling; sched_refused() (host refused a session for a connection
+ *	limit while open others were open) makes the limit open (at least
+ *	1) and stops growth there for hold seconds.  Both return the new
+ *	limit; sched_refused() returns 0 and changes nothing without a
+ *	range (initial >= ceiling: a fixed limit, per_host alone).
+ *	sched_limit() is host's limit now (0: per_host alone) and when its
+ *	hold ends.  sched_next() keeps to both per_host and that limit.
+ *	A reload (sched_limits() again) keeps what each server taught,
+ *	within the new range.
  *
  *	sched_spread() is a stable offset in [0, window) for a mailbox
  *	name (FNV-1a), so that mailboxes due at once at start are spread
@@ -61,6 +91,13 @@ void sched_end(struct sched *s, const char *host);
 int sched_next(struct sched *s, time_t now, long long per_host, size_t *id);
 time_t sched_wakeup(const struct sched *s, time_t dflt);
 long long sched_running(const struct sched *s, const char *host);
+void sched_limits(struct sched *s, long long initial, long long ceiling,
+    time_t hold);
+long long sched_accepted(struct sched *s, const char *host, time_t now);
+long long sched_refused(struct sched *s, const char *host, long long open,
+    time_t now);
+long long sched_limit(const struct sched *s, const char *host,
+    time_t *held_until);
 time_t sched_spread(const char *name, time_t window);
 int sched_in_shard(const char *name, unsigned k, unsigned n);
 

@@ -125,6 +125,7 @@ worker_run(const struct config *cfg, size_t idx, int wfd)
 	pc_strlcpy(w.mech, r.mech, sizeof(w.mech));
 	pc_strlcpy(w.mech_why, r.mech_why, sizeof(w.mech_why));
 	pc_strlcpy(w.last_qid, r.last_qid, sizeof(w.last_qid));
+	w.refused = r.refused;	/* for the server's limit (daemon_limit.c) */
 	(void)safeio_write_all(wfd, &w, sizeof(w));
 	_exit(0);
 }

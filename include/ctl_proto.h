@@ -41,7 +41,13 @@
  *	     "messages":N,"delivered":N,"bytes":N,"failed":N,
  *	     "last_error":TEXT,"mechanism":TEXT,"mechanism_why":TEXT,
  *	     "next_poll":UNIXTIME|0,"failures":N,"today":N,
- *	     "last_queue_id":TEXT}
+ *	     "last_queue_id":TEXT,"server":HOST,"server_limit":N,
+ *	     "server_limit_why":TEXT}
+ *	    ("server_limit": how many sessions at once the fetcher opens to
+ *	    the mailbox's server now, adapted to what the server accepts
+ *	    (initial_connections_per_server up to max_connections_per_server,
+ *	    cut when it refuses one); "server_limit_why" says how it came
+ *	    about, in words.)
  *	    ("last_queue_id": Postfix's queue id of the mailbox's last
  *	    delivered message, from the "250 ... queued as ID" reply of
  *	    delivery_method = smtp; kept across polls that deliver nothing;
@@ -142,6 +148,8 @@ struct ctlproto_msg {
 	const char *mechanism;
 	const char *mechanism_why;
 	const char *last_queue_id;	/* Postfix's id of the last delivered */
+	const char *server;		/* the mailbox's POP3 server */
+	const char *server_limit_why;	/* how its limit came about */
 	const char *event;		/* "start", "progress", "end" */
 	const char *error;
 	long long last_poll;
@@ -155,6 +163,7 @@ struct ctlproto_msg {
 	long long failed;
 	long long bytes;
 	long long today;		/* delivered since local midnight */
+	long long server_limit;		/* sessions at once to server now */
 	void   *doc;			/* the decoded document */
 };
 

@@ -37,7 +37,9 @@ struct fetcher_settings {
 	char	*myhostname;
 	char	*marker_secret_file;
 	long long max_connections;
-	long long max_connections_per_server;
+	long long max_connections_per_server;	/* the ceiling */
+	long long initial_connections_per_server;	/* where it starts */
+	long long connection_limit_hold;	/* no growth after a refusal */
 	char	*shard;			/* "k/n", "": all mailboxes */
 	long long delivery_timeout;
 	long long delivery_parallelism;

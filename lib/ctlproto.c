@@ -76,7 +76,8 @@ static const struct ctlproto_field ctlproto_fields[] = {
 	N(running), S(mailbox), S(type), S(state), S(result), S(last_error),
 	S(mechanism), S(mechanism_why), S(last_queue_id), S(event), S(error), N(last_poll),
 	N(next_poll), N(failures), N(messages), N(done), N(delivered),
-	N(deleted), N(kept), N(failed), N(bytes), N(today),
+	N(deleted), N(kept), N(failed), N(bytes), N(today), S(server),
+	N(server_limit), S(server_limit_why),
 };
 
 #undef S
@@ -91,7 +92,7 @@ static const char *const ctlproto_mailbox_keys[] = {
 	"mailbox", "type", "state", "last_poll", "result", "messages",
 	"delivered", "bytes", "failed", "last_error", "mechanism",
 	"mechanism_why", "next_poll", "failures", "today", "last_queue_id",
-	NULL,
+	"server", "server_limit", "server_limit_why", NULL,
 };
 static const char *const ctlproto_start_keys[] = {
 	"event", "mailbox", NULL,
