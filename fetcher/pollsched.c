@@ -368,7 +368,7 @@ sched_refused(struct sched *s, const char *host, long long open, time_t now)
 	if (s->ceiling == 0)
 		return (0);
 	sh = &s->hosts[sched_host_find(s, host ? host : "", 1)];
-	sh->limit = open > 1 ? open : 1;
+	sh->limit = open > s->ceiling ? s->ceiling : open > 1 ? open : 1;
 	sh->held_until = now + s->hold;
 	return (sh->limit);
 }
