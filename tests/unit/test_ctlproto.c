@@ -67,6 +67,9 @@ test_golden(void **state)
 	m.mechanism = "scram-sha-256";
 	m.next_poll = 99;
 	m.last_queue_id = "4XyzAB1cDqz";
+	m.server = "pop.isp";
+	m.server_limit = 7;
+	m.server_limit_why = "grows from 4 to 20";
 	strbuf_reset(b);
 	assert_int_equal(ctlproto_encode(b, &m), 0);
 	assert_string_equal(strbuf_str(b), "{\"mailbox\":\"bob\","
@@ -75,7 +78,8 @@ test_golden(void **state)
 	    "\"bytes\":5000000000,\"failed\":0,\"last_error\":\"\","
 	    "\"mechanism\":\"scram-sha-256\",\"mechanism_why\":\"\","
 	    "\"next_poll\":99,\"failures\":0,\"today\":0,"
-	    "\"last_queue_id\":\"4XyzAB1cDqz\"}\n");
+	    "\"last_queue_id\":\"4XyzAB1cDqz\",\"server\":\"pop.isp\","
+	    "\"server_limit\":7,\"server_limit_why\":\"grows from 4 to 20\"}\n");
 	{
 		/* and it reads back; an older daemon's line reads "" */
 		struct ctlproto_msg d;
@@ -84,6 +88,8 @@ test_golden(void **state)
 		assert_int_equal(ctlproto_decode(strbuf_str(b), strbuf_len(b) -
 		    1, &d, w), PC_OK);
 		assert_string_equal(d.last_queue_id, "4XyzAB1cDqz");
+		assert_int_equal(d.server_limit, 7);
+		assert_string_equal(d.server, "pop.isp");
 		ctlproto_free(&d);
 		assert_int_equal(ctlproto_decode("{\"mailbox\":\"x\"}", 15,
 		    &d, w), PC_OK);
