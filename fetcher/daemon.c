@@ -576,6 +576,8 @@ start_due(struct state *s)
 			sched_set(s->sch, id, now + 1, m->host);
 			return;
 		}
+		/* What the server held of ours when it took (or refused) it. */
+		m->run_open = sched_running(s->sch, m->run_host) - 1;
 	}
 }
 

@@ -120,6 +120,7 @@ struct mbox {
 	char	name[PC_NAME_MAX + 1];
 	char	host[256];
 	char	run_host[256];		/* the server of the running poll */
+	long long run_open;		/* other sessions there at its start */
 	size_t	cfg_idx;		/* in cfg.boxes; -1: removed */
 	int	type;
 	int	state;

@@ -102,8 +102,12 @@ daemon_limit_end(struct state *s, const struct mbox *m,
 	}
 	if (w->rc != PC_TEMP || w->refused == ACCOUNT_REFUSED_NONE)
 		return (0);
-	/* This session still counts as running. */
-	open = sched_running(s->sch, host) - 1;
+	/*
+	 * The sessions that were open when it connected: it is refused
+	 * within a round trip, and the server counted those (some may have
+	 * ended since, and this one still counts as running).
+	 */
+	open = m->run_open;
 	if (open < 1 || (lim = sched_refused(s->sch, host, open, now)) == 0) {
 		log_error("acct=%s: session=deferred, server=%s, reason=%s",
 		    m->name, host, w->error);

@@ -2,7 +2,7 @@
 """countproxy.py - a TCP relay that counts simultaneous connections.
 
     countproxy.py --target PORT --port-file F --stats F [--timeout SECS]
-                  [--events F]
+                  [--events F] [--max-per-ip N]
 
 Listens on 127.0.0.1 (a free port, written to --port-file once
 listening) and relays every connection to 127.0.0.1:PORT, bytes both
@@ -22,7 +22,14 @@ another one connected is never counted together with it, however late
 this process gets to run (on loopback the FIN is in the socket before the
 next SYN is).  Exits
 after --timeout seconds (default 600) or on SIGTERM.  --events F logs
-"TIME open|close CLIENT-PORT ACTIVE" for every connection (diagnosis).
+"TIME open|close|refused CLIENT-PORT ACTIVE" for every connection
+(diagnosis).
+
+--max-per-ip N plays Courier's couriertcpd -maxperip=N (every client is
+127.0.0.1 here): a connection that arrives while N are open is accepted
+and closed at once, without a byte, as couriertcpd does ("ALERT: Maximum
+connection limit reached for IP" in its log, nothing to the client); it
+is counted in the stats file as "refused N", not in max, total or active.
 """
 
 import argparse
@@ -51,6 +58,7 @@ def main():
     ap.add_argument("--stats", required=True)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--events")
+    ap.add_argument("--max-per-ip", type=int, default=0)
     a = ap.parse_args()
     evlog = open(a.events, "a", buffering=1) if a.events else None
 
@@ -68,12 +76,12 @@ def main():
     lsock.listen(512)
     lsock.setblocking(False)
     sel.register(lsock, selectors.EVENT_READ, None)
-    stats = {"max": 0, "total": 0, "active": 0}
+    stats = {"max": 0, "total": 0, "active": 0, "refused": 0}
 
     def write_stats():
         tmp = a.stats + ".tmp"
         with open(tmp, "w") as f:
-            for k in ("max", "total", "active"):
+            for k in ("max", "total", "active", "refused"):
                 f.write("%s %d\n" % (k, stats[k]))
         os.replace(tmp, a.stats)
 
@@ -114,6 +122,12 @@ def main():
                 if e.errno in (errno.EMFILE, errno.ENFILE):
                     return False
                 raise
+            if a.max_per_ip and stats["active"] >= a.max_per_ip:
+                stats["refused"] += 1
+                event("refused", c.getpeername()[1])
+                c.close()
+                write_stats()
+                return True
             try:
                 s = socket.create_connection(("127.0.0.1", a.target), timeout=10)
             except OSError:
