@@ -12,8 +12,8 @@
  * DESCRIPTION
  *	Each server starts at initial_connections_per_server sessions at
  *	once (4: Courier's shipped MAXPERIP, the strictest common limit
- *	per client IP) and earns one more each time a session ends
- *	normally while the server held as many as its limit, up to
+ *	per client IP) and earns one more each time a session that started
+ *	as the limit-th to it (m->run_open others open) ends normally, up to
  *	max_connections_per_server; a session refused for a connection
  *	limit while others were open sets the limit to the number open
  *	and holds it there for connection_limit_hold.  Additive increase,
@@ -95,7 +95,8 @@ daemon_limit_end(struct state *s, const struct mbox *m,
 
 	was = sched_limit(s->sch, host, NULL);
 	if (w->rc == PC_OK) {
-		if ((lim = sched_accepted(s->sch, host, now)) > was)
+		if ((lim = sched_accepted(s->sch, host, m->run_open, now)) >
+		    was)
 			log_info("server=%s took %lld sessions at once: limit "
 			    "for %s now %lld", host, was, host, lim);
 		return (0);

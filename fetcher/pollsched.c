@@ -335,12 +335,18 @@ sched_limits(struct sched *s, long long initial, long long ceiling,
 }
 
 /*
- * sched_accepted - a session on host ended normally: when the server held
- * as many as its limit, it accepts that many: one more, unless held
+ * sched_accepted - a session on host that started with open others ended
+ * normally: when it was the limit-th, the server takes that many at once:
+ * one more, unless held.  Only such a session is evidence: one that
+ * started with fewer open says nothing of the limit, and the sessions
+ * counted as running may include some the server is refusing right now
+ * (their ends not yet reported), so "running >= limit" at the end would
+ * let the limit run ahead of what the server ever held.
  */
 
 long long
-sched_accepted(struct sched *s, const char *host, time_t now)
+sched_accepted(struct sched *s, const char *host, long long open,
+    time_t now)
 {
 	size_t	h = sched_host_find(s, host ? host : "", 0);
 	struct sched_host *sh;
@@ -348,7 +354,7 @@ sched_accepted(struct sched *s, const char *host, time_t now)
 	if (h == (size_t)-1)
 		return (0);
 	sh = &s->hosts[h];
-	if (sh->limit > 0 && sh->running >= sh->limit &&
+	if (sh->limit > 0 && open + 1 >= sh->limit &&
 	    sh->limit < s->ceiling && now >= sh->held_until)
 		sh->limit++;
 	return (sh->limit);
@@ -356,8 +362,9 @@ sched_accepted(struct sched *s, const char *host, time_t now)
 
 /*
  * sched_refused - host refused a session for a connection limit while
- * open others were open: that many is the limit (at least 1), held.
- * 0 without an adaptive limit: the caller counts a failure as before.
+ * open others were open: that many is the limit (at least 1, never more
+ * than it was: refusals of sessions started together come in any order),
+ * held.  0 without an adaptive limit: the caller counts a failure.
  */
 
 long long
@@ -368,7 +375,10 @@ sched_refused(struct sched *s, const char *host, long long open, time_t now)
 	if (s->ceiling == 0)
 		return (0);
 	sh = &s->hosts[sched_host_find(s, host ? host : "", 1)];
-	sh->limit = open > s->ceiling ? s->ceiling : open > 1 ? open : 1;
+	if (open < 1)
+		open = 1;
+	if (sh->limit == 0 || open < sh->limit)
+		sh->limit = open;
 	sh->held_until = now + s->hold;
 	return (sh->limit);
 }

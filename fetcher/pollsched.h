@@ -14,17 +14,10 @@
  *		size_t *id);
  *	time_t sched_wakeup(const struct sched *s, time_t dflt);
  *	long long sched_running(const struct sched *s, const char *host);
-void sched_limits(struct sched *s, long long initial, long long ceiling,
-    time_t hold);
-long long sched_accepted(struct sched *s, const char *host, time_t now);
-long long sched_refused(struct sched *s, const char *host, long long open,
-    time_t now);
-long long sched_limit(const struct sched *s, const char *host,
-    time_t *held_until);
  *	void sched_limits(struct sched *s, long long initial,
  *		long long ceiling, time_t hold);
  *	long long sched_accepted(struct sched *s, const char *host,
- *		time_t now);
+ *		long long open, time_t now);
  *	long long sched_refused(struct sched *s, const char *host,
  *		long long open, time_t now);
  *	long long sched_limit(const struct sched *s, const char *host,
@@ -50,11 +43,12 @@ long long sched_limit(const struct sched *s, const char *host,
  *	The limit per server adapts, like TCP's congestion window (additive
  *	increase, a cut on refusal), when sched_limits() names a range:
  *	each server starts at initial sessions at once; sched_accepted()
- *	(a session on host ended normally, called before sched_end())
- *	adds one when host held as many sessions as its limit, up to
- *	ceiling; sched_refused() (host refused a session for a connection
- *	limit while open others were open) makes the limit open (at least
- *	1) and stops growth there for hold seconds.  Both return the new
+ *	(a session on host that started with open others ended normally)
+ *	adds one when that session was the limit-th (open + 1 >= limit),
+ *	up to ceiling; sched_refused() (host refused a session for a
+ *	connection limit while open others were open) lowers the limit to
+ *	open (at least 1; never raises it) and stops growth there for hold
+ *	seconds.  Both return the new
  *	limit; sched_refused() returns 0 and changes nothing without a
  *	range (initial >= ceiling: a fixed limit, per_host alone).
  *	sched_limit() is host's limit now (0: per_host alone) and when its
@@ -93,7 +87,8 @@ time_t sched_wakeup(const struct sched *s, time_t dflt);
 long long sched_running(const struct sched *s, const char *host);
 void sched_limits(struct sched *s, long long initial, long long ceiling,
     time_t hold);
-long long sched_accepted(struct sched *s, const char *host, time_t now);
+long long sched_accepted(struct sched *s, const char *host, long long open,
+    time_t now);
 long long sched_refused(struct sched *s, const char *host, long long open,
     time_t now);
 long long sched_limit(const struct sched *s, const char *host,

@@ -1,10 +1,11 @@
 /*
  * test_pollsched_aimd - the adaptive per-server limit of the poll
  * scheduler, with a fake clock (issue 21): a server starts at the initial
- * limit, grows by one per session that ends normally while it held as
- * many as its limit (not when it held fewer), never above the ceiling nor
- * above per_host; a refusal cuts the limit to the sessions that were open
- * (at least 1) and stops growth until the hold ends; servers are
+ * limit, grows by one per session that started as the limit-th and ended
+ * normally (not for one that started with fewer open), never above the
+ * ceiling nor above per_host; a refusal cuts the limit to the sessions
+ * that were open (at least 1; a later one never raises it) and stops
+ * growth until the hold ends; servers are
  * independent; initial >= ceiling is today's fixed limit, where a refusal
  * changes nothing; a reload keeps what a server taught within the new
  * range; and a simulated server that refuses a fifth session (Courier's
@@ -48,25 +49,28 @@ test_growth(void **state)
 		sched_set(s, i, 0, "pop.isp");
 	assert_int_equal(sched_limit(s, "pop.isp", NULL), 4);
 	assert_int_equal(start(s, 10, 100, "pop.isp"), 4);
-	/* ended at its limit: one more */
-	assert_int_equal(sched_accepted(s, "pop.isp", 10), 5);
+	/* the 4th (3 others open at its start) ended: one more */
+	assert_int_equal(sched_accepted(s, "pop.isp", 3, 10), 5);
 	sched_end(s, "pop.isp");
 	assert_int_equal(start(s, 10, 100, "pop.isp"), 2);	/* 3 -> 5 */
 	assert_int_equal(sched_running(s, "pop.isp"), 5);
-	assert_int_equal(sched_accepted(s, "pop.isp", 11), 6);
+	/* one that started with fewer open is no evidence */
+	assert_int_equal(sched_accepted(s, "pop.isp", 1, 11), 5);
+	assert_int_equal(sched_accepted(s, "pop.isp", 3, 11), 5);
+	assert_int_equal(sched_accepted(s, "pop.isp", 4, 11), 6);
 	sched_end(s, "pop.isp");
 	assert_int_equal(start(s, 11, 100, "pop.isp"), 2);	/* 4 -> 6 */
 	/* the ceiling */
-	assert_int_equal(sched_accepted(s, "pop.isp", 12), 6);
+	assert_int_equal(sched_accepted(s, "pop.isp", 5, 12), 6);
 	sched_end(s, "pop.isp");
 	assert_int_equal(start(s, 12, 100, "pop.isp"), 1);
 	assert_int_equal(sched_running(s, "pop.isp"), 6);
-	/* below its limit a normal end is no evidence: no growth */
+	/* a reload with a higher ceiling: it grows on */
 	sched_limits(s, 4, 10, 3600);
-	sched_end(s, "pop.isp");
-	sched_end(s, "pop.isp");			/* 4 running, limit 6 */
-	assert_int_equal(sched_accepted(s, "pop.isp", 13), 6);
+	assert_int_equal(sched_accepted(s, "pop.isp", 5, 13), 7);
 	/* per_host caps whatever the adaptive limit says */
+	sched_end(s, "pop.isp");
+	sched_end(s, "pop.isp");
 	sched_end(s, "pop.isp");
 	assert_int_equal(start(s, 13, 4, "pop.isp"), 1);
 	assert_int_equal(sched_running(s, "pop.isp"), 4);
@@ -86,7 +90,7 @@ test_refusal_hold(void **state)
 		sched_set(s, i, 0, "pop.isp");
 	assert_int_equal(start(s, 100, 100, "pop.isp"), 4);
 	for (i = 0; i < 3; i++) {			/* grows to 7 */
-		sched_accepted(s, "pop.isp", 100);
+		sched_accepted(s, "pop.isp", (long long)(3 + i), 100);
 		sched_end(s, "pop.isp");
 		start(s, 100, 100, "pop.isp");
 	}
@@ -96,17 +100,18 @@ test_refusal_hold(void **state)
 	assert_int_equal(sched_refused(s, "pop.isp", 6, 200), 6);
 	assert_int_equal(sched_limit(s, "pop.isp", &held), 6);
 	assert_int_equal(held, 200 + 3600);
+	/* a later refusal of one started earlier never raises it */
+	assert_int_equal(sched_refused(s, "pop.isp", 6, 201), 6);
+	assert_int_equal(sched_refused(s, "pop.isp", 9, 201), 6);
 	sched_end(s, "pop.isp");
-	assert_int_equal(start(s, 200, 100, "pop.isp"), 0);	/* 6 of 6 */
-	/* held: a normal end at the limit does not grow it */
-	assert_int_equal(sched_accepted(s, "pop.isp", 300), 6);
+	assert_int_equal(start(s, 201, 100, "pop.isp"), 0);	/* 6 of 6 */
+	/* held: the limit-th ending normally does not grow it */
+	assert_int_equal(sched_accepted(s, "pop.isp", 5, 300), 6);
 	sched_end(s, "pop.isp");
 	assert_int_equal(start(s, 300, 100, "pop.isp"), 1);
-	assert_int_equal(sched_accepted(s, "pop.isp", 3799), 6);
-	sched_end(s, "pop.isp");
-	assert_int_equal(start(s, 3799, 100, "pop.isp"), 1);
+	assert_int_equal(sched_accepted(s, "pop.isp", 5, 201 + 3599), 6);
 	/* the hold is over: it grows again */
-	assert_int_equal(sched_accepted(s, "pop.isp", 3800), 7);
+	assert_int_equal(sched_accepted(s, "pop.isp", 5, 201 + 3600), 7);
 	/* a refusal with none other open: at least 1 */
 	assert_int_equal(sched_refused(s, "pop.isp", 0, 4000), 1);
 	assert_int_equal(sched_limit(s, "pop.isp", NULL), 1);
@@ -137,8 +142,8 @@ test_independent(void **state)
 	}
 	assert_int_equal(sched_running(s, "courier.isp"), 2);
 	assert_int_equal(sched_running(s, "dovecot.isp"), 4);
-	assert_int_equal(sched_accepted(s, "dovecot.isp", 20), 5);
-	assert_int_equal(sched_accepted(s, "courier.isp", 20), 2); /* held */
+	assert_int_equal(sched_accepted(s, "dovecot.isp", 3, 20), 5);
+	assert_int_equal(sched_accepted(s, "courier.isp", 1, 20), 2); /* held */
 	sched_free(s);
 }
 
@@ -155,7 +160,7 @@ test_fixed_and_reload(void **state)
 		sched_set(s, i, 0, "pop.isp");
 	assert_int_equal(start(s, 1, 4, "pop.isp"), 4);
 	assert_int_equal(sched_limit(s, "pop.isp", NULL), 0);
-	assert_int_equal(sched_accepted(s, "pop.isp", 1), 0);
+	assert_int_equal(sched_accepted(s, "pop.isp", 3, 1), 0);
 	assert_int_equal(sched_refused(s, "pop.isp", 3, 1), 0);
 	sched_end(s, "pop.isp");
 	assert_int_equal(start(s, 1, 4, "pop.isp"), 1);
@@ -168,7 +173,10 @@ test_fixed_and_reload(void **state)
 	assert_int_equal(sched_limit(s, "pop.isp", NULL), 1);
 	sched_limits(s, 1, 3, 60);
 	assert_int_equal(sched_limit(s, "pop.isp", NULL), 1);
-	(void)sched_refused(s, "pop.isp", 9, 5);
+	sched_limits(s, 4, 8, 60);
+	assert_int_equal(sched_accepted(s, "pop.isp", 0, 100), 2);
+	assert_int_equal(sched_accepted(s, "pop.isp", 1, 100), 3);
+	assert_int_equal(sched_accepted(s, "pop.isp", 2, 100), 4);
 	sched_limits(s, 1, 3, 60);
 	assert_int_equal(sched_limit(s, "pop.isp", NULL), 3);	/* ceiling */
 	sched_free(s);
@@ -188,6 +196,7 @@ test_courier(void **state)
 	struct sched *s = sched_new();
 	unsigned char seen[N];
 	size_t	id, run[MAXC], nrun = 0, done = 0, refusals = 0;
+	long long opened[MAXC];
 	time_t	now = 1000;
 
 	(void)state;
@@ -209,6 +218,7 @@ test_courier(void **state)
 				sched_set(s, id, 0, "courier.isp");
 				continue;
 			}
+			opened[nrun] = open;
 			run[nrun++] = id;
 		}
 		assert_true(nrun > 0);
@@ -216,9 +226,10 @@ test_courier(void **state)
 		assert_false(seen[run[0]]);
 		seen[run[0]] = 1;
 		done++;
-		(void)sched_accepted(s, "courier.isp", now);
+		(void)sched_accepted(s, "courier.isp", opened[0], now);
 		sched_end(s, "courier.isp");
-		memmove(run, run + 1, --nrun * sizeof(*run));
+		memmove(run, run + 1, (nrun - 1) * sizeof(*run));
+		memmove(opened, opened + 1, --nrun * sizeof(*opened));
 		now++;
 	}
 	for (id = 0; id < N; id++)
