@@ -51,6 +51,7 @@ processes' utime+stime, and cutime+cstime for the children already
 reaped), before and after.
 """
 import json
+import re
 import os
 import shutil
 import signal
@@ -76,6 +77,9 @@ QUICK = os.environ.get("BENCH_QUICK", "0") == "1"
 REPS = int(os.environ.get("BENCH_REPS", "1" if QUICK else "3"))
 PEER_REPS = int(os.environ.get("BENCH_PEER_REPS", "1"))
 ONLY = os.environ.get("BENCH_ONLY", "1 2 3 4 5 6 8").split()
+# BENCH_PROGS=REGEX: in scenario 3, only the programs whose row name
+# matches (e.g. "popconn smtp|fdm": a quick before/after of the limits)
+PROGS_RE = os.environ.get("BENCH_PROGS", "")
 FETCHER = os.path.join(TOP, BUILD, "popconn-fetcher")
 MILTER = os.path.join(TOP, BUILD, "popconn-milter")
 LIB = os.path.join(TOP, "tests", "lib")
@@ -710,8 +714,9 @@ def many_scenario(port):
              for i in range(1, nb + 1)]
     users_pop = [b[1] for b in boxes]
     big = max(nb, 10)
-    dflt = "defaults: %s sessions, %s/server" % (
+    dflt = "defaults: %s sessions, %s..%s/server" % (
         param_default("max_connections"),
+        param_default("initial_connections_per_server"),
         param_default("max_connections_per_server"))
     progs = [
         ("popconn sendmail (%s)" % dflt,
@@ -720,13 +725,19 @@ def many_scenario(port):
          lambda: popconn_etc("manys", boxes, SMTP_CF % SMTP_PORT), "", REPS),
     ]
     # other limits, to choose the defaults from (issue 21): the global
-    # max_connections and the per-server limit, both raised
-    for lim in sorted(set(min(nb, x) for x in (10, 20, 50))):
-        progs.append(("popconn smtp (%d sessions, %d/server)" % (lim, lim),
-                      (lambda lim=lim: popconn_etc(
-                          "many%d" % lim, boxes, SMTP_CF % SMTP_PORT +
+    # max_connections and a fixed per-server limit (initial = maximum:
+    # no adaptation), the old defaults (10 sessions, 4/server) first
+    for tot, lim in [(10, 4)] + sorted(set((min(nb, x), min(nb, x))
+                                           for x in (10, 20, 50))):
+        progs.append(("popconn smtp (%d sessions, %d/server fixed)"
+                      % (tot, lim),
+                      (lambda tot=tot, lim=lim: popconn_etc(
+                          "many%d_%d" % (tot, lim), boxes,
+                          SMTP_CF % SMTP_PORT +
                           "max_connections = %d\n"
-                          "max_connections_per_server = %d" % (lim, lim))),
+                          "max_connections_per_server = %d\n"
+                          "initial_connections_per_server = %d"
+                          % (tot, lim, lim))),
                       "", REPS))
     progs += [
         ("fdm smtp", lambda: fdm_rc("many", boxes), None, PEER_REPS),
@@ -736,6 +747,8 @@ def many_scenario(port):
         ("getmail6", lambda: getmail_rc("many", boxes), None, PEER_REPS),
     ]
     del big
+    if PROGS_RE:
+        progs = [p for p in progs if re.search(PROGS_RE, p[0])]
     rows = {}
     for rep in range(max(p[3] for p in progs)):
         for name, mk, kind, reps in progs:

@@ -73,7 +73,7 @@ limit_text(const char *text)
 
 	if (text == NULL)
 		return (0);
-	for (i = 0; text[i] && i < sizeof(low) - 1; i++)
+	for (i = 0; i < sizeof(low) - 1 && text[i]; i++)
 		low[i] = (char)tolower((unsigned char)text[i]);
 	low[i] = 0;
 	for (i = 0; say[i]; i++)
