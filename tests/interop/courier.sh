@@ -16,6 +16,7 @@ CO_USER=alice
 CO_PW='Courier-Pa55'
 CO_P1=$(h_free_port)
 CO_P2=$(h_free_port)
+CO_P3=$(h_free_port)
 mkdir -p "$CO/home"
 cat "$H_SSL_DIR/server.pem" "$H_SSL_DIR/server.key" >"$CO/cert.pem"
 chmod 0600 "$CO/cert.pem"
@@ -33,10 +34,10 @@ done
 [ -n "$co_ns" ] || co_ns="unshare --mount --propagation private"
 # In the namespace we are root (or mapped to it): the mail is ours.
 $co_ns sh "$IT/courier-ns.sh" "$ROOT" "$CO" "$CO_P1" "$CO_P2" "$CO_USER" \
-    "$CO_PW" 0 0 >"$CO/ns.out" 2>&1 &
+    "$CO_PW" 0 0 "$CO_P3" >"$CO/ns.out" 2>&1 &
 co_pid=$!
 h_track_pid "$co_pid"
-if ! _h_wait_ports 20 "$co_pid" "$CO_P1" "$CO_P2"; then
+if ! _h_wait_ports 20 "$co_pid" "$CO_P1" "$CO_P2" "$CO_P3"; then
 	cell courier - - "error: Courier did not start: $(tail -3 "$CO/ns.out" | tr '\n' ' ')"
 	h_check "Courier pop3d listens (unshare: $(cat "$CO/ns.out" | head -2))" false
 else
@@ -66,4 +67,6 @@ else
 	fi
 	cell courier APOP both "not offered (no timestamp in Courier's greeting)"
 	cell courier SCRAM/NTLM both "not offered (courierpop3login has no SCRAM, no NTLM)"
+
+	. "$IT/courier_limit.sh"
 fi
