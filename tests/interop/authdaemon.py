@@ -37,10 +37,19 @@ def main():
     s.bind(path)
     os.chmod(path, 0o777)
     s.listen(16)
-    # No USERNAME=: authlib would look that up with getpwnam().
-    record = ("UID=%s\nGID=%s\nHOME=%s\nADDRESS=%s\n"
-              "MAILDIR=%s/Maildir\nOPTIONS=\n.\n" %
-              (uid, gid, home, user, home)).encode()
+    # No USERNAME=: authlib would look that up with getpwnam().  USER-N
+    # (N digits: the per-IP limit case of courier_limit.sh) is another
+    # account with the same password and the Maildir HOME/Maildir-N.
+
+    def known(name):
+        tail = name[len(user) + 1:] if name.startswith(user + "-") else ""
+        return name == user or tail.isdigit()
+
+    def rec(name):
+        md = "Maildir" + name[len(user):] if known(name) else "Maildir"
+        return ("UID=%s\nGID=%s\nHOME=%s\nADDRESS=%s\n"
+                "MAILDIR=%s/%s\nOPTIONS=\n.\n" %
+                (uid, gid, home, name, home, md)).encode()
     while True:
         c, _ = s.accept()
         with c:
@@ -51,9 +60,9 @@ def main():
                 first = f.readline().decode("latin-1")
             if first.startswith("PRE "):
                 w = first.split()
-                ok = len(w) >= 4 and w[3] == user
+                ok = len(w) >= 4 and known(w[3])
                 log.write("PRE %s -> %s\n" % (w[3:4], ok))
-                c.sendall(record if ok else b"FAIL\n")
+                c.sendall(rec(w[3]) if ok else b"FAIL\n")
                 continue
             if not first.startswith("AUTH "):
                 log.write("unknown request %r\n" % first[:40])
@@ -65,7 +74,7 @@ def main():
             service, atype, rest = parts[0], parts[1], parts[2:]
             ok = False
             if atype == "login" and len(rest) >= 2:
-                ok = rest[0] == user and rest[1] == pw
+                ok = known(rest[0]) and rest[1] == pw
                 who = rest[0]
             elif atype.startswith("cram-") and len(rest) >= 2:
                 dig = {"cram-md5": "md5", "cram-sha1": "sha1",
@@ -74,7 +83,7 @@ def main():
                     chal = base64.b64decode(rest[0])
                     who, got = base64.b64decode(rest[1]).decode(
                         "latin-1").rsplit(" ", 1)
-                    ok = dig is not None and who == user and \
+                    ok = dig is not None and known(who) and \
                         hmac.compare_digest(got, hmac.new(
                             pw.encode(), chal, dig).hexdigest())
                 except (ValueError, TypeError):
@@ -83,7 +92,7 @@ def main():
                 who = "?"
             log.write("AUTH service=%s type=%s user=%s -> %s\n" %
                       (service, atype, who, "ok" if ok else "FAIL"))
-            c.sendall(record if ok else b"FAIL\n")
+            c.sendall(rec(who) if ok else b"FAIL\n")
 
 
 if __name__ == "__main__":
