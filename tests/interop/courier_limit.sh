@@ -40,7 +40,7 @@ kill -TERM "$co_d" 2>/dev/null
 wait "$co_d" 2>/dev/null
 co_done=$(grep -c 'session=done' "$H_TMP/co-limit.log")
 co_ref=$(grep -c 'Maximum connection limit reached' "$CO/tcpd3.err" 2>/dev/null)
-co_cap=$(ls "$CAP" | grep -c '^[0-9]')
+co_cap=$(ls "$CAP" | grep -c '^[0-9]*$')
 co_lim=$(sed -n 's/.*limit for localhost now \([0-9]*\),.*/\1/p' \
     "$H_TMP/co-limit.log" | tail -1)
 sed -n '/refused a session/p' "$H_TMP/co-limit.log" | sed 's/^/    /' | head -5
