@@ -125,13 +125,17 @@ h_check "maxperip=4: the server refused sessions: the limit was probed ($ref1 re
     [ "${ref1:-0}" -ge 1 ]
 h_check "maxperip=4: no session deferred or failed" \
     sh -c "! grep -Eq 'session=(deferred|failed)|worker died' '$L'"
-h_check "maxperip=4: the refusal logged: 'server=localhost refused a session with 4 open: limit for localhost now 4'" \
-    grep -q 'server=localhost refused a session with 4 open: limit for localhost now 4' "$L"
+# 4, or 3 when a session's end and the next one's start crossed at the
+# server (it still counted the one that had ended: as couriertcpd does
+# until it reaps the child); on a quiet machine it is 4.
+h_check "maxperip=4: the refusal logged: 'server=localhost refused a session with N open: limit for localhost now N' (N = 4, or 3)" \
+    grep -Eq 'server=localhost refused a session with ([34]) open: limit for localhost now \1' "$L"
 h_check "maxperip=4: one refusal line per refusal the server made ($(grep -c 'refused a session' "$L") <= $ref1)" \
     [ "$(grep -c 'refused a session' "$L")" -le "${ref1:-0}" ]
-h_check "maxperip=4: the limit settled at 4 (status: $lim1)" [ "$lim1" = 4 ]
+h_check "maxperip=4: the limit settled at 4, or 3 (status: $lim1)" \
+    [ "$lim1" = 4 -o "$lim1" = 3 ]
 h_check "maxperip=4: popconnctl status NAME shows it" \
-    grep -q 'server: *localhost, 4 session(s) at once now (refused a session with 4 open: held until' \
+    grep -Eq "server: *localhost, $lim1 session\(s\) at once now \(refused a session with $lim1 open: held until" \
     "$H_TMP/status-l001.txt"
 h_postfix_wait_idle 60 || true
 # shellcheck disable=SC2086
