@@ -139,6 +139,24 @@ int pop3e_fail(struct pop3 *p, int rc, int reading, struct pop3_event *ev,
  *
  *	pop3_scan() fills p->msgs from UIDL and LIST (one write where the
  *	server announced PIPELINING).
+ *
+ *	Round trips of the login (issue 21), all only where the server
+ *	announced PIPELINING (RFC 2449 section 6.6): USER and PASS go in
+ *	one write; and when the caller set p->scan_early (pop3_open() takes
+ *	it from o->scan_with_login) because pop3_scan() comes next, UIDL
+ *	and LIST go in the write of the login's last command: PASS, APOP,
+ *	AUTH with an initial response that ends the exchange (PLAIN, where
+ *	CAPA lists SASL), or the SASL response after which the mechanism
+ *	expects only the verdict (LOGIN, CRAM-MD5, NTLM, SCRAM after the
+ *	server's signature verified; never XOAUTH2 or OAUTHBEARER, whose
+ *	servers answer a bad token with a challenge).  When the login is
+ *	refused, the replies to what was sent behind it (-ERR, the server
+ *	is still in the AUTHORIZATION state) are read and discarded before
+ *	the refusal is reported, exactly as without pipelining; if the
+ *	connection fails meanwhile, the refusal is still what is reported.
+ *	A reply out of step (+OK there, a challenge after the last
+ *	response) sets p->desync: the login fails and no later login is
+ *	sent on that connection.
  *	pop3_retr() streams message num into sink (LF line ends); a message
  *	is complete only when its terminator arrived.
  *
@@ -270,6 +288,7 @@ struct pop3_opts {
 	int	command_timeout;
 	int	session_timeout;
 	int	no_verify;	/* popconnctl setup's look at a bad cert only */
+	int	scan_with_login;	/* sets p->scan_early */
 };
 
 #define POP3_Q_RETR	1
@@ -326,6 +345,15 @@ struct pop3 {
 	struct pop3_body bd;	/* the RETR being read */
 	int	cur_kind;	/* its POP3_Q_* and number */
 	unsigned long cur_num;
+	/* Commands sent behind the login (PIPELINING, pop3_auth.c). */
+	int	scan_early;	/* caller: UIDL, LIST may go with the login */
+	int	scan_sent;	/* 1 UIDL, 2 also LIST went: for pop3e_scan() */
+	int	pass_sent;	/* PASS went with USER */
+	int	drain;		/* replies to discard after a refusal */
+	int	drain_rc;	/* the refusal, reported once they are read */
+	int	drain_st;
+	struct strbuf *drain_why;
+	int	desync;	/* replies out of step: send nothing more */
 };
 
 /* What pop3e_input() says. */

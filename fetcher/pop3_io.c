@@ -139,6 +139,7 @@ pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
 		}
 		p->tls_active = 1;
 	}
+	p->scan_early = o->scan_with_login;
 	pop3e_open(p, o->tls);
 	return (drive(p, &t, NULL, NULL, why));
 }
