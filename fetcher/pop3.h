@@ -289,6 +289,7 @@ struct pop3_opts {
 	int	session_timeout;
 	int	no_verify;	/* popconnctl setup's look at a bad cert only */
 	int	scan_with_login;	/* sets p->scan_early */
+	const char *tls_session_file;	/* net_tls.session_file */
 };
 
 #define POP3_Q_RETR	1
