@@ -144,19 +144,18 @@ int pop3e_fail(struct pop3 *p, int rc, int reading, struct pop3_event *ev,
  *	announced PIPELINING (RFC 2449 section 6.6): USER and PASS go in
  *	one write; and when the caller set p->scan_early (pop3_open() takes
  *	it from o->scan_with_login) because pop3_scan() comes next, UIDL
- *	and LIST go in the write of the login's last command: PASS, APOP,
- *	AUTH with an initial response that ends the exchange (PLAIN, where
- *	CAPA lists SASL), or the SASL response after which the mechanism
- *	expects only the verdict (LOGIN, CRAM-MD5, NTLM, SCRAM after the
- *	server's signature verified; never XOAUTH2 or OAUTHBEARER, whose
- *	servers answer a bad token with a challenge).  When the login is
+ *	and LIST go in the write of PASS or APOP.  Never behind AUTH: a
+ *	SASL security layer starts right after the exchange (RFC 5034
+ *	section 4), and Cyrus pop3d discards what was sent behind AUTH
+ *	even without one (a timeout).  When the login is
  *	refused, the replies to what was sent behind it (-ERR, the server
  *	is still in the AUTHORIZATION state) are read and discarded before
  *	the refusal is reported, exactly as without pipelining; if the
  *	connection fails meanwhile, the refusal is still what is reported.
- *	A reply out of step (+OK there, a challenge after the last
- *	response) sets p->desync: the login fails and no later login is
- *	sent on that connection.
+ *	A reply out of step (+OK there) sets p->desync: the login fails and
+ *	no later login is sent on that connection.  With PIPELINING, UTF8 is not sent by
+ *	pop3_open() but in the write of the first login, before it (its
+ *	+OK or -ERR changes nothing, RFC 6856 section 2).
  *	pop3_retr() streams message num into sink (LF line ends); a message
  *	is complete only when its terminator arrived.
  *
@@ -355,6 +354,8 @@ struct pop3 {
 	int	drain_st;
 	struct strbuf *drain_why;
 	int	desync;	/* replies out of step: send nothing more */
+	int	utf8_later;	/* UTF8 goes with the login (PIPELINING) */
+	int	utf8_wait;	/* its reply comes before the login's */
 };
 
 /* What pop3e_input() says. */

@@ -96,6 +96,31 @@ scan_ahead(struct pop3 *p)
 }
 
 /*
+ * utf8_first - UTF8 (RFC 6856) before the login's first command, in its
+ * write, where pop3e_open() left it for the login (PIPELINING)
+ */
+
+static void
+utf8_first(struct pop3 *p)
+{
+	struct strbuf *w;
+
+	if (!p->utf8_later || p->wbuf->len + 6 > p->wbuf->max)
+		return;
+	w = strbuf_alloc(p->wbuf->max);
+	(void)strbuf_append(w, p->wbuf->data, p->wbuf->len);
+	strbuf_wipe(p->wbuf);
+	strbuf_reset(p->wbuf);
+	if (pop3i_put_line(p, "UTF8", POP3_CMD_MAX, 0, w) == PC_OK) {
+		p->utf8_later = 0;
+		p->utf8_wait = 1;
+	}
+	(void)strbuf_append(p->wbuf, w->data, w->len);
+	strbuf_wipe(w);
+	strbuf_free(w);
+}
+
+/*
  * pop3i_login_end - a login ends with rc; a refusal waits until the
  * replies to the commands sent behind it (PASS after USER, UIDL, LIST)
  * are read, then is reported as it was
@@ -196,6 +221,7 @@ pop3e_login(struct pop3 *p, const char *user, const char *pass,
 			scan_ahead(p);
 		}
 		explicit_bzero(pcmd, sizeof(pcmd));
+		utf8_first(p);
 		return (PC_OK);
 	}
 	explicit_bzero(pcmd, sizeof(pcmd));
@@ -260,20 +286,8 @@ pop3e_apop(struct pop3 *p, const char *user, const char *pass,
 		return (rc);
 	p->op = OP_APOP;
 	scan_ahead(p);
+	utf8_first(p);
 	return (PC_OK);
-}
-
-/*
- * sasl_verdict_next - after its last response (XSASL_DONE), does the
- * mechanism expect nothing but +OK or -ERR?  Not XOAUTH2 and OAUTHBEARER:
- * a bad token gets an error challenge first (RFC 7628 section 3.2.3).
- */
-
-static int
-sasl_verdict_next(const char *mech)
-{
-	return (strcasecmp(mech, "XOAUTH2") != 0 &&
-	    strcasecmp(mech, "OAUTHBEARER") != 0);
 }
 
 /* pop3e_sasl - AUTH with one SASL mechanism (RFC 5034) */
@@ -304,7 +318,6 @@ pop3e_sasl(struct pop3 *p, const char *mech, const char *user,
 		rc = PC_PERM;
 		goto out;
 	}
-	s->initial_done = rc == XSASL_DONE && sasl_verdict_next(mech);
 	/* RFC 5034 section 4: an initial response only if AUTH fits. */
 	/* RFC 4422 section 3.1: mechanism names are upper case. */
 	(void)strbuf_puts(cmd, "AUTH ");
@@ -326,13 +339,15 @@ pop3e_sasl(struct pop3 *p, const char *mech, const char *user,
 	if ((rc = pop3i_put_line(p, strbuf_str(cmd), POP3_SASL_LINE_MAX, 0, why)) !=
 	    PC_OK)
 		goto out;
-	/* An RFC 5034 server (CAPA SASL) takes the initial response. */
-	if (s->initial_done && s->pending->len == 0 &&
-	    (p->caps.flags & POP3_CAP_SASL))
-		scan_ahead(p);
+	/*
+	 * Nothing goes behind AUTH: RFC 5034 section 4 starts a security
+	 * layer right after the exchange, and Cyrus pop3d discards what
+	 * the client sent behind it even without one (tests/interop).
+	 */
 	p->st = E_SASL;
 	p->cmd = "AUTH";
 	p->linemax = POP3_SASL_LINE_MAX;
+	utf8_first(p);
 out:
 	strbuf_wipe(cmd);
 	strbuf_free(cmd);
@@ -366,20 +381,13 @@ pop3i_sasl_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 	struct strbuf *line = p->line;
 	struct pop3_status st;
 	char	pr[160];
-	int	rc, done;
+	int	rc;
 
 	if (line->len > 0 && line->data[0] == '+' &&
 	    (line->len == 1 || line->data[1] == ' ') &&
 	    memchr(line->data, 0, line->len) == NULL) {
 		const char *chal = line->len > 2 ? line->data + 2 : "";
 
-		if (p->scan_sent) {
-			/* UIDL went as the answer to this: out of step. */
-			strbuf_printf(why, "protocol error: AUTH %s: a "
-			    "challenge from %s after the last response",
-			    p->mech, p->peer);
-			return (pop3i_finish(p, PC_PERM, ev, why));
-		}
 		s->challenged = 1;
 		if (s->steps++ == POP3_SASL_STEPS) {
 			strbuf_printf(why, "AUTH %s: too many challenges from "
@@ -394,8 +402,6 @@ pop3i_sasl_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 			strbuf_wipe(s->pending);
 			if (rc != PC_OK)
 				return (pop3i_finish(p, rc, ev, why));
-			if (s->initial_done)
-				scan_ahead(p);
 			ev->type = POP3E_AUTH_STEP;
 			return (POP3E_AUTH_STEP);
 		}
@@ -408,13 +414,10 @@ pop3i_sasl_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 		 * JSON): keep it for the final reply. */
 		if (why->len > 0)
 			(void)strbuf_printf(s->note, "%s", strbuf_str(why));
-		done = rc == XSASL_DONE && sasl_verdict_next(p->mech);
 		rc = pop3i_put_line(p, strbuf_str(s->out), POP3_SASL_LINE_MAX, 1, why);
 		strbuf_wipe(s->out);
 		if (rc != PC_OK)
 			return (pop3i_finish(p, rc, ev, why));
-		if (done)
-			scan_ahead(p);
 		ev->type = POP3E_AUTH_STEP;
 		return (POP3E_AUTH_STEP);
 	}

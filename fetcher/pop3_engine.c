@@ -265,6 +265,7 @@ pop3i_finish(struct pop3 *p, int rc, struct pop3_event *ev, struct strbuf *why)
 		break;
 	}
 	p->user = p->pass = p->mech = NULL;
+	p->utf8_wait = 0;
 	p->op = OP_NONE;
 	p->st = E_IDLE;
 	p->linemax = PC_LINE_MAX;
@@ -323,8 +324,11 @@ caps_known(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 		ev->type = POP3E_CAPS;
 		return (POP3E_CAPS);
 	}
-	/* RFC 6856 section 2: a -ERR to UTF8 changes nothing; go on. */
-	if (p->caps.flags & POP3_CAP_UTF8) {
+	/* RFC 6856 section 2: a -ERR to UTF8 changes nothing; go on.  With
+	 * PIPELINING it goes with the login (pop3_auth.c): a round trip. */
+	p->utf8_later = (p->caps.flags & POP3_CAP_UTF8) &&
+	    (p->caps.flags & POP3_CAP_PIPELINING);
+	if ((p->caps.flags & POP3_CAP_UTF8) && !p->utf8_later) {
 		if ((rc = pop3i_send_cmd(p, "UTF8", "UTF8", E_UTF8, why)) != PC_OK)
 			return (pop3i_finish(p, rc, ev, why));
 		ev->type = POP3E_CAPS;
@@ -741,12 +745,33 @@ status_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 	}
 }
 
+/* utf8_reply - the reply to a UTF8 sent with the login: +OK or -ERR */
+
+static int
+utf8_reply(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
+{
+	struct pop3_status st;
+	char	pr[160];
+
+	if (memchr(p->line->data, 0, p->line->len) != NULL ||
+	    pop3_parse_status(strbuf_str(p->line), &st) != 0) {
+		strbuf_printf(why, "protocol error: bad reply to UTF8 from %s: "
+		    "%s", p->peer, log_printable(pr, sizeof(pr), p->line->data,
+		    p->line->len));
+		return (pop3i_finish(p, PC_PERM, ev, why));
+	}
+	p->utf8_wait = 0;
+	return (POP3E_MORE);
+}
+
 /* one_line - a complete line arrived in p->line */
 
 static int
 one_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 {
 	log_proto(p->name, 0, strbuf_str(p->line), strbuf_len(p->line));
+	if (p->utf8_wait)
+		return (utf8_reply(p, ev, why));
 	switch (p->st) {
 	case E_CAPA_LINES:
 	case E_UIDL_LINES:

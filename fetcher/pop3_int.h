@@ -74,7 +74,6 @@ struct pop3_sasl {
 	int	steps;
 	int	sent_initial;
 	int	challenged;
-	int	initial_done;	/* the initial response ends our side */
 };
 
 int pop3i_put_line(struct pop3 *p, const char *cmd, size_t max, int secret,

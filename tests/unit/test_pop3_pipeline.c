@@ -1,12 +1,11 @@
 /*
  * test_pop3_pipeline - the round trips cut from a POP3 login (issue 21,
  * fetcher/pop3_auth.c): USER and PASS in one write, UIDL and LIST in the
- * write of the login's last command (PASS, APOP, AUTH PLAIN with its
- * initial response, the last SASL response), only where the server
- * announced PIPELINING.  Each transcript is fed whole, one byte at a time
+ * write of PASS or APOP (never behind AUTH), only where the server
+ * announced PIPELINING; UTF8 in the write of the first login.  Each transcript is fed whole, one byte at a time
  * and in seeded random chunks, as in test_pop3_engine.c; hostile servers
  * refuse the login with the pipelined replies behind, hang up after PASS,
- * answer +OK where -ERR must come, challenge after the last response.
+ * answer +OK where -ERR must come.
  * A refusal is reported exactly as without pipelining, every pipelined
  * reply is read, and a connection out of step is never used again.
  */
@@ -174,26 +173,37 @@ static const struct pcase pcases[] = {
 	"-ERR [AUTH] no\r\n-ERR\r\n-ERR\r\n", PC_PERM,
 	"(authentication failed for u)", NULL, 1, CRED, 0, 0, 0},
 	/* SASL */
-	{"AUTH PLAIN with UIDL, LIST", PIPE, 1, "sasl:plain",
-	"+OK\r\n" SCAN1, PC_OK, NULL, PLAIN_IR ULSENT, 1, POP3_AUTH_OK, 0, 0,
-	1},
-	{"AUTH PLAIN -ERR, UIDL and LIST -ERR read", PIPE, 1, "sasl:plain",
-	"-ERR [AUTH] no\r\n-ERR\r\n-ERR\r\n", PC_PERM,
-	"AUTH refused by 127.0.0.1: no (authentication with plain failed for "
-	"u)", PLAIN_IR ULSENT, 1, CRED, 0, 0, 0},
-	{"AUTH PLAIN, then a challenge: out of step, no cancel", PIPE, 1,
-	"sasl:plain", "+ \r\n-ERR\r\n-ERR\r\n", PC_PERM,
-	"a challenge from 127.0.0.1 after the last response",
-	PLAIN_IR ULSENT, 1, POP3_AUTH_FAILED, 1, 0, 0},
+	{"AUTH PLAIN: nothing behind it (Cyrus drops it)", PIPE, 1,
+	"sasl:plain", "+OK\r\n" SCAN1, PC_OK, NULL, PLAIN_IR ULSENT, 1,
+	POP3_AUTH_OK, 0, 0, 1},
+	{"AUTH PLAIN -ERR", PIPE, 1, "sasl:plain", "-ERR [AUTH] no\r\n",
+	PC_PERM, "AUTH refused by 127.0.0.1: no (authentication with plain "
+	"failed for u)", PLAIN_IR, 1, CRED, 0, 0, 0},
+	{"AUTH PLAIN, then a challenge: cancelled", PIPE, 1, "sasl:plain",
+	"+ \r\n-ERR\r\n", PC_PERM, NULL, PLAIN_IR "*\r\n", 2,
+	POP3_AUTH_FAILED, 0, 0, 0},
 	{"AUTH PLAIN without CAPA SASL: nothing behind", "PIPELINING\r\n", 1,
 	"sasl:plain", "+OK\r\n" SCAN1, PC_OK, NULL, PLAIN_IR ULSENT, 1,
 	POP3_AUTH_OK, 0, 0, 1},
-	{"AUTH LOGIN: UIDL, LIST with the password", PIPE, 1, "sasl:login",
-	"+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n-ERR [AUTH] no\r\n-ERR\r\n"
-	"-ERR\r\n", PC_PERM, "(authentication with login failed",
-	"AUTH LOGIN\r\ndQ==\r\ncHc=\r\n" ULSENT, 3, CRED, 0, 0, 0},
+	{"AUTH LOGIN: nothing behind the password", PIPE, 1, "sasl:login",
+	"+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n-ERR [AUTH] no\r\n", PC_PERM,
+	"(authentication with login failed", "AUTH LOGIN\r\ndQ==\r\n"
+	"cHc=\r\n", 3, CRED, 0, 0, 0},
 	{"AUTH XOAUTH2: nothing behind the token", PIPE, 1, "sasl:xoauth2",
 	"+ \r\n+OK\r\n" SCAN1, PC_OK, NULL, NULL, 2, POP3_AUTH_OK, 0, 0, 1},
+	/* UTF8 (RFC 6856) with the login where PIPELINING allows it */
+	{"UTF8 -ERR in the login's write", PIPE "UTF8\r\n", 1, "user",
+	"-ERR no\r\n+OK\r\n+OK\r\n" SCAN1, PC_OK, NULL, "UTF8\r\nUSER u\r\n"
+	"PASS pw\r\n" ULSENT, 1, POP3_AUTH_OK, 0, 0, 1},
+	{"UTF8 with AUTH PLAIN, AUTH -ERR", PIPE "UTF8\r\n", 1, "sasl:plain",
+	"+OK\r\n-ERR [AUTH] no\r\n", PC_PERM,
+	"AUTH refused by 127.0.0.1: no (auth", "UTF8\r\n" PLAIN_IR, 1, CRED,
+	0, 0, 0},
+	{"UTF8 reply garbage: out of step", PIPE "UTF8\r\n", 1, "user",
+	"what\r\n+OK\r\n", PC_PERM, "bad reply to UTF8", NULL, 1,
+	POP3_AUTH_FAILED, 1, 0, 0},
+	{"UTF8 cut: the connection failed", PIPE "UTF8\r\n", 1, "apop", "",
+	PC_TEMP, NULL, NULL, 1, POP3_AUTH_FAILED, 1, 1, 0},
 	{"AUTH OAUTHBEARER: error challenge answered, not UIDL", PIPE, 1,
 	"sasl:oauthbearer", "+ eyJzdGF0dXMiOiI0MDEifQ==\r\n-ERR [AUTH] no\r\n",
 	PC_PERM, "AUTH refused", NULL, 2, CRED, 0, 0, 0},
@@ -303,7 +313,7 @@ static void
 test_auto_after_refusal(void **state)
 {
 	static const char s[] = "+OK hi\r\n+OK\r\n" PIPE ".\r\n"
-	    "-ERR [AUTH] no\r\n-ERR\r\n-ERR\r\n"	/* AUTH PLAIN */
+	    "-ERR [AUTH] no\r\n"			/* AUTH PLAIN */
 	    "+OK\r\n+OK\r\n" SCAN1;			/* USER, PASS */
 	struct strbuf *why = strbuf_alloc(1024);
 	struct srv v;
@@ -333,7 +343,7 @@ test_auto_after_refusal(void **state)
 		assert_int_equal(p.nmsgs, 1);
 		assert_int_equal(v.pos, v.len);
 		assert_string_equal(strbuf_str(v.sent), "CAPA\r\n" PLAIN_IR
-		    ULSENT "USER u\r\nPASS pw\r\n" ULSENT);
+		    "USER u\r\nPASS pw\r\n" ULSENT);
 		pop3e_free(&p);
 		strbuf_free(v.sent);
 	}
