@@ -120,6 +120,25 @@ utf8_first(struct pop3 *p)
 	strbuf_free(w);
 }
 
+/* pop3i_utf8_reply - the reply to a UTF8 sent with the login: +OK or -ERR */
+
+int
+pop3i_utf8_reply(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
+{
+	struct pop3_status st;
+	char	pr[160];
+
+	if (memchr(p->line->data, 0, p->line->len) != NULL ||
+	    pop3_parse_status(strbuf_str(p->line), &st) != 0) {
+		strbuf_printf(why, "protocol error: bad reply to UTF8 from %s: "
+		    "%s", p->peer, log_printable(pr, sizeof(pr), p->line->data,
+		    p->line->len));
+		return (pop3i_finish(p, PC_PERM, ev, why));
+	}
+	p->utf8_wait = 0;
+	return (POP3E_MORE);
+}
+
 /*
  * pop3i_login_end - a login ends with rc; a refusal waits until the
  * replies to the commands sent behind it (PASS after USER, UIDL, LIST)

@@ -745,25 +745,6 @@ status_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 	}
 }
 
-/* utf8_reply - the reply to a UTF8 sent with the login: +OK or -ERR */
-
-static int
-utf8_reply(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
-{
-	struct pop3_status st;
-	char	pr[160];
-
-	if (memchr(p->line->data, 0, p->line->len) != NULL ||
-	    pop3_parse_status(strbuf_str(p->line), &st) != 0) {
-		strbuf_printf(why, "protocol error: bad reply to UTF8 from %s: "
-		    "%s", p->peer, log_printable(pr, sizeof(pr), p->line->data,
-		    p->line->len));
-		return (pop3i_finish(p, PC_PERM, ev, why));
-	}
-	p->utf8_wait = 0;
-	return (POP3E_MORE);
-}
-
 /* one_line - a complete line arrived in p->line */
 
 static int
@@ -771,7 +752,7 @@ one_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 {
 	log_proto(p->name, 0, strbuf_str(p->line), strbuf_len(p->line));
 	if (p->utf8_wait)
-		return (utf8_reply(p, ev, why));
+		return (pop3i_utf8_reply(p, ev, why));
 	switch (p->st) {
 	case E_CAPA_LINES:
 	case E_UIDL_LINES:

@@ -21,6 +21,8 @@
  *		struct strbuf *why);
  *	int pop3i_drain_fail(struct pop3 *p, struct pop3_event *ev,
  *		struct strbuf *why);
+ *	int pop3i_utf8_reply(struct pop3 *p, struct pop3_event *ev,
+ *		struct strbuf *why);
  * DESCRIPTION
  *	pop3_engine.c holds the machine (input, states, scan, RETR/DELE,
  *	QUIT), pop3_auth.c the logins (USER/PASS, APOP, AUTH).  Not for
@@ -94,6 +96,8 @@ int pop3i_login_end(struct pop3 *p, int rc, struct pop3_event *ev,
 int pop3i_drain_line(struct pop3 *p, struct pop3_event *ev,
     struct strbuf *why);
 int pop3i_drain_fail(struct pop3 *p, struct pop3_event *ev,
+    struct strbuf *why);
+int pop3i_utf8_reply(struct pop3 *p, struct pop3_event *ev,
     struct strbuf *why);
 
 #endif
