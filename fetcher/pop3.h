@@ -147,7 +147,9 @@ int pop3e_fail(struct pop3 *p, int rc, int reading, struct pop3_event *ev,
  *	and LIST go in the write of PASS or APOP.  Never behind AUTH: a
  *	SASL security layer starts right after the exchange (RFC 5034
  *	section 4), and Cyrus pop3d discards what was sent behind AUTH
- *	even without one (a timeout).  When the login is
+ *	even without one (a timeout).  The fetcher does not ask for it
+ *	behind PASS either: Courier's login process execs the POP3 process
+ *	after PASS and loses what it had read.  When the login is
  *	refused, the replies to what was sent behind it (-ERR, the server
  *	is still in the AUTHORIZATION state) are read and discarded before
  *	the refusal is reported, exactly as without pipelining; if the
