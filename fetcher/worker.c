@@ -41,6 +41,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,8 +333,10 @@ static int
 worker_spawn(const struct state *s, const struct cfg_mailbox *b, pid_t *pid,
     int *rfd)
 {
-	static char arg0[] = "popconn-fetcher", arg1[] = "-W";
-	char   *const argv[] = {arg0, arg1, NULL};
+	static char arg0[] = "popconn-fetcher", arg1[] = "-W", arg2[] = "-c";
+	/* -c: only for ps (which instance it is); never a setting */
+	char   *const argv[] = {arg0, arg1, arg2, (char *)(uintptr_t)s->dir,
+	    NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t all, none;
