@@ -5,18 +5,34 @@
  *	#include "daemon_int.h"
  *
  *	int worker_start(struct state *s, struct mbox *m);
+ *	int worker_main(void);
  *	int worker_lock_instance(struct state *s, struct strbuf *why);
  *	int worker_drop_privileges(struct state *s, struct strbuf *why);
  * DESCRIPTION
- *	worker_start() forks a worker for one poll of mailbox m: the child
- *	closes the parent's descriptors (the other workers' pipes from
- *	s->run: the mailboxes' table s->mb is not in its memory, see
- *	daemon.c), loads the mailbox's settings,
- *	runs one POP3 session (account_fetch()) and reports progress and
- *	its end as fixed-size struct worker_msg records (below PIPE_BUF,
- *	so each write is atomic) over a pipe the parent reads
- *	(daemon.c).  SIGTERM in a worker lets it finish the message in
- *	hand and QUIT (account_stop).
+ *	worker_start() spawns a worker for one poll of mailbox m:
+ *	posix_spawn(3) of the fetcher's own program (/proc/self/exe, so
+ *	that a package upgrade that replaced the file still runs the
+ *	parent's code) as "popconn-fetcher -W -c DIR".  glibc's posix_spawn
+ *	is clone(CLONE_VM|CLONE_VFORK) and exec: it costs the parent the
+ *	same whatever its size, and nothing is copied on write afterwards,
+ *	where fork() cost grew with the configuration of every mailbox
+ *	(issue 22).  Before the spawn the parent writes the worker's
+ *	settings into a pipe (worker_cfg.h: the main settings, the mailbox,
+ *	and only its own entries of the passwords table), never on its
+ *	command line or environment.  The worker gets descriptors 0-2, the
+ *	settings on 3 (read to the end, then closed), its result pipe on 4
+ *	and maillog_file's descriptor on 5 when one is set; every other
+ *	descriptor is closed (all of the parent's are O_CLOEXEC; closefrom
+ *	in the spawn too).  Every signal's disposition is reset; SIGTERM
+ *	and SIGINT stay blocked until the worker has its handler, so that
+ *	a stop sent while it starts is not a worker killed without a word.
+ *
+ *	worker_main() is that worker: it decodes its settings, logs as its
+ *	parent does (ident, level, -f, maillog_file), runs one POP3 session
+ *	(account_fetch()) and reports progress and its end as fixed-size
+ *	struct worker_msg records (below PIPE_BUF, so each write is atomic)
+ *	over the pipe the parent reads (daemon.c).  SIGTERM in a worker
+ *	lets it finish the message in hand and QUIT (account_stop).
  *
  *	worker_lock_instance() takes the lock on pid_file (or
  *	CONTROL_SOCKET.lock) before the control socket is touched, so a
@@ -25,7 +41,17 @@
  *	dropped, the control socket given to its group) when started as
  *	root, after the socket exists and before any session runs.
  * DIAGNOSTICS
- *	worker_start(): 0, or -1 (logged) when pipe or fork failed.
+ *	worker_start(): 0, or -1 (logged) when a pipe or the spawn failed
+ *	(ENOMEM, EAGAIN, the program gone with /proc): the poll is tried
+ *	again a second later, as a failed fork was.
+ *	worker_main(): 0 once a session ran (its result went to the parent);
+ *	EX_SOFTWARE when the settings could not be read (said to the parent
+ *	as a temporary failure); EX_USAGE when not started by the service.
+ * SECURITY
+ *	A worker holds one mailbox's password (and its OAuth client
+ *	secret), not the table of every mailbox's: a worker compromised by
+ *	a hostile POP3 server sees only its own secret.  The settings'
+ *	buffers are wiped after use, in the parent and in the worker.
  *	worker_lock_instance(): PC_OK; PC_PERM when another instance holds
  *	the lock; PC_TEMP otherwise; the reason in why.
  *	worker_drop_privileges(): 0, or -1 with the reason in why; a
@@ -133,7 +159,7 @@ worker_session(const struct cfg_mailbox *box, const struct cfg_dict *main,
 	strbuf_free(why);
 }
 
-/* worker_signals - SIGTERM finishes the message in hand; as a fork was */
+/* worker_signals - SIGTERM finishes the message in hand */
 
 static void
 worker_signals(void)
@@ -148,6 +174,9 @@ worker_signals(void)
 	/* The parent ignores SIGPIPE; a session must too (a closed socket). */
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
+	/* Spawned with them blocked: one sent meanwhile is delivered now. */
+	sigemptyset(&sa.sa_mask);
+	(void)sigprocmask(SIG_SETMASK, &sa.sa_mask, NULL);
 }
 
 /* worker_read_cfg - the whole settings pipe, bounded */
@@ -339,7 +368,7 @@ worker_spawn(const struct state *s, const struct cfg_mailbox *b, pid_t *pid,
 	    NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t all, none;
+	sigset_t all, stop;
 	int	cp[2], rp[2], lfd = log_file_fd(), err;
 
 	if (worker_pipe(cp) != 0)
@@ -354,10 +383,17 @@ worker_spawn(const struct state *s, const struct cfg_mailbox *b, pid_t *pid,
 	close(cp[1]);
 	if (err == 0) {
 		(void)sigfillset(&all);
-		(void)sigemptyset(&none);
+		/*
+		 * SIGTERM and SIGINT stay blocked until the worker has its
+		 * handler (worker_signals): a stop sent while it execs
+		 * would otherwise kill it without an end record.
+		 */
+		(void)sigemptyset(&stop);
+		(void)sigaddset(&stop, SIGTERM);
+		(void)sigaddset(&stop, SIGINT);
 		(void)posix_spawnattr_init(&attr);
 		(void)posix_spawnattr_setsigdefault(&attr, &all);
-		(void)posix_spawnattr_setsigmask(&attr, &none);
+		(void)posix_spawnattr_setsigmask(&attr, &stop);
 		(void)posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
 		    POSIX_SPAWN_SETSIGMASK);
 		(void)posix_spawn_file_actions_init(&fa);

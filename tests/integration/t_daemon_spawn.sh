@@ -32,7 +32,7 @@ h_track_pid $!
 dead=$(h_free_port)
 P_EXTRA_CF="poll_interval = 1h
 retry_min = 1h
-command_timeout = 8s
+command_timeout = 30s
 session_timeout = 1h
 maillog_file = $H_TMP/maillog"
 p_config
@@ -105,12 +105,15 @@ h_check "the other mailbox was polled by a worker from the removed binary" \
 # a session waiting on a silent server ends at command_timeout.
 sigcgt=$(awk '/^SigCgt/ { print $2 }' "/proc/$w/status")
 h_check "the worker catches SIGTERM (SigCgt $sigcgt)" \
-    [ $(( 0x$sigcgt >> 14 & 1 )) -eq 1 ]
+    [ $(( 0x${sigcgt:-0} >> 14 & 1 )) -eq 1 ]
+sigblk=$(awk '/^SigBlk/ { print $2 }' "/proc/$w/status")
+h_check "the worker blocks no signal once started (SigBlk $sigblk)" \
+    [ "$(( 0x${sigblk:-1} & 0x7fffffff ))" -eq 0 ]
 sigign=$(awk '/^SigIgn/ { print $2 }' "/proc/$w/status")
 # (of the signals 1-31: 32 and 33 are the C library's own)
 h_check "the worker ignores SIGPIPE and nothing else (SigIgn $sigign)" \
-    [ "$(( 0x$sigign & 0x7fffffff ))" -eq 4096 ]
-h_check "stopping the service stops the waiting worker" d_stop 30
+    [ "$(( 0x${sigign:-0} & 0x7fffffff ))" -eq 4096 ]
+h_check "stopping the service stops the waiting worker" d_stop 60
 h_check "the worker is gone" _h_wait_gone 5 "$w"
 h_check "the stop was logged" grep -q 'stopping: 1 session' "$H_TMP/daemon.log"
 h_check "no worker left behind" [ "$(d_procs "$P_ETC")" -eq 0 ]
