@@ -427,8 +427,8 @@ int
 worker_start(struct state *s, struct mbox *m)
 {
 	size_t	idx;
-	pid_t	pid;
-	int	fd, err;
+	pid_t	pid = -1;
+	int	fd = -1, err;
 
 	idx = m->cfg_idx;
 	if (idx >= s->cfg.boxes.n)

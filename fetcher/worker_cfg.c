@@ -161,6 +161,7 @@ get_u32(struct rd *r, uint32_t *v)
 {
 	const unsigned char *b = r->p + r->off;
 
+	*v = 0;
 	if (r->len - r->off < 4)
 		return (bad(r, "truncated"));
 	*v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
@@ -174,7 +175,7 @@ get_u32(struct rd *r, uint32_t *v)
 static int
 get_line(struct rd *r, int *line)
 {
-	uint32_t v;
+	uint32_t v = 0;
 
 	if (get_u32(r, &v) != 0)
 		return (-1);
