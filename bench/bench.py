@@ -62,6 +62,9 @@ import threading
 import time
 
 TOP = os.environ["TOP"]
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+import tcp_conns as tcp_conns_mod  # noqa: E402
+
 BUILD = os.environ.get("BUILD", "build")
 TMP = os.environ["H_TMP"]
 PORT = int(os.environ["H_POP3S_PORT"])
@@ -1132,22 +1135,10 @@ def milter_smtp_scenario():
 
 
 def tcp_conns(port):
-    """Established TCP connections to 127.0.0.1:port (/proc/net/tcp),
-    counted by socket inode: a read of the file is not atomic, a socket
-    may be listed twice while others come and go."""
-    seen = set()
-    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = open(f).read().splitlines()[1:]
-        except OSError:
-            continue
-        for ln in lines:
-            x = ln.split()
-            # held by a process (inode 0: closed, its FIN not yet out)
-            if len(x) > 9 and x[3] == "01" and x[9] != "0" and \
-                    int(x[2].rsplit(":", 1)[1], 16) == port:
-                seen.add(x[9])
-    return len(seen)
+    """TCP connections to 127.0.0.1:port open at once: the sockets two
+    reads of /proc/net/tcp in a row both list (tests/lib/tcp_conns.py
+    says why one read is not enough)."""
+    return tcp_conns_mod.Sampler(port).sample()
 
 
 def proc_cpu(pid):

@@ -41,6 +41,7 @@
  *	Questions on the terminal (ctl_question.c):
  *	int ctl_question(const char *q, const char *help, char **val);
  *	int ctl_question_yes(const char *q, int def);
+ *	int ctl_fd_line(int fd, struct strbuf *out);
  *
  *	JSON output (--json; the control protocol's codec is lib/ctlproto.c):
  *	void json_put(FILE *fp, const char *s);	quoted, escaped
@@ -116,6 +117,7 @@ int	ctl_mailbox_put(struct ctl *c, const struct ctl_put *v, size_t n);
 
 int	ctl_question(const char *q, const char *help, char **val);
 int	ctl_question_yes(const char *q, int def);
+int	ctl_fd_line(int fd, struct strbuf *out);
 
 void	json_put(FILE *fp, const char *s);
 const char *ctl_pr(char *buf, size_t size, const char *s);

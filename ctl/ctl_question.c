@@ -32,21 +32,29 @@
 
 #define CTL_QUESTION_MAX	1024
 
-/* ctl_question_line - one line from standard input, byte by byte */
+/*
+ * ctl_fd_line - one line from fd, byte by byte (nothing read past the
+ * newline: the rest of a pipe stays for the next reader), without its
+ * newline or a CR before it; 1: a line (or the last one, without a
+ * newline), 0: end of input with nothing read, -1: a read error or a
+ * line longer than out may hold.
+ */
 
-static int
-ctl_question_line(struct strbuf *out)
+int
+ctl_fd_line(int fd, struct strbuf *out)
 {
 	char	ch;
 	ssize_t	n;
 
 	strbuf_reset(out);
 	for (;;) {
-		n = read(0, &ch, 1);
+		n = read(fd, &ch, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return (strbuf_len(out) ? 0 : -1);
+		if (n < 0)
+			return (-1);
+		if (n == 0)
+			return (strbuf_len(out) ? 1 : 0);
 		if (ch == '\n')
 			break;
 		if (strbuf_putc(out, ch) < 0)
@@ -54,7 +62,7 @@ ctl_question_line(struct strbuf *out)
 	}
 	if (out->len > 0 && out->data[out->len - 1] == '\r')
 		strbuf_truncate(out, out->len - 1);
-	return (0);
+	return (1);
 }
 
 /* ctl_question - a question with a default; the answer replaces *val */
@@ -70,12 +78,12 @@ ctl_question(const char *q, const char *help, char **val)
 	fprintf(stderr, "%s%s%s%s: ", q, *val ? " [" : "", *val ? *val : "",
 	    *val ? "]" : "");
 	fflush(stderr);
-	if ((rc = ctl_question_line(line)) == 0 && strbuf_len(line) > 0) {
+	if ((rc = ctl_fd_line(0, line)) > 0 && strbuf_len(line) > 0) {
 		free(*val);
 		*val = xstrdup(strbuf_str(line));
 	}
 	strbuf_free(line);
-	return (rc);
+	return (rc > 0 ? 0 : -1);
 }
 
 /* ctl_question_yes - a yes/no question */

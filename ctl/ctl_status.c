@@ -61,7 +61,7 @@ struct status_ctx {
 	long long n;			/* mailbox lines */
 	long long state[3];		/* idle, polling, waiting */
 	long long result[4];		/* ok, deferred, failed, never */
-	char   *kept[3][STATUS_ROWS];	/* rows: failed, deferred, others */
+	struct ctlproto_msg kept[3][STATUS_ROWS]; /* failed, deferred, others */
 	int	nkept[3];
 	long long nbad;			/* failed + deferred */
 	int	header;			/* the table's header is out */
@@ -151,9 +151,9 @@ status_detail(const struct ctlproto_msg *o)
 	    ctl_pr(b, sizeof(b), o->last_error) : "-");
 }
 
-/* status_mailbox - count, keep or print one mailbox line */
+/* status_mailbox - count, keep or print one mailbox line; 1: o kept */
 
-static void
+static int
 status_mailbox(struct status_ctx *s, const char *line,
     const struct ctlproto_msg *o)
 {
@@ -162,13 +162,13 @@ status_mailbox(struct status_ctx *s, const char *line,
 	if (s->nnames > 0) {
 		if ((k = index_of((const char *const *)s->names, s->nnames,
 		    o->mailbox)) < 0)
-			return;
+			return (0);
 		s->seen[k] = 1;
 		if (s->json)
 			printf("%s\n", line);
 		else
 			status_detail(o);
-		return;
+		return (0);
 	}
 	s->n++;
 	if ((st = index_of(state_name, 3, o->state)) >= 0)
@@ -177,14 +177,16 @@ status_mailbox(struct status_ctx *s, const char *line,
 		s->result[res]++;
 	if (s->all) {
 		status_row(s, o);
-		return;
+		return (0);
 	}
 	/* kept: failed (0), deferred (1), the others (2) */
 	k = res == 2 ? 0 : res == 1 ? 1 : 2;
 	if (k < 2)
 		s->nbad++;
-	if (s->nkept[k] < STATUS_ROWS)
-		s->kept[k][s->nkept[k]++] = xstrdup(line);
+	if (s->nkept[k] >= STATUS_ROWS)
+		return (0);
+	s->kept[k][s->nkept[k]++] = *o;
+	return (1);
 }
 
 /* status_line - one line of the status answer */
@@ -217,8 +219,8 @@ status_line(void *ctx, const char *line)
 		    o.pid, o.mailboxes,
 		    o.mailboxes == 1 ? "" : "es",
 		    fmt_time(t1, sizeof(t1), o.started));
-	} else if (o.kind == CTLPROTO_MAILBOX) {
-		status_mailbox(s, line, &o);
+	} else if (o.kind == CTLPROTO_MAILBOX && status_mailbox(s, line, &o)) {
+		return (0);			/* kept, decoded, for the table */
 	}
 	ctlproto_free(&o);
 	return (0);
@@ -229,8 +231,6 @@ status_line(void *ctx, const char *line)
 static void
 status_table(struct status_ctx *s)
 {
-	struct ctlproto_msg o;
-	struct strbuf *why = strbuf_alloc(CTL_WHY_MAX);
 	int	k, i;
 
 	if (s->n > 0)
@@ -243,13 +243,8 @@ status_table(struct status_ctx *s)
 		/* above STATUS_ROWS mailboxes, only the failing ones */
 		if (k == 2 && s->n > STATUS_ROWS)
 			break;
-		for (i = 0; i < s->nkept[k]; i++) {
-			if (ctlproto_decode(s->kept[k][i], strlen(s->kept[k][i]),
-			    &o, why) != PC_OK)
-				continue;
-			status_row(s, &o);
-			ctlproto_free(&o);
-		}
+		for (i = 0; i < s->nkept[k]; i++)
+			status_row(s, &s->kept[k][i]);
 	}
 	if (!s->all && s->nbad > s->nkept[0] + s->nkept[1])
 		printf("... %lld more failed or deferred: popconnctl status "
@@ -258,7 +253,6 @@ status_table(struct status_ctx *s)
 		printf("%lld mailbox%s polled without trouble not shown: "
 		    "popconnctl status --all, or status NAME\n", s->n - s->nbad,
 		    s->n - s->nbad == 1 ? "" : "es");
-	strbuf_free(why);
 }
 
 /*
@@ -414,7 +408,7 @@ ctl_cmd_status(struct ctl *c, int argc, char **argv)
 	}
 	for (k = 0; k < 3; k++)
 		for (i = 0; i < s.nkept[k]; i++)
-			free(s.kept[k][i]);
+			ctlproto_free(&s.kept[k][i]);
 	status_dups(c, s.json);
 	strbuf_reset(why);
 	if (ctl_milter_pid(c, &pid, why) == PC_OK) {

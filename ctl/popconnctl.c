@@ -494,26 +494,12 @@ ctl_reload_milter(const struct ctl *c, int quiet)
 	return (rc);
 }
 
-/* ctl_read_line - one line from fd into pw, without its newline */
+/* ctl_read_line - one line from fd into pw (end of input: an empty one) */
 
 static int
 ctl_read_line(int fd, struct strbuf *pw)
 {
-	char	ch;
-	ssize_t	n;
-
-	for (;;) {
-		n = read(fd, &ch, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || ch == '\n')
-			break;
-		if (strbuf_putc(pw, ch) < 0)
-			return (-1);
-	}
-	if (pw->len > 0 && pw->data[pw->len - 1] == '\r')
-		strbuf_truncate(pw, pw->len - 1);
-	return (n < 0 ? -1 : 0);
+	return (ctl_fd_line(fd, pw) < 0 ? -1 : 0);
 }
 
 /* ctl_ask - prompt on the terminal and read a line without echo */

@@ -216,21 +216,23 @@ ctlproto_take(struct ctlproto_msg *m, json_t *doc,
 	return (PC_OK);
 }
 
-/* ctlproto_decode - one data line into m */
-
-int
-ctlproto_decode(const char *line, size_t len, struct ctlproto_msg *m,
-    struct strbuf *why)
+/*
+ * ctlproto_load_object - parse one line as a JSON object, strictly: at
+ * most max bytes (what names the line in the reason), a trailing CR/LF
+ * dropped, no duplicate keys, valid UTF-8 and no NUL (jansson's
+ * defaults).  Returns the document (caller's reference) or NULL with the
+ * reason in why.
+ */
+static json_t *
+ctlproto_load_object(const char *line, size_t len, size_t max,
+    const char *what, struct strbuf *why)
 {
 	json_error_t err;
 	json_t *doc;
-	size_t	i;
 
-	memset(m, 0, sizeof(*m));
-	if (len > CTLPROTO_DATA_MAX) {
-		(void)strbuf_printf(why, "data line over %d bytes",
-		    CTLPROTO_DATA_MAX);
-		return (PC_PERM);
+	if (len > max) {
+		(void)strbuf_printf(why, "%s over %zu bytes", what, max);
+		return (NULL);
 	}
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
@@ -238,13 +240,29 @@ ctlproto_decode(const char *line, size_t len, struct ctlproto_msg *m,
 	    NULL) {
 		(void)strbuf_printf(why, "not JSON: %.200s (column %d)",
 		    err.text, err.column);
-		return (PC_PERM);
+		return (NULL);
 	}
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		(void)strbuf_puts(why, "not a JSON object");
-		return (PC_PERM);
+		return (NULL);
 	}
+	return (doc);
+}
+
+/* ctlproto_decode - one data line into m */
+
+int
+ctlproto_decode(const char *line, size_t len, struct ctlproto_msg *m,
+    struct strbuf *why)
+{
+	json_t *doc;
+	size_t	i;
+
+	memset(m, 0, sizeof(*m));
+	if ((doc = ctlproto_load_object(line, len, CTLPROTO_DATA_MAX,
+	    "data line", why)) == NULL)
+		return (PC_PERM);
 	m->doc = doc;
 	for (i = 0; i < PC_ARRAY_LEN(ctlproto_fields); i++) {
 		if (ctlproto_take(m, doc, &ctlproto_fields[i], why) != PC_OK) {
@@ -414,28 +432,12 @@ int
 ctlproto_decode_request(const char *line, size_t len, struct ctlproto_req *r,
     struct strbuf *why)
 {
-	json_error_t err;
 	json_t *doc;
 
 	memset(r, 0, sizeof(*r));
-	if (len > CTL_LINE_MAX) {
-		(void)strbuf_printf(why, "request over %d bytes",
-		    CTL_LINE_MAX);
+	if ((doc = ctlproto_load_object(line, len, CTL_LINE_MAX, "request",
+	    why)) == NULL)
 		return (PC_PERM);
-	}
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
-	if ((doc = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err)) ==
-	    NULL) {
-		(void)strbuf_printf(why, "not JSON: %.200s (column %d)",
-		    err.text, err.column);
-		return (PC_PERM);
-	}
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		(void)strbuf_puts(why, "not a JSON object");
-		return (PC_PERM);
-	}
 	r->doc = doc;
 	if (ctlproto_req_read(r, doc, why) != PC_OK) {
 		ctlproto_free_request(r);

@@ -15,7 +15,7 @@
 #     code's defaults), and every setting of lib/params.c is in it;
 #   - the tests that exercise the global mailbox as a site runs it
 #     (t_global_site, t_route_corpus, t_conf_sample_smtp) use
-#     p_config_sample (m_site_start) and add no setting of their own
+#     p_config_sample (tests/lib/site.sh) and add no setting of their own
 #     (t_global_site.sh changes undeliverable_mailbox the way an
 #     administrator does, with "popconnctl undeliverable", and that is all);
 #   - popconnctl check accepts the installed sample.
@@ -140,12 +140,13 @@ h_check "the sample has no active setting (as installed, all defaults)" \
 
 # 3. The site-style global-mailbox tests use the sample and nothing else.
 bad=0
-for t in t_global_site.sh t_route_corpus.sh t_conf_sample_smtp.sh; do
-	f=$TOP/tests/integration/$t
+for t in integration/t_global_site.sh integration/t_route_corpus.sh \
+    integration/t_conf_sample_smtp.sh lib/site.sh; do
+	f=$TOP/tests/$t
 	if [ ! -f "$f" ]; then
 		echo "  $t is missing"; bad=1; continue
 	fi
-	grep -q 'm_site_start\|p_config_sample' "$f" ||
+	grep -q 'site_start\|site_postfix\|p_config_sample' "$f" ||
 	    { echo "  $t does not use p_config_sample"; bad=1; }
 	if grep -nE '(^|[^_a-z])(p_config|m_config)([^_a-z]|$)|P_EXTRA_CF|P_SAMPLE_EXTRA|>>? *"?\$P_ETC/popconn\.cf|postconf.*P_ETC' "$f"; then
 		echo "  $t changes the configuration beyond the sample"; bad=1

@@ -5,7 +5,8 @@
 # in mailboxes.cf, Postfix set up by "popconnctl postfix-setup --apply"
 # alone (no hand-written master.cf line), Postfix run both usual ways
 # (h_postfix_site_start: mydestination + local(8), then
-# virtual_mailbox_domains).  Two listeners: the global mailbox uses the
+# virtual_mailbox_domains); the set-up shared with t_global_site and
+# t_route_corpus is tests/lib/site.sh.  Two listeners: the global mailbox uses the
 # sample's smtp_injection_address (127.0.0.1:10027), the user mailbox a
 # unix socket under Postfix's queue directory (a per-mailbox -o
 # smtp_injection_address=unix:QUEUE/public/popconn-in).  Asserted on
@@ -24,47 +25,28 @@ set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
 export TOP BUILD
-if [ $# -eq 0 ]; then
-	rc=0
-	for mode in mydestination virtual; do
-		echo "# mode $mode"
-		sh "$0" "$mode" || rc=1
-	done
-	exit $rc
-fi
-MODE=$1
-. "$TOP/tests/lib/harness.sh"
-. "$TOP/tests/lib/popconn.sh"
-. "$TOP/tests/lib/milter.sh"
-CTL=$TOP/$BUILD/popconnctl
-
-h_init
-h_ca
-h_dovecot_start "domain:domain-pw alice:alice-pw"
+. "$TOP/tests/lib/site.sh"
+SITE_POP_USERS=alice:alice-pw
+site_main "$@"
 if ss -ltn 2>/dev/null | grep -q '127\.0\.0\.1:10027 '; then
 	h_not_ok "$MODE: 127.0.0.1:10027 (the sample's smtp_injection_address) is free"
 	h_done; exit 1
 fi
-M_SOCK=$H_TMP/milter.sock
-h_postfix_site_start "$MODE" example.test "alice bob kim" ||
-    { h_not_ok "$MODE: Postfix starts"; h_done; exit 1; }
+h_check "$MODE: Postfix starts; p_config_sample installs the sample" \
+    site_postfix "alice bob kim" || { h_done; exit 1; }
 PC="postconf -c $H_POSTFIX_CONF"
 QDIR=$($PC -xh queue_directory)
 USOCK=$QDIR/public/popconn-in
-mkdir -p "$H_TMP/orig/m"
-h_check "$MODE: p_config_sample installs the sample" p_config_sample
-p_mailbox "catchall global pop3s://domain@localhost:$H_POP3S_PORT" \
-    "  -o delivery_method=smtp" \
-    "alice user pop3s://alice@localhost:$H_POP3S_PORT alice@example.test" \
+site_catchall "  -o delivery_method=smtp"
+p_mailbox "alice user pop3s://alice@localhost:$H_POP3S_PORT alice@example.test" \
     "  -o delivery_method=smtp -o smtp_injection_address=unix:$USOCK"
-p_password catchall domain-pw
 p_password alice alice-pw
 "$CTL" -c "$P_ETC" check >"$H_TMP/check0.out" 2>&1
 h_check "$MODE: before postfix-setup, check says no listener passes the milter" \
     grep -q "no service's smtpd_milters names the milter socket" "$H_TMP/check0.out"
-"$CTL" -c "$P_ETC" postfix-setup --apply >"$H_TMP/setup.out" 2>&1
+site_postfix_setup
 rc=$?
-sed 's/^/#   /' "$H_TMP/setup.out"
+sed 's/^/#   /' "$H_TMP/postfix-setup.out"
 h_check "$MODE: postfix-setup --apply (exit $rc)" [ "$rc" -eq 0 ]
 h_check "$MODE: master.cf has the inet listener postfix-setup wrote" \
     sh -c "$PC -M 127.0.0.1:10027/inet | grep -q '^127.0.0.1:10027 *inet  *n  *-  *n  *-  *-  *smtpd'"

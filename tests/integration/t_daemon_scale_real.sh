@@ -68,38 +68,7 @@ done
 nmsg=$(($(echo $seeded | wc -w) * 2))
 
 # sample the connections to Dovecot's POP3S port while the round runs
-"$H_PYTHON" - "$H_POP3S_PORT" "$H_TMP/conns" <<'PY' &
-import sys, time
-port, out = int(sys.argv[1]), sys.argv[2]
-most = 0
-end = time.monotonic() + 300
-while time.monotonic() < end:
-    # distinct sockets: a read of /proc/net/tcp is not atomic, a socket
-    # may be listed twice while others come and go
-    seen = set()
-    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            for ln in open(f).read().splitlines()[1:]:
-                x = ln.split()
-                # established, remote port = Dovecot's (the client side),
-                # held by a process: inode 0 is a socket its worker has
-                # already closed, its FIN not yet out (a session ended)
-                if x[3] == "01" and x[9] != "0" and \
-                        int(x[2].rsplit(":", 1)[1], 16) == port:
-                    seen.add(x[9])
-        except OSError:
-            pass
-    n = len(seen)
-    if n > most:
-        most = n
-        open(out, "w").write("%d\n" % most)
-    try:
-        open(out + ".stop").close()
-        break
-    except OSError:
-        time.sleep(0.01)
-open(out, "w").write("%d\n" % most)
-PY
+"$H_PYTHON" "$TOP/tests/lib/tcp_conns.py" "$H_POP3S_PORT" "$H_TMP/conns" &
 sampler=$!
 h_track_pid "$sampler"
 t0=$(date +%s)

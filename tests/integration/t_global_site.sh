@@ -3,7 +3,7 @@
 # popconn-fetcher -> Postfix sendmail -> popconn-milter) in a site set up
 # as installed: the shipped conf/popconn.cf with only paths changed
 # (p_config_sample), Postfix configured by "popconnctl postfix-setup
-# --apply", and Postfix run both usual ways (h_postfix_site_start):
+# --apply", and Postfix run both usual ways (tests/lib/site.sh):
 # the local domain in mydestination (local(8), /etc/aliases-style map),
 # then in virtual_mailbox_domains.  Issue 14:
 #   defect 1: To: alice, bob ends with exactly those two envelope
@@ -22,26 +22,10 @@ set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
 export TOP BUILD
-if [ $# -eq 0 ]; then
-	rc=0
-	for mode in mydestination virtual; do
-		echo "# mode $mode"
-		sh "$0" "$mode" || rc=1
-	done
-	exit $rc
-fi
-MODE=$1
-. "$TOP/tests/lib/harness.sh"
-. "$TOP/tests/lib/popconn.sh"
-. "$TOP/tests/lib/milter.sh"
-CTL=$TOP/$BUILD/popconnctl
-
-h_init
-h_ca
-h_dovecot_start "domain:domain-pw"
-m_site_start "$MODE" "alice bob" || { h_not_ok "$MODE: site starts"; h_done; exit 1; }
-p_mailbox "catchall global pop3s://domain@localhost:$H_POP3S_PORT"
-p_password catchall domain-pw
+. "$TOP/tests/lib/site.sh"
+site_main "$@"
+site_start "alice bob" || { h_not_ok "$MODE: site starts"; h_done; exit 1; }
+site_catchall
 
 # mid N: the Message-ID (without <>) m_pop gives message N
 mid() { echo "milter-test-$1.$$@isp.test"; }

@@ -24,28 +24,13 @@ set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
 export TOP BUILD
-if [ $# -eq 0 ]; then
-	rc=0
-	for mode in ${CORPUS_MODES:-mydestination virtual}; do
-		echo "# mode $mode"
-		sh "$0" "$mode" || rc=1
-	done
-	exit $rc
-fi
-MODE=$1
-. "$TOP/tests/lib/harness.sh"
-. "$TOP/tests/lib/popconn.sh"
-. "$TOP/tests/lib/milter.sh"
-CTL=$TOP/$BUILD/popconnctl
 DIR=$TOP/tests/corpus/route
-
-h_init
-h_ca
-h_dovecot_start "domain:domain-pw"
-m_site_start "$MODE" "alice bob carol dave" "recipient_delimiter = +" ||
+. "$TOP/tests/lib/site.sh"
+[ -z "${CORPUS_MODES:-}" ] || SITE_MODES=$CORPUS_MODES
+site_main "$@"
+site_start "alice bob carol dave" "recipient_delimiter = +" ||
     { h_not_ok "$MODE: site starts"; h_done; exit 1; }
-p_mailbox "catchall global pop3s://domain@localhost:$H_POP3S_PORT"
-p_password catchall domain-pw
+site_catchall
 
 W=$H_TMP/corpus
 mkdir -p "$W"

@@ -1,14 +1,9 @@
 # milter.sh - helpers for the popconn-milter integration tests
 # (tests/integration/t_milter*.sh).  Source after harness.sh and popconn.sh.
+# A site as installed (the shipped sample, postfix-setup --apply): site.sh.
 #
 #   m_postfix_start "users"   private Postfix (example.test) with the milter
 #                             in non_smtpd_milters (default_action=tempfail)
-#   m_site_start MODE "users" [EXTRA_MAIN]
-#                             a site as installed: h_postfix_site_start
-#                             MODE example.test, the shipped sample
-#                             configuration (p_config_sample), Postfix
-#                             set up by "popconnctl postfix-setup --apply",
-#                             then the milter (m_start)
 #   m_config                  milter settings and routing tables (after
 #                             p_config): $P_ETC/routing, routing.pcre
 #   m_start / m_stop          run / stop popconn-milter (log in $M_LOG)
@@ -33,23 +28,6 @@ milter_macro_daemon_name = local-submit"
 	export H_POSTFIX_EXTRA_MAIN
 	h_postfix_start example.test "$1"
 	mkdir -p "$H_TMP/orig/m"
-}
-
-m_site_start() {
-	M_SOCK=$H_TMP/milter.sock
-	H_POSTFIX_EXTRA_MAIN=${3:-}
-	export H_POSTFIX_EXTRA_MAIN
-	h_postfix_site_start "$1" example.test "$2" || return 1
-	H_POSTFIX_EXTRA_MAIN=
-	mkdir -p "$H_TMP/orig/m"
-	p_config_sample || return 1
-	"$TOP/$BUILD/popconnctl" -c "$P_ETC" postfix-setup --apply \
-	    >"$H_TMP/postfix-setup.out" 2>&1 || {
-		echo "m_site_start: postfix-setup --apply failed:" >&2
-		cat "$H_TMP/postfix-setup.out" >&2
-		return 1
-	}
-	m_start
 }
 
 m_config() {

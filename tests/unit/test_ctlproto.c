@@ -293,60 +293,62 @@ test_decode_hostile(void **state)
 static void
 test_request_golden(void **state)
 {
+	static const struct {
+		int	op;
+		const char *level;
+		size_t	nnames;
+		const char *names[3];
+		const char *line;	/* what the encoder writes */
+	} tab[] = {
+		{CTLPROTO_REQ_STATUS, NULL, 0, {NULL},
+		"{\"request\":\"status\"}\n"},
+		{CTLPROTO_REQ_FETCH_WAIT, NULL, 3,
+		    {"a", "b c", "d\xc3\xa9j\xc3\xa0 \"vu\""},	/* UTF-8 */
+		"{\"request\":\"fetch-wait\",\"mailboxes\":[\"a\",\"b c\","
+		"\"d\xc3\xa9j\xc3\xa0 \\\"vu\\\"\"]}\n"},
+		{CTLPROTO_REQ_FETCH, NULL, 0, {NULL},
+		"{\"request\":\"fetch\"}\n"},
+		{CTLPROTO_REQ_LOG_LEVEL, "medium", 0, {NULL},
+		"{\"request\":\"log-level\",\"level\":\"medium\"}\n"},
+		{CTLPROTO_REQ_RELOAD, NULL, 0, {NULL},
+		"{\"request\":\"reload\"}\n"},
+	};
 	struct strbuf *b = strbuf_alloc(CTL_LINE_MAX);
 	struct strbuf *why = strbuf_alloc(512);
 	struct ctlproto_req r, d;
+	size_t	i, k, cut;
 
-	memset(&r, 0, sizeof(r));
-	r.op = CTLPROTO_REQ_STATUS;
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
-	assert_string_equal(strbuf_str(b), "{\"request\":\"status\"}\n");
-
-	strbuf_reset(b);
-	r.op = CTLPROTO_REQ_FETCH_WAIT;
-	r.names[0] = "a";
-	r.names[1] = "b c";
-	r.names[2] = "d\xc3\xa9j\xc3\xa0 \"vu\"";	/* UTF-8, quotes */
-	r.nnames = 3;
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
-	assert_string_equal(strbuf_str(b), "{\"request\":\"fetch-wait\","
-	    "\"mailboxes\":[\"a\",\"b c\","
-	    "\"d\xc3\xa9j\xc3\xa0 \\\"vu\\\"\"]}\n");
-	assert_int_equal(ctlproto_decode_request(strbuf_str(b),
-	    strbuf_len(b), &d, why), PC_OK);
-	assert_int_equal(d.op, CTLPROTO_REQ_FETCH_WAIT);
-	assert_int_equal(d.nnames, 3);
-	assert_string_equal(d.names[1], "b c");
-	assert_string_equal(d.names[2], r.names[2]);
-	ctlproto_free_request(&d);
-
-	strbuf_reset(b);
-	memset(&r, 0, sizeof(r));
-	r.op = CTLPROTO_REQ_FETCH;
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
-	assert_string_equal(strbuf_str(b), "{\"request\":\"fetch\"}\n");
-
-	strbuf_reset(b);
-	r.op = CTLPROTO_REQ_LOG_LEVEL;
-	r.level = "medium";
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
-	assert_string_equal(strbuf_str(b),
-	    "{\"request\":\"log-level\",\"level\":\"medium\"}\n");
-	assert_int_equal(ctlproto_decode_request(strbuf_str(b),
-	    strbuf_len(b), &d, why), PC_OK);
-	assert_int_equal(d.op, CTLPROTO_REQ_LOG_LEVEL);
-	assert_string_equal(d.level, "medium");
-	ctlproto_free_request(&d);
+	for (i = 0; i < PC_ARRAY_LEN(tab); i++) {
+		memset(&r, 0, sizeof(r));
+		r.op = tab[i].op;
+		r.level = tab[i].level;
+		r.nnames = tab[i].nnames;
+		for (k = 0; k < r.nnames; k++)
+			r.names[k] = tab[i].names[k];
+		strbuf_reset(b);
+		assert_int_equal(ctlproto_encode_request(b, &r, why), PC_OK);
+		assert_string_equal(strbuf_str(b), tab[i].line);
+		/* It decodes back, with its newline and without. */
+		for (cut = 0; cut < 2; cut++) {
+			assert_int_equal(ctlproto_decode_request(strbuf_str(b),
+			    strbuf_len(b) - cut, &d, why), PC_OK);
+			assert_int_equal(d.op, r.op);
+			assert_int_equal(d.nnames, r.nnames);
+			for (k = 0; k < r.nnames; k++)
+				assert_string_equal(d.names[k], r.names[k]);
+			if (r.level != NULL)
+				assert_string_equal(d.level, r.level);
+			else
+				assert_null(d.level);
+			ctlproto_free_request(&d);
+		}
+	}
 
 	/* Keys in any order, white space, [] for all, CRLF. */
 	assert_int_equal(ctlproto_decode_request(ANY_ORDER,
 	    sizeof(ANY_ORDER) - 1, &d, why), PC_OK);
 	assert_int_equal(d.op, CTLPROTO_REQ_FETCH);
 	assert_int_equal(d.nnames, 0);
-	ctlproto_free_request(&d);
-	assert_int_equal(ctlproto_decode_request("{\"request\":\"reload\"}",
-	    20, &d, why), PC_OK);
-	assert_int_equal(d.op, CTLPROTO_REQ_RELOAD);
 	ctlproto_free_request(&d);
 	strbuf_free(b);
 	strbuf_free(why);
@@ -371,66 +373,76 @@ req_refused(const char *line, size_t len, const char *want)
 	strbuf_free(why);
 }
 
-#define REFUSED(l, w)	req_refused((l), sizeof(l) - 1, (w))
+/* A line (sizeof: it may hold a NUL) and what its reason holds. */
+#define REFUSED(l, w)	{(l), sizeof(l) - 1, (w)}
 
 /* test_request_hostile - bad requests are refused, with a reason */
 
 static void
 test_request_hostile(void **state)
 {
+	static const struct {
+		const char *line;
+		size_t	len;
+		const char *why;	/* in the reason */
+	} tab[] = {
+		REFUSED("", "not JSON"),
+		REFUSED("status", "not JSON"),		/* the old words */
+		REFUSED("fetch-wait a b", "not JSON"),
+		REFUSED("[\"status\"]", "not a JSON object"),
+		REFUSED("\"status\"", "not JSON"),
+		REFUSED("{}", "no \"request\""),
+		REFUSED("{\"request\":1}", "\"request\": not a string"),
+		REFUSED("{\"request\":null}", "\"request\": not a string"),
+		REFUSED("{\"request\":\"frobnicate\"}", "unknown request"),
+		REFUSED("{\"request\":\"Status\"}", "unknown request"),
+		REFUSED("{\"request\":\"status\\n\"}", "unknown request"),
+		REFUSED("{\"request\":\"status\",\"request\":\"reload\"}",
+		    "duplicate"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\"],"
+		    "\"mailboxes\":[\"b\"]}", "duplicate"),
+		REFUSED("{\"request\":\"status\",\"mailboxes\":[\"a\"]}",
+		    "\"mailboxes\": not taken by status"),
+		REFUSED("{\"request\":\"fetch\",\"level\":\"medium\"}",
+		    "\"level\": not taken by fetch"),
+		REFUSED("{\"request\":\"reload\",\"x\":1}", "\"x\": not taken"),
+		REFUSED("{\"request\":\"log-level\"}", "without \"level\""),
+		REFUSED("{\"request\":\"log-level\",\"level\":3}",
+		    "\"level\": not a string"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":\"a\"}",
+		    "not an array"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":{\"a\":1}}",
+		    "not an array"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\",1]}",
+		    "mailboxes[1]: not a string"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":[[\"a\"]]}",
+		    "mailboxes[0]: not a string"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"\"]}",
+		    "empty"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\\nok\"]}",
+		    "control character"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\\u007f\"]}",
+		    "control character"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\\u0000b\"]}",
+		    "NUL"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\xff\"]}",
+		    "decode byte 0xff"),
+		REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"\xc3\"]}",
+		    "decode byte 0xc3"),
+		REFUSED("{\"request\":\"status\"\0}", "not JSON"),  /* raw NUL */
+		REFUSED("{\"request\":\"status\"} {}", "not JSON"), /* trailing */
+		REFUSED("{\"request\":\"status\"}\n{\"request\":\"reload\"}",
+		    "not JSON"),
+	};
 	struct strbuf *why;
 	struct ctlproto_req d;
 	char	line[CTL_LINE_MAX + 64], name[PC_NAME_MAX + 2];
 	size_t	n, i;
 
-	REFUSED("", "not JSON");
-	REFUSED("status", "not JSON");			/* the old words */
-	REFUSED("fetch-wait a b", "not JSON");
-	REFUSED("[\"status\"]", "not a JSON object");
-	REFUSED("\"status\"", "not JSON");
-	REFUSED("{}", "no \"request\"");
-	REFUSED("{\"request\":1}", "\"request\": not a string");
-	REFUSED("{\"request\":null}", "\"request\": not a string");
-	REFUSED("{\"request\":\"frobnicate\"}", "unknown request");
-	REFUSED("{\"request\":\"Status\"}", "unknown request");
-	REFUSED("{\"request\":\"status\\n\"}", "unknown request");
-	REFUSED("{\"request\":\"status\",\"request\":\"reload\"}",
-	    "duplicate");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\"],"
-	    "\"mailboxes\":[\"b\"]}", "duplicate");
-	REFUSED("{\"request\":\"status\",\"mailboxes\":[\"a\"]}",
-	    "\"mailboxes\": not taken by status");
-	REFUSED("{\"request\":\"fetch\",\"level\":\"medium\"}",
-	    "\"level\": not taken by fetch");
-	REFUSED("{\"request\":\"reload\",\"x\":1}", "\"x\": not taken");
-	REFUSED("{\"request\":\"log-level\"}", "without \"level\"");
-	REFUSED("{\"request\":\"log-level\",\"level\":3}",
-	    "\"level\": not a string");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":\"a\"}",
-	    "not an array");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":{\"a\":1}}",
-	    "not an array");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\",1]}",
-	    "mailboxes[1]: not a string");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[[\"a\"]]}",
-	    "mailboxes[0]: not a string");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"\"]}", "empty");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\\nok\"]}",
-	    "control character");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\\u007f\"]}",
-	    "control character");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\\u0000b\"]}",
-	    "NUL");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"a\xff\"]}",
-	    "decode byte 0xff");
-	REFUSED("{\"request\":\"fetch\",\"mailboxes\":[\"\xc3\"]}",
-	    "decode byte 0xc3");
-	REFUSED("{\"request\":\"status\"\0}", "not JSON");	/* raw NUL */
-	REFUSED("{\"request\":\"status\"} {}", "not JSON");	/* trailing */
-	REFUSED("{\"request\":\"status\"}\n{\"request\":\"reload\"}",
-	    "not JSON");
+	for (i = 0; i < PC_ARRAY_LEN(tab); i++)
+		req_refused(tab[i].line, tab[i].len, tab[i].why);
 
-	/* A name one byte over PC_NAME_MAX; exactly PC_NAME_MAX passes. */
+/* A name one byte over PC_NAME_MAX; exactly PC_NAME_MAX passes. */
 	memset(name, 'n', PC_NAME_MAX + 1);
 	name[PC_NAME_MAX + 1] = 0;
 	n = (size_t)snprintf(line, sizeof(line), "{\"request\":\"fetch\","
@@ -467,51 +479,43 @@ test_request_hostile(void **state)
 static void
 test_request_encode_refused(void **state)
 {
+	static char name[PC_NAME_MAX + 2];	/* PC_NAME_MAX + 1 'n's */
+	static const struct {
+		int	op;
+		const char *name;	/* names[0]; NULL: no names */
+		const char *why;	/* in the reason */
+	} tab[] = {
+		{99, NULL, "unknown request"},
+		{CTLPROTO_REQ_STATUS, "a", "no mailboxes"},
+		{CTLPROTO_REQ_LOG_LEVEL, NULL, "no level"},
+		{CTLPROTO_REQ_FETCH, "a\tb", "control character"},
+		{CTLPROTO_REQ_FETCH, "bad\xff", "UTF-8"},
+		{CTLPROTO_REQ_FETCH, name, "over 64 bytes"},
+	};
 	struct strbuf *b = strbuf_alloc(CTL_LINE_MAX);
 	struct strbuf *why = strbuf_alloc(512);
 	struct ctlproto_req r;
-	char	name[PC_NAME_MAX + 2];
 	size_t	i;
-
-	memset(&r, 0, sizeof(r));
-	r.op = 99;
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
-	assert_non_null(strstr(strbuf_str(why), "unknown request"));
-
-	memset(&r, 0, sizeof(r));
-	r.op = CTLPROTO_REQ_STATUS;
-	r.names[0] = "a";
-	r.nnames = 1;
-	strbuf_reset(why);
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
-	assert_non_null(strstr(strbuf_str(why), "no mailboxes"));
-
-	memset(&r, 0, sizeof(r));
-	r.op = CTLPROTO_REQ_LOG_LEVEL;
-	strbuf_reset(why);
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
-
-	r.op = CTLPROTO_REQ_FETCH;
-	r.names[0] = "a\tb";
-	r.nnames = 1;
-	strbuf_reset(why);
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
-	assert_non_null(strstr(strbuf_str(why), "control character"));
-
-	r.names[0] = "bad\xff";
-	strbuf_reset(why);
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
-	assert_non_null(strstr(strbuf_str(why), "UTF-8"));
 
 	memset(name, 'n', PC_NAME_MAX + 1);
 	name[PC_NAME_MAX + 1] = 0;
-	r.names[0] = name;
-	strbuf_reset(why);
-	assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
-	assert_non_null(strstr(strbuf_str(why), "over 64 bytes"));
+	for (i = 0; i < PC_ARRAY_LEN(tab); i++) {
+		memset(&r, 0, sizeof(r));
+		r.op = tab[i].op;
+		r.names[0] = tab[i].name;
+		r.nnames = tab[i].name != NULL;
+		strbuf_reset(why);
+		assert_int_equal(ctlproto_encode_request(b, &r, why), PC_PERM);
+		if (strstr(strbuf_str(why), tab[i].why) == NULL)
+			fail_msg("%zu: reason \"%s\", not \"%s\"", i,
+			    strbuf_str(why), tab[i].why);
+	}
+	assert_int_equal(strbuf_len(b), 0);	/* nothing written */
 
 	/* The most a request holds: 64 names of PC_NAME_MAX bytes. */
 	name[PC_NAME_MAX] = 0;
+	memset(&r, 0, sizeof(r));
+	r.op = CTLPROTO_REQ_FETCH;
 	for (i = 0; i < CTLPROTO_REQ_NAMES; i++)
 		r.names[i] = name;
 	r.nnames = CTLPROTO_REQ_NAMES;

@@ -100,10 +100,6 @@ test_one_instance(void **state)
 	FILE   *f;
 
 	(void)state;
-	if (!have_pidfd()) {
-		strbuf_free(why);
-		skip();		/* nothing to signal through */
-	}
 	child = child_hold(&rfd);
 	assert_int_equal(pidlock_take(path, &pl, &holder, why), PC_PERM);
 	assert_int_equal(holder, (long)child);
@@ -116,7 +112,16 @@ test_one_instance(void **state)
 	fclose(f);		/* our own close: we hold no lock */
 	assert_int_equal(pidlock_holder(path, &pid, why), PC_OK);
 	assert_int_equal(pid, (long)child);
-	assert_int_equal(pidlock_signal(path, SIGUSR1, &pid, why), PC_OK);
+	/*
+	 * Signalled through a pidfd; where pidfd_open(2) is missing (valgrind
+	 * 3.19 answers ENOSYS) pidlock_signal() refuses by design, and the
+	 * holder is moved on by pid here: the lock checks above still ran.
+	 */
+	if (have_pidfd())
+		assert_int_equal(pidlock_signal(path, SIGUSR1, &pid, why),
+		    PC_OK);
+	else
+		assert_int_equal(kill(child, SIGUSR1), 0);
 	assert_int_equal(read(rfd, &c, 1), 1);
 	assert_int_equal(c, 'u');
 	kill(child, SIGTERM);
