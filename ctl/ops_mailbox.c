@@ -452,14 +452,15 @@ out:
 
 /*
  * ops_mailbox_forget - what the fetcher kept beside the password goes
- * with it: NAME.auth (the mechanism that worked) and NAME.oauth (the
- * access token and a rotated refresh token: a credential).  The UIDL
- * state is the caller's choice (--keep-state).
+ * with it: NAME.auth (the mechanism that worked), NAME.oauth (the
+ * access token and a rotated refresh token: a credential) and NAME.tls
+ * (the server's last TLS session).  The UIDL state is the caller's
+ * choice (--keep-state).
  */
 static void
 ops_mailbox_forget(const struct ctl *c, const char *name)
 {
-	static const char *const ext[] = {"auth", "oauth"};
+	static const char *const ext[] = {"auth", "oauth", "tls"};
 	char	path[PATH_MAX];
 	size_t	i;
 

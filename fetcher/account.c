@@ -65,7 +65,7 @@ account_fetch(struct account *a, struct account_result *r,
 	struct uidl_state st;
 	const char **live = NULL;
 	struct auth_choice ch;
-	char   *token = NULL;
+	char   *token = NULL, tlsfile[4096];
 	size_t	i, nlive = 0;
 	time_t	start = time(NULL);
 	int	rc;
@@ -73,6 +73,11 @@ account_fetch(struct account *a, struct account_result *r,
 	memset(r, 0, sizeof(*r));
 	r->login_delay = -1;
 	account_opts(a, &o);
+	/* The TLS session for the next time (net.h), beside the state. */
+	rc = snprintf(tlsfile, sizeof(tlsfile), "%s/%s.tls",
+	    a->set.state_directory, a->name);
+	if (rc > 0 && (size_t)rc < sizeof(tlsfile))
+		o.tls_session_file = tlsfile;
 
 	if ((rc = uidl_state_open(&st, a->set.state_directory, a->name,
 	    why)) != PC_OK)
@@ -85,6 +90,8 @@ account_fetch(struct account *a, struct account_result *r,
 			r->refused = account_refusal_of(&p, ACCOUNT_AT_OPEN);
 		goto out;
 	}
+	if (p.net.tls_resumed)
+		log_debug("acct=%s: TLS session resumed", a->name);
 	if (*a->set.password_command) {
 		if ((rc = account_password_command(a, &token, why)) != PC_OK)
 			goto out;

@@ -656,6 +656,11 @@ account_opts(const struct account *a, struct pop3_opts *o)
 	o->connect_timeout = (int)a->set.connect_timeout;
 	o->command_timeout = (int)a->set.command_timeout;
 	o->session_timeout = (int)a->set.session_timeout;
+	/*
+	 * No UIDL/LIST behind PASS (o->scan_with_login): courierpop3login
+	 * execs courierpop3d after the login and what it had read is lost
+	 * (make interop: a timeout after UIDL).
+	 */
 }
 
 /* classify - the kind of failure, for account_test() */

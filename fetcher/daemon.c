@@ -8,13 +8,13 @@
  *	socket, its clients, the workers' result pipes and a self-pipe for
  *	signals.  It keeps the state of every mailbox (last poll, result,
  *	counters, next poll) and decides which mailbox is due.  Each POP3
- *	session runs in a forked worker process, so that a crash, a hang or
+ *	session runs in a spawned worker process, so that a crash, a hang or
  *	a memory leak in one session cannot take the service down, and a
  *	session's memory is returned when it ends.
  *
  *	This file is the scheduler: the mailboxes' runtime state, when each
  *	polls next, the workers' results, reload and signals, and the loop.
- *	The control socket is ctl_server.c; forking a worker, the instance
+ *	The control socket is ctl_server.c; spawning a worker, the instance
  *	lock and the privilege drop are worker.c.
  * DIAGNOSTICS
  *	Log lines "acct=NAME: ..." come from the workers; the parent logs
@@ -265,11 +265,13 @@ mb_unmap(struct state *s)
 
 /*
  * mb_room - room for n mailboxes in s->mb.  The array (2 kB a mailbox)
- * lives in a mapping of its own marked MADV_DONTFORK: fork() copied its
- * page tables, and the parent then copied on write the pages it touched,
- * at every session start, the parent's biggest cost at 10,000 mailboxes
- * (issue 22).  A worker never touches it: it gets its mailbox's
- * configuration and closes the other workers' pipes from s->run.
+ * lives in a mapping of its own marked MADV_DONTFORK: when workers were
+ * forked, fork() copied its page tables and the parent then copied on
+ * write the pages it touched, at every session start (issue 22).
+ * Workers are now spawned (posix_spawn, worker.c: no copy of the parent
+ * at all), so the mark no longer matters to them; it is kept because it
+ * costs nothing and keeps the table out of any fork the parent may do
+ * (t_daemon_scale checks it is there).
  */
 
 static void
@@ -572,7 +574,7 @@ start_due(struct state *s)
 		if (!m->live || m->state != ST_IDLE)
 			continue;
 		if (worker_start(s, m) != 0) {
-			/* fork or pipe failed: try again in a second */
+			/* spawn or pipe failed (logged): again in a second */
 			sched_set(s->sch, id, now + 1, m->host);
 			return;
 		}

@@ -5,10 +5,12 @@
  *	int daemon_run(const char *config_dir, int verbose);
  *	int daemon_next_time(const char *poll_times, time_t now,
  *		time_t *next);
+ *	int worker_main(void);
  * DESCRIPTION
  *	daemon_run() loads the configuration and polls every mailbox on its
  *	schedule until SIGTERM.  The parent never touches the network: for
- *	each poll it forks a worker, which runs one POP3 session
+ *	each poll it spawns a worker (popconn-fetcher -W, worker_main()),
+ *	which runs one POP3 session
  *	(account_fetch) and reports progress and its result as fixed-size
  *	records over a pipe.  At most max_connections workers run at once,
  *	and at most max_connections_per_server for one server host; polls
@@ -31,6 +33,9 @@
  *
  *	daemon_next_time() parses poll_times and gives the next of those
  *	times of day after now (local time); -1 on a syntax error.
+ *
+ *	worker_main() is popconn-fetcher -W: a worker, its settings read
+ *	from descriptor 3 (worker.c); it returns the exit status.
  * DIAGNOSTICS
  *	daemon_run() returns an exit status: 0 after SIGTERM, EX_CONFIG when
  *	the first configuration is broken, EX_OSERR when the control socket
@@ -43,5 +48,6 @@
 
 int daemon_run(const char *config_dir, int verbose);
 int daemon_next_time(const char *poll_times, time_t now, time_t *next);
+int worker_main(void);
 
 #endif

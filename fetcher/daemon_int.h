@@ -40,8 +40,8 @@
  *	daemon_run_add() records a started worker (mailbox index id, its
  *	result pipe fd) in s->run, the list the loop polls and a new
  *	worker closes: both cost the number of sessions, not of mailboxes.
- *	s->mb is not in a worker's memory at all (MADV_DONTFORK): code
- *	that runs in a worker must not touch it.
+ *	A worker is a new program (popconn-fetcher -W, worker.c): none of
+ *	the parent's memory is in it, only the settings it was sent.
  *
  *	ctl_server_listen() creates the control socket; ctl_server_events()
  *	handles what poll() says about it (pfd[0]) and its clients
@@ -53,8 +53,9 @@
  *	limit when a worker ends (1: refused for the server's connection
  *	limit, not the mailbox's failure) and describe it for status.
  *
- *	worker_start() forks a worker for m (0, or -1 when fork or pipe
- *	failed); the worker reports struct worker_msg records over a pipe.
+ *	worker_start() spawns a worker for m (0, or -1 when the spawn or a
+ *	pipe failed); the worker reports struct worker_msg records over a
+ *	pipe.
  *	worker_lock_instance() takes the pid file lock (PC_PERM: another
  *	instance holds it); worker_drop_privileges() becomes daemon_user
  *	when started as root.

@@ -16,6 +16,8 @@
  *	-f	foreground: log to stderr instead of syslog.
  *	-v	more verbose logging (log_level maximum).
  *	-c dir	configuration directory.
+ *	-W	internal: how the service starts a worker (worker.c); it
+ *		reads its settings from a pipe, never from the command line.
  *
  *	Without -1 it runs as a service (daemon.c): it polls every mailbox
  *	on its schedule until SIGTERM, in the foreground (systemd's
@@ -220,7 +222,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int	ch, fg = 0, once = 0, verbose = 0, detach = 0, status;
 
-	while ((ch = getopt(argc, argv, "c:Dfv1")) != -1) {
+	while ((ch = getopt(argc, argv, "c:DfvW1")) != -1) {
 		switch (ch) {
 		case 'D':
 			detach = 1;
@@ -237,6 +239,9 @@ main(int argc, char **argv)
 		case '1':
 			once = 1;
 			break;
+		case 'W':
+			/* Internal: a worker spawned by the service. */
+			return (worker_main());
 		default:
 			usage();
 		}

@@ -40,6 +40,10 @@
 #include "alloc.h"
 #include "log.h"
 #include "net.h"
+#include "safeio.h"
+
+#define NET_SESS_MAX	(16 * 1024)	/* a saved TLS session, at most */
+#define NET_SESS_MAGIC	"popconn-tls-session 1 "
 
 /* net_init - make a connection object ready for use */
 
@@ -245,6 +249,118 @@ check_pin(struct net *n, const char *pin, struct strbuf *why)
 }
 
 /*
+ * sess_bind - what a saved session is good for: SHA-256 over the host
+ * name, the CA file and the pin it was verified with, in hex
+ */
+
+static void
+sess_bind(const struct net_tls *t, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	const char *v[3];
+
+	v[0] = t->host;
+	v[1] = t->ca_file ? t->ca_file : "";
+	v[2] = t->pin ? t->pin : "";
+	hex[0] = 0;
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (i = 0; i < 3; i++)
+		if (EVP_DigestUpdate(c, v[i], strlen(v[i]) + 1) != 1)
+			goto out;
+	if (EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen != 32)
+		goto out;
+	for (i = 0; i < 32; i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", md[i]);
+out:
+	EVP_MD_CTX_free(c);
+}
+
+/* sess_new - OpenSSL's new-session callback: keep the latest */
+
+static int
+sess_new(SSL *ssl, SSL_SESSION *sess)
+{
+	struct net *n = SSL_get_app_data(ssl);
+
+	if (n == NULL)
+		return (0);
+	if (n->tls_new)
+		SSL_SESSION_free(n->tls_new);
+	n->tls_new = sess;		/* the reference is ours now */
+	return (1);
+}
+
+/*
+ * sess_load - offer the session saved for this mailbox, if it was saved
+ * for the same trust settings and may still be resumed; used once
+ */
+
+static void
+sess_load(struct net *n)
+{
+	struct strbuf *buf;
+	const unsigned char *der;
+	SSL_SESSION *sess = NULL;
+	size_t	hlen = strlen(NET_SESS_MAGIC) + 64 + 1;
+
+	if (access(n->tls_cache, F_OK) != 0)
+		return;
+	buf = strbuf_alloc(NET_SESS_MAX + 128);
+	/* Secret: 0600 and ours, or it is not used. */
+	if (safeio_read_file(n->tls_cache, NET_SESS_MAX + 128, 1, buf, NULL) ==
+	    PC_OK && buf->len > hlen &&
+	    memcmp(buf->data, NET_SESS_MAGIC, strlen(NET_SESS_MAGIC)) == 0 &&
+	    n->tls_bind[0] && memcmp(buf->data + strlen(NET_SESS_MAGIC),
+	    n->tls_bind, 64) == 0 && buf->data[hlen - 1] == '\n') {
+		der = (const unsigned char *)buf->data + hlen;
+		sess = d2i_SSL_SESSION(NULL, &der, (long)(buf->len - hlen));
+	}
+	(void)unlink(n->tls_cache);	/* a ticket is for one use */
+	if (sess != NULL && SSL_SESSION_is_resumable(sess) &&
+	    (time_t)SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess) >
+	    time(NULL))
+		(void)SSL_set_session(n->ssl, sess);
+	else if (sess == NULL)
+		log_debug("TLS session file %s not used (%s)", n->tls_cache,
+		    buf->len ? "saved for other settings or damaged" :
+		    "unreadable");
+	SSL_SESSION_free(sess);
+	strbuf_wipe(buf);
+	strbuf_free(buf);
+}
+
+/* sess_save - keep the server's latest session for the next connection */
+
+static void
+sess_save(struct net *n)
+{
+	struct strbuf *buf, *w;
+	unsigned char *der = NULL;
+	int	len;
+
+	if (n->tls_cache == NULL || n->tls_new == NULL ||
+	    !SSL_SESSION_is_resumable(n->tls_new) || n->tls_bind[0] == 0 ||
+	    (len = i2d_SSL_SESSION(n->tls_new, &der)) <= 0 ||
+	    len > NET_SESS_MAX) {
+		OPENSSL_free(der);
+		return;
+	}
+	buf = strbuf_alloc(NET_SESS_MAX + 128);
+	w = strbuf_alloc(512);
+	(void)strbuf_printf(buf, "%s%s\n", NET_SESS_MAGIC, n->tls_bind);
+	(void)strbuf_append(buf, (const char *)der, (size_t)len);
+	OPENSSL_clear_free(der, (size_t)len);
+	if (safeio_replace(n->tls_cache, buf->data, buf->len, 0600, w) != PC_OK)
+		log_debug("cannot save the TLS session: %s", strbuf_str(w));
+	strbuf_wipe(buf);
+	strbuf_free(buf);
+	strbuf_free(w);
+}
+
+/*
  * ssl_prepare - the TLS context and connection for one handshake
  *
  * TLS 1.2 or later, no compression, no renegotiation; the chain is
@@ -283,10 +399,22 @@ ssl_prepare(struct net *n, const struct net_tls *t, int pin_only,
 			return (PC_TEMP);
 		}
 	}
+	/* The session cache: only where the first session was verified. */
+	if (t->session_file && *t->session_file && t->verify) {
+		SSL_CTX_set_session_cache_mode(n->ctx, SSL_SESS_CACHE_CLIENT |
+		    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(n->ctx, sess_new);
+		n->tls_cache = xstrdup(t->session_file);
+		sess_bind(t, n->tls_bind);
+	}
 	n->ssl = SSL_new(n->ctx);
 	if (n->ssl == NULL || SSL_set_fd(n->ssl, n->fd) != 1) {
 		ssl_error(why, "TLS: SSL_new");
 		return (PC_TEMP);
+	}
+	if (n->tls_cache) {
+		SSL_set_app_data(n->ssl, n);
+		sess_load(n);
 	}
 	/* SNI only for names, never for address literals (RFC 6066, 3). */
 	if (strchr(t->host, ':') == NULL &&
@@ -437,6 +565,7 @@ net_tls_start(struct net *n, const struct net_tls *t, struct strbuf *why)
 		return (PC_PERM);
 	}
 	ssl_describe(n, t, pin_only);
+	n->tls_resumed = SSL_session_reused(n->ssl);
 	return (PC_OK);
 }
 
@@ -725,6 +854,13 @@ net_pending(const struct net *n)
 void
 net_close(struct net *n)
 {
+	sess_save(n);
+	if (n->tls_new) {
+		SSL_SESSION_free(n->tls_new);
+		n->tls_new = NULL;
+	}
+	free(n->tls_cache);
+	n->tls_cache = NULL;
 	if (n->ssl) {
 		SSL_free(n->ssl);
 		n->ssl = NULL;

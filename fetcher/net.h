@@ -44,6 +44,17 @@
  *	says how it was verified.  It refuses to start
  *	when bytes from the server are already buffered: after STLS that
  *	is a response injection attack (RFC 2595; CVE-2021-38371 family).
+ *
+ *	With t->session_file (and verification on), the handshake offers
+ *	the session saved there (a TLS 1.3 ticket or a TLS 1.2 session)
+ *	and n->tls_resumed says whether the server took it: no round trip
+ *	less, but no certificate chain sent and checked, no key exchange
+ *	signature, on both sides.  The file is used once (removed when
+ *	read) and only if it was saved for the same host name, CA file and
+ *	pin: a resumed session skips the certificate check, so a changed
+ *	trust setting must not inherit an old verdict.  net_close() saves
+ *	the last session the server issued there, mode 0600 (it holds the
+ *	session's secret): the owner's only, never world-readable.
  * DIAGNOSTICS
  *	PC_OK; PC_TEMP for timeouts, resets and end of file; PC_PERM for
  *	certificate failures and over-long lines.  Reasons go to why.
@@ -67,6 +78,7 @@ struct net_tls {
 	const char *ca_file;	/* NULL: system store */
 	const char *pin;	/* "sha256:HEX" or NULL */
 	int	verify;		/* 0 only in explicit tests/overrides */
+	const char *session_file;	/* TLS session cache, or NULL */
 };
 
 #define NET_FAIL_NONE		0
@@ -95,6 +107,10 @@ struct net {
 	char	tls_info[128];		/* protocol and cipher */
 	char	tls_subject[256];	/* server certificate subject */
 	char	tls_how[384];		/* how it was verified */
+	int	tls_resumed;		/* the session was resumed */
+	char	*tls_cache;		/* session file (net_tls.session_file) */
+	char	tls_bind[65];		/* what the session was verified for */
+	SSL_SESSION *tls_new;		/* the server's latest session */
 };
 
 void net_init(struct net *n);

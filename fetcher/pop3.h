@@ -139,6 +139,25 @@ int pop3e_fail(struct pop3 *p, int rc, int reading, struct pop3_event *ev,
  *
  *	pop3_scan() fills p->msgs from UIDL and LIST (one write where the
  *	server announced PIPELINING).
+ *
+ *	Round trips of the login (issue 21), all only where the server
+ *	announced PIPELINING (RFC 2449 section 6.6): USER and PASS go in
+ *	one write; and when the caller set p->scan_early (pop3_open() takes
+ *	it from o->scan_with_login) because pop3_scan() comes next, UIDL
+ *	and LIST go in the write of PASS or APOP.  Never behind AUTH: a
+ *	SASL security layer starts right after the exchange (RFC 5034
+ *	section 4), and Cyrus pop3d discards what was sent behind AUTH
+ *	even without one (a timeout).  The fetcher does not ask for it
+ *	behind PASS either: Courier's login process execs the POP3 process
+ *	after PASS and loses what it had read.  When the login is
+ *	refused, the replies to what was sent behind it (-ERR, the server
+ *	is still in the AUTHORIZATION state) are read and discarded before
+ *	the refusal is reported, exactly as without pipelining; if the
+ *	connection fails meanwhile, the refusal is still what is reported.
+ *	A reply out of step (+OK there) sets p->desync: the login fails and
+ *	no later login is sent on that connection.  With PIPELINING, UTF8 is not sent by
+ *	pop3_open() but in the write of the first login, before it (its
+ *	+OK or -ERR changes nothing, RFC 6856 section 2).
  *	pop3_retr() streams message num into sink (LF line ends); a message
  *	is complete only when its terminator arrived.
  *
@@ -270,6 +289,8 @@ struct pop3_opts {
 	int	command_timeout;
 	int	session_timeout;
 	int	no_verify;	/* popconnctl setup's look at a bad cert only */
+	int	scan_with_login;	/* sets p->scan_early */
+	const char *tls_session_file;	/* net_tls.session_file */
 };
 
 #define POP3_Q_RETR	1
@@ -326,6 +347,17 @@ struct pop3 {
 	struct pop3_body bd;	/* the RETR being read */
 	int	cur_kind;	/* its POP3_Q_* and number */
 	unsigned long cur_num;
+	/* Commands sent behind the login (PIPELINING, pop3_auth.c). */
+	int	scan_early;	/* caller: UIDL, LIST may go with the login */
+	int	scan_sent;	/* 1 UIDL, 2 also LIST went: for pop3e_scan() */
+	int	pass_sent;	/* PASS went with USER */
+	int	drain;		/* replies to discard after a refusal */
+	int	drain_rc;	/* the refusal, reported once they are read */
+	int	drain_st;
+	struct strbuf *drain_why;
+	int	desync;	/* replies out of step: send nothing more */
+	int	utf8_later;	/* UTF8 goes with the login (PIPELINING) */
+	int	utf8_wait;	/* its reply comes before the login's */
 };
 
 /* What pop3e_input() says. */

@@ -48,10 +48,13 @@ pop3i_sasl_free(struct pop3 *p)
 }
 
 
-/* auth_begin - what every login starts with */
+/*
+ * auth_begin - what every login starts with; PC_PERM when the connection
+ * is out of step (a reply behind an earlier login did not fit)
+ */
 
-static void
-auth_begin(struct pop3 *p, int op, const char *user)
+static int
+auth_begin(struct pop3 *p, int op, const char *user, struct strbuf *why)
 {
 	p->auth_class = POP3_AUTH_FAILED;
 	p->last_code = POP3_RC_NONE;
@@ -59,6 +62,149 @@ auth_begin(struct pop3 *p, int op, const char *user)
 	p->err_seen = 0;
 	p->op = op;
 	p->user = user;
+	if (p->scan_sent || p->pass_sent)
+		log_panic("pop3: a login while replies are in flight");
+	if (!p->desync)
+		return (PC_OK);
+	strbuf_printf(why, "protocol error: %s answered out of step; "
+	    "nothing more is sent on this connection", p->peer);
+	p->op = OP_NONE;
+	return (PC_PERM);
+}
+
+/*
+ * scan_ahead - UIDL and LIST behind the login's last command, where the
+ * caller asked for it and the server announced PIPELINING (RFC 2449
+ * section 6.6): a round trip less.  Without room, they simply wait.
+ */
+
+static void
+scan_ahead(struct pop3 *p)
+{
+	struct strbuf *w;
+
+	if (!p->scan_early || !(p->caps.flags & POP3_CAP_PIPELINING) ||
+	    p->scan_sent)
+		return;
+	w = strbuf_alloc(256);
+	if (pop3i_put_line(p, "UIDL", POP3_CMD_MAX, 0, w) == PC_OK) {
+		p->scan_sent = 1;
+		if (pop3i_put_line(p, "LIST", POP3_CMD_MAX, 0, w) == PC_OK)
+			p->scan_sent = 2;
+	}
+	strbuf_free(w);
+}
+
+/*
+ * utf8_first - UTF8 (RFC 6856) before the login's first command, in its
+ * write, where pop3e_open() left it for the login (PIPELINING)
+ */
+
+static void
+utf8_first(struct pop3 *p)
+{
+	struct strbuf *w;
+
+	if (!p->utf8_later || p->wbuf->len + 6 > p->wbuf->max)
+		return;
+	w = strbuf_alloc(p->wbuf->max);
+	(void)strbuf_append(w, p->wbuf->data, p->wbuf->len);
+	strbuf_wipe(p->wbuf);
+	strbuf_reset(p->wbuf);
+	if (pop3i_put_line(p, "UTF8", POP3_CMD_MAX, 0, w) == PC_OK) {
+		p->utf8_later = 0;
+		p->utf8_wait = 1;
+	}
+	(void)strbuf_append(p->wbuf, w->data, w->len);
+	strbuf_wipe(w);
+	strbuf_free(w);
+}
+
+/* pop3i_utf8_reply - the reply to a UTF8 sent with the login: +OK or -ERR */
+
+int
+pop3i_utf8_reply(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
+{
+	struct pop3_status st;
+	char	pr[160];
+
+	if (memchr(p->line->data, 0, p->line->len) != NULL ||
+	    pop3_parse_status(strbuf_str(p->line), &st) != 0) {
+		strbuf_printf(why, "protocol error: bad reply to UTF8 from %s: "
+		    "%s", p->peer, log_printable(pr, sizeof(pr), p->line->data,
+		    p->line->len));
+		return (pop3i_finish(p, PC_PERM, ev, why));
+	}
+	p->utf8_wait = 0;
+	return (POP3E_MORE);
+}
+
+/*
+ * pop3i_login_end - a login ends with rc; a refusal waits until the
+ * replies to the commands sent behind it (PASS after USER, UIDL, LIST)
+ * are read, then is reported as it was
+ */
+
+int
+pop3i_login_end(struct pop3 *p, int rc, struct pop3_event *ev,
+    struct strbuf *why)
+{
+	int	n = p->scan_sent + (p->pass_sent && p->st == E_USER);
+
+	if (rc == PC_OK || n == 0)
+		return (pop3i_finish(p, rc, ev, why));
+	p->drain = n;
+	p->drain_rc = rc;
+	p->drain_st = p->st;
+	(void)strbuf_printf(p->drain_why, "%s", strbuf_str(why));
+	p->st = E_DRAIN;
+	p->linemax = PC_LINE_MAX;
+	return (POP3E_MORE);
+}
+
+/* drain_end - report the refusal that started the drain */
+
+static int
+drain_end(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
+{
+	p->scan_sent = p->pass_sent = 0;
+	p->st = p->drain_st;
+	strbuf_printf(why, "%s", strbuf_str(p->drain_why));
+	strbuf_reset(p->drain_why);
+	return (pop3i_finish(p, p->drain_rc, ev, why));
+}
+
+/*
+ * pop3i_drain_line - a reply behind a refused login: -ERR, since the
+ * server is still in the AUTHORIZATION state (RFC 1939 section 4);
+ * anything else puts the connection out of step
+ */
+
+int
+pop3i_drain_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
+{
+	struct pop3_status st;
+
+	if (memchr(p->line->data, 0, p->line->len) == NULL &&
+	    pop3_parse_status(strbuf_str(p->line), &st) == 0 && !st.ok) {
+		if (--p->drain > 0)
+			return (POP3E_MORE);
+		return (drain_end(p, ev, why));
+	}
+	log_warn("%s: %s accepted or garbled a command sent behind a "
+	    "refused login: not using this connection further", p->name,
+	    p->peer);
+	p->desync = 1;
+	return (drain_end(p, ev, why));
+}
+
+/* pop3i_drain_fail - the connection failed during the drain */
+
+int
+pop3i_drain_fail(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
+{
+	p->desync = 1;
+	return (drain_end(p, ev, why));
 }
 
 /* pop3e_login - USER/PASS; the strings must last until POP3E_DONE */
@@ -67,9 +213,11 @@ int
 pop3e_login(struct pop3 *p, const char *user, const char *pass,
     struct strbuf *why)
 {
-	char	cmd[POP3_CMD_MAX + 1];
+	char	cmd[POP3_CMD_MAX + 1], pcmd[POP3_CMD_MAX + 1];
+	int	n;
 
-	auth_begin(p, OP_LOGIN, user);
+	if (auth_begin(p, OP_LOGIN, user, why) != PC_OK)
+		return (PC_PERM);
 	p->pass = pass;
 	/* RFC 2449: CAPA lists USER; a server without CAPA may have it. */
 	p->announced = !(p->caps.flags & POP3_CAP_ANSWERED) ||
@@ -79,10 +227,23 @@ pop3e_login(struct pop3 *p, const char *user, const char *pass,
 		log_warn("%s: sending a password without TLS to %s", p->name,
 		    p->peer);
 	}
+	n = snprintf(pcmd, sizeof(pcmd), "PASS %s", pass);
 	if (snprintf(cmd, sizeof(cmd), "USER %s", user) >= (int)sizeof(cmd))
 		strbuf_printf(why, "account name too long");
-	else if (pop3i_send_cmd(p, cmd, "USER", E_USER, why) == PC_OK)
+	else if (pop3i_send_cmd(p, cmd, "USER", E_USER, why) == PC_OK) {
+		/* RFC 2449 section 6.6: PASS with USER; a PASS that cannot
+		 * go waits, to fail as it always did. */
+		if ((p->caps.flags & POP3_CAP_PIPELINING) && n > 0 &&
+		    n < (int)sizeof(pcmd) && strpbrk(pass, "\r\n") == NULL &&
+		    pop3i_put_line(p, pcmd, POP3_CMD_MAX, 0, why) == PC_OK) {
+			p->pass_sent = 1;
+			scan_ahead(p);
+		}
+		explicit_bzero(pcmd, sizeof(pcmd));
+		utf8_first(p);
 		return (PC_OK);
+	}
+	explicit_bzero(pcmd, sizeof(pcmd));
 	p->op = OP_NONE;
 	p->st = E_IDLE;
 	return (PC_PERM);
@@ -122,7 +283,8 @@ pop3e_apop(struct pop3 *p, const char *user, const char *pass,
 	char	hex[33], cmd[POP3_CMD_MAX + 1];
 	int	rc;
 
-	auth_begin(p, OP_APOP, user);
+	if (auth_begin(p, OP_APOP, user, why) != PC_OK)
+		return (PC_PERM);
 	p->op = OP_NONE;
 	if (p->apop_ts[0] == 0 || xsasl_apop(p->apop_ts, pass, hex) != PC_OK) {
 		/* Nothing was sent: APOP was not offered (RFC 1939 7). */
@@ -142,6 +304,8 @@ pop3e_apop(struct pop3 *p, const char *user, const char *pass,
 	if (rc != PC_OK)
 		return (rc);
 	p->op = OP_APOP;
+	scan_ahead(p);
+	utf8_first(p);
 	return (PC_OK);
 }
 
@@ -156,7 +320,8 @@ pop3e_sasl(struct pop3 *p, const char *mech, const char *user,
 	size_t	i;
 	int	rc;
 
-	auth_begin(p, OP_SASL, user);
+	if (auth_begin(p, OP_SASL, user, why) != PC_OK)
+		return (PC_PERM);
 	p->mech = mech;
 	s = p->sasl = xcalloc(1, sizeof(*s));
 	s->pending = strbuf_alloc(POP3_SASL_LINE_MAX);
@@ -193,9 +358,15 @@ pop3e_sasl(struct pop3 *p, const char *mech, const char *user,
 	if ((rc = pop3i_put_line(p, strbuf_str(cmd), POP3_SASL_LINE_MAX, 0, why)) !=
 	    PC_OK)
 		goto out;
+	/*
+	 * Nothing goes behind AUTH: RFC 5034 section 4 starts a security
+	 * layer right after the exchange, and Cyrus pop3d discards what
+	 * the client sent behind it even without one (tests/interop).
+	 */
 	p->st = E_SASL;
 	p->cmd = "AUTH";
 	p->linemax = POP3_SASL_LINE_MAX;
+	utf8_first(p);
 out:
 	strbuf_wipe(cmd);
 	strbuf_free(cmd);
@@ -284,7 +455,7 @@ pop3i_sasl_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 		    st.code);
 		if (s->note->len > 0)
 			strbuf_appendf(why, " (%s)", strbuf_str(s->note));
-		return (pop3i_finish(p, rc, ev, why));
+		return (pop3i_login_end(p, rc, ev, why));
 	}
 	if (xsasl_success_ok(s->x, why) != PC_OK)
 		return (pop3i_finish(p, PC_PERM, ev, why));

@@ -75,6 +75,7 @@ pop3e_init(struct pop3 *p, const char *name, const char *peer)
 	p->line = strbuf_alloc(POP3_SASL_LINE_MAX);
 	p->wbuf = strbuf_alloc(POP3_QMAX * 32 + POP3_SASL_LINE_MAX + 2);
 	p->body = xmalloc(NET_RBUF_SIZE + 2);
+	p->drain_why = strbuf_alloc(2048);
 	p->login_delay = -1;
 	p->caps.login_delay = -1;
 	p->caps.expire = -1;
@@ -108,6 +109,7 @@ pop3e_free(struct pop3 *p)
 	p->wbuf = strbuf_free(p->wbuf);
 	free(p->body);
 	p->body = NULL;
+	p->drain_why = strbuf_free(p->drain_why);
 	free(p->msgs);
 	p->msgs = NULL;
 	p->nmsgs = 0;
@@ -218,6 +220,15 @@ pop3i_err_status(struct pop3 *p, const char *cmd, const struct pop3_status *st,
 int
 pop3i_finish(struct pop3 *p, int rc, struct pop3_event *ev, struct strbuf *why)
 {
+	if (p->op == OP_LOGIN || p->op == OP_APOP || p->op == OP_SASL) {
+		/* Replies behind a failed login not read: out of step. */
+		if (rc != PC_OK && (p->scan_sent || (p->pass_sent &&
+		    p->st == E_USER)))
+			p->desync = 1;
+		if (rc != PC_OK)
+			p->scan_sent = 0;
+		p->pass_sent = 0;
+	}
 	switch (p->op) {
 	case OP_OPEN:
 		if (rc != PC_OK && p->st == E_STLS) {
@@ -254,6 +265,7 @@ pop3i_finish(struct pop3 *p, int rc, struct pop3_event *ev, struct strbuf *why)
 		break;
 	}
 	p->user = p->pass = p->mech = NULL;
+	p->utf8_wait = 0;
 	p->op = OP_NONE;
 	p->st = E_IDLE;
 	p->linemax = PC_LINE_MAX;
@@ -312,8 +324,11 @@ caps_known(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 		ev->type = POP3E_CAPS;
 		return (POP3E_CAPS);
 	}
-	/* RFC 6856 section 2: a -ERR to UTF8 changes nothing; go on. */
-	if (p->caps.flags & POP3_CAP_UTF8) {
+	/* RFC 6856 section 2: a -ERR to UTF8 changes nothing; go on.  With
+	 * PIPELINING it goes with the login (pop3_auth.c): a round trip. */
+	p->utf8_later = (p->caps.flags & POP3_CAP_UTF8) &&
+	    (p->caps.flags & POP3_CAP_PIPELINING);
+	if ((p->caps.flags & POP3_CAP_UTF8) && !p->utf8_later) {
 		if ((rc = pop3i_send_cmd(p, "UTF8", "UTF8", E_UTF8, why)) != PC_OK)
 			return (pop3i_finish(p, rc, ev, why));
 		ev->type = POP3E_CAPS;
@@ -364,6 +379,14 @@ pop3e_scan(struct pop3 *p, struct strbuf *why)
 	p->op = OP_SCAN;
 	scan_free(p);
 	p->scan = xcalloc(1, sizeof(*p->scan));
+	if (p->scan_sent) {
+		/* They went with the login's last command (pop3_auth.c). */
+		p->scan->list_sent = p->scan_sent == 2;
+		p->scan_sent = 0;
+		p->cmd = "UIDL";
+		p->st = E_UIDL;
+		return;
+	}
 	if (pop3i_send_cmd(p, "UIDL", "UIDL", E_UIDL, why) != PC_OK)
 		return;
 	if ((p->caps.flags & POP3_CAP_PIPELINING) &&
@@ -515,6 +538,8 @@ pop3e_queue(struct pop3 *p, int kind, unsigned long num, struct strbuf *why)
 	if (p->qlen == POP3_QMAX)
 		log_panic("pop3_queue: more than %d commands in flight",
 		    POP3_QMAX);
+	if (p->scan_sent)
+		log_panic("pop3_queue: UIDL and LIST replies in flight");
 	if (p->qlen > 0 && p->q[(p->qhead + p->qlen - 1) % POP3_QMAX].kind ==
 	    POP3_Q_QUIT)
 		log_panic("pop3_queue: a command behind QUIT");
@@ -579,6 +604,8 @@ pop3e_quit(struct pop3 *p, struct strbuf *why)
 	unsigned long num;
 	int	kind;
 
+	if (p->scan_sent)
+		log_panic("pop3_quit: UIDL and LIST replies in flight");
 	if (p->qlen > 0) {
 		if (p->qlen != 1 || p->q[p->qhead].kind != POP3_Q_QUIT)
 			log_panic("pop3_quit: replies still in flight");
@@ -670,7 +697,13 @@ status_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 			rc = pop3i_err_status(p, "USER", &st, PC_PERM, why);
 			p->auth_class = pop3_auth_class(p->caps.flags,
 			    p->announced, 1, p->last_code);
-			return (pop3i_finish(p, rc, ev, why));
+			return (pop3i_login_end(p, rc, ev, why));
+		}
+		if (p->pass_sent) {	/* it went with USER */
+			p->last_text[0] = 0;
+			p->cmd = "PASS";
+			p->st = E_PASS;
+			return (POP3E_MORE);
 		}
 		return (pop3i_send_pass(p, ev, why));
 	case E_PASS:
@@ -681,7 +714,7 @@ status_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 		/* USER was accepted: PASS is about the password. */
 		p->auth_class = pop3_auth_class(p->caps.flags, 1, 1,
 		    p->last_code);
-		return (pop3i_finish(p, rc, ev, why));
+		return (pop3i_login_end(p, rc, ev, why));
 	case E_UIDL:
 		p->uidl_ok = st.ok;	/* an empty list is a working UIDL */
 		if (st.ok) {
@@ -718,6 +751,8 @@ static int
 one_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 {
 	log_proto(p->name, 0, strbuf_str(p->line), strbuf_len(p->line));
+	if (p->utf8_wait)
+		return (pop3i_utf8_reply(p, ev, why));
 	switch (p->st) {
 	case E_CAPA_LINES:
 	case E_UIDL_LINES:
@@ -728,6 +763,8 @@ one_line(struct pop3 *p, struct pop3_event *ev, struct strbuf *why)
 	case E_SASL_CANCEL:
 		/* Whatever it says; the reason is the one given before. */
 		return (pop3i_finish(p, PC_PERM, ev, why));
+	case E_DRAIN:
+		return (pop3i_drain_line(p, ev, why));
 	default:
 		return (status_line(p, ev, why));
 	}
@@ -829,6 +866,8 @@ pop3e_fail(struct pop3 *p, int rc, int reading, struct pop3_event *ev,
     struct strbuf *why)
 {
 	memset(ev, 0, sizeof(*ev));
+	if (p->st == E_DRAIN)
+		return (pop3i_drain_fail(p, ev, why));
 	if (p->st == E_SASL_CANCEL) {
 		/* Cancelling anyway: the reason is the one given before. */
 		strbuf_printf(why, "%s", strbuf_str(p->sasl->saved));

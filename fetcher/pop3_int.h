@@ -15,6 +15,14 @@
  *		struct strbuf *why);
  *	int pop3i_sasl_line(struct pop3 *p, struct pop3_event *ev,
  *		struct strbuf *why);
+ *	int pop3i_login_end(struct pop3 *p, int rc, struct pop3_event *ev,
+ *		struct strbuf *why);
+ *	int pop3i_drain_line(struct pop3 *p, struct pop3_event *ev,
+ *		struct strbuf *why);
+ *	int pop3i_drain_fail(struct pop3 *p, struct pop3_event *ev,
+ *		struct strbuf *why);
+ *	int pop3i_utf8_reply(struct pop3 *p, struct pop3_event *ev,
+ *		struct strbuf *why);
  * DESCRIPTION
  *	pop3_engine.c holds the machine (input, states, scan, RETR/DELE,
  *	QUIT), pop3_auth.c the logins (USER/PASS, APOP, AUTH).  Not for
@@ -47,6 +55,7 @@
 #define E_REPLY		16	/* status of RETR or DELE */
 #define E_BODY		17	/* RETR message data */
 #define E_QUIT		18
+#define E_DRAIN		19	/* replies behind a refused login */
 
 /* Operations (p->op). */
 #define OP_NONE		0
@@ -81,6 +90,14 @@ void pop3i_sasl_free(struct pop3 *p);
 int pop3i_send_pass(struct pop3 *p, struct pop3_event *ev,
     struct strbuf *why);
 int pop3i_sasl_line(struct pop3 *p, struct pop3_event *ev,
+    struct strbuf *why);
+int pop3i_login_end(struct pop3 *p, int rc, struct pop3_event *ev,
+    struct strbuf *why);
+int pop3i_drain_line(struct pop3 *p, struct pop3_event *ev,
+    struct strbuf *why);
+int pop3i_drain_fail(struct pop3 *p, struct pop3_event *ev,
+    struct strbuf *why);
+int pop3i_utf8_reply(struct pop3 *p, struct pop3_event *ev,
     struct strbuf *why);
 
 #endif

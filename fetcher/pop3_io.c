@@ -117,6 +117,7 @@ pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
 	t.ca_file = o->ca_file;
 	t.pin = o->pin;
 	t.verify = !o->no_verify;
+	t.session_file = o->tls_session_file;
 	if ((rc = net_connect(&p->net, o->host, o->port, o->connect_timeout,
 	    why)) != PC_OK)
 		return (rc);
@@ -139,6 +140,7 @@ pop3_open(struct pop3 *p, const struct pop3_opts *o, struct strbuf *why)
 		}
 		p->tls_active = 1;
 	}
+	p->scan_early = o->scan_with_login;
 	pop3e_open(p, o->tls);
 	return (drive(p, &t, NULL, NULL, why));
 }

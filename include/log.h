@@ -19,6 +19,9 @@
  *		size_t len);	protocol trace, level maximum, redacted
  *	void log_set_sink(void (*sink)(int prio, const char *line));
  *	int log_set_file(const char *path);	maillog_file; 0 or -1 (errno)
+ *	int log_file_fd(void);			maillog_file descriptor, -1: none
+ *	int log_to_stderr_get(void);		lines go to stderr (-f)
+ *	void log_set_file_fd(int fd);		log to an inherited descriptor
  * DESCRIPTION
  *	The levels are those the original connector's manager offered:
  *	none, minimum, medium, maximum.  One event is one line, written as
@@ -67,5 +70,8 @@ const char *log_printable(char *buf, size_t size, const void *data,
 void log_proto(const char *who, int sent, const char *line, size_t len);
 void log_set_sink(void (*sink)(int prio, const char *line));
 int log_set_file(const char *path);
+int log_file_fd(void);
+int log_to_stderr_get(void);
+void log_set_file_fd(int fd);
 
 #endif

@@ -21,6 +21,9 @@
  *		size_t len);
  *	void log_set_sink(void (*sink)(int prio, const char *line));
  *	int log_set_file(const char *path);	0 or -1 (errno)
+ *	int log_file_fd(void);			-1: none
+ *	int log_to_stderr_get(void);
+ *	void log_set_file_fd(int fd);
  * DESCRIPTION
  *	log_open() sets the program name and the destination.  With
  *	to_stderr zero it calls openlog(ident, LOG_PID|LOG_NDELAY,
@@ -59,6 +62,12 @@
  *	share the descriptor); /dev/stdout works.  An empty path goes back
  *	to syslog.  On failure the destination is unchanged.  Under -f
  *	(to_stderr) lines stay on stderr.
+ *
+ *	log_file_fd() is the descriptor of maillog_file (-1 when none) and
+ *	log_to_stderr_get() says whether lines go to stderr (-f): what a
+ *	spawned worker needs to log where its parent does.  log_set_file_fd()
+ *	makes an inherited descriptor the maillog_file (the worker's side:
+ *	it may no longer have the right to open the file itself).
  *
  *	log_set_sink() diverts the text of each line (without ident and
  *	level word) to a function, with its syslog priority; NULL restores
@@ -157,6 +166,35 @@ log_set_file(const char *path)
 		(void) pc_strlcpy(log_host, "localhost", sizeof(log_host));
 	log_host[strcspn(log_host, ".")] = 0;
 	return (0);
+}
+
+/* log_file_fd - the maillog_file descriptor, or -1 */
+
+int
+log_file_fd(void)
+{
+	return (log_fd);
+}
+
+/* log_to_stderr_get - do lines go to stderr (-f)? */
+
+int
+log_to_stderr_get(void)
+{
+	return (log_to_stderr);
+}
+
+/* log_set_file_fd - log to an open file (a worker's inherited maillog) */
+
+void
+log_set_file_fd(int fd)
+{
+	if (log_fd >= 0 && log_fd != fd)
+		(void) close(log_fd);
+	log_fd = fd;
+	if (gethostname(log_host, sizeof(log_host)) != 0 || *log_host == 0)
+		(void) pc_strlcpy(log_host, "localhost", sizeof(log_host));
+	log_host[strcspn(log_host, ".")] = 0;
 }
 
 /* log_file_write - one line to maillog_file, in one write() */

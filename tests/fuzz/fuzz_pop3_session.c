@@ -106,6 +106,7 @@ session(struct pop3 *p, struct fz *f, unsigned how, struct strbuf *why)
 	size_t	i, n, window;
 	int	kind, rc, meth = (int)(how >> 1) % 10;
 
+	p->scan_early = 1;	/* UIDL, LIST behind the login, as the fetcher */
 	pop3e_open(p, how & 1 ? POP3_TLS_STLS : POP3_TLS_NONE);
 	if (drive(p, f, why) != PC_OK)
 		return;
@@ -116,7 +117,12 @@ session(struct pop3 *p, struct fz *f, unsigned how, struct strbuf *why)
 	else
 		rc = pop3e_sasl(p, mechs[meth - 2], "user", "secret",
 		    "pop.example", 110, why);
-	if (rc != PC_OK || drive(p, f, why) != PC_OK)
+	if (rc == PC_OK)
+		rc = drive(p, f, why);
+	/* auth = auto: the next mechanism on the same connection. */
+	if (rc != PC_OK && pop3e_login(p, "user", "secret", why) == PC_OK)
+		rc = drive(p, f, why);
+	if (rc != PC_OK)
 		return;
 	pop3e_scan(p, why);
 	if (drive(p, f, why) != PC_OK)

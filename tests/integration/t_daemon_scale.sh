@@ -69,8 +69,9 @@ echo "scale: mailboxes=$N, first round ${secs}s, parent CPU ${cpu_ms} ms" \
     "RSS $(awk '/^VmRSS/ { print $2 }' "/proc/$P_DAEMON_PID/status") kB"
 h_check "every mailbox polled in the first round (${secs}s)" polled
 h_check "reloaded in the middle of the round" grep -q "reloaded: mailboxes=$N" "$H_TMP/daemon.log"
-# The mailboxes' table (2 kB each) is not in a worker's memory: fork()
-# copying its page tables was most of the parent's CPU per start.
+# The mailboxes' table (2 kB each) stays out of any fork: fork() copying
+# its page tables was most of the parent's CPU per start when workers
+# were forked (they are spawned now: t_daemon_spawn).
 h_check "the mailboxes' table is kept out of the workers (MADV_DONTFORK)" \
     awk -v n="$N" '/^Size:/ { sz = $2 } /^VmFlags:/ && / dc/ && sz >= n { f = 1 }
 	END { exit !f }' "/proc/$P_DAEMON_PID/smaps"

@@ -7,7 +7,12 @@
 # LIST go out together and QUIT with the last DELEs (issue 21: a round
 # trip less each); a DELE refused then fails the session, the other
 # DELEs stand (QUIT was sent), and the next session deletes the refused
-# message without delivering anything twice.
+# message without delivering anything twice.  And the login (issue 21):
+# with PIPELINING, USER and PASS go in one write, but nothing goes behind
+# PASS or AUTH (Courier and Cyrus drop it: tests/interop); a refused login
+# still
+# reads as one (the pipelined -ERRs are read and discarded), also when
+# the server hangs up after refusing PASS.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib/harness.sh"
@@ -105,4 +110,53 @@ h_check "DELE refused, next session: still 3 delivered once" \
     captured "$M"/msg00[1-3].eml
 h_check "DELE refused, next session: server mailbox empty" \
     [ "$(fp_count)" -eq 0 ]
+
+# 6. The login: USER and PASS in one write (the USER reply waits, so that
+#    the whole write is there when the server checks), nothing behind.
+fp_msgs "$M"/msg00[1-3].eml
+fp_run login-pipelined "{ $BASIC $PIPE \"delay\": {\"USER\": 0.3} }"
+h_check "login pipelined: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
+h_check "login pipelined: PASS sent with USER, nothing behind it" \
+    grep -Eq '^1 EARLY USER alice lines=1 ' "$FP_TR"
+h_check "login pipelined: 3 delivered once" captured "$M"/msg00[1-3].eml
+h_check "no PIPELINING: USER alone (section 1)" \
+    [ "$(grep -c ' EARLY USER' "$H_TMP/no-pipelining.tr")" -eq 0 ]
+
+# 7. AUTH PLAIN with its initial response (CAPA SASL PLAIN): alone.
+fp_box "pop3://alice@127.0.0.1:$FP_PORT" "-o tls=none" "-o auth=plain"
+fp_msgs "$M"/msg00[1-3].eml
+fp_run plain-pipelined "{ $BASIC \"delay\": {\"AUTH\": 0.3, \"UIDL\": 0.3},
+    \"capa\": [\"USER\", \"UIDL\", \"PIPELINING\", \"SASL PLAIN\"] }"
+h_check "AUTH PLAIN: exit 0 (got $P_STATUS)" [ "$P_STATUS" -eq 0 ]
+h_check "AUTH PLAIN: with its initial response" \
+    grep -Eq '^1 C AUTH PLAIN [^ ]+$' "$FP_TR"
+h_check "AUTH PLAIN: nothing sent behind it" \
+    [ "$(grep -c ' EARLY AUTH' "$FP_TR")" -eq 0 ]
+h_check "AUTH PLAIN: UIDL and LIST together after it" \
+    grep -Eq '^1 EARLY UIDL lines=1 ' "$FP_TR"
+h_check "AUTH PLAIN: 3 delivered once" captured "$M"/msg00[1-3].eml
+
+# 8. A wrong password under PIPELINING: the failure is the password's
+#    (permanent), nothing taken.
+fp_box "pop3://alice@127.0.0.1:$FP_PORT" "-o tls=none" "-o auth=user"
+fp_msgs "$M"/msg00[1-3].eml
+fp_run pass-refused "{ \"user\": \"alice\", \"password\": \"other\", $PIPE }"
+h_check "PASS refused: permanent (got $P_STATUS)" [ "$P_STATUS" -eq 69 ]
+h_check "PASS refused: reported as the password" \
+    grep -q 'PASS refused by .*(authentication failed for alice)' "$FP_LOG"
+h_check "PASS refused: no UIDL or LIST sent" \
+    [ "$(grep -Ec ' C (UIDL|LIST)$' "$FP_TR")" -eq 0 ]
+h_check "PASS refused: not a protocol error" \
+    sh -c "! grep -q 'protocol error\|out of step' '$FP_LOG'"
+h_check "PASS refused: nothing fetched" [ "$(cap_count)" -eq 0 ]
+h_check "PASS refused: server mailbox untouched" [ "$(fp_count)" -eq 3 ]
+
+# 9. The same, and the server hangs up after refusing PASS.
+fp_run pass-refused-cut "{ \"user\": \"alice\", \"password\": \"other\", $PIPE
+    \"cut\": {\"PASS\": \"after\"} }"
+h_check "PASS refused, hang-up: permanent (got $P_STATUS)" \
+    [ "$P_STATUS" -eq 69 ]
+h_check "PASS refused, hang-up: reported as the password" \
+    grep -q 'PASS refused by .*(authentication failed for alice)' "$FP_LOG"
+h_check "PASS refused, hang-up: nothing fetched" [ "$(cap_count)" -eq 0 ]
 h_done
