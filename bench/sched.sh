@@ -51,7 +51,7 @@ connect_timeout = 5s"
 	# BENCH_SCHED_PERF=FILE: a profile of the parent alone (perf record).
 	perf_pid=
 	if [ -n "${BENCH_SCHED_PERF:-}" ]; then
-		perf record -q -g -e cpu-clock -p "$P_DAEMON_PID" \
+		perf record -q -g -i -e cpu-clock -p "$P_DAEMON_PID" \
 		    -o "$BENCH_SCHED_PERF" >/dev/null 2>&1 &
 		perf_pid=$!
 	fi
